@@ -1,0 +1,24 @@
+// minerwatch — SPDX-License-Identifier: Apache-2.0
+#pragma once
+// Each subcommand family lives in its own cmd_<name>.cc and registers itself with one Add*
+// function called from main.cc. Exceptions are allowed here (the CLI is an edge); a command's
+// callback stores its exit code in CommandContext.
+#include <CLI/CLI.hpp>
+
+namespace mw::cli {
+
+// Exit codes a script can use.
+inline constexpr int kExitClean = 0;     // ran, nothing found
+inline constexpr int kExitFindings = 1;  // ran, findings reported
+inline constexpr int kExitError = 2;     // could not do what was asked
+
+struct CommandContext {
+  int exit_code = kExitClean;
+};
+
+void AddScanCommands(CLI::App& app, CommandContext& ctx);    // scan pcap, sensor
+void AddIntelCommands(CLI::App& app, CommandContext& ctx);   // intel import/check/add-binary
+void AddHostCommands(CLI::App& app, CommandContext& ctx);    // host scan/remediate
+void AddServiceCommands(CLI::App& app, CommandContext& ctx); // up, config check, doctor
+
+}  // namespace mw::cli

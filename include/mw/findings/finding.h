@@ -1,0 +1,59 @@
+// minerwatch — SPDX-License-Identifier: Apache-2.0
+#pragma once
+// The one finding model every detector uses (network, host, logs). A finding is identified by
+// (category, resource, indicator) and is updated as evidence grows: one finding per miner, not
+// one per packet. The JSON form is documented in docs/findings.md.
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mw/net/flow_info.h"
+
+namespace mw {
+
+namespace category {
+inline constexpr std::string_view kPoolProtocol = "Execution: Cryptomining Pool Protocol";
+inline constexpr std::string_view kBadDomain = "Malware: Bad Domain";
+inline constexpr std::string_view kBadIp = "Malware: Bad IP";
+inline constexpr std::string_view kYaraRule = "Execution: Cryptomining YARA Rule";
+inline constexpr std::string_view kHashMatch = "Execution: Cryptomining Hash Match";
+inline constexpr std::string_view kCombined = "Execution: Combined Detection";
+inline constexpr std::string_view kMinerProcess = "Execution: Miner Process";
+inline constexpr std::string_view kMinerAutostart = "Persistence: Miner Autostart";
+}  // namespace category
+
+enum class Severity : uint8_t { kInfo, kLow, kMedium, kHigh, kCritical };
+std::string_view SeverityName(Severity s);
+
+// Stage 0: a precursor (a pool name looked up, a download); stage 1: mining is running.
+enum class Stage : uint8_t { kPrecursor = 0, kMining = 1 };
+
+struct Resource {
+  std::string host_ip;   // the local host the finding is about
+  std::string hostname;  // where known
+};
+
+struct Finding {
+  std::string id;  // stable: derived from (category, resource.host_ip, indicator)
+  std::string category;
+  Stage stage = Stage::kPrecursor;
+  Severity severity = Severity::kMedium;
+  std::vector<std::string> attack;  // MITRE ATT&CK technique ids, e.g. "T1496"
+  Resource resource;
+  std::string indicator;  // what was matched: pool host:port, domain, IP, sha256, file
+  nlohmann::json evidence = nlohmann::json::object();
+  std::string detector;
+  std::string source;  // rule or intel source
+  TimestampUs first_seen = 0;
+  TimestampUs last_seen = 0;
+  uint64_t count = 0;  // events folded into this finding
+  uint64_t revision = 0;  // bumped on every update; sinks use it to skip unchanged findings
+
+  nlohmann::json ToJson() const;
+  static std::string MakeId(std::string_view category, std::string_view host,
+                            std::string_view indicator);
+};
+
+}  // namespace mw
