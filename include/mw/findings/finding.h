@@ -5,6 +5,7 @@
 // one per packet. The JSON form is documented in docs/findings.md.
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +27,10 @@ inline constexpr std::string_view kMinerAutostart = "Persistence: Miner Autostar
 
 enum class Severity : uint8_t { kInfo, kLow, kMedium, kHigh, kCritical };
 std::string_view SeverityName(Severity s);
+std::optional<Severity> ParseSeverity(std::string_view name);
+// RFC 3339 UTC with microseconds: "2026-11-22T01:02:03.123456Z".
+std::string FormatTimestamp(TimestampUs ts);
+std::optional<TimestampUs> ParseTimestamp(std::string_view text);
 
 // Stage 0: a precursor (a pool name looked up, a download); stage 1: mining is running.
 enum class Stage : uint8_t { kPrecursor = 0, kMining = 1 };
@@ -51,7 +56,9 @@ struct Finding {
   uint64_t count = 0;  // events folded into this finding
   uint64_t revision = 0;  // bumped on every update; sinks use it to skip unchanged findings
 
+  // The JSON Lines form (docs/findings.md); FromJson reads it back (for stores and remediation).
   nlohmann::json ToJson() const;
+  static std::optional<Finding> FromJson(const nlohmann::json& j);
   static std::string MakeId(std::string_view category, std::string_view host,
                             std::string_view indicator);
 };
