@@ -1,10 +1,168 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
-// Placeholder until this command family is built.
+// `minerwatch scan pcap FILE...` and `minerwatch sensor --interface IF`: the network sensor.
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
 #include "commands.h"
+#include "pipeline/sensor.h"
+#include "sinks/jsonl/jsonl_sink.h"
+#include "sinks/table/table_sink.h"
 
 namespace mw::cli {
-void AddScanCommands(CLI::App& app, CommandContext& ctx) {
-  (void)app;
-  (void)ctx;
+namespace {
+
+struct OutputOptions {
+  std::string json_path;  // JSON Lines destination; "-" = stdout
+  bool table = false;     // force the table even when stdout is not a terminal
+  bool quiet = false;     // no summary or progress
+};
+
+void AddOutputFlags(CLI::App* cmd, OutputOptions& out, SensorOptions& sensor) {
+  cmd->add_option("--json", out.json_path,
+                  "Write findings as JSON Lines to this file ('-' = stdout). Without it, findings "
+                  "go to stdout: a table on a terminal, JSON Lines otherwise.");
+  cmd->add_flag("--table", out.table, "Print the findings table on stdout even if not a terminal");
+  cmd->add_flag("-q,--quiet", out.quiet, "No progress or summary on stderr");
+  cmd->add_option("--intel", sensor.intel_files,
+                  "Extra intel list(s) to use for this run (format detected from content)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--intel-dir", sensor.intel_dir,
+                  "Folder of imported intel lists (default: the state folder; see `intel import`)");
 }
+
+// The sinks this run writes to, chosen from the output flags.
+class Outputs {
+ public:
+  static std::unique_ptr<Outputs> Open(const OutputOptions& opt) {
+    auto out = std::make_unique<Outputs>();
+    bool stdout_tty = isatty(STDOUT_FILENO) == 1;
+    std::string json = opt.json_path;
+    if (json.empty() && !stdout_tty && !opt.table) json = "-";
+    if (!json.empty()) {
+      auto sink = JsonlSink::Open(json);
+      if (!sink) throw std::runtime_error(sink.error().message());
+      out->sinks_.push_back(std::move(*sink));
+    }
+    if (opt.table || (stdout_tty && json != "-")) {
+      out->sinks_.push_back(std::make_unique<TableSink>(stdout));
+    }
+    return out;
+  }
+
+  void Write(std::span<const Finding> findings) {
+    found_ += findings.size();
+    for (auto& sink : sinks_) {
+      if (auto st = sink->Write(findings); !st) {
+        std::fprintf(stderr, "minerwatch: output error: %s\n", st.error().message().c_str());
+        failed_ = true;
+      }
+    }
+  }
+  bool failed() const { return failed_; }
+  uint64_t found() const { return found_; }
+
+ private:
+  std::vector<std::unique_ptr<FindingSink>> sinks_;
+  uint64_t found_ = 0;
+  bool failed_ = false;
+};
+
+void PrintSummary(const SensorStats& s) {
+  double gbit = s.seconds > 0 ? double(s.bytes) * 8 / s.seconds / 1e9 : 0;
+  std::fprintf(stderr,
+               "summary: %llu packets, %.1f MB, %llu flows, %llu findings, %llu parse errors, "
+               "%llu kernel drops, %.2f s (%.2f Gbit/s)\n",
+               static_cast<unsigned long long>(s.packets), double(s.bytes) / 1e6,
+               static_cast<unsigned long long>(s.flows),
+               static_cast<unsigned long long>(s.findings),
+               static_cast<unsigned long long>(s.parse_errors),
+               static_cast<unsigned long long>(s.kernel_drops), s.seconds, gbit);
+}
+
+int RunScanPcap(const std::vector<std::string>& files, SensorOptions sensor,
+                const OutputOptions& out_opt) {
+  auto outputs = Outputs::Open(out_opt);
+  sensor.progress = !out_opt.quiet && isatty(STDERR_FILENO) == 1;
+  auto stats = RunFiles(files, sensor,
+                        [&](std::span<const Finding> findings) { outputs->Write(findings); });
+  if (!stats) {
+    std::fprintf(stderr, "minerwatch: error: %s\n", stats.error().message().c_str());
+    return kExitError;
+  }
+  if (!out_opt.quiet) PrintSummary(*stats);
+  if (outputs->failed()) return kExitError;
+  return stats->findings > 0 ? kExitFindings : kExitClean;
+}
+
+int RunLiveSensor(const LiveOptions& live, const SensorOptions& sensor,
+                  const OutputOptions& out_opt) {
+  auto outputs = Outputs::Open(out_opt);
+  // Signals are taken by sigwait on this thread only; capture threads inherit the mask.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  auto started = LiveSensor::Start(
+      live, sensor, [&](std::span<const Finding> findings) { outputs->Write(findings); });
+  if (!started) {
+    std::fprintf(stderr, "minerwatch: error: %s\n", started.error().message().c_str());
+    return kExitError;
+  }
+  if (!out_opt.quiet) {
+    std::string names;
+    for (const auto& i : live.interfaces) names += (names.empty() ? "" : ",") + i;
+    std::fprintf(stderr, "minerwatch: capturing on %s%s%s; Ctrl-C to stop\n", names.c_str(),
+                 live.bpf.empty() ? "" : " with filter: ", live.bpf.c_str());
+  }
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  (*started)->Stop();
+  SensorStats stats = (*started)->stats();
+  if (!out_opt.quiet) PrintSummary(stats);
+  if (outputs->failed()) return kExitError;
+  return outputs->found() > 0 ? kExitFindings : kExitClean;
+}
+
+}  // namespace
+
+void AddScanCommands(CLI::App& app, CommandContext& ctx) {
+  auto* scan = app.add_subcommand("scan", "Scan captured traffic for mining");
+  scan->require_subcommand(1);
+  auto* pcap = scan->add_subcommand(
+      "pcap",
+      "Read pcap/pcapng files (several are merged in time order) and report mining: pool "
+      "protocols on any port, pool domains in DNS/TLS/HTTP, connections to pool addresses");
+  auto files = std::make_shared<std::vector<std::string>>();
+  auto sensor = std::make_shared<SensorOptions>();
+  auto out = std::make_shared<OutputOptions>();
+  pcap->add_option("files", *files, "Capture files (pcap or pcapng)")->required();
+  AddOutputFlags(pcap, *out, *sensor);
+  pcap->callback([&ctx, files, sensor, out] { ctx.exit_code = RunScanPcap(*files, *sensor, *out); });
+
+  auto* live_cmd = app.add_subcommand(
+      "sensor", "Capture live traffic and report mining until SIGINT/SIGTERM, then flush");
+  auto live = std::make_shared<LiveOptions>();
+  auto live_sensor = std::make_shared<SensorOptions>();
+  auto live_out = std::make_shared<OutputOptions>();
+  live->interfaces.clear();
+  live_cmd->add_option("-i,--interface", live->interfaces,
+                       "Interface to capture on (repeatable; 'any' = all; default any)");
+  live_cmd->add_option("--bpf", live->bpf, "Capture filter in tcpdump syntax");
+  live_cmd->add_option("--flush-interval", live_sensor->flush_interval_s,
+                       "Seconds between deliveries of new or updated findings")
+      ->capture_default_str();
+  AddOutputFlags(live_cmd, *live_out, *live_sensor);
+  live_cmd->callback([&ctx, live, live_sensor, live_out] {
+    if (live->interfaces.empty()) live->interfaces.push_back("any");
+    ctx.exit_code = RunLiveSensor(*live, *live_sensor, *live_out);
+  });
+}
+
 }  // namespace mw::cli

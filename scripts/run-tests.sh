@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Builds and runs every test: the release build with unit and integration tests, the ASan+UBSan
+# build with unit tests, and each libFuzzer target for a short bounded time. Prints one closing
+# line "tests: N passed, N failed". Set MW_SKIP_ASAN=1 / MW_SKIP_FUZZ=1 to skip a stage locally.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+fuzz_seconds=${MW_FUZZ_SECONDS:-20}
+passed=0
+failed=0
+logdir=build/test-logs
+mkdir -p "$logdir"
+
+stage() { printf '\n==== %s ====\n' "$*"; }
+
+count_ctest() {  # count_ctest LOG
+  local line
+  line=$(grep -E '[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$1" | tail -1)
+  if [[ -z $line ]]; then
+    failed=$((failed + 1))
+    return
+  fi
+  local bad total
+  bad=$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\1/' <<<"$line")
+  total=$(sed -E 's/.* failed out of ([0-9]+).*/\1/' <<<"$line")
+  passed=$((passed + total - bad))
+  failed=$((failed + bad))
+}
+
+build() {  # build PRESET [extra cmake args]
+  local preset=$1
+  shift
+  cmake --preset "$preset" "$@" >"$logdir/configure-$preset.log" 2>&1 ||
+    { cat "$logdir/configure-$preset.log"; return 1; }
+  cmake --build --preset "$preset" -j "$jobs" 2>&1 | tail -n 40
+  return "${PIPESTATUS[0]}"
+}
+
+stage "release build: unit and integration tests"
+if build release; then
+  ctest --test-dir build/release --output-on-failure -j "$jobs" -LE integration \
+    2>&1 | tee "$logdir/ctest-unit.log" | tail -n 60
+  count_ctest "$logdir/ctest-unit.log"
+  ctest --test-dir build/release --output-on-failure -L integration \
+    2>&1 | tee "$logdir/ctest-integration.log" | grep -vE '^ +Start ' | tail -n 80
+  count_ctest "$logdir/ctest-integration.log"
+else
+  echo "release build failed"
+  failed=$((failed + 1))
+fi
+
+if [[ ${MW_SKIP_ASAN:-0} != 1 ]]; then
+  stage "ASan + UBSan build: unit tests"
+  if build asan; then
+    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+      ctest --test-dir build/asan --output-on-failure -j "$jobs" -LE integration \
+      2>&1 | tee "$logdir/ctest-asan.log" | tail -n 40
+    count_ctest "$logdir/ctest-asan.log"
+  else
+    echo "asan build failed"
+    failed=$((failed + 1))
+  fi
+fi
+
+if [[ ${MW_SKIP_FUZZ:-0} != 1 ]]; then
+  stage "libFuzzer targets, ${fuzz_seconds}s each"
+  if build fuzz; then
+    for fuzzer in $(find build/fuzz -type f -name '*_fuzz' -perm -u+x | sort); do
+      name=$(basename "$fuzzer")
+      corpus=$(mktemp -d)
+      [[ -d tests/fuzz/corpus/$name ]] && cp -r "tests/fuzz/corpus/$name/." "$corpus/"
+      if "$fuzzer" -max_total_time="$fuzz_seconds" -rss_limit_mb=2048 -timeout=10 \
+        "$corpus" >"$logdir/$name.log" 2>&1; then
+        echo "fuzz $name: ok ($(grep -Eo '#[0-9]+' "$logdir/$name.log" | tail -1 | tr -d '#') runs)"
+        passed=$((passed + 1))
+      else
+        echo "fuzz $name: FAILED"
+        tail -n 40 "$logdir/$name.log"
+        failed=$((failed + 1))
+      fi
+      rm -rf "$corpus"
+    done
+  else
+    echo "fuzz build failed"
+    failed=$((failed + 1))
+  fi
+fi
+
+echo
+echo "tests: $passed passed, $failed failed"
+[[ $failed -eq 0 ]]

@@ -1,0 +1,13 @@
+// minerwatch — SPDX-License-Identifier: Apache-2.0
+// The one list of built-in network detectors: a new detector adds one line here.
+#include "detectors/mining_protocol/mining_protocol_detector.h"
+#include "detectors/pool_intel/pool_intel_detector.h"
+
+namespace mw {
+
+void RegisterBuiltinDetectors(DetectorRegistry& registry) {
+  RegisterMiningProtocol(registry);
+  RegisterPoolIntel(registry);
+}
+
+}  // namespace mw

@@ -1,0 +1,170 @@
+// minerwatch — SPDX-License-Identifier: Apache-2.0
+// Detectors driven by synthetic events: what each finding says, and what must not become one.
+#include <gtest/gtest.h>
+
+#include "detectors/resolution_cache.h"
+#include "detectors/resolution_recorder.h"
+#include "findings/finding_emitter.h"
+#include "flow/flow_events.h"
+#include "intel/intel_store.h"
+#include "mw/detect/detector.h"
+#include "protocols/dns/dns_events.h"
+#include "protocols/stratum/stratum_events.h"
+#include "protocols/tls/tls_events.h"
+
+namespace mw {
+namespace {
+
+class DetectorsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(intel_.AddDomain("*.pool.example", intel::ListKind::kBlock,
+                                 {.source = "test", .category = "mining_pool", .note = "", .score = {}}));
+    ASSERT_TRUE(intel_.AddDomain("pay.pool.example", intel::ListKind::kAllow,
+                                 {.source = "test-allow", .category = "", .note = "", .score = {}}));
+    ASSERT_TRUE(intel_.AddIpOrCidr("203.0.113.0/24", intel::ListKind::kBlock,
+                                   {.source = "test", .category = "mining_pool", .note = "", .score = {}}));
+    SubscribeResolutionRecorder(bus_, cache_, intel_);
+    DetectorRegistry registry;
+    RegisterBuiltinDetectors(registry);
+    for (const auto& spec : registry.specs()) {
+      detectors_.push_back(spec.create(ctx_));
+      detectors_.back()->Subscribe(bus_);
+    }
+  }
+
+  FlowInfo Flow(const char* client, const char* server, uint16_t port, uint64_t id) {
+    FlowInfo f;
+    f.flow_id = id;
+    f.client = *IpAddress::Parse(client);
+    f.server = *IpAddress::Parse(server);
+    f.client_port = 40000;
+    f.server_port = port;
+    f.first_seen = f.last_seen = 1'700'000'000'000'000;
+    return f;
+  }
+
+  std::vector<const Finding*> Of(std::string_view cat) {
+    std::vector<const Finding*> out;
+    for (const auto& f : emitter_.all())
+      if (f.category == cat) out.push_back(&f);
+    return out;
+  }
+
+  intel::IntelStore intel_;
+  ResolutionCache cache_;
+  FindingEmitter emitter_;
+  EventBus bus_;
+  DetectorContext ctx_{emitter_, intel_, cache_};
+  std::vector<std::unique_ptr<Detector>> detectors_;
+};
+
+TEST_F(DetectorsTest, XmrigLoginBecomesOneStageOneFindingWithEvidence) {
+  FlowInfo flow = Flow("10.1.1.1", "198.51.100.9", 3333, 1);
+  std::string_view algos[] = {"rx/0", "cn/r"};
+  stratum::MessageEvent login{.flow = flow, .dir = Direction::kToServer,
+                              .dialect = stratum::Dialect::kCryptoNote,
+                              .kind = stratum::MessageKind::kRequest, .method = "login",
+                              .agent = "XMRig/6.16.0 (Linux x86_64) libuv/1.42.0 gcc/9.3.0",
+                              .algos = algos, .login = "44AFFq5kSiGBoZ", .worker = "rig1",
+                              .coin = "XMR"};
+  bus_.Publish(login);
+  stratum::MessageEvent submit{.flow = flow, .dir = Direction::kToServer,
+                               .dialect = stratum::Dialect::kCryptoNote,
+                               .kind = stratum::MessageKind::kRequest, .method = "submit",
+                               .is_share = true};
+  bus_.Publish(submit);
+  bus_.Publish(submit);
+  auto found = Of(category::kPoolProtocol);
+  ASSERT_EQ(found.size(), 1u);
+  const Finding& f = *found[0];
+  EXPECT_EQ(f.stage, Stage::kMining);
+  EXPECT_EQ(f.resource.host_ip, "10.1.1.1");
+  EXPECT_EQ(f.indicator, "198.51.100.9:3333");
+  EXPECT_EQ(f.evidence["agent"], login.agent);
+  EXPECT_EQ(f.evidence["login"], "44AFFq5kSiGBoZ");
+  EXPECT_EQ(f.evidence["coin"], "XMR");
+  EXPECT_EQ(f.evidence["shares_submitted"], 2);
+  EXPECT_EQ(f.evidence["messages"], 3);
+  EXPECT_EQ(f.count, 3u);
+  EXPECT_EQ(f.attack, std::vector<std::string>{"T1496"});
+
+  // A reconnect to the same pool folds into the same finding.
+  bus_.Publish(flow::FlowEndEvent{flow, flow::EndReason::kFin, "stratum"});
+  FlowInfo again = Flow("10.1.1.1", "198.51.100.9", 3333, 2);
+  (void)p;
+  bus_.Publish(stratum::MessageEvent{.flow = again, .dir = Direction::kToServer,
+                                     .dialect = stratum::Dialect::kCryptoNote,
+                                     .kind = stratum::MessageKind::kRequest, .method = "login"});
+  ASSERT_EQ(Of(category::kPoolProtocol).size(), 1u);
+  EXPECT_EQ(Of(category::kPoolProtocol)[0]->evidence["flows"], 2);
+  EXPECT_EQ(Of(category::kPoolProtocol)[0]->evidence["messages"], 4);
+}
+
+TEST_F(DetectorsTest, PoolNameInDnsSniOrHostIsBadDomainButAllowlistWins) {
+  FlowInfo dns_flow = Flow("10.1.1.1", "10.0.0.53", 53, 1);
+  bus_.Publish(dns::MessageEvent{.flow = dns_flow, .dir = Direction::kToServer,
+                                 .is_response = false, .qname = "xmr.pool.example", .qtype = 1});
+  bus_.Publish(dns::MessageEvent{.flow = dns_flow, .dir = Direction::kToServer,
+                                 .is_response = false, .qname = "pay.pool.example", .qtype = 1});
+  bus_.Publish(dns::MessageEvent{.flow = dns_flow, .dir = Direction::kToServer,
+                                 .is_response = false, .qname = "www.example.org", .qtype = 1});
+  FlowInfo tls_flow = Flow("10.1.1.1", "192.0.2.1", 443, 2);
+  bus_.Publish(tls::ClientHelloEvent{.flow = tls_flow, .sni = "xmr.pool.example"});
+  auto found = Of(category::kBadDomain);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0]->indicator, "xmr.pool.example");
+  EXPECT_EQ(found[0]->stage, Stage::kPrecursor);
+  EXPECT_EQ(found[0]->evidence["matched_by"], nlohmann::json({"dns_query", "tls_sni"}));
+  EXPECT_TRUE(Of(category::kPoolProtocol).empty());
+}
+
+TEST_F(DetectorsTest, AddressFromAPoolAnswerMakesALaterConnectionABadIp) {
+  FlowInfo dns_flow = Flow("10.1.1.1", "10.0.0.53", 53, 1);
+  dns::Answer answers[] = {
+      {.name = "xmr.pool.example", .type = 5, .ttl = 60, .address = {}, .target = "edge.cdn.example"},
+      {.name = "edge.cdn.example", .type = 1, .ttl = 60,
+       .address = *IpAddress::Parse("198.18.0.2"), .target = {}},
+      {.name = "edge.cdn.example", .type = 1, .ttl = 60,
+       .address = *IpAddress::Parse("0.0.0.0"), .target = {}}};
+  bus_.Publish(dns::MessageEvent{.flow = dns_flow, .dir = Direction::kToClient,
+                                 .is_response = true, .qname = "xmr.pool.example", .qtype = 1,
+                                 .answers = answers});
+  // Another client connecting to the same address did not resolve the pool name.
+  bus_.Publish(flow::FlowStartEvent{Flow("10.1.1.2", "198.18.0.2", 443, 2)});
+  // The sinkhole answer is never a pool address.
+  bus_.Publish(flow::FlowStartEvent{Flow("10.1.1.1", "0.0.0.0", 443, 3)});
+  EXPECT_TRUE(Of(category::kBadIp).empty());
+  bus_.Publish(flow::FlowStartEvent{Flow("10.1.1.1", "198.18.0.2", 443, 4)});
+  auto found = Of(category::kBadIp);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0]->indicator, "198.18.0.2");
+  EXPECT_EQ(found[0]->evidence["matched_by"], "dns_answer");
+  EXPECT_EQ(found[0]->evidence["resolved_name"], "xmr.pool.example");
+}
+
+TEST_F(DetectorsTest, ListedAddressIsBadIp) {
+  bus_.Publish(flow::FlowStartEvent{Flow("10.1.1.1", "203.0.113.77", 4444, 1)});
+  bus_.Publish(flow::FlowStartEvent{Flow("10.1.1.1", "192.0.2.77", 4444, 2)});
+  auto found = Of(category::kBadIp);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0]->evidence["matched_by"], "intel_ip");
+  EXPECT_EQ(found[0]->evidence["intel"]["pattern"], "203.0.113.0/24");
+}
+
+TEST(ResolutionCache, BoundedPerClientAndOverall) {
+  ResolutionCache cache(/*capacity=*/8, /*per_client=*/4);
+  auto client = *IpAddress::Parse("10.0.0.1");
+  for (uint32_t i = 0; i < 10; ++i) {
+    cache.Record(client, IpAddress::FromV4(0xC6120000 + i), "n", "", i);
+  }
+  EXPECT_EQ(cache.size(), 4u);
+  for (uint32_t c = 2; c < 10; ++c) {
+    cache.Record(IpAddress::FromV4(0x0A000000 + c), IpAddress::FromV4(0xC6120100), "n", "", c);
+  }
+  EXPECT_EQ(cache.size(), 8u);
+  EXPECT_EQ(cache.Lookup(client, IpAddress::FromV4(0xC6120000)), nullptr);  // evicted first
+}
+
+}  // namespace
+}  // namespace mw

@@ -1,0 +1,266 @@
+// minerwatch — SPDX-License-Identifier: Apache-2.0
+#include "pipeline/sensor.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+#include <thread>
+
+#include "capture/live_source.h"
+#include "capture/merged_file_source.h"
+#include "detectors/resolution_cache.h"
+#include "detectors/resolution_recorder.h"
+#include "findings/finding_emitter.h"
+#include "intel/intel_loader.h"
+#include "mw/detect/detector.h"
+#include "mw/parse/app_parser.h"
+#include "pipeline/packet_processor.h"
+#include "protocols/stratum/stratum_plugin.h"
+
+namespace mw {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double SecondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// One complete packet-to-finding pipeline. Single-threaded; LiveSensor guards it with a mutex.
+class SensorPipeline {
+ public:
+  SensorPipeline(const intel::IntelStore& intel, const ParserRegistry& parsers)
+      : intel_(intel), ctx_{emitter_, intel_, resolutions_} {
+    // Order matters: resolutions are recorded before detectors look them up.
+    SubscribeResolutionRecorder(bus_, resolutions_, intel_);
+    stratum::SubscribeHttpJsonRpcBridge(bus_);
+    DetectorRegistry registry;
+    RegisterBuiltinDetectors(registry);
+    for (const auto& spec : registry.specs()) {
+      detectors_.push_back(spec.create(ctx_));
+      detectors_.back()->Subscribe(bus_);
+    }
+    processor_ = std::make_unique<PacketProcessor>(PacketProcessorConfig{}, parsers, bus_);
+  }
+
+  PacketProcessor& processor() { return *processor_; }
+  FindingEmitter& emitter() { return emitter_; }
+
+  void AddStats(SensorStats& out) const {
+    const PacketStats& s = processor_->stats();
+    out.packets += s.packets;
+    out.bytes += s.bytes;
+    out.flows += s.flows_created;
+    out.parse_errors += s.MalformedTotal();
+    out.findings += emitter_.size();
+  }
+
+ private:
+  const intel::IntelStore& intel_;
+  EventBus bus_;
+  ResolutionCache resolutions_;
+  FindingEmitter emitter_;
+  DetectorContext ctx_;
+  std::vector<std::unique_ptr<Detector>> detectors_;
+  std::unique_ptr<PacketProcessor> processor_;
+};
+
+Result<intel::IntelStore> LoadSensorIntel(const SensorOptions& options) {
+  intel::IntelOptions io;
+  io.intel_dir = options.intel_dir;
+  io.extra_files = options.intel_files;
+  return intel::LoadIntel(io);
+}
+
+void PrintProgress(const capture::PacketSource& source, uint64_t packets, double secs) {
+  uint64_t done = source.bytes_read(), total = source.total_bytes();
+  double pct = total ? 100.0 * double(done) / double(total) : 0;
+  std::fprintf(stderr, "progress: %5.1f%%  %.1f/%.1f MB  %llu packets  %.0f MB/s\n", pct,
+               double(done) / 1e6, double(total) / 1e6, static_cast<unsigned long long>(packets),
+               secs > 0 ? double(done) / 1e6 / secs : 0.0);
+}
+
+}  // namespace
+
+Result<SensorStats> RunFiles(const std::vector<std::string>& files, const SensorOptions& options,
+                             const FindingCallback& on_findings) {
+  auto start = Clock::now();
+  auto intel = LoadSensorIntel(options);
+  if (!intel) return Fail(intel.error());
+  auto source = capture::MergedFileSource::Open(files);
+  if (!source) return Fail(source.error());
+  ParserRegistry parsers;
+  RegisterBuiltinProtocols(parsers);
+  SensorPipeline pipeline(*intel, parsers);
+
+  capture::RawPacket packet;
+  uint64_t packets = 0;
+  auto next_progress = start + std::chrono::seconds(1);
+  for (;;) {
+    auto more = (*source)->Next(packet);
+    if (!more) return Fail(more.error());
+    if (!*more) break;
+    pipeline.processor().Process(packet);
+    // Checking the clock every 64K packets keeps it off the per-packet path.
+    if (options.progress && (++packets & 0xFFFF) == 0 && Clock::now() >= next_progress) {
+      PrintProgress(**source, packets, SecondsSince(start));
+      next_progress = Clock::now() + std::chrono::seconds(1);
+    }
+  }
+  pipeline.processor().Finish();
+  SensorStats stats;
+  pipeline.AddStats(stats);
+  stats.seconds = SecondsSince(start);
+  if (on_findings) {
+    const auto& all = pipeline.emitter().all();
+    on_findings(std::span<const Finding>(all.data(), all.size()));
+  }
+  return stats;
+}
+
+namespace {
+
+class LiveSensorImpl : public LiveSensor {
+ public:
+  LiveSensorImpl(intel::IntelStore intel, FindingCallback on_findings, int flush_interval_s)
+      : intel_(std::move(intel)),
+        on_findings_(std::move(on_findings)),
+        flush_interval_s_(flush_interval_s > 0 ? flush_interval_s : 5) {
+    RegisterBuiltinProtocols(parsers_);
+  }
+
+  ~LiveSensorImpl() override { Stop(); }
+
+  Status AddInterface(const std::string& interface, const std::string& bpf) {
+    capture::LiveOptions lo;
+    lo.interface = interface;
+    lo.bpf = bpf;
+    auto source = capture::LiveSource::Open(lo);
+    if (!source) return Fail(source.error());
+    auto capture = std::make_unique<Capture>();
+    capture->source = std::move(*source);
+    capture->pipeline = std::make_unique<SensorPipeline>(intel_, parsers_);
+    captures_.push_back(std::move(capture));
+    return Ok();
+  }
+
+  void StartThreads() {
+    start_ = Clock::now();
+    for (auto& c : captures_) {
+      Capture* cap = c.get();
+      cap->thread = std::thread([this, cap] { CaptureLoop(*cap); });
+    }
+    flusher_ = std::thread([this] { FlushLoop(); });
+  }
+
+  void Stop() override {
+    {
+      std::lock_guard<std::mutex> lock(stop_mu_);
+      if (stopped_) return;
+      stopped_ = true;
+    }
+    stop_cv_.notify_all();
+    for (auto& c : captures_) c->source->Stop();
+    for (auto& c : captures_) {
+      if (c->thread.joinable()) c->thread.join();
+    }
+    if (flusher_.joinable()) flusher_.join();
+    for (auto& c : captures_) {
+      std::lock_guard<std::mutex> lock(c->mu);
+      c->pipeline->processor().Finish();
+    }
+    Flush();
+  }
+
+  SensorStats stats() const override {
+    SensorStats out;
+    for (const auto& c : captures_) {
+      std::lock_guard<std::mutex> lock(c->mu);
+      c->pipeline->AddStats(out);
+      out.kernel_drops += c->source->stats().kernel_drops;
+    }
+    out.seconds = SecondsSince(start_);
+    return out;
+  }
+
+ private:
+  struct Capture {
+    std::unique_ptr<capture::LiveSource> source;
+    std::unique_ptr<SensorPipeline> pipeline;
+    std::thread thread;
+    mutable std::mutex mu;  // guards pipeline between the capture thread and the flusher
+    std::string error;
+  };
+
+  void CaptureLoop(Capture& cap) {
+    capture::RawPacket packet;
+    for (;;) {
+      auto more = cap.source->Next(packet);
+      if (!more) {
+        std::fprintf(stderr, "minerwatch: capture error: %s\n", more.error().message().c_str());
+        return;
+      }
+      if (!*more) return;
+      std::lock_guard<std::mutex> lock(cap.mu);
+      cap.pipeline->processor().Process(packet);
+    }
+  }
+
+  void FlushLoop() {
+    std::unique_lock<std::mutex> lock(stop_mu_);
+    while (!stopped_) {
+      stop_cv_.wait_for(lock, std::chrono::seconds(flush_interval_s_));
+      if (stopped_) break;
+      lock.unlock();
+      Flush();
+      lock.lock();
+    }
+  }
+
+  void Flush() {
+    std::vector<Finding> changed;
+    for (auto& c : captures_) {
+      std::lock_guard<std::mutex> lock(c->mu);
+      auto batch = c->pipeline->emitter().TakeChanged();
+      for (auto& f : batch) changed.push_back(std::move(f));
+    }
+    if (!changed.empty() && on_findings_) {
+      std::lock_guard<std::mutex> lock(callback_mu_);
+      on_findings_(std::span<const Finding>(changed.data(), changed.size()));
+    }
+  }
+
+  intel::IntelStore intel_;
+  ParserRegistry parsers_;
+  FindingCallback on_findings_;
+  int flush_interval_s_;
+  std::vector<std::unique_ptr<Capture>> captures_;
+  std::thread flusher_;
+  std::mutex stop_mu_, callback_mu_;
+  std::condition_variable stop_cv_;
+  bool stopped_ = false;
+  Clock::time_point start_ = Clock::now();
+};
+
+}  // namespace
+
+Result<std::unique_ptr<LiveSensor>> LiveSensor::Start(const LiveOptions& live,
+                                                      const SensorOptions& options,
+                                                      FindingCallback on_findings) {
+  auto intel = LoadSensorIntel(options);
+  if (!intel) return Fail(intel.error());
+  auto sensor = std::make_unique<LiveSensorImpl>(std::move(*intel), std::move(on_findings),
+                                                 options.flush_interval_s);
+  std::vector<std::string> interfaces = live.interfaces;
+  if (interfaces.empty()) interfaces.push_back("any");
+  for (const auto& name : interfaces) {
+    if (auto st = sensor->AddInterface(name, live.bpf); !st) return Fail(st.error());
+  }
+  sensor->StartThreads();
+  return std::unique_ptr<LiveSensor>(std::move(sensor));
+}
+
+}  // namespace mw
