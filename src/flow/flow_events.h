@@ -1,6 +1,9 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Flow lifecycle events the flow table publishes.
+#include <cstdint>
+#include <string_view>
+
 #include "mw/net/flow_info.h"
 
 namespace mw::flow {

@@ -39,6 +39,13 @@ struct MessageEvent {
   bool is_share = false;    // a share submission (mining.submit, submit, eth_submitWork)
   bool accepted = false;    // response to a share: result true / status OK
   bool over_http = false;   // JSON-RPC carried in HTTP bodies (getwork, getblocktemplate)
+  // For responses: the method of the request this answers ("login", "mining.submit", ...), when
+  // the parser saw that request (or the result's shape names it). Empty otherwise.
+  std::string_view request_method;
 };
+
+// Best-effort coin for an algorithm name ("rx/0" → "XMR") or, failing that, a wallet address
+// format ("t1..." → "ZEC"). Returns a static string, or empty when neither tells.
+std::string_view InferCoin(std::string_view algo, std::string_view login);
 
 }  // namespace mw::stratum

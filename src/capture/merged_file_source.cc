@@ -1,0 +1,55 @@
+// minerwatch — SPDX-License-Identifier: Apache-2.0
+#include "capture/merged_file_source.h"
+
+namespace mw::capture {
+
+Result<std::unique_ptr<MergedFileSource>> MergedFileSource::Open(
+    const std::vector<std::string>& paths) {
+  if (paths.empty()) return Fail(Error::InvalidArgument("no capture files given"));
+  auto merged = std::unique_ptr<MergedFileSource>(new MergedFileSource());
+  for (const auto& path : paths) {
+    auto file = PcapFileSource::Open(path);
+    if (!file) return Fail(file.error());
+    merged->files_.push_back(std::move(*file));
+  }
+  merged->pending_.resize(merged->files_.size());
+  for (size_t i = 0; i < merged->files_.size(); ++i) {
+    if (auto s = merged->Advance(i); !s) return Fail(s.error());
+  }
+  return merged;
+}
+
+Status MergedFileSource::Advance(size_t i) {
+  auto got = files_[i]->Next(pending_[i]);
+  if (!got) return Fail(got.error());
+  if (*got) heap_.push(Head{pending_[i].ts, i});
+  return Ok();
+}
+
+Result<bool> MergedFileSource::Next(RawPacket& packet) {
+  if (last_returned_ != kNone) {
+    size_t i = last_returned_;
+    last_returned_ = kNone;
+    if (auto s = Advance(i); !s) return Fail(s.error());
+  }
+  if (heap_.empty()) return false;
+  Head head = heap_.top();
+  heap_.pop();
+  packet = pending_[head.index];
+  last_returned_ = head.index;
+  return true;
+}
+
+uint64_t MergedFileSource::bytes_read() const {
+  uint64_t n = 0;
+  for (const auto& f : files_) n += f->bytes_read();
+  return n;
+}
+
+uint64_t MergedFileSource::total_bytes() const {
+  uint64_t n = 0;
+  for (const auto& f : files_) n += f->total_bytes();
+  return n;
+}
+
+}  // namespace mw::capture

@@ -1,0 +1,107 @@
+// minerwatch — SPDX-License-Identifier: Apache-2.0
+#include "capture/pcap_file_source.h"
+
+#include <pcap/pcap.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <string_view>
+
+namespace mw::capture {
+namespace {
+
+// First four bytes of every format libpcap reads: pcap (µs and ns, both byte orders, and the
+// old "modified" pcap) and the pcapng section header block.
+bool IsCaptureMagic(const uint8_t m[4]) {
+  static constexpr uint8_t kMagics[][4] = {
+      {0xd4, 0xc3, 0xb2, 0xa1}, {0xa1, 0xb2, 0xc3, 0xd4}, {0x4d, 0x3c, 0xb2, 0xa1},
+      {0xa1, 0xb2, 0x3c, 0x4d}, {0x34, 0xcd, 0xb2, 0xa1}, {0xa1, 0xb2, 0xcd, 0x34},
+      {0x0a, 0x0d, 0x0d, 0x0a}};
+  for (const auto& k : kMagics)
+    if (std::memcmp(m, k, 4) == 0) return true;
+  return false;
+}
+
+std::string TrimLibpcap(const char* msg) {
+  std::string s = msg ? msg : "";
+  while (!s.empty() && (s.back() == '\n' || s.back() == '.')) s.pop_back();
+  return s;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<PcapFileSource>> PcapFileSource::Open(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    return Fail(Error::NotFound(path + ": " + std::strerror(errno)));
+  if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode))
+    return Fail(Error::InvalidArgument(path + ": not a regular file"));
+  const uint64_t size = uint64_t(st.st_size);
+  if (S_ISREG(st.st_mode)) {
+    if (size == 0) return Fail(Error::Corruption(path + ": empty file, not a pcap or pcapng file"));
+    // Check the magic ourselves: libpcap's "unknown file format" does not say which file.
+    FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) return Fail(Error::IoError(path + ": " + std::strerror(errno)));
+    uint8_t magic[4] = {};
+    size_t got = std::fread(magic, 1, 4, f);
+    std::fclose(f);
+    if (got < 4 || !IsCaptureMagic(magic))
+      return Fail(Error::Corruption(path + ": not a pcap or pcapng file"));
+  }
+  char errbuf[PCAP_ERRBUF_SIZE] = {};
+  pcap_t* p =
+      pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_MICRO, errbuf);
+  if (!p) {
+    // The file header (24 bytes for pcap, the first blocks for pcapng) could not be read.
+    return Fail(Error::Corruption(path + ": offset 0: bad or truncated file header (" +
+                                  TrimLibpcap(errbuf) + ")"));
+  }
+  auto src = std::unique_ptr<PcapFileSource>(new PcapFileSource(path, p, size));
+  src->bytes_read_ = src->Tell();
+  return src;
+}
+
+PcapFileSource::PcapFileSource(std::string path, pcap_t* handle, uint64_t file_size)
+    : path_(std::move(path)), handle_(handle), file_size_(file_size) {
+  link_type_ = pcap_datalink(handle_);
+}
+
+PcapFileSource::~PcapFileSource() {
+  if (handle_) pcap_close(handle_);
+}
+
+uint64_t PcapFileSource::Tell() const {
+  FILE* f = pcap_file(handle_);
+  if (!f) return bytes_read_;
+  long pos = std::ftell(f);
+  return pos < 0 ? bytes_read_ : uint64_t(pos);
+}
+
+Result<bool> PcapFileSource::Next(RawPacket& packet) {
+  if (done_) return false;
+  const uint64_t record_offset = Tell();
+  struct pcap_pkthdr* hdr = nullptr;
+  const u_char* data = nullptr;
+  int rc = pcap_next_ex(handle_, &hdr, &data);
+  bytes_read_ = Tell();
+  if (rc == 1) {
+    ++packets_read_;
+    packet.ts = TimestampUs(hdr->ts.tv_sec) * 1'000'000 + TimestampUs(hdr->ts.tv_usec);
+    packet.link_type = link_type_;
+    packet.data = ByteView(data, hdr->caplen);
+    packet.wire_len = hdr->len < hdr->caplen ? hdr->caplen : hdr->len;
+    return true;
+  }
+  done_ = true;
+  if (rc == PCAP_ERROR_BREAK || rc == 0) return false;  // end of file
+  std::string detail = TrimLibpcap(pcap_geterr(handle_));
+  std::string_view what = detail.find("truncated") != std::string::npos
+                              ? "truncated packet record"
+                              : "corrupt packet record";
+  return Fail(Error::Corruption(path_ + ": offset " + std::to_string(record_offset) + ": " +
+                                std::string(what) + " (" + detail + ")"));
+}
+
+}  // namespace mw::capture

@@ -1,0 +1,347 @@
+// minerwatch — SPDX-License-Identifier: Apache-2.0
+#include "config/service_config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <charconv>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+namespace mw::config {
+namespace {
+
+// Walks one YAML mapping: typed getters that record "file:line:col: message" errors, and a final
+// check that every key present was one the schema knows.
+class Section {
+ public:
+  Section(const YAML::Node& node, std::string path, const std::string& source,
+          std::vector<std::string>& errors)
+      : node_(node), path_(std::move(path)), source_(source), errors_(errors) {
+    if (node_ && !node_.IsNull() && !node_.IsMap()) {
+      Error(node_, path_ + " must be a mapping of key: value");
+      valid_ = false;
+    }
+  }
+
+  ~Section() {
+    if (!valid_ || !node_ || node_.IsNull()) return;
+    for (auto it = node_.begin(); it != node_.end(); ++it) {
+      std::string key = it->first.as<std::string>("");
+      if (!known_.count(key)) {
+        std::string known;
+        for (const auto& k : known_) known += (known.empty() ? "" : ", ") + k;
+        Error(it->first, "unknown key '" + Join(key) + "' (known here: " + known + ")");
+      }
+    }
+  }
+
+  YAML::Node Child(const std::string& key) {
+    known_.insert(key);
+    if (!valid_ || !node_ || node_.IsNull()) return YAML::Node();
+    return node_[key];
+  }
+  std::string Join(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+
+  void Error(const YAML::Node& at, const std::string& msg) {
+    YAML::Mark m = at.Mark();
+    std::ostringstream o;
+    o << source_ << ":" << (m.line + 1) << ":" << (m.column + 1) << ": " << msg;
+    errors_.push_back(o.str());
+  }
+
+  void Str(const std::string& key, std::string& out, std::initializer_list<const char*> allowed = {}) {
+    YAML::Node n = Child(key);
+    if (!n || n.IsNull()) return;
+    if (!n.IsScalar()) return Error(n, Join(key) + " must be a string");
+    std::string v = n.Scalar();
+    if (allowed.size()) {
+      bool ok = false;
+      std::string list;
+      for (const char* a : allowed) {
+        ok |= v == a;
+        list += (list.empty() ? "" : ", ") + std::string(a);
+      }
+      if (!ok) return Error(n, Join(key) + " must be one of " + list + ", not '" + v + "'");
+    }
+    out = v;
+  }
+  void Bool(const std::string& key, bool& out) {
+    YAML::Node n = Child(key);
+    if (!n || n.IsNull()) return;
+    std::string v = n.IsScalar() ? n.Scalar() : "";
+    if (v == "true" || v == "yes" || v == "on") {
+      out = true;
+    } else if (v == "false" || v == "no" || v == "off") {
+      out = false;
+    } else {
+      Error(n, Join(key) + " must be true or false");
+    }
+  }
+  template <typename T>
+  void Int(const std::string& key, T& out, int64_t min, int64_t max) {
+    YAML::Node n = Child(key);
+    if (!n || n.IsNull()) return;
+    std::string v = n.IsScalar() ? n.Scalar() : "";
+    int64_t x = 0;
+    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
+    if (v.empty() || ec != std::errc() || p != v.data() + v.size() || x < min || x > max) {
+      return Error(n, Join(key) + " must be an integer from " + std::to_string(min) + " to " +
+                          std::to_string(max));
+    }
+    out = T(x);
+  }
+  void Duration(const std::string& key, int64_t& out, int64_t min_s) {
+    YAML::Node n = Child(key);
+    if (!n || n.IsNull()) return;
+    auto d = n.IsScalar() ? ParseDuration(n.Scalar()) : std::nullopt;
+    if (!d || *d < min_s) {
+      return Error(n, Join(key) + " must be a duration like 30s, 15m, 2h or 7d (at least " +
+                          std::to_string(min_s) + "s)");
+    }
+    out = *d;
+  }
+  void StrList(const std::string& key, std::vector<std::string>& out) {
+    YAML::Node n = Child(key);
+    if (!n || n.IsNull()) return;
+    if (!n.IsSequence()) return Error(n, Join(key) + " must be a list of strings");
+    std::vector<std::string> v;
+    for (const auto& e : n) {
+      if (!e.IsScalar()) return Error(e, Join(key) + " entries must be strings");
+      v.push_back(e.Scalar());
+    }
+    out = std::move(v);
+  }
+  void Sev(const std::string& key, Severity& out) {
+    YAML::Node n = Child(key);
+    if (!n || n.IsNull()) return;
+    auto s = n.IsScalar() ? ParseSeverity(n.Scalar()) : std::nullopt;
+    if (!s) return Error(n, Join(key) + " must be one of info, low, medium, high, critical");
+    out = *s;
+  }
+
+ private:
+  YAML::Node node_;
+  std::string path_;
+  const std::string& source_;
+  std::vector<std::string>& errors_;
+  std::set<std::string> known_;
+  bool valid_ = true;
+};
+
+bool ValidUrl(const std::string& url, std::initializer_list<const char*> schemes) {
+  for (const char* s : schemes) {
+    std::string prefix = std::string(s) + "://";
+    if (url.rfind(prefix, 0) == 0 && url.size() > prefix.size()) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::optional<int64_t> ParseDuration(std::string_view s) {
+  if (s.empty() || s.size() > 20) return std::nullopt;
+  int64_t mult = 1;
+  char last = s.back();
+  if (last == 's' || last == 'm' || last == 'h' || last == 'd') {
+    mult = last == 's' ? 1 : last == 'm' ? 60 : last == 'h' ? 3600 : 86400;
+    s.remove_suffix(1);
+  }
+  int64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || p != s.data() + s.size() || v < 0) return std::nullopt;
+  if (v > INT64_MAX / mult / 1000000) return std::nullopt;
+  return v * mult;
+}
+
+Result<ServiceConfig> ParseConfig(const std::string& text, const std::string& source) {
+  ServiceConfig c;
+  c.source = source;
+  std::vector<std::string> errors;
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    return Fail(Error::InvalidArgument(source + ":" + std::to_string(e.mark.line + 1) + ":" +
+                                       std::to_string(e.mark.column + 1) + ": " + e.msg));
+  }
+  try {
+    Section top(root, "", source, errors);
+    {
+      Section s(top.Child("server"), "server", source, errors);
+      s.Str("listen", c.server.listen);
+      s.Int("max_body_bytes", c.server.max_body_bytes, 1024, 64 << 20);
+      s.Int("threads", c.server.threads, 1, 256);
+      s.Bool("metrics_public", c.server.metrics_public);
+      auto colon = c.server.listen.rfind(':');
+      int port = 0;
+      if (colon == std::string::npos ||
+          std::from_chars(c.server.listen.data() + colon + 1,
+                          c.server.listen.data() + c.server.listen.size(), port).ec != std::errc() ||
+          port < 0 || port > 65535) {
+        s.Error(s.Child("listen"), "server.listen must be host:port, e.g. 127.0.0.1:8080");
+      }
+    }
+    {
+      Section s(top.Child("store"), "store", source, errors);
+      s.Str("path", c.store.path);
+      s.Str("synchronous", c.store.synchronous, {"full", "normal"});
+      s.Duration("auto_resolve_after", c.store.auto_resolve_after_s, 0);
+      s.Duration("resolved_retention", c.store.resolved_retention_s, 3600);
+      s.Int("max_findings", c.store.max_findings, 1000, int64_t(1) << 40);
+      s.Int("evidence_samples", c.store.evidence_samples, 0, 1000);
+    }
+    {
+      Section s(top.Child("sensor"), "sensor", source, errors);
+      s.Bool("enabled", c.sensor.enabled);
+      s.StrList("interfaces", c.sensor.interfaces);
+      s.Str("bpf", c.sensor.bpf);
+      s.Duration("flush_interval", c.sensor.flush_interval_s, 1);
+      s.Str("intel_dir", c.sensor.intel_dir);
+      s.StrList("intel_files", c.sensor.intel_files);
+    }
+    {
+      Section s(top.Child("hostscan"), "hostscan", source, errors);
+      s.Bool("enabled", c.hostscan.enabled);
+      s.Duration("interval", c.hostscan.interval_s, 10);
+    }
+    {
+      Section s(top.Child("detectors"), "detectors", source, errors);
+      s.Bool("network_protocol", c.detectors.network_protocol);
+      s.Bool("pool_intel", c.detectors.pool_intel);
+      s.Bool("host_memory", c.detectors.host_memory);
+      s.Bool("hash_match", c.detectors.hash_match);
+      s.Bool("persistence", c.detectors.persistence);
+    }
+    {
+      Section s(top.Child("threat_engine"), "threat_engine", source, errors);
+      s.Str("mode", c.threat_engine_mode, {"detect", "block"});
+    }
+    {
+      Section s(top.Child("remediation"), "remediation", source, errors);
+      s.Str("policy", c.remediation_policy, {"manual", "kill", "quarantine"});
+    }
+    {
+      Section s(top.Child("notify"), "notify", source, errors);
+      s.Str("personal_address_pattern", c.notify.personal_address_pattern);
+      try {
+        std::regex re(c.notify.personal_address_pattern, std::regex::ECMAScript | std::regex::icase);
+      } catch (const std::regex_error&) {
+        s.Error(s.Child("personal_address_pattern"), "notify.personal_address_pattern is not a valid regex");
+      }
+      s.Duration("window", c.notify.window_s, 1);
+      s.Int("max_per_window", c.notify.max_per_window, 1, 10000);
+      s.Duration("webhook_timeout", c.notify.webhook_timeout_s, 1);
+      s.Int("webhook_retries", c.notify.webhook_retries, 0, 20);
+      {
+        Section m(s.Child("smtp"), "notify.smtp", source, errors);
+        m.Str("url", c.notify.smtp.url);
+        m.Str("from", c.notify.smtp.from);
+        m.Str("starttls", c.notify.smtp.starttls, {"off", "try", "require"});
+        m.Str("username", c.notify.smtp.username);
+        m.Str("password_file", c.notify.smtp.password_file);
+        m.Duration("timeout", c.notify.smtp.timeout_s, 1);
+        if (!c.notify.smtp.url.empty() && !ValidUrl(c.notify.smtp.url, {"smtp", "smtps"})) {
+          m.Error(m.Child("url"), "notify.smtp.url must start with smtp:// or smtps://");
+        }
+      }
+      YAML::Node contacts = s.Child("contacts");
+      if (contacts && !contacts.IsNull()) {
+        if (!contacts.IsSequence()) {
+          s.Error(contacts, "notify.contacts must be a list");
+        } else {
+          size_t i = 0;
+          for (const auto& cn : contacts) {
+            ContactConfig cc;
+            cc.line = int(cn.Mark().line + 1);
+            std::string path = "notify.contacts[" + std::to_string(i++) + "]";
+            Section k(cn, path, source, errors);
+            k.Str("name", cc.name);
+            k.Str("email", cc.email);
+            k.Str("webhook_url", cc.webhook_url);
+            k.Str("webhook_secret_file", cc.webhook_secret_file);
+            k.Sev("min_severity", cc.min_severity);
+            k.StrList("categories", cc.categories);
+            if (cc.name.empty()) k.Error(cn, path + " needs a name");
+            if (cc.email.empty() && cc.webhook_url.empty()) k.Error(cn, path + " needs an email or a webhook_url");
+            if (!cc.email.empty() && cc.email.find('@') == std::string::npos) {
+              k.Error(k.Child("email"), path + ".email is not an e-mail address");
+            }
+            if (!cc.webhook_url.empty() && !ValidUrl(cc.webhook_url, {"http", "https"})) {
+              k.Error(k.Child("webhook_url"), path + ".webhook_url must be http:// or https://");
+            }
+            c.notify.contacts.push_back(std::move(cc));
+          }
+        }
+      }
+    }
+    {
+      Section s(top.Child("export"), "export", source, errors);
+      s.Str("jsonl_path", c.exports.jsonl_path);
+      s.Int("jsonl_max_bytes", c.exports.jsonl_max_bytes, 4096, int64_t(1) << 40);
+      s.Int("jsonl_keep", c.exports.jsonl_keep, 1, 1000);
+      s.Str("syslog_address", c.exports.syslog_address);
+      s.Str("syslog_format", c.exports.syslog_format, {"rfc5424", "cef"});
+      s.Str("ocsf_path", c.exports.ocsf_path);
+      if (!c.exports.syslog_address.empty() && !ValidUrl(c.exports.syslog_address, {"udp", "tcp"})) {
+        s.Error(s.Child("syslog_address"), "export.syslog_address must be udp://host:port or tcp://host:port");
+      }
+    }
+  } catch (const YAML::Exception& e) {
+    errors.push_back(source + ":" + std::to_string(e.mark.line + 1) + ":" +
+                     std::to_string(e.mark.column + 1) + ": " + e.msg);
+  }
+  if (!errors.empty()) {
+    std::string all;
+    for (const auto& e : errors) all += (all.empty() ? "" : "\n") + e;
+    return Fail(Error::InvalidArgument(all));
+  }
+  return c;
+}
+
+Result<ServiceConfig> LoadConfig(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Fail(Error::IoError("cannot read config file " + path));
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (text.str().size() > (4u << 20)) return Fail(Error::InvalidArgument(path + ": config file is larger than 4 MiB"));
+  return ParseConfig(text.str(), path);
+}
+
+nlohmann::json ToJson(const ServiceConfig& c) {
+  nlohmann::json contacts = nlohmann::json::array();
+  for (const auto& k : c.notify.contacts) {
+    contacts.push_back({{"name", k.name}, {"email", k.email}, {"webhook_url", k.webhook_url},
+                        {"webhook_secret_file", k.webhook_secret_file},
+                        {"min_severity", SeverityName(k.min_severity)}, {"categories", k.categories}});
+  }
+  return {
+      {"server", {{"listen", c.server.listen}, {"max_body_bytes", c.server.max_body_bytes},
+                  {"threads", c.server.threads}, {"metrics_public", c.server.metrics_public}}},
+      {"store", {{"path", c.store.path}, {"synchronous", c.store.synchronous},
+                 {"auto_resolve_after_s", c.store.auto_resolve_after_s},
+                 {"resolved_retention_s", c.store.resolved_retention_s},
+                 {"max_findings", c.store.max_findings}, {"evidence_samples", c.store.evidence_samples}}},
+      {"sensor", {{"enabled", c.sensor.enabled}, {"interfaces", c.sensor.interfaces}, {"bpf", c.sensor.bpf},
+                  {"flush_interval_s", c.sensor.flush_interval_s}, {"intel_dir", c.sensor.intel_dir},
+                  {"intel_files", c.sensor.intel_files}}},
+      {"hostscan", {{"enabled", c.hostscan.enabled}, {"interval_s", c.hostscan.interval_s}}},
+      {"detectors", {{"network_protocol", c.detectors.network_protocol}, {"pool_intel", c.detectors.pool_intel},
+                     {"host_memory", c.detectors.host_memory}, {"hash_match", c.detectors.hash_match},
+                     {"persistence", c.detectors.persistence}}},
+      {"threat_engine", {{"mode", c.threat_engine_mode}}},
+      {"remediation", {{"policy", c.remediation_policy}}},
+      {"notify", {{"personal_address_pattern", c.notify.personal_address_pattern},
+                  {"window_s", c.notify.window_s}, {"max_per_window", c.notify.max_per_window},
+                  {"smtp", {{"url", c.notify.smtp.url}, {"from", c.notify.smtp.from},
+                            {"starttls", c.notify.smtp.starttls}, {"username", c.notify.smtp.username},
+                            {"password_file", c.notify.smtp.password_file}}},
+                  {"contacts", contacts}}},
+      {"export", {{"jsonl_path", c.exports.jsonl_path}, {"jsonl_max_bytes", c.exports.jsonl_max_bytes},
+                  {"jsonl_keep", c.exports.jsonl_keep}, {"syslog_address", c.exports.syslog_address},
+                  {"syslog_format", c.exports.syslog_format}, {"ocsf_path", c.exports.ocsf_path}}},
+  };
+}
+
+}  // namespace mw::config

@@ -1,0 +1,114 @@
+// minerwatch — SPDX-License-Identifier: Apache-2.0
+#pragma once
+// The single config file of `minerwatch up` (YAML; every key and its default in docs/config.md).
+// Loading is strict: an unknown key, a wrong type or a bad value is an error naming the file,
+// line and column, so a typo never silently falls back to a default.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "mw/core/result.h"
+#include "mw/findings/finding.h"
+
+namespace mw::config {
+
+struct ServerConfig {
+  std::string listen = "127.0.0.1:8080";
+  uint64_t max_body_bytes = 65536;
+  int threads = 4;
+  bool metrics_public = true;
+};
+
+struct StoreConfig {
+  std::string path = "/var/lib/minerwatch/minerwatch.db";
+  std::string synchronous = "full";  // full | normal
+  int64_t auto_resolve_after_s = 7 * 86400;
+  int64_t resolved_retention_s = 90 * 86400;
+  uint64_t max_findings = 1'000'000;
+  uint32_t evidence_samples = 16;
+};
+
+struct SensorConfig {
+  bool enabled = true;
+  std::vector<std::string> interfaces = {"any"};
+  std::string bpf;
+  int64_t flush_interval_s = 5;
+  std::string intel_dir;
+  std::vector<std::string> intel_files;
+};
+
+struct HostScanConfig {
+  bool enabled = true;
+  int64_t interval_s = 900;
+};
+
+struct DetectorsConfig {
+  bool network_protocol = true;
+  bool pool_intel = true;
+  bool host_memory = true;
+  bool hash_match = true;
+  bool persistence = true;
+};
+
+struct SmtpConfig {
+  std::string url;  // smtp://host:port or smtps://; empty = e-mail off
+  std::string from = "minerwatch@localhost";
+  std::string starttls = "try";  // off | try | require
+  std::string username;
+  std::string password_file;
+  int64_t timeout_s = 20;
+};
+
+struct ContactConfig {
+  std::string name;
+  std::string email;  // a group mailbox
+  std::string webhook_url;
+  std::string webhook_secret_file;  // HMAC-SHA256 key
+  Severity min_severity = Severity::kHigh;
+  std::vector<std::string> categories;  // empty = all
+  int line = 0;                         // where it was defined, for doctor messages
+};
+
+struct NotifyConfig {
+  std::string personal_address_pattern = R"(^[a-z]+[._][a-z]+@)";
+  int64_t window_s = 600;        // rate-limit window
+  uint32_t max_per_window = 3;   // messages per contact per window; the rest go into a digest
+  int64_t webhook_timeout_s = 10;
+  uint32_t webhook_retries = 4;
+  SmtpConfig smtp;
+  std::vector<ContactConfig> contacts;
+};
+
+struct ExportConfig {
+  std::string jsonl_path;  // empty = off
+  uint64_t jsonl_max_bytes = 100ull << 20;
+  uint32_t jsonl_keep = 5;
+  std::string syslog_address;  // udp://host:port or tcp://host:port; empty = off
+  std::string syslog_format = "rfc5424";  // rfc5424 | cef
+  std::string ocsf_path;                  // OCSF Detection Finding JSON Lines; empty = off
+};
+
+struct ServiceConfig {
+  std::string source;  // file it came from
+  ServerConfig server;
+  StoreConfig store;
+  SensorConfig sensor;
+  HostScanConfig hostscan;
+  DetectorsConfig detectors;
+  std::string threat_engine_mode = "detect";  // detect | block
+  std::string remediation_policy = "manual";  // manual | kill | quarantine
+  NotifyConfig notify;
+  ExportConfig exports;
+};
+
+// Parses "text" (named "source" in messages). Errors read "source:line:col: message".
+Result<ServiceConfig> ParseConfig(const std::string& text, const std::string& source);
+Result<ServiceConfig> LoadConfig(const std::string& path);
+
+// "30s", "15m", "2h", "7d" or plain seconds.
+std::optional<int64_t> ParseDuration(std::string_view s);
+
+// The config as JSON with secrets' paths kept and nothing secret inlined (for GET /api/v1/config).
+nlohmann::json ToJson(const ServiceConfig& c);
+
+}  // namespace mw::config

@@ -1,0 +1,212 @@
+// minerwatch — SPDX-License-Identifier: Apache-2.0
+#include "flow/app_session.h"
+
+#include <algorithm>
+
+namespace mw::flow {
+
+// The ParseContext a parser sees during one call.
+class AppSession::Context final : public ParseContext {
+ public:
+  explicit Context(const ParseEnv& env) : env_(env) {}
+  const FlowInfo& flow() const override { return env_.flow; }
+  TimestampUs now() const override { return env_.now; }
+  EventBus& events() override { return env_.bus; }
+  void Confirm() override { confirmed = true; }
+  void Violate(const char* reason) override {
+    if (!violation) violation = reason ? reason : "unspecified";
+  }
+  void Anomaly(const char* name) override { env_.counters.anomalies.Add(name ? name : "unnamed"); }
+
+  bool confirmed = false;
+  const char* violation = nullptr;
+
+ private:
+  const ParseEnv& env_;
+};
+
+uint64_t AppSession::CandidatesFor(const ParserRegistry& registry, Transport transport) {
+  uint64_t mask = 0;
+  const auto& specs = registry.specs();
+  for (size_t i = 0; i < specs.size() && i < 64; ++i)
+    if (specs[i].transport == transport && specs[i].probe && specs[i].create)
+      mask |= uint64_t(1) << i;
+  return mask;
+}
+
+AppSession::AppSession(const ParserRegistry& registry, Transport transport, uint64_t candidates,
+                       const FlowConfig& config)
+    : registry_(registry), config_(config), transport_(transport), candidates_(candidates) {
+  if (candidates_ == 0) state_ = State::kDone;
+}
+
+AppSession::~AppSession() = default;
+
+void AppSession::OnData(Direction dir, ByteView bytes, const ParseEnv& env) {
+  if (bytes.empty()) return;
+  switch (state_) {
+    case State::kDone:
+      return;
+    case State::kProbing:
+      if (!have_first_dir_) {
+        have_first_dir_ = true;
+        first_dir_ = dir;
+      }
+      if (transport_ == Transport::kUdp)
+        ProbeDatagram(dir, bytes, env);
+      else
+        ProbeStream(dir, bytes, env);
+      return;
+    case State::kAttached:
+      if (transport_ == Transport::kUdp)
+        Run(dir, bytes, env);  // datagrams are whole; nothing is carried over
+      else
+        FeedStream(dir, bytes, env);
+      return;
+  }
+}
+
+void AppSession::ProbeStream(Direction dir, ByteView bytes, const ParseEnv& env) {
+  auto& buf = probe_[size_t(dir)];
+  const size_t room = config_.probe_bytes > buf.size() ? config_.probe_bytes - buf.size() : 0;
+  const size_t take = std::min(room, bytes.size());
+  if (buf.capacity() == 0) buf.reserve(std::min<size_t>(config_.probe_bytes, 512));
+  buf.insert(buf.end(), bytes.begin(), bytes.begin() + ptrdiff_t(take));
+  ByteView rest = bytes.subspan(take);  // beyond the probe window: replayed only on attach
+
+  const auto& specs = registry_.specs();
+  for (size_t i = 0; i < specs.size() && i < 64; ++i) {
+    if (!(candidates_ >> i & 1)) continue;
+    ProbeResult r = specs[i].probe(dir, ByteView(buf));
+    if (r == ProbeResult::kNo) {
+      candidates_ &= ~(uint64_t(1) << i);
+    } else if (r == ProbeResult::kYes) {
+      Attach(i, env);
+      if (state_ == State::kAttached && !rest.empty()) FeedStream(dir, rest, env);
+      return;
+    }
+  }
+  // A full window that still leaves probes undecided: they will not decide.
+  if (buf.size() >= config_.probe_bytes) candidates_ = 0;
+  if (candidates_ == 0) GiveUp(env);
+}
+
+void AppSession::ProbeDatagram(Direction dir, ByteView bytes, const ParseEnv& env) {
+  const auto& specs = registry_.specs();
+  for (size_t i = 0; i < specs.size() && i < 64; ++i) {
+    if (!(candidates_ >> i & 1)) continue;
+    ProbeResult r = specs[i].probe(dir, bytes);
+    if (r == ProbeResult::kNo) {
+      candidates_ &= ~(uint64_t(1) << i);
+    } else if (r == ProbeResult::kYes) {
+      Attach(i, env);
+      if (state_ == State::kAttached) Run(dir, bytes, env);
+      return;
+    }
+  }
+  if (++udp_probes_ >= config_.udp_probe_datagrams) candidates_ = 0;
+  if (candidates_ == 0) GiveUp(env);
+}
+
+void AppSession::Attach(size_t spec_index, const ParseEnv& env) {
+  spec_ = &registry_.specs()[spec_index];
+  parser_ = spec_->create();
+  if (!parser_) {  // a factory that cannot build: treat as a violation, not a crash
+    Detach("create_failed", env);
+    return;
+  }
+  state_ = State::kAttached;
+  ++env.counters.parser_attaches;
+  if (transport_ == Transport::kUdp) return;
+  // Replay what probing buffered, the direction that spoke first first.
+  std::array<std::vector<uint8_t>, 2> buffered;
+  buffered.swap(probe_);
+  const Direction order[2] = {first_dir_, first_dir_ == Direction::kToServer
+                                               ? Direction::kToClient
+                                               : Direction::kToServer};
+  for (Direction d : order) {
+    if (state_ != State::kAttached) return;
+    if (!buffered[size_t(d)].empty()) FeedStream(d, ByteView(buffered[size_t(d)]), env);
+  }
+}
+
+void AppSession::GiveUp(const ParseEnv& env) {
+  state_ = State::kDone;
+  ++env.counters.protocol_unknown;
+  probe_[0] = {};
+  probe_[1] = {};
+}
+
+void AppSession::Detach(const char* reason, const ParseEnv& env) {
+  state_ = State::kDone;
+  ++env.counters.parser_violations;
+  env.counters.violations.Add(reason);
+  parser_.reset();
+  pending_[0] = {};
+  pending_[1] = {};
+  probe_[0] = {};
+  probe_[1] = {};
+}
+
+size_t AppSession::Run(Direction dir, ByteView bytes, const ParseEnv& env) {
+  size_t done = 0;
+  while (done < bytes.size()) {
+    Context ctx(env);
+    ParseResult r = parser_->OnData(dir, bytes.subspan(done), ctx);
+    if (ctx.confirmed) confirmed_ = true;
+    if (r.kind == ParseResult::Kind::kInvalid || ctx.violation) {
+      Detach(ctx.violation ? ctx.violation : "invalid", env);
+      return 0;
+    }
+    const size_t consumed = std::min<size_t>(r.consumed, bytes.size() - done);
+    done += consumed;
+    // kNeedMore, or kOk without progress: wait for more bytes.
+    if (r.kind != ParseResult::Kind::kOk || consumed == 0) break;
+  }
+  return done;
+}
+
+void AppSession::FeedStream(Direction dir, ByteView bytes, const ParseEnv& env) {
+  auto& pending = pending_[size_t(dir)];
+  const size_t max_buffer = spec_->max_buffer;
+  if (pending.empty()) {
+    size_t used = Run(dir, bytes, env);
+    if (state_ != State::kAttached) return;
+    ByteView rest = bytes.subspan(used);
+    if (rest.empty()) return;
+    if (rest.size() > max_buffer) return Detach("max_buffer", env);
+    pending.assign(rest.begin(), rest.end());
+    return;
+  }
+  if (pending.size() + bytes.size() > max_buffer) return Detach("max_buffer", env);
+  pending.insert(pending.end(), bytes.begin(), bytes.end());
+  size_t used = Run(dir, ByteView(pending), env);
+  if (state_ != State::kAttached) return;
+  pending.erase(pending.begin(), pending.begin() + ptrdiff_t(used));
+}
+
+void AppSession::OnGap(Direction dir, uint32_t len, const ParseEnv& env) {
+  if (state_ == State::kProbing) {
+    // Probes look at the start of a direction; after a hole start the window afresh.
+    probe_[size_t(dir)].clear();
+    return;
+  }
+  if (state_ != State::kAttached) return;
+  // Bytes before a hole cannot be completed by bytes after it.
+  pending_[size_t(dir)].clear();
+  Context ctx(env);
+  parser_->OnGap(dir, len, ctx);
+  if (ctx.confirmed) confirmed_ = true;
+  if (ctx.violation) Detach(ctx.violation, env);
+}
+
+void AppSession::OnEnd(const ParseEnv& env) {
+  if (state_ != State::kAttached) return;
+  Context ctx(env);
+  parser_->OnEnd(ctx);
+  if (ctx.confirmed) confirmed_ = true;
+  state_ = State::kDone;
+  parser_.reset();
+}
+
+}  // namespace mw::flow

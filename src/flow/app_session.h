@@ -1,0 +1,86 @@
+// minerwatch — SPDX-License-Identifier: Apache-2.0
+#pragma once
+// The app layer of one flow: protocol identification (Snort's wizard) and then feeding the one
+// attached parser.
+//
+// Until a parser is attached, the first bytes of each direction (up to FlowConfig::probe_bytes)
+// are buffered and offered to every registered probe of the flow's transport; kNo removes that
+// candidate, kYes attaches it (spec.create()) and replays the buffered bytes, first the direction
+// that spoke first. When every candidate said no, identification stops for good. UDP probes each
+// datagram (no buffering) and hands attached parsers whole datagrams.
+//
+// Attached parsers get in-order bytes; what they do not consume is kept (up to the spec's
+// max_buffer) and prefixed to the next delivery. kInvalid, Violate() or a buffer overflow
+// detaches the parser; the flow carries on without an app layer.
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "flow/flow_config.h"
+#include "flow/flow_counters.h"
+#include "mw/parse/app_parser.h"
+
+namespace mw::flow {
+
+// What a delivery needs besides the bytes; built on the stack by the flow table.
+struct ParseEnv {
+  const FlowInfo& flow;
+  TimestampUs now;
+  EventBus& bus;
+  FlowCounters& counters;
+};
+
+class AppSession {
+ public:
+  // "candidates": bit i set = registry.specs()[i] may still match (and has the right transport).
+  AppSession(const ParserRegistry& registry, Transport transport, uint64_t candidates,
+             const FlowConfig& config);
+  ~AppSession();
+
+  void OnData(Direction dir, ByteView bytes, const ParseEnv& env);
+  void OnGap(Direction dir, uint32_t len, const ParseEnv& env);
+  // The flow ends: an attached parser gets OnEnd().
+  void OnEnd(const ParseEnv& env);
+
+  // No parser attached and none can be any more: the flow needs no app-layer bytes.
+  bool done() const { return state_ == State::kDone; }
+  bool attached() const { return state_ == State::kAttached; }
+  // Name of the attached (or formerly attached) parser if it called Confirm(), else empty.
+  std::string_view confirmed_protocol() const { return confirmed_ ? spec_->name : ""; }
+  std::string_view parser_name() const { return spec_ ? spec_->name : ""; }
+
+  // Candidate mask for "transport" (at most 64 specs take part in identification).
+  static uint64_t CandidatesFor(const ParserRegistry& registry, Transport transport);
+
+ private:
+  enum class State : uint8_t { kProbing, kAttached, kDone };
+  class Context;
+
+  void ProbeStream(Direction dir, ByteView bytes, const ParseEnv& env);
+  void ProbeDatagram(Direction dir, ByteView bytes, const ParseEnv& env);
+  void Attach(size_t spec_index, const ParseEnv& env);
+  void GiveUp(const ParseEnv& env);
+  // Feeds stream bytes, keeping what the parser does not consume.
+  void FeedStream(Direction dir, ByteView bytes, const ParseEnv& env);
+  // One parser call (repeated while it makes progress); returns bytes consumed, or detaches.
+  size_t Run(Direction dir, ByteView bytes, const ParseEnv& env);
+  void Detach(const char* reason, const ParseEnv& env);
+
+  const ParserRegistry& registry_;
+  const FlowConfig& config_;
+  Transport transport_;
+  State state_ = State::kProbing;
+  bool confirmed_ = false;
+  bool have_first_dir_ = false;
+  Direction first_dir_ = Direction::kToServer;
+  uint32_t udp_probes_ = 0;
+  uint64_t candidates_;
+  const ParserSpec* spec_ = nullptr;
+  std::unique_ptr<AppParser> parser_;
+  std::array<std::vector<uint8_t>, 2> probe_;    // first bytes per direction while probing
+  std::array<std::vector<uint8_t>, 2> pending_;  // unconsumed bytes per direction once attached
+};
+
+}  // namespace mw::flow

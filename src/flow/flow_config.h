@@ -1,0 +1,35 @@
+// minerwatch — SPDX-License-Identifier: Apache-2.0
+#pragma once
+// Limits and timeouts of the flow layer. Plain values with documented defaults; all times are
+// packet time (microseconds), never the wall clock.
+#include <cstdint>
+
+#include "mw/net/flow_info.h"
+
+namespace mw::flow {
+
+inline constexpr TimestampUs kSecond = 1'000'000;
+
+struct FlowConfig {
+  // Hard bound on tracked flows; when full the least recently seen flow is evicted. At about
+  // 130 bytes per payload-less flow plus the hash index, 1M flows stay well under 512 MB RSS.
+  uint32_t max_flows = 1'000'000;
+
+  // Idle timeouts per protocol.
+  TimestampUs tcp_timeout_us = 300 * kSecond;
+  TimestampUs tcp_closed_timeout_us = 10 * kSecond;  // after a FIN or RST
+  TimestampUs udp_timeout_us = 60 * kSecond;
+  TimestampUs icmp_timeout_us = 30 * kSecond;
+
+  // Out-of-order TCP bytes buffered per flow (both directions) and in total. When a cap is hit
+  // the hole is declared lost: the parser gets OnGap() and the buffered bytes are delivered.
+  uint32_t max_ooo_bytes_per_flow = 256 * 1024;
+  uint64_t max_ooo_bytes_total = 64ull << 20;
+
+  // Protocol identification: bytes of each TCP direction offered to the probes, and UDP
+  // datagrams per flow, before giving up.
+  uint32_t probe_bytes = 2048;
+  uint32_t udp_probe_datagrams = 8;
+};
+
+}  // namespace mw::flow

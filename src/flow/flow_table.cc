@@ -1,0 +1,408 @@
+// minerwatch — SPDX-License-Identifier: Apache-2.0
+#include "flow/flow_table.h"
+
+#include <algorithm>
+
+#include "flow/app_session.h"
+#include "flow/tcp_stream.h"
+
+namespace mw::flow {
+namespace {
+
+using decode::DecodedPacket;
+namespace tf = decode::tcp_flags;
+
+constexpr Direction Reverse(Direction d) {
+  return d == Direction::kToServer ? Direction::kToClient : Direction::kToServer;
+}
+
+// Ports that identify a service (the server side) when a flow is picked up mid-stream.
+bool IsServicePort(uint16_t port) {
+  if (port < 1024) return true;
+  switch (port) {
+    case 1080: case 1194: case 1433: case 1521: case 1883: case 2049: case 3128: case 3306:
+    case 3333: case 3389: case 4444: case 5060: case 5222: case 5432: case 5900: case 6379:
+    case 6667: case 8000: case 8008: case 8080: case 8333: case 8443: case 8888: case 9000:
+    case 9050: case 9092: case 9200: case 9999: case 11211: case 14433: case 14444:
+    case 27017: case 30303:
+      return true;
+    default:
+      return false;
+  }
+}
+
+uint64_t Mix(uint64_t h) {  // murmur3 finaliser
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ULL;
+  h ^= h >> 33;
+  return h;
+}
+
+uint64_t EndpointHash(const IpAddress& a, uint16_t port) {
+  return Mix(IpAddressHash()(a) ^ (uint64_t(port) << 48 | port));
+}
+
+}  // namespace
+
+struct FlowTable::FlowExt {
+  FlowExt(const ParserRegistry& registry, Transport t, uint64_t candidates,
+          const FlowConfig& config)
+      : app(registry, t, candidates, config) {}
+  AppSession app;
+  std::array<TcpStream, 2> streams;
+  uint32_t buffered = 0;  // out-of-order bytes of both streams (with overhead)
+};
+
+struct FlowTable::Flow {
+  enum Flags : uint8_t {
+    kInUse = 1,
+    kClosed = 2,     // ended by FIN/RST; kept briefly to absorb stray packets
+    kAppDone = 4,    // no parser wants this flow's bytes: skip reassembly
+    kFinToServer = 8,
+    kFinToClient = 16,
+    kSynToServer = 32,  // isn[] holds the SYN sequence number of that direction
+    kSynToClient = 64,
+  };
+  FlowInfo info;
+  uint32_t next = kNil;  // hash chain or free list
+  uint32_t lru_prev = kNil;
+  uint32_t lru_next = kNil;
+  uint8_t tclass = 0;
+  uint8_t flags = 0;
+  uint32_t isn[2] = {0, 0};
+  std::unique_ptr<FlowExt> ext;
+
+  static uint8_t FinFlag(Direction d) { return d == Direction::kToServer ? kFinToServer : kFinToClient; }
+  static uint8_t SynFlag(Direction d) { return d == Direction::kToServer ? kSynToServer : kSynToClient; }
+};
+
+namespace {
+
+// Routes one direction's reassembled bytes to the flow's app session.
+class StreamToApp final : public TcpStreamSink {
+ public:
+  StreamToApp(AppSession& app, Direction dir, const ParseEnv& env)
+      : app_(app), dir_(dir), env_(env) {}
+  void OnStreamData(ByteView bytes) override { app_.OnData(dir_, bytes, env_); }
+  void OnStreamGap(uint32_t len) override { app_.OnGap(dir_, len, env_); }
+
+ private:
+  AppSession& app_;
+  Direction dir_;
+  const ParseEnv& env_;
+};
+
+}  // namespace
+
+FlowTable::FlowTable(const FlowConfig& config, const ParserRegistry& registry, EventBus& bus)
+    : config_(config), registry_(registry), bus_(bus) {
+  if (config_.max_flows == 0) config_.max_flows = 1;
+  if (config_.max_flows >= kNil) config_.max_flows = kNil - 1;
+  tcp_candidates_ = AppSession::CandidatesFor(registry_, Transport::kTcp);
+  udp_candidates_ = AppSession::CandidatesFor(registry_, Transport::kUdp);
+  // Address space only: pages are touched as flows are created.
+  flows_.reserve(config_.max_flows);
+  uint64_t nbuckets = 16;
+  while (nbuckets < config_.max_flows) nbuckets <<= 1;
+  buckets_.assign(nbuckets, kNil);
+  bucket_mask_ = nbuckets - 1;
+  lru_head_.fill(kNil);
+  lru_tail_.fill(kNil);
+}
+
+FlowTable::~FlowTable() = default;
+
+uint64_t FlowTable::Hash(const DecodedPacket& p) const {
+  // Symmetric, so both directions of a flow land in the same bucket.
+  return Mix(EndpointHash(p.src, p.src_port) + EndpointHash(p.dst, p.dst_port) +
+             uint64_t(p.proto));
+}
+
+uint32_t FlowTable::Lookup(const DecodedPacket& p, uint64_t hash, Direction* dir) const {
+  for (uint32_t i = buckets_[hash & bucket_mask_]; i != kNil; i = flows_[i].next) {
+    const FlowInfo& f = flows_[i].info;
+    if (f.proto != p.proto) continue;
+    if (f.client_port == p.src_port && f.server_port == p.dst_port && f.client == p.src &&
+        f.server == p.dst) {
+      *dir = Direction::kToServer;
+      return i;
+    }
+    if (f.client_port == p.dst_port && f.server_port == p.src_port && f.client == p.dst &&
+        f.server == p.src) {
+      *dir = Direction::kToClient;
+      return i;
+    }
+  }
+  return kNil;
+}
+
+TimestampUs FlowTable::TimeoutOf(TimeoutClass c) const {
+  switch (c) {
+    case kTcpOpen: return config_.tcp_timeout_us;
+    case kTcpClosed: return config_.tcp_closed_timeout_us;
+    case kUdp: return config_.udp_timeout_us;
+    default: return config_.icmp_timeout_us;
+  }
+}
+
+void FlowTable::LruUnlink(uint32_t i) {
+  Flow& f = flows_[i];
+  if (f.lru_prev != kNil) flows_[f.lru_prev].lru_next = f.lru_next;
+  else lru_head_[f.tclass] = f.lru_next;
+  if (f.lru_next != kNil) flows_[f.lru_next].lru_prev = f.lru_prev;
+  else lru_tail_[f.tclass] = f.lru_prev;
+  f.lru_prev = f.lru_next = kNil;
+}
+
+void FlowTable::LruAppend(uint32_t i, TimeoutClass c) {
+  Flow& f = flows_[i];
+  f.tclass = c;
+  f.lru_prev = lru_tail_[c];
+  f.lru_next = kNil;
+  if (lru_tail_[c] != kNil) flows_[lru_tail_[c]].lru_next = i;
+  else lru_head_[c] = i;
+  lru_tail_[c] = i;
+}
+
+uint32_t FlowTable::Create(const DecodedPacket& p, uint64_t hash, Direction* dir) {
+  if (counters_.active >= config_.max_flows) EvictOne();
+  uint32_t i;
+  if (free_head_ != kNil) {
+    i = free_head_;
+    free_head_ = flows_[i].next;
+  } else {
+    i = uint32_t(flows_.size());
+    flows_.emplace_back();
+  }
+  Flow& f = flows_[i];
+  bool reverse;
+  if (p.proto == IpProto::kTcp && (p.tcp_flags & tf::kSyn)) {
+    reverse = (p.tcp_flags & tf::kAck) != 0;  // a SYN-ACK comes from the server
+  } else if ((p.proto == IpProto::kIcmp && p.icmp_type == 0) ||
+             (p.proto == IpProto::kIcmpV6 && p.icmp_type == 129)) {
+    reverse = true;  // echo reply
+  } else {
+    reverse = IsServicePort(p.src_port) && !IsServicePort(p.dst_port);
+  }
+  f.info = FlowInfo{};
+  f.info.flow_id = ++next_flow_id_;
+  f.info.client = reverse ? p.dst : p.src;
+  f.info.server = reverse ? p.src : p.dst;
+  f.info.client_port = reverse ? p.dst_port : p.src_port;
+  f.info.server_port = reverse ? p.src_port : p.dst_port;
+  f.info.proto = p.proto;
+  f.info.first_seen = f.info.last_seen = now_;
+  f.flags = Flow::kInUse;
+  if (p.proto == IpProto::kTcp ? tcp_candidates_ == 0
+                               : (p.proto != IpProto::kUdp || udp_candidates_ == 0))
+    f.flags |= Flow::kAppDone;
+  f.next = buckets_[hash & bucket_mask_];
+  buckets_[hash & bucket_mask_] = i;
+  TimeoutClass c = p.proto == IpProto::kTcp ? kTcpOpen : p.proto == IpProto::kUdp ? kUdp : kIcmp;
+  LruAppend(i, c);
+  ++counters_.created;
+  ++counters_.active;
+  *dir = reverse ? Direction::kToClient : Direction::kToServer;
+  bus_.Publish(FlowStartEvent{f.info});
+  return i;
+}
+
+void FlowTable::Remove(uint32_t i) {
+  Flow& f = flows_[i];
+  ReleaseExt(f);
+  // The hash is symmetric, so the stored roles give the same bucket as any packet did.
+  DecodedPacket key;
+  key.src = f.info.client;
+  key.dst = f.info.server;
+  key.src_port = f.info.client_port;
+  key.dst_port = f.info.server_port;
+  key.proto = f.info.proto;
+  uint32_t* link = &buckets_[Hash(key) & bucket_mask_];
+  while (*link != kNil && *link != i) link = &flows_[*link].next;
+  if (*link == i) *link = f.next;
+  LruUnlink(i);
+  f.flags = 0;
+  f.next = free_head_;
+  free_head_ = i;
+  --counters_.active;
+}
+
+void FlowTable::ReleaseExt(Flow& f) {
+  if (!f.ext) return;
+  total_buffered_ -= f.ext->buffered;
+  f.ext.reset();
+}
+
+FlowTable::FlowExt* FlowTable::EnsureExt(Flow& f) {
+  if (f.ext) return f.ext.get();
+  if (f.flags & Flow::kAppDone) return nullptr;
+  const bool tcp = f.info.proto == IpProto::kTcp;
+  f.ext = std::make_unique<FlowExt>(registry_, tcp ? Transport::kTcp : Transport::kUdp,
+                                    tcp ? tcp_candidates_ : udp_candidates_, config_);
+  for (Direction d : {Direction::kToServer, Direction::kToClient})
+    if (f.flags & Flow::SynFlag(d)) f.ext->streams[size_t(d)].OnSyn(f.isn[size_t(d)]);
+  return f.ext.get();
+}
+
+void FlowTable::End(Flow& f, EndReason reason) {
+  std::string_view proto;
+  if (f.ext) {
+    ParseEnv env{f.info, now_, bus_, counters_};
+    if (f.info.proto == IpProto::kTcp) {
+      ReassemblyBudget budget{f.ext->buffered, config_.max_ooo_bytes_per_flow, total_buffered_,
+                              config_.max_ooo_bytes_total};
+      for (Direction d : {Direction::kToServer, Direction::kToClient}) {
+        StreamToApp sink(f.ext->app, d, env);
+        f.ext->streams[size_t(d)].Flush(sink, budget, counters_.tcp);
+      }
+    }
+    f.ext->app.OnEnd(env);
+    proto = f.ext->app.confirmed_protocol();
+  }
+  switch (reason) {
+    case EndReason::kFin: ++counters_.closed_fin; break;
+    case EndReason::kReset: ++counters_.closed_rst; break;
+    case EndReason::kIdleTimeout: ++counters_.timed_out; break;
+    case EndReason::kEvicted: ++counters_.evicted; break;
+    case EndReason::kShutdown: ++counters_.ended_at_shutdown; break;
+  }
+  bus_.Publish(FlowEndEvent{f.info, reason, proto});
+  ReleaseExt(f);
+  f.flags |= Flow::kClosed | Flow::kAppDone;
+}
+
+void FlowTable::EvictOne() {
+  // The least recently seen flow is the oldest head among the per-class LRU lists.
+  uint32_t victim = kNil;
+  for (uint32_t h : lru_head_)
+    if (h != kNil && (victim == kNil || flows_[h].info.last_seen < flows_[victim].info.last_seen))
+      victim = h;
+  if (victim == kNil) return;
+  if (!(flows_[victim].flags & Flow::kClosed)) End(flows_[victim], EndReason::kEvicted);
+  Remove(victim);
+}
+
+void FlowTable::Expire(TimestampUs now) {
+  for (int c = 0; c < kClassCount; ++c) {
+    const TimestampUs timeout = TimeoutOf(TimeoutClass(c));
+    while (lru_head_[c] != kNil) {
+      uint32_t i = lru_head_[c];
+      Flow& f = flows_[i];
+      if (f.info.last_seen + timeout > now) break;
+      if (!(f.flags & Flow::kClosed)) End(f, EndReason::kIdleTimeout);
+      Remove(i);
+    }
+  }
+}
+
+void FlowTable::Advance(TimestampUs now) {
+  if (now > now_) now_ = now;
+  if (now_ >= next_sweep_) {
+    Expire(now_);
+    next_sweep_ = now_ + kSecond;
+  }
+}
+
+void FlowTable::Process(const DecodedPacket& p) {
+  Advance(p.ts);
+  const uint64_t hash = Hash(p);
+  Direction dir = Direction::kToServer;
+  uint32_t i = Lookup(p, hash, &dir);
+  if (i != kNil && (flows_[i].flags & Flow::kClosed)) {
+    const bool new_syn = p.proto == IpProto::kTcp && (p.tcp_flags & tf::kSyn) &&
+                         !(p.tcp_flags & tf::kAck);
+    if (!new_syn) {
+      ++counters_.after_close;
+      LruUnlink(i);
+      flows_[i].info.last_seen = now_;
+      LruAppend(i, kTcpClosed);
+      return;
+    }
+    Remove(i);  // the port pair is reused by a new connection
+    i = kNil;
+  }
+  if (i == kNil) i = Create(p, hash, &dir);
+  Flow& f = flows_[i];
+  f.info.packets[size_t(dir)]++;
+  f.info.bytes[size_t(dir)] += p.payload_wire_len;
+  f.info.last_seen = now_;
+
+  TimeoutClass c = TimeoutClass(f.tclass);
+  if (p.proto == IpProto::kTcp) {
+    HandleTcp(f, dir, p);
+    if (f.flags & (Flow::kClosed | Flow::kFinToServer | Flow::kFinToClient)) c = kTcpClosed;
+  } else if (p.proto == IpProto::kUdp) {
+    HandleUdp(f, dir, p);
+  }
+  LruUnlink(i);
+  LruAppend(i, c);
+}
+
+void FlowTable::HandleTcp(Flow& f, Direction dir, const DecodedPacket& p) {
+  ++counters_.tcp.segments;
+  const uint8_t flags = p.tcp_flags;
+  if ((flags & tf::kSyn) && !(f.flags & Flow::SynFlag(dir))) {
+    f.flags |= Flow::SynFlag(dir);
+    f.isn[size_t(dir)] = p.tcp_seq;
+    if (f.ext) f.ext->streams[size_t(dir)].OnSyn(p.tcp_seq);
+  }
+  FlowExt* ext = p.payload_wire_len > 0 ? EnsureExt(f) : f.ext.get();
+  if (ext) {
+    ParseEnv env{f.info, now_, bus_, counters_};
+    TcpStream& stream = ext->streams[size_t(dir)];
+    ReassemblyBudget budget{ext->buffered, config_.max_ooo_bytes_per_flow, total_buffered_,
+                            config_.max_ooo_bytes_total};
+    // Data on a SYN starts after the SYN's own sequence number.
+    const uint32_t data_seq = p.tcp_seq + ((flags & tf::kSyn) ? 1 : 0);
+    if (p.payload_wire_len > 0) {
+      ++counters_.tcp.payload_segments;
+      StreamToApp sink(ext->app, dir, env);
+      stream.OnSegment(data_seq, p.payload, p.payload_wire_len - uint32_t(p.payload.size()),
+                       sink, budget, counters_.tcp);
+    }
+    if (flags & tf::kFin) stream.OnFin(data_seq + p.payload_wire_len);
+    if (ext->app.done()) {
+      // Nobody wants the bytes any more: stop reassembling this flow.
+      ReleaseExt(f);
+      f.flags |= Flow::kAppDone;
+      ext = nullptr;
+    }
+  }
+  if (flags & tf::kFin) f.flags |= Flow::FinFlag(dir);
+  if (flags & tf::kRst) {
+    End(f, EndReason::kReset);
+    return;
+  }
+  if ((f.flags & Flow::kFinToServer) && (f.flags & Flow::kFinToClient)) {
+    // Close once both directions delivered everything up to their FIN; a hole still open
+    // waits for its retransmission (or the closed-flow timeout, which flushes it as a gap).
+    if (!ext || (ext->streams[0].finished() && ext->streams[1].finished()))
+      End(f, EndReason::kFin);
+  }
+}
+
+void FlowTable::HandleUdp(Flow& f, Direction dir, const DecodedPacket& p) {
+  if (p.payload.empty()) return;
+  FlowExt* ext = EnsureExt(f);
+  if (!ext) return;
+  ParseEnv env{f.info, now_, bus_, counters_};
+  ext->app.OnData(dir, p.payload, env);
+  if (ext->app.done()) {
+    ReleaseExt(f);
+    f.flags |= Flow::kAppDone;
+  }
+}
+
+void FlowTable::Finish() {
+  for (int c = 0; c < kClassCount; ++c) {
+    while (lru_head_[c] != kNil) {
+      uint32_t i = lru_head_[c];
+      if (!(flows_[i].flags & Flow::kClosed)) End(flows_[i], EndReason::kShutdown);
+      Remove(i);
+    }
+  }
+}
+
+}  // namespace mw::flow

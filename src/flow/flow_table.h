@@ -1,0 +1,98 @@
+// minerwatch — SPDX-License-Identifier: Apache-2.0
+#pragma once
+// Bidirectional 5-tuple flows with client/server roles, idle timeouts, a hard size bound, TCP
+// reassembly and the app layer (see app_session.h).
+//
+// Roles: the SYN's sender is the client; a SYN-ACK seen first makes its sender the server;
+// otherwise the first packet's sender is the client unless only its port looks like a service
+// (mid-stream pickup of a server reply).
+//
+// Memory: at most max_flows flows; a new flow in a full table evicts the least recently seen one
+// (counted), so floods of random sources never grow memory. A flow without payload is ~130
+// bytes; reassembly and parser state (FlowExt) are allocated only when payload arrives and freed
+// as soon as no parser can use the bytes.
+//
+// Time is packet time. Idle flows are found through one LRU list per timeout class, checked at
+// most once per packet-second, so expiry costs O(expired flows), never a table scan.
+//
+// Events: flow::FlowStartEvent when a flow is created, flow::FlowEndEvent (after the parser's
+// OnEnd) when it closes by FIN/RST, times out, is evicted or at Finish().
+//
+// Thread-safety: not thread-safe; one table per pipeline thread.
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "decode/decoded_packet.h"
+#include "flow/flow_config.h"
+#include "flow/flow_counters.h"
+#include "flow/flow_events.h"
+#include "mw/parse/app_parser.h"
+#include "mw/parse/event_bus.h"
+
+namespace mw::flow {
+
+class FlowTable {
+ public:
+  // "registry" and "bus" must outlive the table.
+  FlowTable(const FlowConfig& config, const ParserRegistry& registry, EventBus& bus);
+  ~FlowTable();
+  FlowTable(const FlowTable&) = delete;
+  FlowTable& operator=(const FlowTable&) = delete;
+
+  void Process(const decode::DecodedPacket& packet);
+  // Moves packet time forward without a packet (idle live capture): runs due timeouts.
+  void Advance(TimestampUs now);
+  // Ends every flow (FlowEndEvent reason kShutdown), oldest first; the table is empty after.
+  void Finish();
+
+  const FlowCounters& counters() const { return counters_; }
+  size_t size() const { return counters_.active; }
+  uint64_t buffered_bytes() const { return total_buffered_; }
+
+ private:
+  struct Flow;
+  struct FlowExt;
+  enum TimeoutClass : uint8_t { kTcpOpen, kTcpClosed, kUdp, kIcmp, kClassCount };
+  static constexpr uint32_t kNil = UINT32_MAX;
+
+  uint64_t Hash(const decode::DecodedPacket& p) const;
+  uint32_t Lookup(const decode::DecodedPacket& p, uint64_t hash, Direction* dir) const;
+  uint32_t Create(const decode::DecodedPacket& p, uint64_t hash, Direction* dir);
+  void Remove(uint32_t index);
+  // Ends the flow: flushes reassembly, parser OnEnd, FlowEndEvent. Does not remove it.
+  void End(Flow& f, EndReason reason);
+  void Expire(TimestampUs now);
+  void EvictOne();
+
+  void HandleTcp(Flow& f, Direction dir, const decode::DecodedPacket& p);
+  void HandleUdp(Flow& f, Direction dir, const decode::DecodedPacket& p);
+  FlowExt* EnsureExt(Flow& f);
+  void ReleaseExt(Flow& f);
+
+  void LruUnlink(uint32_t index);
+  void LruAppend(uint32_t index, TimeoutClass c);
+  TimestampUs TimeoutOf(TimeoutClass c) const;
+
+  FlowConfig config_;
+  const ParserRegistry& registry_;
+  EventBus& bus_;
+  uint64_t tcp_candidates_;
+  uint64_t udp_candidates_;
+
+  std::vector<Flow> flows_;         // slab: capacity reserved up front, never reallocated
+  uint32_t free_head_ = kNil;       // free slots chained through Flow::next
+  std::vector<uint32_t> buckets_;   // hash index: chains through Flow::next
+  uint64_t bucket_mask_ = 0;
+  std::array<uint32_t, kClassCount> lru_head_{};
+  std::array<uint32_t, kClassCount> lru_tail_{};
+
+  TimestampUs now_ = 0;
+  TimestampUs next_sweep_ = 0;
+  uint64_t next_flow_id_ = 0;
+  uint64_t total_buffered_ = 0;
+  FlowCounters counters_;
+};
+
+}  // namespace mw::flow

@@ -1,0 +1,42 @@
+// minerwatch — SPDX-License-Identifier: Apache-2.0
+#pragma once
+// Builds the store the sensor uses: the curated defaults, everything "intel import" stored in the
+// intel dir, and any extra files named on the command line. Also owns the intel dir layout:
+// one normalized TSV per source, "<source>.tsv" (blocklist) and "<source>.allow.tsv".
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "intel/intel_parse.h"
+#include "intel/intel_store.h"
+#include "mw/core/result.h"
+
+namespace mw::intel {
+
+struct IntelOptions {
+  bool load_defaults = true;
+  // Empty: DefaultIntelDir(). A directory that does not exist holds nothing (not an error).
+  std::string intel_dir{};
+  std::vector<std::string> extra_files{};      // blocklists, format detected
+  std::vector<std::string> extra_allow_files{};  // allowlists, format detected
+};
+
+// $MINERWATCH_STATE_DIR/intel, else /var/lib/minerwatch/intel as root, else
+// $XDG_STATE_HOME/minerwatch/intel or ~/.local/state/minerwatch/intel.
+std::string DefaultIntelDir();
+
+Result<IntelStore> LoadIntel(const IntelOptions& options);
+
+// Reads a whole file (regular files only, at most 256 MiB).
+Result<std::string> ReadTextFile(const std::string& path);
+
+// "CoinBlocker hosts.txt" → "CoinBlocker_hosts.txt": safe as a file name, readable as a source.
+std::string SanitizeSourceName(std::string_view name);
+
+// Writes the parsed indicators of one source into "dir" (created if needed), replacing what that
+// source held before. Atomic per file (write + rename). Returns the files written.
+Result<std::vector<std::string>> WriteSource(const std::string& dir, std::string_view source,
+                                             std::string_view origin,
+                                             const std::vector<Indicator>& indicators);
+
+}  // namespace mw::intel

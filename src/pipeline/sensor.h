@@ -1,0 +1,61 @@
+// minerwatch — SPDX-License-Identifier: Apache-2.0
+#pragma once
+// The network sensor assembled: packet source → PacketProcessor → parsers → EventBus → detectors →
+// FindingEmitter → the caller's finding callback. Used by `scan pcap`, `sensor` and `up`.
+//
+// Thread-safety: RunFiles() runs on the calling thread. LiveSensor runs one capture thread per
+// interface; the findings callback is called from those threads, serialised by the sensor.
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "mw/core/result.h"
+#include "mw/findings/finding.h"
+
+namespace mw {
+
+struct SensorOptions {
+  std::vector<std::string> intel_files;  // extra intel lists (format auto-detected)
+  std::string intel_dir;                 // imported lists; empty = default location
+  bool progress = false;                 // progress lines on stderr for long work
+  int flush_interval_s = 5;              // live: how often changed findings are delivered
+};
+
+struct SensorStats {
+  uint64_t packets = 0;
+  uint64_t bytes = 0;
+  uint64_t flows = 0;
+  uint64_t findings = 0;
+  uint64_t parse_errors = 0;   // malformed packets + parser violations/anomalies
+  uint64_t kernel_drops = 0;   // live capture only
+  double seconds = 0;          // wall time spent
+};
+
+using FindingCallback = std::function<void(std::span<const Finding>)>;
+
+// Reads capture files (merged in time order) to the end. Delivers every finding, final state,
+// once at the end (and changed findings periodically if "on_findings" is set while progress runs).
+Result<SensorStats> RunFiles(const std::vector<std::string>& files, const SensorOptions& options,
+                             const FindingCallback& on_findings);
+
+struct LiveOptions {
+  std::vector<std::string> interfaces = {"any"};
+  std::string bpf;
+};
+
+class LiveSensor {
+ public:
+  virtual ~LiveSensor() = default;
+  // Starts capturing; findings go to "on_findings" every flush interval and at Stop().
+  static Result<std::unique_ptr<LiveSensor>> Start(const LiveOptions& live,
+                                                   const SensorOptions& options,
+                                                   FindingCallback on_findings);
+  // Stops capture, ends all flows and delivers the final findings. Idempotent.
+  virtual void Stop() = 0;
+  virtual SensorStats stats() const = 0;
+};
+
+}  // namespace mw

@@ -1,0 +1,298 @@
+// minerwatch — SPDX-License-Identifier: Apache-2.0
+#include "protocols/http/http_parser.h"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "protocols/http/http_plugin.h"
+#include "protocols/stratum/parse_test_util.h"
+
+namespace mw::http {
+namespace {
+
+using mw::testing::Chunkings;
+using mw::testing::FakeParseContext;
+using mw::testing::Segment;
+using mw::testing::StreamFeeder;
+constexpr Direction kUp = Direction::kToServer;
+constexpr Direction kDown = Direction::kToClient;
+
+// Owned copy of a request or response event.
+struct Msg {
+  bool response = false;
+  std::string method, uri, version, reason, host, ua, ctype, x_stratum, x_ext, body;
+  int status = 0;
+  int64_t content_length = -1;
+  bool chunked = false, truncated = false;
+
+  std::string ToString() const {
+    std::ostringstream o;
+    o << (response ? "< " : "> ") << method << " " << uri << " " << version << " " << status
+      << " " << reason << " host=" << host << " ua=" << ua << " ct=" << ctype
+      << " cl=" << content_length << " chunked=" << chunked << " xs=" << x_stratum
+      << " xme=" << x_ext << " trunc=" << truncated << " body[" << body.size() << "]=" << body;
+    return o.str();
+  }
+};
+
+void CopyHeaders(const Headers& h, Msg* m) {
+  m->host = h.host;
+  m->ua = h.user_agent;
+  m->ctype = h.content_type;
+  m->content_length = h.content_length;
+  m->chunked = h.chunked;
+  m->x_stratum = h.x_stratum;
+  m->x_ext = h.x_mining_extensions;
+}
+
+struct Outcome {
+  std::vector<Msg> msgs;
+  int confirms = 0;
+  std::vector<std::string> violations, anomalies;
+  std::string ToString() const {
+    std::string s;
+    for (const auto& m : msgs) s += m.ToString() + "\n";
+    s += "confirms=" + std::to_string(confirms);
+    for (const auto& v : violations) s += " violate:" + v;
+    for (const auto& a : anomalies) s += " anomaly:" + a;
+    return s;
+  }
+};
+
+Outcome Feed(const std::vector<Segment>& segments, bool end = true) {
+  Outcome out;
+  FakeParseContext ctx;
+  ctx.bus().On<RequestEvent>([&out](const RequestEvent& e) {
+    Msg m;
+    m.method = e.method;
+    m.uri = e.uri;
+    m.version = e.version;
+    CopyHeaders(e.headers, &m);
+    m.body.assign(AsChars(e.body));
+    m.truncated = e.body_truncated;
+    out.msgs.push_back(std::move(m));
+  });
+  ctx.bus().On<ResponseEvent>([&out](const ResponseEvent& e) {
+    Msg m;
+    m.response = true;
+    m.status = e.status;
+    m.reason = e.reason;
+    CopyHeaders(e.headers, &m);
+    m.body.assign(AsChars(e.body));
+    m.truncated = e.body_truncated;
+    out.msgs.push_back(std::move(m));
+  });
+  HttpParser parser;
+  StreamFeeder feeder(parser, ctx, kMaxHeaderBlock + 1024);
+  for (const auto& s : segments) feeder.Deliver(s.dir, s.bytes);
+  if (end && !feeder.dead()) parser.OnEnd(ctx);
+  out.confirms = ctx.confirms;
+  out.violations = ctx.violations;
+  out.anomalies = ctx.anomalies;
+  return out;
+}
+
+Outcome FeedAllChunkings(const std::vector<Segment>& segments) {
+  Outcome whole = Feed(segments);
+  std::string want = whole.ToString();
+  for (const auto& chunked : Chunkings(segments)) {
+    std::string got = Feed(chunked).ToString();
+    EXPECT_EQ(got, want) << "chunking with " << chunked.size() << " deliveries";
+    if (got != want) break;
+  }
+  return whole;
+}
+
+TEST(HttpParser, GetworkPostAndChunkedResponse) {
+  const std::string body = R"({"method": "getwork", "params": [], "id":0})";
+  const std::string result =
+      R"({"result":{"midstate":"5fa8","data":"00000001","hash1":"0000","target":"ffffffffffffffffffffffffffffffffffffffffffffffffffffffff00000000"},"error":null,"id":0})";
+  auto out = FeedAllChunkings({
+      {kUp,
+       "POST / HTTP/1.1\r\n"
+       "Authorization: Basic dXNlcjpwYXNz\r\n"
+       "Host: Pool.Example.COM:8332\r\n"
+       "Accept: */*\r\n"
+       "Content-Type: application/json\r\n"
+       "Content-Length: " + std::to_string(body.size()) + "\r\n"
+       "User-Agent: cgminer 2.7.5\r\n"
+       "X-Mining-Extensions: longpoll midstate rollntime submitold\r\n"
+       "X-Mining-Hashrate: 1000000\r\n"
+       "\r\n" + body},
+      {kDown,
+       "HTTP/1.1 200 OK\r\n"
+       "Content-Type: application/json\r\n"
+       "X-Long-Polling: /LP\r\n"
+       "X-Stratum: stratum+tcp://pool.example.com:3333\r\n"
+       "Transfer-Encoding: chunked\r\n"
+       "\r\n"
+       "10;ext=1\r\n" + result.substr(0, 16) + "\r\n" +
+       [&] {
+         std::ostringstream o;
+         o << std::hex << result.size() - 16;
+         return o.str();
+       }() + "\r\n" + result.substr(16) + "\r\n0\r\nX-Trailer: t\r\n\r\n"},
+  });
+  ASSERT_EQ(out.msgs.size(), 2u) << out.ToString();
+  EXPECT_EQ(out.confirms, 1);
+  const Msg& rq = out.msgs[0];
+  EXPECT_EQ(rq.method, "POST");
+  EXPECT_EQ(rq.uri, "/");
+  EXPECT_EQ(rq.version, "HTTP/1.1");
+  EXPECT_EQ(rq.host, "pool.example.com");
+  EXPECT_EQ(rq.ua, "cgminer 2.7.5");
+  EXPECT_EQ(rq.ctype, "application/json");
+  EXPECT_EQ(rq.content_length, int64_t(body.size()));
+  EXPECT_EQ(rq.x_ext, "longpoll midstate rollntime submitold");
+  EXPECT_EQ(rq.body, body);
+  const Msg& rs = out.msgs[1];
+  EXPECT_EQ(rs.status, 200);
+  EXPECT_EQ(rs.reason, "OK");
+  EXPECT_TRUE(rs.chunked);
+  EXPECT_EQ(rs.x_stratum, "stratum+tcp://pool.example.com:3333");
+  EXPECT_EQ(rs.body, result);  // de-chunked
+  EXPECT_FALSE(rs.truncated);
+}
+
+TEST(HttpParser, KeepAlivePipelining) {
+  auto out = FeedAllChunkings({
+      {kUp,
+       "GET /a HTTP/1.1\r\nHost: [2001:db8::1]:8080\r\n\r\n"
+       "HEAD /b HTTP/1.1\r\nHost: example.org\r\n\r\n"
+       "POST /c HTTP/1.1\r\nHost: example.org\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\nabc"},
+      {kDown,
+       "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi"
+       "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n"  // HEAD: no body follows
+       "HTTP/1.1 100 Continue\r\n\r\n"
+       "HTTP/1.1 204 No Content\r\n\r\n"},
+  });
+  ASSERT_EQ(out.msgs.size(), 7u) << out.ToString();
+  EXPECT_EQ(out.msgs[0].host, "[2001:db8::1]");
+  EXPECT_EQ(out.msgs[1].method, "HEAD");
+  EXPECT_EQ(out.msgs[2].body, "abc");
+  EXPECT_EQ(out.msgs[3].body, "hi");
+  EXPECT_EQ(out.msgs[4].content_length, 1000);
+  EXPECT_EQ(out.msgs[4].body, "");
+  EXPECT_EQ(out.msgs[5].status, 100);
+  EXPECT_EQ(out.msgs[6].status, 204);
+  EXPECT_TRUE(out.violations.empty());
+}
+
+TEST(HttpParser, BodyKeptUpToLimitAndReadUntilClose) {
+  std::string big(kMaxBody + 5000, 'x');
+  big[0] = '{';
+  auto out = FeedAllChunkings({
+      {kUp, "PUT /up HTTP/1.0\r\nContent-Length: " + std::to_string(big.size()) + "\r\n\r\n" + big},
+      {kDown, "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end"},
+  });
+  ASSERT_EQ(out.msgs.size(), 2u) << out.ToString();
+  EXPECT_EQ(out.msgs[0].body, big.substr(0, kMaxBody));
+  EXPECT_TRUE(out.msgs[0].truncated);
+  EXPECT_EQ(out.msgs[1].body, "until the end");  // published at OnEnd
+  EXPECT_FALSE(out.msgs[1].truncated);
+  // Without the end of the flow, the open-ended response is not published.
+  EXPECT_EQ(Feed({{kDown, "HTTP/1.0 200 OK\r\n\r\npartial"}}, /*end=*/false).msgs.size(), 0u);
+}
+
+TEST(HttpParser, UpgradeStopsParsing) {
+  auto out = Feed({
+      {kUp, "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"},
+      {kDown, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n\x81\x05hello"},
+      {kUp, std::string("\x81\x85\x00\x00\x00\x00hello", 11)},
+  });
+  ASSERT_EQ(out.msgs.size(), 2u) << out.ToString();
+  EXPECT_TRUE(out.violations.empty());
+  EXPECT_TRUE(out.anomalies.empty());
+}
+
+TEST(HttpParser, MalformedInputViolates) {
+  struct Case {
+    const char* name;
+    Segment seg;
+    const char* anomaly;  // expected anomaly, or nullptr
+  } cases[] = {
+      {"oversized header block",
+       {kUp, "GET / HTTP/1.1\r\nX-Pad: " + std::string(kMaxHeaderBlock, 'a') + "\r\n\r\n"},
+       "http.oversized_headers"},
+      {"oversized unterminated header block",
+       {kUp, "GET / HTTP/1.1\r\nX-Pad: " + std::string(kMaxHeaderBlock + 10, 'a')},
+       "http.oversized_headers"},
+      {"bad request line", {kUp, "GET/HTTP/1.1\r\n\r\n"}, nullptr},
+      {"lower-case method", {kUp, "get / HTTP/1.1\r\n\r\n"}, nullptr},
+      {"not http version", {kUp, "GET / RTSP/1.0\r\n\r\n"}, nullptr},
+      {"bad status line", {kDown, "HTTP/1.1 2xx OK\r\n\r\n"}, nullptr},
+      {"conflicting lengths",
+       {kUp, "POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd"},
+       "http.bad_content_length"},
+      {"negative length",
+       {kUp, "POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n"},
+       "http.bad_content_length"},
+      {"bad chunk size",
+       {kDown, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"},
+       "http.bad_chunk"},
+      {"chunk data overrun",
+       {kDown, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n0\r\n\r\n"},
+       "http.bad_chunk"},
+  };
+  for (const auto& c : cases) {
+    auto out = FeedAllChunkings({c.seg});
+    EXPECT_EQ(out.violations.size(), 1u) << c.name << "\n" << out.ToString();
+    if (c.anomaly != nullptr) {
+      EXPECT_EQ(out.anomalies, std::vector<std::string>{c.anomaly}) << c.name;
+    }
+  }
+}
+
+TEST(HttpParser, GapInsideBodyKeepsFraming) {
+  FakeParseContext ctx;
+  std::vector<std::string> bodies;
+  ctx.bus().On<RequestEvent>([&](const RequestEvent& e) {
+    bodies.emplace_back(AsChars(e.body));
+    EXPECT_EQ(e.body_truncated, bodies.size() == 1);
+  });
+  HttpParser parser;
+  StreamFeeder feeder(parser, ctx, kMaxHeaderBlock);
+  feeder.Deliver(kUp, "POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc");
+  parser.OnGap(kUp, 4, ctx);
+  feeder.Deliver(kUp, "hij" + std::string("GET / HTTP/1.1\r\n\r\n"));
+  ASSERT_EQ(bodies.size(), 2u);
+  EXPECT_EQ(bodies[0], "abchij");
+  // A gap in a header block loses the message boundaries: the direction is ignored.
+  parser.OnGap(kUp, 5, ctx);
+  EXPECT_EQ(ctx.anomalies, std::vector<std::string>{"http.gap"});
+}
+
+TEST(HttpProbe, RequestAndStatusLines) {
+  auto probe = [](std::string_view s) { return ProbeHttp(kUp, AsBytes(s)); };
+  EXPECT_EQ(probe("GET / HTTP/1.1\r\n"), ProbeResult::kYes);
+  EXPECT_EQ(probe("POST /api/v1?x=1 HTTP/1.0"), ProbeResult::kYes);
+  EXPECT_EQ(probe("M-SEARCH * HTTP/1.1\r\n"), ProbeResult::kYes);
+  EXPECT_EQ(probe("HTTP/1.1 200 OK\r\n"), ProbeResult::kYes);
+  EXPECT_EQ(probe(""), ProbeResult::kMaybe);
+  EXPECT_EQ(probe("GE"), ProbeResult::kMaybe);
+  EXPECT_EQ(probe("GET /index"), ProbeResult::kMaybe);
+  EXPECT_EQ(probe("GET / HTT"), ProbeResult::kMaybe);
+  EXPECT_EQ(probe("HTTP/1"), ProbeResult::kMaybe);
+  EXPECT_EQ(probe("HTTP/1.1 2"), ProbeResult::kMaybe);
+  EXPECT_EQ(probe("HTTP/2 200"), ProbeResult::kNo);
+  EXPECT_EQ(probe("GET / RTSP/1.0"), ProbeResult::kNo);
+  EXPECT_EQ(probe("{\"id\":1,\"method\":\"mining.subscribe\"}"), ProbeResult::kNo);
+  EXPECT_EQ(probe("\x16\x03\x01\x02\x00"), ProbeResult::kNo);
+  EXPECT_EQ(probe("GET  / HTTP/1.1"), ProbeResult::kNo);
+  EXPECT_EQ(probe("GET /" + std::string(10000, 'a')), ProbeResult::kNo);
+}
+
+TEST(HttpPlugin, Registers) {
+  ParserRegistry registry;
+  RegisterHttp(registry);
+  const ParserSpec* spec = registry.Find("http");
+  ASSERT_NE(spec, nullptr);
+  EXPECT_NE(spec->create(), nullptr);
+  EXPECT_GE(spec->max_buffer, kMaxHeaderBlock);
+}
+
+}  // namespace
+}  // namespace mw::http

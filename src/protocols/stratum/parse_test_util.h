@@ -1,0 +1,105 @@
+// minerwatch — SPDX-License-Identifier: Apache-2.0
+#pragma once
+// Test helpers for app-layer parsers (test-only; not linked into libraries): a ParseContext that
+// records verdicts, and a feeder that behaves like the flow layer (re-delivers unconsumed bytes
+// prefixed to the next ones, bounded by max_buffer) so the chunking property can be checked.
+#include <string>
+#include <vector>
+
+#include "mw/parse/app_parser.h"
+
+namespace mw::testing {
+
+class FakeParseContext final : public ParseContext {
+ public:
+  FakeParseContext() {
+    flow_.flow_id = 1;
+    flow_.client_port = 40000;
+    flow_.server_port = 3333;
+  }
+  const FlowInfo& flow() const override { return flow_; }
+  TimestampUs now() const override { return now_; }
+  EventBus& events() override { return bus_; }
+  void Confirm() override { ++confirms; }
+  void Violate(const char* reason) override { violations.emplace_back(reason); }
+  void Anomaly(const char* name) override { anomalies.emplace_back(name); }
+
+  EventBus& bus() { return bus_; }
+  FlowInfo& mutable_flow() { return flow_; }
+
+  int confirms = 0;
+  std::vector<std::string> violations;
+  std::vector<std::string> anomalies;
+
+ private:
+  FlowInfo flow_;
+  TimestampUs now_ = 1'700'000'000'000'000;
+  EventBus bus_;
+};
+
+// One delivery of bytes in one direction.
+struct Segment {
+  Direction dir;
+  std::string bytes;
+};
+
+class StreamFeeder {
+ public:
+  StreamFeeder(AppParser& parser, ParseContext& ctx, uint32_t max_buffer)
+      : parser_(parser), ctx_(ctx), max_buffer_(max_buffer) {}
+
+  // Returns false once the parser has answered kInvalid or outgrown max_buffer.
+  bool Deliver(Direction dir, std::string_view bytes) {
+    if (dead_) return false;
+    std::string& carry = carry_[int(dir)];
+    carry.append(bytes);
+    ParseResult r = parser_.OnData(dir, AsBytes(carry), ctx_);
+    if (r.kind == ParseResult::Kind::kInvalid || r.consumed > carry.size()) {
+      dead_ = true;
+      return false;
+    }
+    carry.erase(0, r.consumed);
+    if (carry.size() > max_buffer_) {
+      ctx_.Violate("feeder: parser exceeded max_buffer");
+      dead_ = true;
+      return false;
+    }
+    return true;
+  }
+  bool dead() const { return dead_; }
+
+ private:
+  AppParser& parser_;
+  ParseContext& ctx_;
+  uint32_t max_buffer_;
+  std::string carry_[2];
+  bool dead_ = false;
+};
+
+// The chunkings the chunking property replays: each segment whole, every segment split in two
+// at every offset (one split per replay), and every segment one byte at a time.
+inline std::vector<std::vector<Segment>> Chunkings(const std::vector<Segment>& segments) {
+  std::vector<std::vector<Segment>> out;
+  out.push_back(segments);
+  for (size_t i = 0; i < segments.size(); ++i) {
+    for (size_t k = 1; k < segments[i].bytes.size(); ++k) {
+      std::vector<Segment> v;
+      for (size_t j = 0; j < segments.size(); ++j) {
+        if (j == i) {
+          v.push_back({segments[j].dir, segments[j].bytes.substr(0, k)});
+          v.push_back({segments[j].dir, segments[j].bytes.substr(k)});
+        } else {
+          v.push_back(segments[j]);
+        }
+      }
+      out.push_back(std::move(v));
+    }
+  }
+  std::vector<Segment> bytewise;
+  for (const auto& s : segments)
+    for (char c : s.bytes) bytewise.push_back({s.dir, std::string(1, c)});
+  out.push_back(std::move(bytewise));
+  return out;
+}
+
+}  // namespace mw::testing

@@ -1,0 +1,158 @@
+// minerwatch — SPDX-License-Identifier: Apache-2.0
+#include "protocols/stratum/stratum_parser.h"
+
+#include <cstring>
+
+namespace mw::stratum {
+namespace {
+
+// JSON-RPC answers that prove nothing (e.g. {"id":1,"result":true}) tolerated before the flow
+// shows a mining method; mid-stream pickups usually meet a notify or job well within this.
+constexpr uint8_t kMaxUnproven = 8;
+// The probe gives up on a first line with no newline after this many bytes.
+constexpr size_t kMaxProbeBytes = 4096;
+
+bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
+  while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+ParseResult StratumParser::OnData(Direction dir, ByteView bytes, ParseContext& ctx) {
+  const char* data = reinterpret_cast<const char*>(bytes.data());
+  const size_t n = bytes.size();
+  const int d = int(dir);
+  size_t pos = 0;
+  while (pos < n) {
+    const char* nl = static_cast<const char*>(std::memchr(data + pos, '\n', n - pos));
+    if (discarding_[d]) {
+      if (nl == nullptr) return ParseResult::Ok(uint32_t(n));
+      pos = size_t(nl - data) + 1;
+      discarding_[d] = false;
+      continue;
+    }
+    if (nl == nullptr) {
+      std::string_view partial = Trim(std::string_view(data + pos, n - pos));
+      if (!confirmed_ && !partial.empty() && partial.front() != '{') {
+        ctx.Violate("stratum: line is not a JSON object");
+        return ParseResult::Invalid();
+      }
+      if (n - pos > kMaxLine) {
+        ctx.Anomaly("stratum.oversized_line");
+        discarding_[d] = true;
+        return ParseResult::Ok(uint32_t(n));
+      }
+      return ParseResult::NeedMore(uint32_t(pos));
+    }
+    std::string_view line(data + pos, size_t(nl - data) - pos);
+    pos = size_t(nl - data) + 1;
+    if (line.size() > kMaxLine) {
+      ctx.Anomaly("stratum.oversized_line");
+      continue;
+    }
+    if (!HandleLine(dir, line, ctx)) return ParseResult::Invalid();
+  }
+  return ParseResult::Ok(uint32_t(pos));
+}
+
+void StratumParser::OnGap(Direction dir, uint32_t len, ParseContext& ctx) {
+  (void)len;
+  (void)ctx;
+  // The lost bytes may have held a newline; resynchronise on the next one.
+  discarding_[int(dir)] = true;
+}
+
+bool StratumParser::HandleLine(Direction dir, std::string_view line, ParseContext& ctx) {
+  line = Trim(line);
+  if (line.empty()) return true;
+  if (!confirmed_ && line.front() != '{') {
+    ctx.Violate("stratum: line is not a JSON object");  // same verdict as for a partial line
+    return false;
+  }
+  Classified m;
+  ClassifyStatus status = ThreadClassifier().Classify(line, dir, flow_dialect_, &pending_, &m);
+  if (status != ClassifyStatus::kOk) {
+    bool not_json = status == ClassifyStatus::kNotJson;
+    if (!confirmed_) {
+      ctx.Violate(not_json ? "stratum: line is not JSON" : "stratum: JSON is not JSON-RPC");
+      return false;
+    }
+    ctx.Anomaly(not_json ? "stratum.malformed_json" : "stratum.not_jsonrpc");
+    return true;
+  }
+  if (!m.mining && !confirmed_) {
+    // A mining client's first request always names a mining method; a generic JSON-RPC peer
+    // (LSP, an Ethereum node's eth_blockNumber) does not.
+    if (m.kind != MessageKind::kResponse) {
+      ctx.Violate("stratum: JSON-RPC method is not mining");
+      return false;
+    }
+    if (++unproven_messages_ > kMaxUnproven) {
+      ctx.Violate("stratum: JSON-RPC without mining methods");
+      return false;
+    }
+    return true;
+  }
+  if (m.mining) {
+    if (!confirmed_) {
+      confirmed_ = true;
+      ctx.Confirm();
+    }
+    if (flow_dialect_ == Dialect::kUnknown || m.dialect == Dialect::kEthereumStratum)
+      flow_dialect_ = m.dialect;
+  }
+  if (!m.coin.empty()) {
+    flow_coin_ = m.coin;
+  } else {
+    m.coin = flow_coin_;
+  }
+  EventBus& bus = ctx.events();
+  if (!bus.HasSubscribers<MessageEvent>()) return true;
+  bus.Publish(MessageEvent{
+      .flow = ctx.flow(),
+      .dir = dir,
+      .dialect = m.dialect,
+      .kind = m.kind,
+      .method = m.method,
+      .agent = m.agent,
+      .algos = m.algos(),
+      .login = m.login,
+      .worker = m.worker,
+      .coin = m.coin,
+      .job_id = m.job_id,
+      .difficulty = m.difficulty,
+      .is_share = m.is_share,
+      .accepted = m.accepted,
+      .over_http = false,
+      .request_method = MethodName(m.answered),
+  });
+  return true;
+}
+
+ProbeResult ProbeStratum(Direction dir, ByteView first_bytes) {
+  std::string_view s = AsChars(first_bytes);
+  while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
+  if (s.empty()) return ProbeResult::kMaybe;
+  if (s.front() != '{') return ProbeResult::kNo;
+  size_t nl = s.find('\n');
+  std::string_view line = s.substr(0, nl);
+  Classified m;
+  ClassifyStatus status =
+      ThreadClassifier().Classify(line, dir, Dialect::kUnknown, /*pending=*/nullptr, &m);
+  if (status == ClassifyStatus::kOk) return m.mining ? ProbeResult::kYes : ProbeResult::kNo;
+  if (nl != std::string_view::npos || first_bytes.size() > kMaxProbeBytes) return ProbeResult::kNo;
+  // An incomplete first line: keep looking while it is still plausible JSON text.
+  for (char c : s) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (u < 0x20 && !IsSpace(c)) return ProbeResult::kNo;
+  }
+  return ProbeResult::kMaybe;
+}
+
+std::unique_ptr<AppParser> CreateStratumParser() { return std::make_unique<StratumParser>(); }
+
+}  // namespace mw::stratum

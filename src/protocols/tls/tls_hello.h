@@ -1,0 +1,60 @@
+// minerwatch — SPDX-License-Identifier: Apache-2.0
+#pragma once
+// Pure decoding of TLS ClientHello / ServerHello bodies (RFC 8446 4.1.2-4.1.3, RFC 5246 7.4.1)
+// and the JA3 / JA3S / JA4 fingerprints computed from them.
+//
+// JA3 (Salesforce): "version,ciphers,extensions,groups,point_formats", decimal values joined
+// by '-', GREASE (RFC 8701) removed; hashed with MD5. JA3S: "version,cipher,extensions".
+// JA4 (FoxIO, technical_details/JA4.md): "t" + version + d|i + cipher count + extension count
+// + ALPN first/last char, "_", sha256[:12] of sorted cipher hex, "_", sha256[:12] of sorted
+// extension hex (minus SNI 0000 and ALPN 0010) + "_" + signature algorithms in order.
+//
+// A HelloDecoder keeps its scratch vectors and strings between messages, so decoding allocates
+// only while they grow to the largest hello seen. Not thread-safe; one per parser.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mw/core/byte_view.h"
+
+namespace mw::tls {
+
+inline bool IsGrease(uint16_t v) { return (v & 0x0F0F) == 0x0A0A && (v >> 8) == (v & 0xFF); }
+
+enum class HelloStatus : uint8_t { kOk, kTruncated, kMalformed };
+
+struct ClientHelloInfo {
+  uint16_t legacy_version = 0;
+  uint16_t version = 0;  // highest supported_versions entry, else legacy_version
+  std::string_view sni;  // lower-case; views the decoder's storage
+  std::vector<std::string_view> alpn;  // views into the message bytes
+  std::string_view ja3, ja3_hash, ja4;
+};
+
+struct ServerHelloInfo {
+  uint16_t legacy_version = 0;
+  uint16_t version = 0;  // supported_versions selection, else legacy_version
+  uint16_t cipher = 0;
+  std::string_view ja3s, ja3s_hash;
+};
+
+class HelloDecoder {
+ public:
+  // "body" is the handshake message body (after the 4-byte handshake header). Views in "out"
+  // are valid until the next call and while "body" is alive.
+  HelloStatus DecodeClientHello(ByteView body, ClientHelloInfo& out);
+  HelloStatus DecodeServerHello(ByteView body, ServerHelloInfo& out);
+
+ private:
+  std::vector<uint16_t> ciphers_, extensions_, groups_, sigalgs_, sorted_;
+  std::vector<uint8_t> point_formats_;
+  std::string sni_, ja3_, ja4_, hash_input_;
+  char ja3_hash_[33] = {};
+};
+
+// Lower-case hex digests through OpenSSL EVP; "out" receives 2 * digest-size characters.
+void Md5Hex(std::string_view data, char out[32]);
+void Sha256Hex(std::string_view data, char out[64]);
+
+}  // namespace mw::tls

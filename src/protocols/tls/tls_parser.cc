@@ -1,0 +1,278 @@
+// minerwatch — SPDX-License-Identifier: Apache-2.0
+#include "protocols/tls/tls_parser.h"
+
+#include <openssl/bio.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <string>
+
+#include "protocols/tls/tls_events.h"
+#include "protocols/tls/tls_hello.h"
+
+namespace mw::tls {
+namespace {
+
+constexpr uint8_t kChangeCipherSpec = 20;
+constexpr uint8_t kAlert = 21;
+constexpr uint8_t kHandshake = 22;
+constexpr uint8_t kApplicationData = 23;
+constexpr uint8_t kHeartbeat = 24;
+
+constexpr uint8_t kClientHello = 1;
+constexpr uint8_t kServerHello = 2;
+constexpr uint8_t kCertificate = 11;
+
+constexpr size_t kMaxSanNames = 1024;
+
+inline uint32_t LoadBe24(const uint8_t* p) { return uint32_t(p[0]) << 16 | uint32_t(p[1]) << 8 | p[2]; }
+
+// Decoding state shared by every TLS flow of a pipeline thread: hellos are decoded and
+// published synchronously, so per-flow copies of these scratch buffers would only cost memory.
+struct Scratch {
+  HelloDecoder decoder;
+  ClientHelloInfo client;
+  ServerHelloInfo server;
+};
+Scratch& ThreadScratch() {
+  thread_local Scratch scratch;
+  return scratch;
+}
+
+bool IsTls13(uint16_t v) { return v == 0x0304 || (v >> 8) == 0x7f; }
+
+// One-line distinguished name in certificate order, "C=US, O=Example, Inc., CN=host" (the
+// spelling nDPI and most tools print). UTF-8 is kept; control characters are escaped so a
+// hostile certificate cannot inject line breaks into logs. RFC 2253 escaping of ',' is left
+// out on purpose: these strings are for people and substring rules, not for re-parsing.
+std::string NameToString(const X509_NAME* name) {
+  std::string out;
+  BIO* bio = BIO_new(BIO_s_mem());
+  if (!bio) return out;
+  const unsigned long flags = XN_FLAG_SEP_CPLUS_SPC | XN_FLAG_FN_SN | ASN1_STRFLGS_ESC_CTRL |
+                              ASN1_STRFLGS_UTF8_CONVERT | ASN1_STRFLGS_DUMP_UNKNOWN |
+                              ASN1_STRFLGS_DUMP_DER;
+  if (X509_NAME_print_ex(bio, name, 0, flags) >= 0) {
+    char* data = nullptr;
+    long len = BIO_get_mem_data(bio, &data);
+    if (data && len > 0) out.assign(data, size_t(len));
+  }
+  BIO_free(bio);
+  return out;
+}
+
+}  // namespace
+
+ProbeResult ProbeTls(Direction, ByteView b) {
+  // Each check runs as soon as its byte is present, so short prefixes of other protocols are
+  // rejected early and short prefixes of TLS ask for more.
+  if (b.size() < 1) return ProbeResult::kMaybe;
+  if (b[0] != kHandshake) return ProbeResult::kNo;
+  if (b.size() < 2) return ProbeResult::kMaybe;
+  if (b[1] != 3) return ProbeResult::kNo;
+  if (b.size() < 3) return ProbeResult::kMaybe;
+  if (b[2] > 4) return ProbeResult::kNo;
+  if (b.size() < 5) return ProbeResult::kMaybe;
+  const uint16_t len = LoadBe16(b.data() + 3);
+  if (len < 4 || len > kMaxRecordPayload) return ProbeResult::kNo;
+  if (b.size() < 6) return ProbeResult::kMaybe;
+  if (b[5] != kClientHello && b[5] != kServerHello) return ProbeResult::kNo;
+  if (b.size() < 7) return ProbeResult::kMaybe;
+  if (b[6] != 0) return ProbeResult::kNo;  // hellos are far below 64 KB
+  if (b.size() < 10) return ProbeResult::kMaybe;
+  if (b[9] != 3) return ProbeResult::kNo;  // legacy_version 3.x
+  return ProbeResult::kYes;
+}
+
+ParseResult TlsParser::OnData(Direction dir, ByteView bytes, ParseContext& ctx) {
+  const auto all = static_cast<uint32_t>(bytes.size());
+  DirState& d = dirs_[static_cast<int>(dir)];
+  if (d.done) return ParseResult::Ok(all);
+  size_t pos = 0;
+  while (bytes.size() - pos >= kRecordHeader) {
+    const uint8_t* h = bytes.data() + pos;
+    const uint8_t type = h[0];
+    const size_t len = LoadBe16(h + 3);
+    if (type < kChangeCipherSpec || type > kHeartbeat || h[1] != 3 || len > kMaxRecordPayload) {
+      if (!confirmed_) {
+        ctx.Violate("tls: bad record header");
+        return ParseResult::Invalid();
+      }
+      ctx.Anomaly("tls.bad_record");
+      d.done = true;
+      return ParseResult::Ok(all);
+    }
+    if (bytes.size() - pos - kRecordHeader < len) break;
+    ByteView payload = bytes.subspan(pos + kRecordHeader, len);
+    pos += kRecordHeader + len;
+    if (type == kChangeCipherSpec || type == kApplicationData) {
+      d.done = true;
+      d.partial = {};
+      return ParseResult::Ok(all);
+    }
+    if (type == kAlert || type == kHeartbeat) continue;
+    Step step = HandleHandshakeRecord(dir, payload, ctx);
+    if (step == Step::kInvalid) return ParseResult::Invalid();
+    if (step == Step::kStopDirection) {
+      d.done = true;
+      d.partial = {};
+      return ParseResult::Ok(all);
+    }
+  }
+  if (pos == bytes.size()) return ParseResult::Ok(all);
+  return ParseResult::NeedMore(static_cast<uint32_t>(pos));
+}
+
+void TlsParser::OnGap(Direction dir, uint32_t, ParseContext& ctx) {
+  // Record boundaries are lost with the bytes; resynchronising on a guessed header would
+  // produce garbage fingerprints, so the direction is abandoned.
+  DirState& d = dirs_[static_cast<int>(dir)];
+  if (!d.done) {
+    d.done = true;
+    d.partial = {};
+    ctx.Anomaly("tls.gap");
+  }
+}
+
+TlsParser::Step TlsParser::HandleHandshakeRecord(Direction dir, ByteView payload,
+                                                 ParseContext& ctx) {
+  DirState& d = dirs_[static_cast<int>(dir)];
+  size_t used = 0;
+  if (d.partial.empty()) {
+    // Common case: whole messages inside one record are parsed in place, without a copy.
+    Step step = HandleMessages(dir, payload, &used, ctx);
+    if (step != Step::kContinue) return step;
+    d.partial.assign(payload.begin() + used, payload.end());
+    return Step::kContinue;
+  }
+  d.partial.insert(d.partial.end(), payload.begin(), payload.end());
+  Step step = HandleMessages(dir, ByteView(d.partial.data(), d.partial.size()), &used, ctx);
+  if (step != Step::kContinue) return step;
+  d.partial.erase(d.partial.begin(), d.partial.begin() + used);
+  return Step::kContinue;
+}
+
+TlsParser::Step TlsParser::HandleMessages(Direction dir, ByteView buf, size_t* used,
+                                          ParseContext& ctx) {
+  size_t pos = 0;
+  while (buf.size() - pos >= 4) {
+    const uint8_t type = buf[pos];
+    const size_t len = LoadBe24(buf.data() + pos + 1);
+    if (len > kMaxHandshakeMessage) {
+      // Also bounds "partial": it never holds more than one message of at most this size.
+      ctx.Anomaly("tls.handshake_too_long");
+      return Step::kStopDirection;
+    }
+    if (buf.size() - pos - 4 < len) break;
+    Step step = HandleMessage(dir, type, buf.subspan(pos + 4, len), ctx);
+    if (step != Step::kContinue) return step;
+    pos += 4 + len;
+  }
+  *used = pos;
+  return Step::kContinue;
+}
+
+TlsParser::Step TlsParser::HandleMessage(Direction dir, uint8_t type, ByteView body,
+                                         ParseContext& ctx) {
+  Scratch& s = ThreadScratch();
+  if (type == kClientHello) {
+    if (s.decoder.DecodeClientHello(body, s.client) != HelloStatus::kOk) {
+      if (!confirmed_) {
+        ctx.Violate("tls: malformed ClientHello");
+        return Step::kInvalid;
+      }
+      ctx.Anomaly("tls.malformed_client_hello");
+      return Step::kStopDirection;
+    }
+    if (!confirmed_) {
+      confirmed_ = true;
+      ctx.Confirm();
+    }
+    ctx.events().Publish(ClientHelloEvent{.flow = ctx.flow(),
+                                          .version = s.client.version,
+                                          .sni = s.client.sni,
+                                          .alpn = s.client.alpn,
+                                          .ja3 = s.client.ja3,
+                                          .ja3_hash = s.client.ja3_hash,
+                                          .ja4 = s.client.ja4});
+    return Step::kContinue;
+  }
+  if (type == kServerHello) {
+    if (s.decoder.DecodeServerHello(body, s.server) != HelloStatus::kOk) {
+      if (!confirmed_) {
+        ctx.Violate("tls: malformed ServerHello");
+        return Step::kInvalid;
+      }
+      ctx.Anomaly("tls.malformed_server_hello");
+      return Step::kStopDirection;
+    }
+    if (!confirmed_) {
+      confirmed_ = true;
+      ctx.Confirm();
+    }
+    server_version_ = s.server.version;
+    ctx.events().Publish(ServerHelloEvent{.flow = ctx.flow(),
+                                          .version = s.server.version,
+                                          .cipher = s.server.cipher,
+                                          .ja3s = s.server.ja3s,
+                                          .ja3s_hash = s.server.ja3s_hash});
+    // Everything the TLS 1.3 server sends after its hello is encrypted.
+    return IsTls13(server_version_) ? Step::kStopDirection : Step::kContinue;
+  }
+  if (type == kCertificate && dir == Direction::kToClient && !certificate_seen_ &&
+      server_version_ != 0 && !IsTls13(server_version_)) {
+    certificate_seen_ = true;
+    if (ctx.events().HasSubscribers<CertificateEvent>()) HandleCertificate(body, ctx);
+  }
+  return Step::kContinue;
+}
+
+void TlsParser::HandleCertificate(ByteView body, ParseContext& ctx) {
+  // certificate_list<0..2^24-1> of ASN.1Cert<1..2^24-1>; the first is the leaf.
+  if (body.size() < 6) {
+    ctx.Anomaly("tls.bad_certificate");
+    return;
+  }
+  const size_t list_len = LoadBe24(body.data());
+  const size_t cert_len = LoadBe24(body.data() + 3);
+  if (list_len + 3 > body.size() || cert_len + 3 > list_len || cert_len == 0) {
+    ctx.Anomaly("tls.bad_certificate");
+    return;
+  }
+  const unsigned char* der = body.data() + 6;
+  X509* cert = d2i_X509(nullptr, &der, long(cert_len));
+  if (!cert) {
+    ctx.Anomaly("tls.bad_certificate");
+    return;
+  }
+  const std::string subject = NameToString(X509_get_subject_name(cert));
+  const std::string issuer = NameToString(X509_get_issuer_name(cert));
+  std::string names;  // SAN DNS names back to back; views are taken once it stops growing
+  std::vector<std::pair<size_t, size_t>> spans;
+  auto* sans = static_cast<GENERAL_NAMES*>(
+      X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  if (sans) {
+    const int n = sk_GENERAL_NAME_num(sans);
+    for (int i = 0; i < n && spans.size() < kMaxSanNames; ++i) {
+      const GENERAL_NAME* gn = sk_GENERAL_NAME_value(sans, i);
+      if (gn->type != GEN_DNS) continue;
+      const unsigned char* data = ASN1_STRING_get0_data(gn->d.dNSName);
+      const int len = ASN1_STRING_length(gn->d.dNSName);
+      if (!data || len <= 0) continue;
+      spans.emplace_back(names.size(), size_t(len));
+      for (int j = 0; j < len; ++j) {
+        const unsigned char c = data[j];
+        names.push_back((c >= 'A' && c <= 'Z') ? char(c + 32) : char(c));
+      }
+    }
+    GENERAL_NAMES_free(sans);
+  }
+  X509_free(cert);
+  std::vector<std::string_view> views;
+  views.reserve(spans.size());
+  for (auto [off, len] : spans) views.emplace_back(names.data() + off, len);
+  ctx.events().Publish(CertificateEvent{
+      .flow = ctx.flow(), .subject = subject, .issuer = issuer, .dns_names = views});
+}
+
+}  // namespace mw::tls

@@ -1,0 +1,489 @@
+// minerwatch — SPDX-License-Identifier: Apache-2.0
+#include "protocols/tls/tls_parser.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "protocols/dns/proto_testing.h"
+#include "protocols/tls/tls_events.h"
+#include "protocols/tls/tls_hello.h"
+
+namespace mw::tls {
+namespace {
+
+using mw::testing::FakeContext;
+using mw::testing::FromHex;
+using mw::testing::StreamFeeder;
+
+constexpr uint32_t kMaxBuffer = kRecordHeader + kMaxRecordPayload;
+
+void Put16(std::vector<uint8_t>& v, uint16_t x) {
+  v.push_back(uint8_t(x >> 8));
+  v.push_back(uint8_t(x));
+}
+
+struct HelloSpec {
+  uint16_t legacy_version = 0x0303;
+  std::vector<uint16_t> ciphers;
+  // Extension types in wire order; bodies for the ones the parser reads are generated.
+  std::vector<uint16_t> extensions;
+  std::string sni;
+  std::vector<std::string> alpn;
+  std::vector<uint16_t> groups = {0x001d, 0x0017};
+  std::vector<uint16_t> sigalgs;
+  std::vector<uint16_t> versions;
+};
+
+// Builds a ClientHello handshake message (with its 4-byte header).
+std::vector<uint8_t> BuildClientHello(const HelloSpec& s) {
+  std::vector<uint8_t> body;
+  Put16(body, s.legacy_version);
+  body.insert(body.end(), 32, 0x42);  // random
+  body.push_back(0);                  // session id
+  Put16(body, uint16_t(s.ciphers.size() * 2));
+  for (uint16_t c : s.ciphers) Put16(body, c);
+  body.push_back(1);
+  body.push_back(0);
+  std::vector<uint8_t> ext;
+  for (uint16_t type : s.extensions) {
+    std::vector<uint8_t> d;
+    if (type == 0x0000) {
+      Put16(d, uint16_t(s.sni.size() + 3));
+      d.push_back(0);
+      Put16(d, uint16_t(s.sni.size()));
+      d.insert(d.end(), s.sni.begin(), s.sni.end());
+    } else if (type == 0x0010) {
+      std::vector<uint8_t> list;
+      for (const auto& a : s.alpn) {
+        list.push_back(uint8_t(a.size()));
+        list.insert(list.end(), a.begin(), a.end());
+      }
+      Put16(d, uint16_t(list.size()));
+      d.insert(d.end(), list.begin(), list.end());
+    } else if (type == 0x000a) {
+      Put16(d, uint16_t(s.groups.size() * 2));
+      for (uint16_t g : s.groups) Put16(d, g);
+    } else if (type == 0x000b) {
+      d = {1, 0};
+    } else if (type == 0x000d) {
+      Put16(d, uint16_t(s.sigalgs.size() * 2));
+      for (uint16_t a : s.sigalgs) Put16(d, a);
+    } else if (type == 0x002b) {
+      d.push_back(uint8_t(s.versions.size() * 2));
+      for (uint16_t v : s.versions) Put16(d, v);
+    }
+    Put16(ext, type);
+    Put16(ext, uint16_t(d.size()));
+    ext.insert(ext.end(), d.begin(), d.end());
+  }
+  Put16(body, uint16_t(ext.size()));
+  body.insert(body.end(), ext.begin(), ext.end());
+  std::vector<uint8_t> msg = {1, 0};
+  Put16(msg, uint16_t(body.size()));
+  msg.insert(msg.end(), body.begin(), body.end());
+  return msg;
+}
+
+// Wraps handshake bytes into records of at most "max_fragment" bytes each.
+std::vector<uint8_t> Records(uint8_t type, const std::vector<uint8_t>& data,
+                             size_t max_fragment = 16384) {
+  std::vector<uint8_t> out;
+  for (size_t pos = 0; pos < data.size(); pos += max_fragment) {
+    size_t n = std::min(max_fragment, data.size() - pos);
+    out.push_back(type);
+    Put16(out, 0x0301);
+    Put16(out, uint16_t(n));
+    out.insert(out.end(), data.begin() + pos, data.begin() + pos + n);
+  }
+  return out;
+}
+
+// The example of FoxIO's JA4 specification (technical_details/JA4.md): 15 ciphers and 16
+// extensions in the listed order, plus GREASE values that must be ignored.
+HelloSpec Ja4SpecExample() {
+  HelloSpec s;
+  s.ciphers = {0x0a0a, 0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9,
+               0xcca8, 0xc013, 0xc014, 0x009c, 0x009d, 0x002f, 0x0035};
+  s.extensions = {0x2a2a, 0x001b, 0x0000, 0x0033, 0x0010, 0x4469, 0x0017, 0x002d, 0x000d,
+                  0x0005, 0x0023, 0x0012, 0x002b, 0xff01, 0x000b, 0x000a, 0x0015};
+  s.sni = "WWW.Example.com";
+  s.alpn = {"h2", "http/1.1"};
+  s.sigalgs = {0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x0601};
+  s.versions = {0x3a3a, 0x0304, 0x0303};
+  s.groups = {0x4a4a, 0x001d, 0x0017, 0x0018};
+  return s;
+}
+
+struct Recorder {
+  explicit Recorder(FakeContext& ctx) {
+    ctx.bus_.On<ClientHelloEvent>([this](const ClientHelloEvent& e) {
+      std::string s = "CH v=" + std::to_string(e.version) + " sni=" + std::string(e.sni) + " alpn=";
+      for (auto a : e.alpn) s += std::string(a) + ";";
+      s += " ja3=" + std::string(e.ja3) + " " + std::string(e.ja3_hash) + " ja4=" + std::string(e.ja4);
+      events.push_back(s);
+      ja3.emplace_back(e.ja3_hash);
+      ja3_text.emplace_back(e.ja3);
+      alpn0.emplace_back(e.alpn.empty() ? "" : e.alpn[0]);
+      ja4.emplace_back(e.ja4);
+      sni.emplace_back(e.sni);
+    });
+    ctx.bus_.On<ServerHelloEvent>([this](const ServerHelloEvent& e) {
+      events.push_back("SH v=" + std::to_string(e.version) + " c=" + std::to_string(e.cipher) +
+                       " ja3s=" + std::string(e.ja3s) + " " + std::string(e.ja3s_hash));
+      ja3s.emplace_back(e.ja3s_hash);
+    });
+    ctx.bus_.On<CertificateEvent>([this](const CertificateEvent& e) {
+      std::string s = "CERT " + std::string(e.subject) + " / " + std::string(e.issuer) + " /";
+      for (auto n : e.dns_names) s += " " + std::string(n);
+      events.push_back(s);
+      subject.emplace_back(e.subject);
+      issuer.emplace_back(e.issuer);
+      std::string names;
+      for (auto n : e.dns_names) names += (names.empty() ? "" : ",") + std::string(n);
+      san.push_back(names);
+    });
+  }
+  std::vector<std::string> events, ja3, ja3_text, alpn0, ja4, sni, ja3s, subject, issuer, san;
+};
+
+TEST(TlsHello, Ja4SpecificationExample) {
+  FakeContext ctx;
+  Recorder rec(ctx);
+  TlsParser p;
+  auto rec_bytes = Records(22, BuildClientHello(Ja4SpecExample()));
+  ParseResult r = p.OnData(Direction::kToServer, rec_bytes, ctx);
+  EXPECT_EQ(r.consumed, rec_bytes.size());
+  ASSERT_EQ(rec.ja4.size(), 1u);
+  EXPECT_EQ(rec.ja4[0], "t13d1516h2_8daaf6152771_e5627efa2ab1");
+  EXPECT_EQ(rec.sni[0], "www.example.com");
+  // JA3: legacy version, ciphers, extensions (wire order), groups, point formats; no GREASE.
+  EXPECT_NE(rec.events[0].find("ja3=771,4865-4866-4867-49195-49199-49196-49200-52393-52392-"
+                               "49171-49172-156-157-47-53,27-0-51-16-17513-23-45-13-5-35-18-43-"
+                               "65281-11-10-21,29-23-24,0 "),
+            std::string::npos)
+      << rec.events[0];
+  EXPECT_NE(rec.events[0].find("v=772"), std::string::npos);
+  EXPECT_NE(rec.events[0].find("alpn=h2;http/1.1;"), std::string::npos);
+  EXPECT_EQ(ctx.confirms, 1);
+}
+
+TEST(TlsHello, DigestsMatchKnownValues) {
+  char md5[32], sha[64];
+  Md5Hex("", md5);
+  EXPECT_EQ(std::string(md5, 32), "d41d8cd98f00b204e9800998ecf8427e");
+  // From the JA4 specification: the extension list without signature algorithms.
+  Sha256Hex("0005,000a,000b,000d,0012,0015,0017,001b,0023,002b,002d,0033,4469,ff01", sha);
+  EXPECT_EQ(std::string(sha, 12), "6d807ffa2a79");
+}
+
+std::string Ja4Of(const HelloSpec& s) {
+  HelloDecoder d;
+  ClientHelloInfo info;
+  auto msg = BuildClientHello(s);
+  EXPECT_EQ(d.DecodeClientHello(ByteView(msg).subspan(4), info), HelloStatus::kOk);
+  return std::string(info.ja4);
+}
+
+TEST(TlsHello, Ja4AlpnAndEdgeCases) {
+  HelloSpec s;
+  s.ciphers = {0x1301};
+  s.extensions = {0x0010};
+  auto alpn_part = [&](std::vector<std::string> alpn) {
+    s.alpn = std::move(alpn);
+    return Ja4Of(s).substr(8, 2);
+  };
+  EXPECT_EQ(alpn_part({"http/1.1"}), "h1");
+  EXPECT_EQ(alpn_part({"h"}), "hh");
+  EXPECT_EQ(alpn_part({""}), "00");
+  EXPECT_EQ(alpn_part({"\xab"}), "ab");                // spec: 0xAB -> "ab"
+  EXPECT_EQ(alpn_part({"\xab\xcd"}), "ad");            // spec: 0xAB 0xCD -> "ad"
+  EXPECT_EQ(alpn_part({"0\xab"}), "3b");               // spec: 0x30 0xAB -> "3b"
+  EXPECT_EQ(alpn_part({"01\xab\xcd"}), "3d");          // spec: -> "3d"
+  EXPECT_EQ(alpn_part({"0\xab\xcd" "1"}), "01");       // spec: -> "01"
+  // No ALPN, no SNI, TLS 1.2, and only SNI/ALPN-free extension list empty -> zeros.
+  HelloSpec bare;
+  bare.ciphers = {0x0a0a, 0x002f};
+  EXPECT_EQ(Ja4Of(bare).substr(0, 10), "t12i010000");
+  EXPECT_EQ(Ja4Of(bare).substr(24), "000000000000");
+  HelloSpec none;
+  none.legacy_version = 0x0301;
+  EXPECT_EQ(Ja4Of(none), "t10i000000_000000000000_000000000000");
+}
+
+TEST(TlsParser, HelloSpanningRecordsAndChunking) {
+  // ClientHello split over three records, then ChangeCipherSpec and application data.
+  auto hello = BuildClientHello(Ja4SpecExample());
+  auto stream = Records(22, hello, 60);
+  auto ccs = FromHex("140303000101 1703030004deadbeef");
+  stream.insert(stream.end(), ccs.begin(), ccs.end());
+  auto run = [&](const std::vector<size_t>& cuts) {
+    FakeContext ctx;
+    Recorder rec(ctx);
+    TlsParser p;
+    StreamFeeder feeder(p, ctx, kMaxBuffer);
+    size_t prev = 0;
+    for (size_t c : cuts) {
+      feeder.Feed(Direction::kToServer, stream.data() + prev, c - prev);
+      prev = c;
+    }
+    feeder.Feed(Direction::kToServer, stream.data() + prev, stream.size() - prev);
+    EXPECT_EQ(feeder.pending(Direction::kToServer), 0u);
+    EXPECT_FALSE(feeder.over_consumed());
+    EXPECT_TRUE(ctx.violations.empty());
+    return rec.events;
+  };
+  auto whole = run({});
+  ASSERT_EQ(whole.size(), 1u);
+  EXPECT_NE(whole[0].find("t13d1516h2_8daaf6152771_e5627efa2ab1"), std::string::npos);
+  for (size_t c = 1; c < stream.size(); ++c) EXPECT_EQ(run({c}), whole) << "split at " << c;
+  std::vector<size_t> every;
+  for (size_t i = 1; i < stream.size(); ++i) every.push_back(i);
+  EXPECT_EQ(run(every), whole);
+}
+
+TEST(TlsParser, StopsAfterChangeCipherSpec) {
+  FakeContext ctx;
+  Recorder rec(ctx);
+  TlsParser p;
+  auto ccs = FromHex("140303000101");
+  EXPECT_EQ(p.OnData(Direction::kToServer, ccs, ctx).consumed, ccs.size());
+  // Anything afterwards, even bytes that are not TLS records, is consumed untouched.
+  std::vector<uint8_t> junk(1000, 0xee);
+  ParseResult r = p.OnData(Direction::kToServer, junk, ctx);
+  EXPECT_EQ(r.kind, ParseResult::Kind::kOk);
+  EXPECT_EQ(r.consumed, junk.size());
+  EXPECT_TRUE(ctx.violations.empty());
+  EXPECT_TRUE(rec.events.empty());
+}
+
+TEST(TlsParser, GarbageBeforeConfirmationViolates) {
+  FakeContext ctx;
+  TlsParser p;
+  std::string http = "GET / HTTP/1.1\r\n\r\n";
+  EXPECT_EQ(p.OnData(Direction::kToServer, AsBytes(http), ctx).kind,
+            ParseResult::Kind::kInvalid);
+  EXPECT_EQ(ctx.violations.size(), 1u);
+}
+
+TEST(TlsParser, OversizedHandshakeIsBounded) {
+  FakeContext ctx;
+  TlsParser p;
+  // A handshake header announcing 1 MiB: the direction is abandoned instead of buffering.
+  auto rec_bytes = FromHex("1603010008 0b100000 00000000");
+  EXPECT_EQ(p.OnData(Direction::kToClient, rec_bytes, ctx).consumed, rec_bytes.size());
+  EXPECT_EQ(ctx.anomalies, std::vector<std::string>{"tls.handshake_too_long"});
+}
+
+TEST(TlsParser, EveryTruncationAndByteFlipIsHandled) {
+  auto stream = Records(22, BuildClientHello(Ja4SpecExample()));
+  for (size_t n = 0; n < stream.size(); ++n) {
+    FakeContext ctx;
+    Recorder rec(ctx);
+    TlsParser p;
+    StreamFeeder feeder(p, ctx, kMaxBuffer);
+    feeder.Feed(Direction::kToServer, stream.data(), n);
+    EXPECT_TRUE(rec.events.empty()) << n;  // an incomplete hello is never published
+    EXPECT_FALSE(feeder.over_consumed());
+  }
+  std::mt19937 rng(7);
+  for (int i = 0; i < 5000; ++i) {
+    auto bad = stream;
+    for (int k = 0; k < 3; ++k) bad[rng() % bad.size()] ^= uint8_t(1 + rng() % 255);
+    FakeContext ctx;
+    TlsParser p;
+    StreamFeeder feeder(p, ctx, kMaxBuffer);
+    feeder.Feed(Direction::kToServer, bad);
+    EXPECT_FALSE(feeder.over_consumed());
+  }
+}
+
+TEST(TlsProbe, AcceptsHellosOnly) {
+  auto ch = Records(22, BuildClientHello(Ja4SpecExample()));
+  EXPECT_EQ(ProbeTls(Direction::kToServer, ch), ProbeResult::kYes);
+  EXPECT_EQ(ProbeTls(Direction::kToServer, ByteView(ch).first(4)), ProbeResult::kMaybe);
+  EXPECT_EQ(ProbeTls(Direction::kToServer, FromHex("1703030010")), ProbeResult::kNo);
+  EXPECT_EQ(ProbeTls(Direction::kToServer, FromHex("160303000a0b")), ProbeResult::kNo);
+  std::string http = "GET / HTTP/1.1\r\n";
+  EXPECT_EQ(ProbeTls(Direction::kToServer, AsBytes(http)), ProbeResult::kNo);
+  std::mt19937 rng(99);
+  std::vector<uint8_t> buf(64);
+  int yes = 0;
+  for (int i = 0; i < 100000; ++i) {
+    for (auto& b : buf) b = uint8_t(rng());
+    buf[0] = 0x16;  // even with the first byte right, random data must not pass
+    yes += ProbeTls(Direction::kToServer, buf) == ProbeResult::kYes;
+  }
+  EXPECT_EQ(yes, 0);
+}
+
+// ---- Real captures, checked against nDPI's expected output ----------------------------------
+
+struct Totals {
+  int flows = 0, sni = 0, sni_ok = 0, ja3 = 0, ja3_ok = 0, ja4 = 0, ja4_ok = 0, ja4_ndpi_quirk = 0,
+      ja3s = 0, ja3s_ok = 0, cert = 0, cert_ok = 0;
+};
+
+// nDPI's JA4 differs from FoxIO's specification in two known ways: it prints the first two
+// characters of the first ALPN ("ht" for http/1.1) where the spec wants first and last ("h1"),
+// and it prints 'd' for hellos without a server_name extension. Returns our fingerprint
+// rewritten with those two quirks, so a remaining difference is a real disagreement.
+std::string WithNdpiQuirks(std::string ours, const std::string& ja3, const std::string& alpn0) {
+  if (alpn0.size() >= 2) ours.replace(8, 2, alpn0.substr(0, 2));
+  // JA3's third field is the extension list in decimal; SNI is extension 0.
+  size_t a = ja3.find(','), b = ja3.find(',', a + 1), c = ja3.find(',', b + 1);
+  std::string exts = "-" + ja3.substr(b + 1, c - b - 1) + "-";
+  if (exts.find("-0-") == std::string::npos) ours[3] = 'd';
+  return ours;
+}
+
+// nDPI prints only C, ST, L, O, OU and CN of a distinguished name.
+std::string NdpiDn(const std::string& dn) {
+  std::string out;
+  size_t pos = 0;
+  while (pos < dn.size()) {
+    size_t next = pos;
+    // Components are separated by ", " followed by an attribute name and '='.
+    for (;;) {
+      next = dn.find(", ", next);
+      if (next == std::string::npos) break;
+      size_t eq = dn.find('=', next + 2);
+      size_t sp = dn.find_first_of(" ,", next + 2);
+      if (eq != std::string::npos && (sp == std::string::npos || eq < sp)) break;
+      next += 2;
+    }
+    std::string part = dn.substr(pos, next == std::string::npos ? std::string::npos : next - pos);
+    std::string key = part.substr(0, part.find('='));
+    if (key == "C" || key == "ST" || key == "L" || key == "O" || key == "OU" || key == "CN")
+      out += (out.empty() ? "" : ", ") + part;
+    if (next == std::string::npos) break;
+    pos = next + 2;
+  }
+  return out;
+}
+
+void CheckCapture(const std::string& name, Totals& t, bool chunking) {
+  const std::string dir = std::string(MW_SHARED_DATA_DIR) + "/pcaps/";
+  std::string err;
+  auto flows = mw::testing::ReadCaptureFlows(dir + "ndpi/" + name, &err);
+  ASSERT_TRUE(err.empty()) << err;
+  for (const auto& nf : mw::testing::ReadNdpiResults(dir + "ndpi-results/" + name + ".out")) {
+    if (!nf.tcp) continue;
+    const std::string ja3 = nf.Field("JA3C"), ja4 = nf.Field("JA4"), ja3s = nf.Field("JA3S");
+    if (ja3.empty() && ja3s.empty()) continue;
+    const mw::testing::CapturedFlow* cf = nullptr;
+    for (const auto& f : flows)
+      if (nf.Matches(f)) cf = &f;
+    if (!cf) {
+      ADD_FAILURE() << name << " " << nf.a << " not in capture";
+      continue;
+    }
+    ++t.flows;
+    FakeContext ctx;
+    Recorder rec(ctx);
+    TlsParser p;
+    StreamFeeder feeder(p, ctx, kMaxBuffer);
+    std::vector<uint8_t> streams[2];
+    for (const auto& d : cf->deliveries) {
+      feeder.Feed(d.dir, d.bytes);
+      auto& s = streams[static_cast<int>(d.dir)];
+      s.insert(s.end(), d.bytes.begin(), d.bytes.end());
+    }
+    const std::string where = name + " " + nf.a + " <-> " + nf.b;
+    std::string sni = nf.Field("Hostname/SNI");
+    for (char& c : sni) c = char(std::tolower(static_cast<unsigned char>(c)));
+    if (!sni.empty() && !ja3.empty()) {
+      ++t.sni;
+      if (!rec.sni.empty() && rec.sni[0] == sni) ++t.sni_ok;
+      else ADD_FAILURE() << where << " SNI nDPI " << sni;
+    }
+    if (!ja3.empty()) {
+      ++t.ja3;
+      if (!rec.ja3.empty() && rec.ja3[0] == ja3) ++t.ja3_ok;
+      else ADD_FAILURE() << where << " JA3 nDPI " << ja3 << " ours " << (rec.ja3.empty() ? "-" : rec.ja3[0]);
+    }
+    if (!ja4.empty()) {
+      ++t.ja4;
+      if (!rec.ja4.empty() && rec.ja4[0] == ja4) ++t.ja4_ok;
+      else if (!rec.ja4.empty() && WithNdpiQuirks(rec.ja4[0], rec.ja3_text[0], rec.alpn0[0]) == ja4)
+        ++t.ja4_ndpi_quirk;
+      else ADD_FAILURE() << where << " JA4 nDPI " << ja4 << " ours " << (rec.ja4.empty() ? "-" : rec.ja4[0]);
+    }
+    if (!ja3s.empty()) {
+      ++t.ja3s;
+      if (!rec.ja3s.empty() && rec.ja3s[0] == ja3s) ++t.ja3s_ok;
+      else ADD_FAILURE() << where << " JA3S nDPI " << ja3s << " ours " << (rec.ja3s.empty() ? "-" : rec.ja3s[0]);
+    }
+    const std::string subject = nf.Field("Subject"), issuer = nf.Field("Issuer");
+    if (!subject.empty()) {
+      ++t.cert;
+      const bool ok = !rec.subject.empty() && NdpiDn(rec.subject[0]) == subject &&
+                      NdpiDn(rec.issuer[0]) == issuer &&
+                      rec.san[0] == nf.Field("ServerNames");
+      if (ok) ++t.cert_ok;
+      else ADD_FAILURE() << where << " cert nDPI " << subject << " / " << issuer << " ours "
+                         << (rec.subject.empty() ? "-" : rec.subject[0] + " / " + rec.issuer[0] + " / " + rec.san[0]);
+    }
+    if (chunking) {
+      // The chunking property on real traffic: every 2-way split and 1 byte at a time.
+      auto replay = [&](size_t step, size_t split) {
+        FakeContext c2;
+        Recorder r2(c2);
+        TlsParser p2;
+        StreamFeeder f2(p2, c2, kMaxBuffer);
+        for (int d = 0; d < 2; ++d) {
+          const auto& s = streams[d];
+          Direction dir = d == 0 ? Direction::kToServer : Direction::kToClient;
+          if (step) {
+            for (size_t i = 0; i < s.size(); i += step) f2.Feed(dir, s.data() + i, std::min(step, s.size() - i));
+          } else {
+            size_t cut = std::min(split, s.size());
+            f2.Feed(dir, s.data(), cut);
+            f2.Feed(dir, s.data() + cut, s.size() - cut);
+          }
+        }
+        return r2.events;
+      };
+      auto whole = replay(0, 0);
+      EXPECT_EQ(replay(1, 0), whole) << where;
+      const size_t longest = std::max(streams[0].size(), streams[1].size());
+      for (size_t cut = 1; cut < std::min<size_t>(longest, 6000); ++cut)
+        ASSERT_EQ(replay(0, cut), whole) << where << " split " << cut;
+    }
+  }
+}
+
+TEST(TlsCaptures, MatchNdpiFingerprints) {
+  if (!std::filesystem::exists(std::string(MW_SHARED_DATA_DIR) + "/pcaps/ndpi/443-curl.pcap"))
+    GTEST_SKIP() << "shared test data not found at " << MW_SHARED_DATA_DIR;
+  Totals t;
+  for (const char* f : {"443-curl.pcap", "443-firefox.pcap", "443-safari.pcap", "443-git.pcap",
+                        "chrome.pcap", "tls_2_reasms.pcapng", "tls_2_reasms_b.pcapng",
+                        "long_tls_certificate.pcap", "tls_1.2_unidirectional_server.pcapng",
+                        "tls_1.3_unidirectional_client.pcapng", "tls_alert.pcap",
+                        "tls_missing_ch_frag.pcap", "tls_with_huge_ch.pcapng",
+                        "tls_esni_sni_both.pcap", "tls_port_80.pcapng", "instagram.pcap",
+                        "facebook.pcap", "netflix.pcap"}) {
+    CheckCapture(f, t, false);
+  }
+  std::printf(
+      "TLS flows %d: SNI %d/%d JA3 %d/%d JA4 %d/%d (+%d nDPI quirks) JA3S %d/%d cert %d/%d\n",
+      t.flows, t.sni_ok, t.sni, t.ja3_ok, t.ja3, t.ja4_ok, t.ja4, t.ja4_ndpi_quirk, t.ja3s_ok,
+      t.ja3s, t.cert_ok, t.cert);
+  EXPECT_GE(t.flows, 40);
+}
+
+TEST(TlsCaptures, ChunkingPropertyOnRealHandshakes) {
+  if (!std::filesystem::exists(std::string(MW_SHARED_DATA_DIR) + "/pcaps/ndpi/443-curl.pcap"))
+    GTEST_SKIP() << "shared test data not found at " << MW_SHARED_DATA_DIR;
+  Totals t;
+  CheckCapture("443-curl.pcap", t, true);
+  CheckCapture("tls_2_reasms.pcapng", t, true);
+  EXPECT_GE(t.flows, 2);
+}
+
+}  // namespace
+}  // namespace mw::tls

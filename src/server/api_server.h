@@ -1,0 +1,68 @@
+// minerwatch — SPDX-License-Identifier: Apache-2.0
+#pragma once
+// The REST API (docs/api.md, docs/openapi.yaml), Prometheus /metrics and the embedded web console,
+// on cpp-httplib. Every request but /api/v1/health and the console's static files needs a bearer
+// token; roles are viewer < responder < admin. Every change is written to the audit log.
+//
+// Thread-safety: Start/Stop from one thread; handlers run on the server's worker threads.
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <thread>
+
+#include "server/metrics.h"
+#include "store/store.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace mw::server {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;  // 0 = any free port (tests)
+  size_t max_body_bytes = 64 * 1024;
+  int threads = 4;
+  bool metrics_public = true;  // /metrics without a token (scrapers on the same host)
+};
+
+// Hooks into the rest of the process; each may be empty.
+struct ServiceHooks {
+  std::function<TimestampUs()> now;              // default: system clock
+  std::function<nlohmann::json()> health;        // component status merged into /health
+  std::function<nlohmann::json()> config;        // redacted config for GET /api/v1/config
+  // Starts remediation of a finding; returns a human description of what was done.
+  std::function<Result<std::string>(const store::StoredFinding&, const std::string& actor)> remediate;
+  // Durable ingest of findings posted by remote agents; answers only after the commit. Default:
+  // straight into the store (the service sets this to also notify and export).
+  std::function<Result<store::UpsertOutcome>(std::span<const Finding>)> ingest;
+};
+
+class ApiServer {
+ public:
+  ApiServer(store::Store& store, Metrics& metrics, ServerOptions options, ServiceHooks hooks);
+  ~ApiServer();
+  ApiServer(const ApiServer&) = delete;
+  ApiServer& operator=(const ApiServer&) = delete;
+
+  // Binds and starts serving on a background thread. Fails if the address cannot be bound.
+  Status Start();
+  // Stops accepting, finishes in-flight requests. Idempotent.
+  void Stop();
+  int port() const { return port_; }
+
+ private:
+  void Routes();
+
+  store::Store& store_;
+  Metrics& metrics_;
+  ServerOptions options_;
+  ServiceHooks hooks_;
+  std::unique_ptr<httplib::Server> http_;
+  std::thread thread_;
+  int port_ = 0;
+};
+
+}  // namespace mw::server

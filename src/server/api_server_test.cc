@@ -1,0 +1,208 @@
+// minerwatch — SPDX-License-Identifier: Apache-2.0
+// The REST API over a real socket on 127.0.0.1 with a real SQLite store.
+#include "server/api_server.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "server/auth.h"
+#include "store/sqlite_store.h"
+
+namespace mw::server {
+namespace {
+
+using nlohmann::json;
+constexpr TimestampUs kT0 = 1700000000LL * 1000000;
+
+class ApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("mw_api_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    store::SqliteOptions o;
+    o.path = (dir_ / "mw.db").string();
+    auto s = store::OpenSqliteStore(o);
+    ASSERT_TRUE(s) << s.error().message();
+    store_ = std::move(*s);
+    viewer_ = CreateToken(*store_, "viewer1", store::Role::kViewer, "test", kT0)->plaintext;
+    responder_ = CreateToken(*store_, "resp1", store::Role::kResponder, "test", kT0)->plaintext;
+    admin_ = CreateToken(*store_, "admin1", store::Role::kAdmin, "test", kT0)->plaintext;
+
+    Finding f;
+    f.category = std::string(category::kPoolProtocol);
+    f.resource.host_ip = "10.0.0.5";
+    f.indicator = "pool.example:3333";
+    f.id = Finding::MakeId(f.category, f.resource.host_ip, f.indicator);
+    f.stage = Stage::kMining;
+    f.severity = Severity::kHigh;
+    f.evidence = {{"agent", "XMRig/6.16.0"}};
+    f.first_seen = f.last_seen = kT0;
+    f.count = 1;
+    f.revision = 1;
+    id_ = f.id;
+    ASSERT_TRUE(store_->Upsert({&f, 1}, kT0));
+
+    ServerOptions so;
+    so.port = 0;
+    so.max_body_bytes = 1024;
+    server_ = std::make_unique<ApiServer>(*store_, metrics_, so, ServiceHooks{});
+    ASSERT_TRUE(server_->Start());
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+  }
+  void TearDown() override {
+    server_.reset();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  httplib::Headers Auth(const std::string& tok) { return {{"Authorization", "Bearer " + tok}}; }
+  httplib::Result Post(const std::string& path, const std::string& tok, const std::string& body) {
+    return client_->Post(path.c_str(), Auth(tok), body, "application/json");
+  }
+  static json Body(const httplib::Result& r) { return json::parse(r->body, nullptr, false); }
+
+  std::filesystem::path dir_;
+  store::StorePtr store_;
+  Metrics metrics_;
+  std::unique_ptr<ApiServer> server_;
+  std::unique_ptr<httplib::Client> client_;
+  std::string viewer_, responder_, admin_, id_;
+};
+
+TEST_F(ApiTest, HealthNeedsNoTokenFindingsDo) {
+  auto h = client_->Get("/api/v1/health");
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->status, 200);
+  EXPECT_EQ(Body(h)["status"], "ok");
+  auto r = client_->Get("/api/v1/findings");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 401);
+  EXPECT_NE(Body(r)["error"]["message"].get<std::string>().find("Bearer"), std::string::npos);
+  auto bad = client_->Get("/api/v1/findings", Auth("mw_000000000000_" + std::string(64, '0')));
+  EXPECT_EQ(bad->status, 401);
+  // A token with a wrong secret for a real id is refused too.
+  std::string forged = viewer_.substr(0, viewer_.size() - 1) + (viewer_.back() == '0' ? "1" : "0");
+  EXPECT_EQ(client_->Get("/api/v1/findings", Auth(forged))->status, 401);
+}
+
+TEST_F(ApiTest, ListGetAndFilter) {
+  auto r = client_->Get("/api/v1/findings?stage=mining&severity=medium", Auth(viewer_));
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  auto j = Body(r);
+  ASSERT_EQ(j["findings"].size(), 1u);
+  EXPECT_EQ(j["findings"][0]["id"], id_);
+  EXPECT_EQ(j["findings"][0]["state"], "active");
+  EXPECT_TRUE(j["next_cursor"].is_null());
+  EXPECT_EQ(Body(client_->Get("/api/v1/findings?stage=precursor", Auth(viewer_)))["findings"].size(), 0u);
+
+  auto one = client_->Get(("/api/v1/findings/" + id_).c_str(), Auth(viewer_));
+  ASSERT_EQ(one->status, 200);
+  EXPECT_EQ(Body(one)["evidence"]["agent"], "XMRig/6.16.0");
+  EXPECT_EQ(Body(one)["evidence_samples"].size(), 1u);
+  EXPECT_EQ(client_->Get("/api/v1/findings/doesnotexist", Auth(viewer_))->status, 404);
+
+  auto counts = client_->Get("/api/v1/findings/counts", Auth(viewer_));
+  ASSERT_EQ(counts->status, 200);
+  EXPECT_EQ(Body(counts)["by_category"][std::string(category::kPoolProtocol)], 1);
+  EXPECT_EQ(Body(counts)["by_stage"]["mining"], 1);
+}
+
+TEST_F(ApiTest, BadQueriesGet400) {
+  for (const char* path : {"/api/v1/findings?stage=bogus", "/api/v1/findings?limit=0",
+                           "/api/v1/findings?limit=abc", "/api/v1/findings?since=yesterday",
+                           "/api/v1/findings?cursor=nope", "/api/v1/findings?colour=red",
+                           "/api/v1/incidents?state=maybe"}) {
+    auto r = client_->Get(path, Auth(viewer_));
+    ASSERT_TRUE(r) << path;
+    EXPECT_EQ(r->status, 400) << path;
+    EXPECT_FALSE(Body(r)["error"]["message"].get<std::string>().empty()) << path;
+  }
+  EXPECT_EQ(client_->Get("/api/v1/nope", Auth(viewer_))->status, 404);
+}
+
+TEST_F(ApiTest, MuteNeedsResponderAndIsAudited) {
+  std::string path = "/api/v1/findings/" + id_ + "/mute";
+  auto denied = Post(path, viewer_, R"({"reason":"lab"})");
+  ASSERT_TRUE(denied);
+  EXPECT_EQ(denied->status, 403);
+  EXPECT_EQ((*store_->Get(id_))->state, store::FindingState::kActive);
+
+  EXPECT_EQ(Post(path, responder_, "{not json")->status, 400);
+  EXPECT_EQ(Post(path, responder_, R"({"reason": 5})")->status, 400);
+  EXPECT_EQ(Post(path, responder_, R"({"reason":"x","extra":1})")->status, 400);
+  EXPECT_EQ(Post(path, responder_, "{}")->status, 400);  // mute needs a reason
+  EXPECT_EQ(client_->Post(path.c_str(), Auth(responder_), R"({"reason":"x"})", "text/plain")->status, 415);
+  auto big = Post(path, responder_, R"({"reason":")" + std::string(4096, 'a') + "\"}");
+  ASSERT_TRUE(big);
+  EXPECT_EQ(big->status, 413);
+  EXPECT_NE(Body(big)["error"]["message"].get<std::string>().find("larger"), std::string::npos);
+  EXPECT_EQ((*store_->Get(id_))->state, store::FindingState::kActive);
+
+  auto ok = Post(path, responder_, R"({"reason":"lab machine"})");
+  ASSERT_EQ(ok->status, 200) << ok->body;
+  EXPECT_EQ(Body(ok)["state"], "muted");
+  EXPECT_EQ(Body(ok)["state_detail"]["by"], "token:resp1");
+
+  auto audit = client_->Get("/api/v1/audit", Auth(admin_));
+  ASSERT_EQ(audit->status, 200);
+  auto a = Body(audit)["audit"];
+  ASSERT_GE(a.size(), 1u);
+  EXPECT_EQ(a[0]["action"], "finding.muted");
+  EXPECT_EQ(a[0]["actor"], "token:resp1");
+  EXPECT_EQ(a[0]["detail"]["reason"], "lab machine");
+  EXPECT_EQ(client_->Get("/api/v1/audit", Auth(responder_))->status, 403);
+
+  EXPECT_EQ(Post("/api/v1/findings/" + id_ + "/resolve", responder_, "")->status, 200);
+  EXPECT_EQ((*store_->Get(id_))->state, store::FindingState::kResolved);
+  EXPECT_EQ(Post("/api/v1/findings/nope/resolve", responder_, "")->status, 404);
+  EXPECT_EQ(Post("/api/v1/findings/" + id_ + "/remediate", responder_, "")->status, 409);
+}
+
+TEST_F(ApiTest, AdminManagesTokens) {
+  EXPECT_EQ(Post("/api/v1/tokens", responder_, R"({"name":"x","role":"viewer"})")->status, 403);
+  auto r = Post("/api/v1/tokens", admin_, R"({"name":"ci","role":"viewer"})");
+  ASSERT_EQ(r->status, 201) << r->body;
+  std::string tok = Body(r)["token"];
+  EXPECT_EQ(client_->Get("/api/v1/findings", Auth(tok))->status, 200);
+  EXPECT_EQ(Post("/api/v1/tokens", admin_, R"({"name":"ci","role":"viewer"})")->status, 400);
+  EXPECT_EQ(Post("/api/v1/tokens", admin_, R"({"name":"bad name!","role":"viewer"})")->status, 400);
+  EXPECT_EQ(Post("/api/v1/tokens", admin_, R"({"name":"y","role":"root"})")->status, 400);
+  auto list = client_->Get("/api/v1/tokens", Auth(admin_));
+  ASSERT_EQ(list->status, 200);
+  EXPECT_EQ(list->body.find(tok.substr(20)), std::string::npos);  // secrets never listed
+  EXPECT_EQ(list->body.find("secret"), std::string::npos);
+  EXPECT_EQ(client_->Delete("/api/v1/tokens/ci", Auth(admin_))->status, 204);
+  EXPECT_EQ(client_->Get("/api/v1/findings", Auth(tok))->status, 401);
+}
+
+TEST_F(ApiTest, IncidentsAndMetricsAndConsole) {
+  auto list = client_->Get("/api/v1/incidents", Auth(viewer_));
+  ASSERT_EQ(list->status, 200);
+  auto incidents = Body(list)["incidents"];
+  ASSERT_EQ(incidents.size(), 1u);
+  int64_t id = incidents[0]["id"];
+  auto one = client_->Get(("/api/v1/incidents/" + std::to_string(id)).c_str(), Auth(viewer_));
+  ASSERT_EQ(one->status, 200);
+  EXPECT_EQ(Body(one)["timeline"][0]["phase"], "mining");
+  EXPECT_EQ(client_->Get("/api/v1/incidents/999", Auth(viewer_))->status, 404);
+
+  metrics_.AddCollector([](MetricsText& t) { t.Sample("minerwatch_packets_total", "counter", "packets", 42); });
+  auto m = client_->Get("/metrics");
+  ASSERT_EQ(m->status, 200);
+  EXPECT_NE(m->body.find("minerwatch_packets_total 42"), std::string::npos);
+  EXPECT_NE(m->body.find("# TYPE minerwatch_http_requests_total counter"), std::string::npos);
+
+  auto page = client_->Get("/");
+  ASSERT_EQ(page->status, 200);
+  EXPECT_NE(page->body.find("minerwatch"), std::string::npos);
+  EXPECT_EQ(client_->Get("/console/../etc/passwd")->status, 404);
+}
+
+}  // namespace
+}  // namespace mw::server

@@ -1,0 +1,218 @@
+// minerwatch — SPDX-License-Identifier: Apache-2.0
+#include "server/service.h"
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+
+#include "store/sqlite_store.h"
+#ifdef MW_HAVE_SENSOR
+#include "pipeline/sensor.h"
+#endif
+
+namespace mw::server {
+namespace {
+constexpr size_t kMaxQueuedFindings = 200000;
+constexpr int64_t kLifecycleEveryUs = 60LL * 1000000;
+constexpr int64_t kRetentionEveryUs = 3600LL * 1000000;
+}  // namespace
+
+struct Service::SensorHolder {
+#ifdef MW_HAVE_SENSOR
+  std::unique_ptr<LiveSensor> live;
+#endif
+  std::string status = "disabled";
+};
+
+TimestampUs Service::Now() {
+  return TimestampUs(std::chrono::duration_cast<std::chrono::microseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count());
+}
+
+Service::~Service() { Stop(); }
+
+Result<std::unique_ptr<Service>> Service::Start(const config::ServiceConfig& cfg) {
+  std::unique_ptr<Service> s(new Service());
+  s->cfg_ = cfg;
+  s->started_ = Now();
+  std::error_code ec;
+  auto dir = std::filesystem::path(cfg.store.path).parent_path();
+  if (!dir.empty()) std::filesystem::create_directories(dir, ec);
+  store::SqliteOptions so;
+  so.path = cfg.store.path;
+  so.synchronous_full = cfg.store.synchronous == "full";
+  so.evidence_samples = cfg.store.evidence_samples;
+  auto st = store::OpenSqliteStore(so);
+  if (!st) return Fail(st.error());
+  s->store_ = std::move(*st);
+
+  s->writer_ = std::thread([p = s.get()] { p->WriterLoop(); });
+
+  Service* self = s.get();
+  s->metrics_.AddCollector([self](MetricsText& t) {
+    t.Sample("minerwatch_ingest_dropped_total", "counter",
+             "finding batches dropped because the store queue was full", double(self->dropped_));
+    t.Sample("minerwatch_findings_auto_resolved_total", "counter",
+             "findings resolved for inactivity", double(self->auto_resolved_));
+    auto counts = self->store_->Counts({});
+    if (counts) {
+      for (const auto& [cat, n] : counts->by_category) {
+        t.Sample("minerwatch_findings", "gauge", "stored findings by category", double(n),
+                 "category=\"" + LabelValue(cat) + "\"");
+      }
+      for (const auto& [state, n] : counts->by_state) {
+        t.Sample("minerwatch_findings_by_state", "gauge", "stored findings by state", double(n),
+                 "state=\"" + LabelValue(state) + "\"");
+      }
+    }
+#ifdef MW_HAVE_SENSOR
+    if (self->sensor_ && self->sensor_->live) {
+      SensorStats ss = self->sensor_->live->stats();
+      t.Sample("minerwatch_packets_total", "counter", "packets captured", double(ss.packets));
+      t.Sample("minerwatch_bytes_total", "counter", "bytes captured", double(ss.bytes));
+      t.Sample("minerwatch_flows_total", "counter", "flows tracked", double(ss.flows));
+      t.Sample("minerwatch_parse_errors_total", "counter", "malformed packets and parser violations",
+               double(ss.parse_errors));
+      t.Sample("minerwatch_capture_drops_total", "counter", "packets dropped by the kernel",
+               double(ss.kernel_drops));
+    }
+#endif
+  });
+
+  ServiceHooks hooks;
+  hooks.now = &Service::Now;
+  hooks.health = [self] { return self->Health(); };
+  nlohmann::json cfg_json = config::ToJson(cfg);
+  hooks.config = [cfg_json] { return cfg_json; };
+  hooks.ingest = [self](std::span<const Finding> b) { return self->Ingest(b); };
+  ServerOptions opts;
+  auto colon = cfg.server.listen.rfind(':');
+  opts.host = cfg.server.listen.substr(0, colon);
+  opts.port = std::stoi(cfg.server.listen.substr(colon + 1));
+  opts.max_body_bytes = cfg.server.max_body_bytes;
+  opts.threads = cfg.server.threads;
+  opts.metrics_public = cfg.server.metrics_public;
+  s->api_ = std::make_unique<ApiServer>(*s->store_, s->metrics_, opts, hooks);
+  if (auto a = s->api_->Start(); !a) {
+    s->Stop();
+    return Fail(a.error());
+  }
+
+  s->sensor_ = std::make_unique<SensorHolder>();
+  if (cfg.sensor.enabled) {
+#ifdef MW_HAVE_SENSOR
+    LiveOptions live;
+    live.interfaces = cfg.sensor.interfaces;
+    live.bpf = cfg.sensor.bpf;
+    SensorOptions so2;
+    so2.intel_dir = cfg.sensor.intel_dir;
+    so2.intel_files = cfg.sensor.intel_files;
+    so2.flush_interval_s = int(cfg.sensor.flush_interval_s);
+    auto ls = LiveSensor::Start(live, so2, [self](std::span<const Finding> f) {
+      self->Submit(std::vector<Finding>(f.begin(), f.end()));
+    });
+    if (!ls) {
+      s->Stop();
+      return Fail(Error(ls.error().code(), "sensor: " + ls.error().message()));
+    }
+    s->sensor_->live = std::move(*ls);
+    s->sensor_->status = "running";
+#else
+    s->sensor_->status = "not built into this binary";
+#endif
+  }
+  return s;
+}
+
+nlohmann::json Service::Health() const {
+  nlohmann::json j = {{"sensor", {{"status", sensor_ ? sensor_->status : "starting"}}},
+                      {"hostscan", {{"status", cfg_.hostscan.enabled ? "not built into this binary" : "disabled"}}},
+                      {"uptime_s", (Now() - started_) / 1000000},
+                      {"ingest_dropped", dropped_.load()}};
+  return j;
+}
+
+void Service::AddObserver(ChangeObserver o) {
+  std::lock_guard lock(observers_mu_);
+  observers_.push_back(std::move(o));
+}
+
+void Service::Submit(std::vector<Finding> batch) {
+  if (batch.empty()) return;
+  {
+    std::lock_guard lock(mu_);
+    if (!stopping_ && queued_findings_ + batch.size() <= kMaxQueuedFindings) {
+      queued_findings_ += batch.size();
+      queue_.push_back(std::move(batch));
+      cv_.notify_one();
+      return;
+    }
+  }
+  dropped_ += batch.size();
+}
+
+Result<store::UpsertOutcome> Service::Ingest(std::span<const Finding> batch) {
+  auto out = store_->Upsert(batch, Now());
+  if (!out) {
+    ++metrics_.ingest_errors;
+    return out;
+  }
+  std::lock_guard lock(observers_mu_);
+  for (auto& o : observers_) o(out->changed);
+  return out;
+}
+
+void Service::WriterLoop() {
+  for (;;) {
+    std::vector<Finding> batch;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping and drained
+      batch = std::move(queue_.front());
+      queue_.pop_front();
+      queued_findings_ -= batch.size();
+    }
+    auto r = Ingest(batch);
+    if (r) {
+      metrics_.findings_ingested += batch.size();
+    } else {
+      std::fprintf(stderr, "minerwatch: store write failed: %s\n", r.error().message().c_str());
+    }
+  }
+}
+
+void Service::Tick() {
+  TimestampUs now = Now();
+  if (now - last_lifecycle_ >= kLifecycleEveryUs) {
+    last_lifecycle_ = now;
+    auto n = store_->AutoResolve(now, cfg_.store.auto_resolve_after_s);
+    if (n) auto_resolved_ += *n;
+  }
+  if (now - last_retention_ >= kRetentionEveryUs) {
+    last_retention_ = now;
+    store::RetentionPolicy p;
+    p.resolved_max_age_s = cfg_.store.resolved_retention_s;
+    p.max_findings = cfg_.store.max_findings;
+    (void)store_->ApplyRetention(now, p);
+  }
+}
+
+void Service::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+#ifdef MW_HAVE_SENSOR
+  // The sensor delivers its final findings on Stop, so it goes before the writer drains.
+  if (sensor_ && sensor_->live) sensor_->live->Stop();
+#endif
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    cv_.notify_all();
+  }
+  if (writer_.joinable()) writer_.join();
+  if (api_) api_->Stop();
+}
+
+}  // namespace mw::server

@@ -1,0 +1,87 @@
+// minerwatch — SPDX-License-Identifier: Apache-2.0
+#include "store/migrations.h"
+
+#include <ctime>
+#include <string>
+
+#include "store/sqlite_db.h"
+
+namespace mw::store {
+
+const std::vector<std::string_view>& Migrations() {
+  static const std::vector<std::string_view> kMigrations = {
+      // 1: findings with lifecycle, incidents with timeline, audit log, API tokens.
+      R"sql(
+CREATE TABLE findings(
+  id TEXT PRIMARY KEY,
+  category TEXT NOT NULL, stage INTEGER NOT NULL, severity INTEGER NOT NULL,
+  host_ip TEXT NOT NULL, hostname TEXT NOT NULL DEFAULT '', indicator TEXT NOT NULL,
+  detector TEXT NOT NULL DEFAULT '', source TEXT NOT NULL DEFAULT '', attack TEXT NOT NULL DEFAULT '[]',
+  evidence TEXT NOT NULL DEFAULT '{}', evidence_samples TEXT NOT NULL DEFAULT '[]',
+  first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, count INTEGER NOT NULL,
+  revision INTEGER NOT NULL, src_count INTEGER NOT NULL, src_revision INTEGER NOT NULL,
+  state INTEGER NOT NULL DEFAULT 0, state_reason TEXT NOT NULL DEFAULT '',
+  state_by TEXT NOT NULL DEFAULT '', state_at INTEGER NOT NULL DEFAULT 0,
+  reopen_count INTEGER NOT NULL DEFAULT 0, reopened_at INTEGER NOT NULL DEFAULT 0,
+  incident_id INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+CREATE INDEX findings_by_last_seen ON findings(last_seen DESC, id DESC);
+CREATE INDEX findings_by_state ON findings(state, last_seen);
+CREATE INDEX findings_by_host ON findings(host_ip, last_seen);
+CREATE INDEX findings_by_category ON findings(category, last_seen);
+CREATE INDEX findings_by_incident ON findings(incident_id, state);
+CREATE TABLE incidents(
+  id INTEGER PRIMARY KEY, host_ip TEXT NOT NULL, hostname TEXT NOT NULL DEFAULT '',
+  open INTEGER NOT NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,
+  max_severity INTEGER NOT NULL, max_stage INTEGER NOT NULL, finding_count INTEGER NOT NULL);
+CREATE INDEX incidents_by_host ON incidents(host_ip, open);
+CREATE TABLE timeline(
+  id INTEGER PRIMARY KEY, incident_id INTEGER NOT NULL, ts INTEGER NOT NULL,
+  phase TEXT NOT NULL, finding_id TEXT NOT NULL, text TEXT NOT NULL);
+CREATE INDEX timeline_by_incident ON timeline(incident_id, ts);
+CREATE TABLE audit(
+  id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+  target TEXT NOT NULL, detail TEXT NOT NULL);
+CREATE TABLE tokens(
+  id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, role TEXT NOT NULL, secret_hash TEXT NOT NULL,
+  created_at INTEGER NOT NULL, created_by TEXT NOT NULL);
+)sql",
+  };
+  return kMigrations;
+}
+
+Result<int> CurrentVersion(Db& db) {
+  auto st = db.Exec(
+      "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
+  (void)st;  // a read-only connection cannot create it; the writer always has by then
+  auto s = db.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_version");
+  if (!s) return Fail(s.error());
+  auto row = s->Step();
+  if (!row) return Fail(row.error());
+  return *row ? int(s->Int(0)) : 0;
+}
+
+Status Migrate(Db& db) {
+  auto cur = CurrentVersion(db);
+  if (!cur) return Fail(cur.error());
+  const auto& all = Migrations();
+  if (*cur > int(all.size())) {
+    return Fail(Error::Unsupported("database schema version " + std::to_string(*cur) +
+                                   " is newer than this build supports (" +
+                                   std::to_string(all.size()) + ")"));
+  }
+  for (int v = *cur + 1; v <= int(all.size()); ++v) {
+    Txn txn(db);
+    if (auto s = txn.Begin(); !s) return s;
+    if (auto s = db.Exec(all[size_t(v - 1)]); !s) {
+      return Fail(Error::Corruption("migration " + std::to_string(v) + " failed: " + s.error().message()));
+    }
+    auto ins = db.Prepare("INSERT INTO schema_version(version, applied_at) VALUES (?, ?)");
+    if (!ins) return Fail(ins.error());
+    ins->Bind(1, int64_t(v)).Bind(2, int64_t(std::time(nullptr)));
+    if (auto s = ins->Run(); !s) return s;
+    if (auto s = txn.Commit(); !s) return s;
+  }
+  return Ok();
+}
+
+}  // namespace mw::store

@@ -1,0 +1,768 @@
+// minerwatch — SPDX-License-Identifier: Apache-2.0
+#include "store/sqlite_store.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <mutex>
+#include <unordered_map>
+
+#include "store/migrations.h"
+#include "store/sqlite_db.h"
+
+namespace mw::store {
+
+// ---- sqlite_db.h -------------------------------------------------------------------------
+
+Result<bool> Stmt::Step() {
+  int rc = sqlite3_step(s_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return Fail(Error::IoError(std::string("sqlite: ") + sqlite3_errmsg(db_)));
+}
+
+Status Stmt::Run() {
+  for (;;) {
+    auto r = Step();
+    if (!r) return Fail(r.error());
+    if (!*r) return Ok();
+  }
+}
+
+Status Db::Open(const std::string& path, bool read_only) {
+  int flags = read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  flags |= SQLITE_OPEN_NOMUTEX;
+  if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+    std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
+    return Fail(Error::IoError("cannot open database " + path + ": " + msg));
+  }
+  sqlite3_busy_timeout(db_, 10000);
+  return Ok();
+}
+
+Status Db::Exec(std::string_view sql) {
+  char* err = nullptr;
+  std::string text(sql);
+  if (sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : sqlite3_errmsg(db_);
+    sqlite3_free(err);
+    return Fail(Error::IoError("sqlite: " + msg));
+  }
+  return Ok();
+}
+
+Result<Stmt> Db::Prepare(std::string_view sql) {
+  sqlite3_stmt* s = nullptr;
+  if (sqlite3_prepare_v3(db_, sql.data(), int(sql.size()), SQLITE_PREPARE_PERSISTENT, &s,
+                         nullptr) != SQLITE_OK) {
+    return Fail(Error::Internal(std::string("sqlite prepare: ") + sqlite3_errmsg(db_)));
+  }
+  return Stmt(db_, s);
+}
+
+// ---- names -------------------------------------------------------------------------------
+
+std::string_view StateName(FindingState s) {
+  switch (s) {
+    case FindingState::kActive: return "active";
+    case FindingState::kMuted: return "muted";
+    case FindingState::kResolved: return "resolved";
+  }
+  return "active";
+}
+
+std::optional<FindingState> ParseState(std::string_view s) {
+  for (auto v : {FindingState::kActive, FindingState::kMuted, FindingState::kResolved}) {
+    if (StateName(v) == s) return v;
+  }
+  return std::nullopt;
+}
+
+std::string_view StageText(Stage s) { return s == Stage::kMining ? "mining" : "precursor"; }
+
+std::optional<Stage> ParseStage(std::string_view s) {
+  if (s == "mining" || s == "1") return Stage::kMining;
+  if (s == "precursor" || s == "0") return Stage::kPrecursor;
+  return std::nullopt;
+}
+
+std::string_view RoleName(Role r) {
+  switch (r) {
+    case Role::kViewer: return "viewer";
+    case Role::kResponder: return "responder";
+    case Role::kAdmin: return "admin";
+  }
+  return "viewer";
+}
+
+std::optional<Role> ParseRole(std::string_view s) {
+  for (auto v : {Role::kViewer, Role::kResponder, Role::kAdmin}) {
+    if (RoleName(v) == s) return v;
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+constexpr std::string_view kFindingColumns =
+    "id, category, stage, severity, host_ip, hostname, indicator, detector, source, attack, "
+    "evidence, evidence_samples, first_seen, last_seen, count, revision, state, state_reason, "
+    "state_by, state_at, reopen_count, reopened_at, incident_id, updated_at";
+
+nlohmann::json ParseJsonOr(const std::string& text, nlohmann::json fallback) {
+  auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  return j.is_discarded() ? fallback : j;
+}
+
+StoredFinding ReadFinding(const Stmt& s) {
+  StoredFinding out;
+  Finding& f = out.finding;
+  f.id = s.Text(0);
+  f.category = s.Text(1);
+  f.stage = s.Int(2) ? Stage::kMining : Stage::kPrecursor;
+  f.severity = Severity(std::clamp<int64_t>(s.Int(3), 0, 4));
+  f.resource.host_ip = s.Text(4);
+  f.resource.hostname = s.Text(5);
+  f.indicator = s.Text(6);
+  f.detector = s.Text(7);
+  f.source = s.Text(8);
+  auto attack = ParseJsonOr(s.Text(9), nlohmann::json::array());
+  if (attack.is_array()) {
+    for (auto& a : attack) {
+      if (a.is_string()) f.attack.push_back(a.get<std::string>());
+    }
+  }
+  f.evidence = ParseJsonOr(s.Text(10), nlohmann::json::object());
+  out.evidence_samples = ParseJsonOr(s.Text(11), nlohmann::json::array());
+  f.first_seen = s.Int(12);
+  f.last_seen = s.Int(13);
+  f.count = uint64_t(s.Int(14));
+  f.revision = uint64_t(s.Int(15));
+  out.state = FindingState(std::clamp<int64_t>(s.Int(16), 0, 2));
+  out.state_reason = s.Text(17);
+  out.state_by = s.Text(18);
+  out.state_at = s.Int(19);
+  out.reopen_count = uint32_t(s.Int(20));
+  out.reopened_at = s.Int(21);
+  out.incident_id = s.Int(22);
+  out.updated_at = s.Int(23);
+  return out;
+}
+
+std::string EscapeLike(std::string_view in) {
+  std::string out;
+  out.reserve(in.size() + 2);
+  out.push_back('%');
+  for (char c : in) {
+    if (c == '%' || c == '_' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  out.push_back('%');
+  return out;
+}
+
+// A WHERE clause with its bound values, built from a FindingQuery.
+struct Where {
+  std::string sql;
+  std::vector<std::string> text_args;  // bound in order, interleaved with ints via kinds
+  std::vector<std::pair<bool, size_t>> order;  // (is_text, index)
+  std::vector<int64_t> int_args;
+
+  void AddText(const std::string& clause, std::string v) {
+    Append(clause);
+    order.push_back({true, text_args.size()});
+    text_args.push_back(std::move(v));
+  }
+  void AddInt(const std::string& clause, int64_t v) {
+    Append(clause);
+    order.push_back({false, int_args.size()});
+    int_args.push_back(v);
+  }
+  void Append(const std::string& clause) { sql += sql.empty() ? " WHERE " + clause : " AND " + clause; }
+  int BindAll(Stmt& s) const {
+    int i = 1;
+    for (auto [is_text, idx] : order) {
+      if (is_text) {
+        s.Bind(i++, text_args[idx]);
+      } else {
+        s.Bind(i++, int_args[idx]);
+      }
+    }
+    return i;
+  }
+};
+
+Where BuildWhere(const FindingQuery& q, bool with_cursor) {
+  Where w;
+  if (!q.category.empty()) w.AddText("category = ?", q.category);
+  if (q.stage) w.AddInt("stage = ?", int64_t(*q.stage));
+  if (q.min_severity) w.AddInt("severity >= ?", int64_t(*q.min_severity));
+  if (q.state) w.AddInt("state = ?", int64_t(*q.state));
+  if (!q.host.empty()) {
+    w.AddText("(host_ip = ?", q.host);
+    w.sql += " OR hostname = ?)";
+    w.order.push_back({true, w.text_args.size()});
+    w.text_args.push_back(q.host);
+  }
+  if (q.since) w.AddInt("last_seen >= ?", q.since);
+  if (q.until) w.AddInt("last_seen <= ?", q.until);
+  if (!q.text.empty()) {
+    std::string like = EscapeLike(q.text);
+    w.AddText("(indicator LIKE ? ESCAPE '\\'", like);
+    for (const char* col : {"category", "detector", "host_ip", "hostname", "evidence"}) {
+      w.sql += std::string(" OR ") + col + " LIKE ? ESCAPE '\\'";
+      w.order.push_back({true, w.text_args.size()});
+      w.text_args.push_back(like);
+    }
+    w.sql += ")";
+  }
+  if (with_cursor && q.cursor) {
+    w.AddInt("(last_seen < ?", q.cursor->first);
+    w.sql += " OR (last_seen = ? AND id < ?))";
+    w.order.push_back({false, w.int_args.size()});
+    w.int_args.push_back(q.cursor->first);
+    w.order.push_back({true, w.text_args.size()});
+    w.text_args.push_back(q.cursor->second);
+  }
+  return w;
+}
+
+#define MW_TRY(expr)                                   \
+  do {                                                 \
+    auto mw_try_status_ = (expr);                      \
+    if (!mw_try_status_) return Fail(mw_try_status_.error()); \
+  } while (0)
+
+#define MW_ASSIGN(lhs, expr)                         \
+  auto lhs##_result_ = (expr);                       \
+  if (!lhs##_result_) return Fail(lhs##_result_.error()); \
+  auto lhs = std::move(*lhs##_result_)
+
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(SqliteOptions o) : opts_(std::move(o)) {}
+
+  Status Init() {
+    MW_TRY(w_.Open(opts_.path, false));
+    MW_TRY(w_.Exec("PRAGMA journal_mode=WAL"));
+    MW_TRY(w_.Exec(opts_.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL"));
+    MW_TRY(w_.Exec("PRAGMA foreign_keys=OFF"));
+    MW_TRY(Migrate(w_));
+    MW_TRY(r_.Open(opts_.path, true));
+    return Ok();
+  }
+
+  Result<UpsertOutcome> Upsert(std::span<const Finding> batch, TimestampUs now) override {
+    std::lock_guard lock(wmu_);
+    UpsertOutcome out;
+    Txn txn(w_);
+    MW_TRY(txn.Begin());
+    for (const Finding& f : batch) {
+      if (f.id.empty()) return Fail(Error::InvalidArgument("finding without id"));
+      MW_TRY(UpsertOne(f, now, out));
+    }
+    MW_TRY(txn.Commit());
+    return out;
+  }
+
+  Result<std::optional<StoredFinding>> Get(const std::string& id) override {
+    std::lock_guard lock(rmu_);
+    MW_ASSIGN(s, r_.Prepare("SELECT " + std::string(kFindingColumns) + " FROM findings WHERE id = ?"));
+    s.Bind(1, id);
+    MW_ASSIGN(row, s.Step());
+    if (!row) return std::optional<StoredFinding>();
+    return std::optional<StoredFinding>(ReadFinding(s));
+  }
+
+  Result<FindingPage> List(const FindingQuery& q) override {
+    Where w = BuildWhere(q, true);
+    uint32_t limit = std::clamp<uint32_t>(q.limit, 1, 1000);
+    std::string sql = "SELECT " + std::string(kFindingColumns) + " FROM findings" + w.sql +
+                      " ORDER BY last_seen DESC, id DESC LIMIT " + std::to_string(limit + 1);
+    std::lock_guard lock(rmu_);
+    MW_ASSIGN(s, r_.Prepare(sql));
+    w.BindAll(s);
+    FindingPage page;
+    for (;;) {
+      MW_ASSIGN(row, s.Step());
+      if (!row) break;
+      if (page.findings.size() == limit) {
+        const Finding& last = page.findings.back().finding;
+        page.next_cursor = std::make_pair(last.last_seen, last.id);
+        break;
+      }
+      page.findings.push_back(ReadFinding(s));
+    }
+    return page;
+  }
+
+  Result<FindingCounts> Counts(const FindingQuery& q) override {
+    Where w = BuildWhere(q, false);
+    FindingCounts c;
+    std::lock_guard lock(rmu_);
+    auto group = [&](const char* col, auto name_of,
+                     std::vector<std::pair<std::string, uint64_t>>& into) -> Status {
+      MW_ASSIGN(s, r_.Prepare(std::string("SELECT ") + col + ", COUNT(*) FROM findings" + w.sql +
+                              " GROUP BY " + col + " ORDER BY 2 DESC"));
+      w.BindAll(s);
+      for (;;) {
+        MW_ASSIGN(row, s.Step());
+        if (!row) break;
+        into.emplace_back(name_of(s), uint64_t(s.Int(1)));
+      }
+      return Ok();
+    };
+    MW_TRY(group("category", [](const Stmt& s) { return s.Text(0); }, c.by_category));
+    MW_TRY(group("stage", [](const Stmt& s) { return std::string(StageText(Stage(s.Int(0) ? 1 : 0))); },
+                 c.by_stage));
+    MW_TRY(group("state", [](const Stmt& s) {
+      return std::string(StateName(FindingState(std::clamp<int64_t>(s.Int(0), 0, 2))));
+    }, c.by_state));
+    MW_TRY(group("severity", [](const Stmt& s) {
+      return std::string(SeverityName(Severity(std::clamp<int64_t>(s.Int(0), 0, 4))));
+    }, c.by_severity));
+    for (auto& [_, n] : c.by_state) c.total += n;
+    return c;
+  }
+
+  Status SetState(const std::string& id, FindingState state, const std::string& reason,
+                  const std::string& actor, TimestampUs now) override {
+    std::lock_guard lock(wmu_);
+    Txn txn(w_);
+    MW_TRY(txn.Begin());
+    MW_ASSIGN(sel, w_.Prepare("SELECT state, host_ip, incident_id, category, indicator FROM findings WHERE id = ?"));
+    sel.Bind(1, id);
+    MW_ASSIGN(row, sel.Step());
+    if (!row) return Fail(Error::NotFound("no finding with id " + id));
+    auto old_state = FindingState(sel.Int(0));
+    std::string host = sel.Text(1);
+    int64_t incident = sel.Int(2);
+    std::string what = sel.Text(3) + " " + sel.Text(4);
+    MW_ASSIGN(upd, w_.Prepare("UPDATE findings SET state = ?, state_reason = ?, state_by = ?, "
+                              "state_at = ?, updated_at = ? WHERE id = ?"));
+    upd.Bind(1, int64_t(state)).Bind(2, reason).Bind(3, actor).Bind(4, now).Bind(5, now).Bind(6, id);
+    MW_TRY(upd.Run());
+    if (state == FindingState::kActive && old_state == FindingState::kResolved) {
+      MW_ASSIGN(inc, OpenIncidentFor(host, "", now));
+      incident = inc;
+      MW_ASSIGN(u2, w_.Prepare("UPDATE findings SET incident_id = ? WHERE id = ?"));
+      u2.Bind(1, incident).Bind(2, id);
+      MW_TRY(u2.Run());
+    }
+    std::string text = std::string(StateName(state)) + " by " + actor +
+                       (reason.empty() ? "" : " (" + reason + ")") + ": " + what;
+    MW_TRY(AddTimelineRow(incident, {now, "remediation", id, text}));
+    MW_TRY(InsertAudit({0, now, actor, "finding." + std::string(StateName(state)), id,
+                        nlohmann::json{{"reason", reason}, {"from", StateName(old_state)}}.dump()}));
+    MW_TRY(CloseQuietIncidents());
+    return txn.Commit();
+  }
+
+  Result<uint64_t> AutoResolve(TimestampUs now, int64_t inactivity_s) override {
+    if (inactivity_s <= 0) return uint64_t(0);
+    std::lock_guard lock(wmu_);
+    TimestampUs cutoff = now - inactivity_s * 1000000;
+    Txn txn(w_);
+    MW_TRY(txn.Begin());
+    MW_ASSIGN(sel, w_.Prepare("SELECT id, incident_id FROM findings WHERE state = 0 AND last_seen < ?"));
+    sel.Bind(1, cutoff);
+    std::vector<std::pair<std::string, int64_t>> ids;
+    for (;;) {
+      MW_ASSIGN(row, sel.Step());
+      if (!row) break;
+      ids.emplace_back(sel.Text(0), sel.Int(1));
+    }
+    std::string reason = "no activity for " + std::to_string(inactivity_s / 86400) + "d" +
+                         (inactivity_s % 86400 ? std::to_string(inactivity_s % 86400) + "s" : "");
+    MW_ASSIGN(upd, w_.Prepare("UPDATE findings SET state = 2, state_reason = ?, state_by = 'system', "
+                              "state_at = ?, updated_at = ? WHERE id = ?"));
+    for (auto& [id, incident] : ids) {
+      upd.Reset();
+      upd.Bind(1, reason).Bind(2, now).Bind(3, now).Bind(4, id);
+      MW_TRY(upd.Run());
+      MW_TRY(AddTimelineRow(incident, {now, "remediation", id, "auto-resolved: " + reason}));
+    }
+    if (!ids.empty()) {
+      MW_TRY(InsertAudit({0, now, "system", "finding.auto_resolve", std::to_string(ids.size()) + " findings",
+                          nlohmann::json{{"reason", reason}}.dump()}));
+    }
+    MW_TRY(CloseQuietIncidents());
+    MW_TRY(txn.Commit());
+    return uint64_t(ids.size());
+  }
+
+  Result<uint64_t> ApplyRetention(TimestampUs now, const RetentionPolicy& p) override {
+    std::lock_guard lock(wmu_);
+    Txn txn(w_);
+    MW_TRY(txn.Begin());
+    uint64_t removed = 0;
+    MW_ASSIGN(old, w_.Prepare("DELETE FROM findings WHERE state = 2 AND state_at < ?"));
+    old.Bind(1, now - p.resolved_max_age_s * 1000000);
+    MW_TRY(old.Run());
+    removed += uint64_t(w_.Changes());
+    MW_ASSIGN(cnt, w_.Prepare("SELECT COUNT(*) FROM findings"));
+    MW_ASSIGN(row, cnt.Step());
+    uint64_t total = row ? uint64_t(cnt.Int(0)) : 0;
+    if (total > p.max_findings) {
+      // Resolved first, then oldest activity: an active miner is the last thing to forget.
+      MW_ASSIGN(del, w_.Prepare("DELETE FROM findings WHERE id IN (SELECT id FROM findings "
+                                "ORDER BY state = 2 DESC, last_seen ASC LIMIT ?)"));
+      del.Bind(1, int64_t(total - p.max_findings));
+      MW_TRY(del.Run());
+      removed += uint64_t(w_.Changes());
+    }
+    MW_TRY(w_.Exec("DELETE FROM incidents WHERE open = 0 AND id NOT IN "
+                   "(SELECT DISTINCT incident_id FROM findings)"));
+    MW_TRY(w_.Exec("DELETE FROM timeline WHERE incident_id NOT IN (SELECT id FROM incidents)"));
+    MW_ASSIGN(aud, w_.Prepare("DELETE FROM audit WHERE id <= (SELECT MAX(id) FROM audit) - ?"));
+    aud.Bind(1, int64_t(p.max_audit_rows));
+    MW_TRY(aud.Run());
+    MW_TRY(txn.Commit());
+    return removed;
+  }
+
+  Result<std::vector<Incident>> ListIncidents(std::optional<bool> open, uint32_t limit) override {
+    std::string sql =
+        "SELECT id, host_ip, hostname, open, first_seen, last_seen, max_severity, max_stage, "
+        "finding_count FROM incidents";
+    if (open) sql += *open ? " WHERE open = 1" : " WHERE open = 0";
+    sql += " ORDER BY last_seen DESC, id DESC LIMIT " + std::to_string(std::clamp<uint32_t>(limit, 1, 1000));
+    std::lock_guard lock(rmu_);
+    MW_ASSIGN(s, r_.Prepare(sql));
+    std::vector<Incident> out;
+    for (;;) {
+      MW_ASSIGN(row, s.Step());
+      if (!row) break;
+      out.push_back(ReadIncident(s));
+    }
+    return out;
+  }
+
+  Result<std::optional<Incident>> GetIncident(int64_t id) override {
+    std::lock_guard lock(rmu_);
+    MW_ASSIGN(s, r_.Prepare("SELECT id, host_ip, hostname, open, first_seen, last_seen, max_severity, "
+                            "max_stage, finding_count FROM incidents WHERE id = ?"));
+    s.Bind(1, id);
+    MW_ASSIGN(row, s.Step());
+    if (!row) return std::optional<Incident>();
+    Incident inc = ReadIncident(s);
+    MW_ASSIGN(t, r_.Prepare("SELECT ts, phase, finding_id, text FROM timeline WHERE incident_id = ? "
+                            "ORDER BY ts, id LIMIT 10000"));
+    t.Bind(1, id);
+    for (;;) {
+      MW_ASSIGN(trow, t.Step());
+      if (!trow) break;
+      inc.timeline.push_back({t.Int(0), t.Text(1), t.Text(2), t.Text(3)});
+    }
+    return std::optional<Incident>(std::move(inc));
+  }
+
+  Status AddTimeline(const std::string& host_ip, const TimelineEntry& e) override {
+    std::lock_guard lock(wmu_);
+    Txn txn(w_);
+    MW_TRY(txn.Begin());
+    MW_ASSIGN(inc, OpenIncidentFor(host_ip, "", e.ts));
+    MW_TRY(AddTimelineRow(inc, e));
+    return txn.Commit();
+  }
+
+  Status AppendAudit(const AuditEntry& e) override {
+    std::lock_guard lock(wmu_);
+    return InsertAudit(e);
+  }
+
+  Result<std::vector<AuditEntry>> ListAudit(uint32_t limit) override {
+    std::lock_guard lock(rmu_);
+    MW_ASSIGN(s, r_.Prepare("SELECT id, ts, actor, action, target, detail FROM audit ORDER BY id DESC LIMIT ?"));
+    s.Bind(1, int64_t(std::clamp<uint32_t>(limit, 1, 10000)));
+    std::vector<AuditEntry> out;
+    for (;;) {
+      MW_ASSIGN(row, s.Step());
+      if (!row) break;
+      out.push_back({s.Int(0), s.Int(1), s.Text(2), s.Text(3), s.Text(4), s.Text(5)});
+    }
+    return out;
+  }
+
+  Status PutToken(const TokenRecord& t) override {
+    std::lock_guard lock(wmu_);
+    MW_ASSIGN(s, w_.Prepare("INSERT INTO tokens(id, name, role, secret_hash, created_at, created_by) "
+                            "VALUES (?, ?, ?, ?, ?, ?)"));
+    s.Bind(1, t.id).Bind(2, t.name).Bind(3, RoleName(t.role)).Bind(4, t.secret_hash)
+        .Bind(5, t.created_at).Bind(6, t.created_by);
+    auto st = s.Run();
+    if (!st) return Fail(Error::InvalidArgument("cannot store token '" + t.name + "': " + st.error().message()));
+    return Ok();
+  }
+
+  Result<std::optional<TokenRecord>> GetToken(const std::string& id) override {
+    std::lock_guard lock(rmu_);
+    MW_ASSIGN(s, r_.Prepare("SELECT id, name, role, secret_hash, created_at, created_by FROM tokens WHERE id = ?"));
+    s.Bind(1, id);
+    MW_ASSIGN(row, s.Step());
+    if (!row) return std::optional<TokenRecord>();
+    return std::optional<TokenRecord>(ReadToken(s));
+  }
+
+  Result<std::vector<TokenRecord>> ListTokens() override {
+    std::lock_guard lock(rmu_);
+    MW_ASSIGN(s, r_.Prepare("SELECT id, name, role, secret_hash, created_at, created_by FROM tokens ORDER BY name"));
+    std::vector<TokenRecord> out;
+    for (;;) {
+      MW_ASSIGN(row, s.Step());
+      if (!row) break;
+      out.push_back(ReadToken(s));
+    }
+    return out;
+  }
+
+  Result<bool> DeleteToken(const std::string& id) override {
+    std::lock_guard lock(wmu_);
+    MW_ASSIGN(s, w_.Prepare("DELETE FROM tokens WHERE id = ? OR name = ?"));
+    s.Bind(1, id).Bind(2, id);
+    MW_TRY(s.Run());
+    return w_.Changes() > 0;
+  }
+
+  Result<int> SchemaVersion() override {
+    std::lock_guard lock(rmu_);
+    return CurrentVersion(r_);
+  }
+
+ private:
+  static TokenRecord ReadToken(const Stmt& s) {
+    TokenRecord t;
+    t.id = s.Text(0);
+    t.name = s.Text(1);
+    t.role = ParseRole(s.Text(2)).value_or(Role::kViewer);
+    t.secret_hash = s.Text(3);
+    t.created_at = s.Int(4);
+    t.created_by = s.Text(5);
+    return t;
+  }
+
+  static Incident ReadIncident(const Stmt& s) {
+    Incident inc;
+    inc.id = s.Int(0);
+    inc.host_ip = s.Text(1);
+    inc.hostname = s.Text(2);
+    inc.open = s.Int(3) != 0;
+    inc.first_seen = s.Int(4);
+    inc.last_seen = s.Int(5);
+    inc.max_severity = Severity(std::clamp<int64_t>(s.Int(6), 0, 4));
+    inc.max_stage = s.Int(7) ? Stage::kMining : Stage::kPrecursor;
+    inc.finding_count = uint64_t(s.Int(8));
+    return inc;
+  }
+
+  // Statements on the writer connection, prepared once: ingest runs them per finding.
+  Result<Stmt*> Cached(const char* sql) {
+    auto it = cache_.find(sql);
+    if (it == cache_.end()) {
+      MW_ASSIGN(s, w_.Prepare(sql));
+      it = cache_.emplace(sql, std::move(s)).first;
+    }
+    it->second.Reset();
+    return &it->second;
+  }
+
+  Status InsertAudit(const AuditEntry& e) {
+    MW_ASSIGN(s, Cached("INSERT INTO audit(ts, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)"));
+    s->Bind(1, e.ts).Bind(2, e.actor).Bind(3, e.action).Bind(4, e.target).Bind(5, e.detail);
+    return s->Run();
+  }
+
+  Status AddTimelineRow(int64_t incident, const TimelineEntry& e) {
+    if (incident == 0) return Ok();
+    MW_ASSIGN(s, Cached("INSERT INTO timeline(incident_id, ts, phase, finding_id, text) VALUES (?, ?, ?, ?, ?)"));
+    s->Bind(1, incident).Bind(2, e.ts).Bind(3, e.phase).Bind(4, e.finding_id).Bind(5, e.text);
+    return s->Run();
+  }
+
+  // The open incident of "host", created if there is none.
+  Result<int64_t> OpenIncidentFor(const std::string& host, const std::string& hostname, TimestampUs ts) {
+    MW_ASSIGN(sel, Cached("SELECT id FROM incidents WHERE host_ip = ? AND open = 1 ORDER BY id DESC LIMIT 1"));
+    sel->Bind(1, host);
+    MW_ASSIGN(row, sel->Step());
+    if (row) return sel->Int(0);
+    MW_ASSIGN(ins, Cached("INSERT INTO incidents(host_ip, hostname, open, first_seen, last_seen, "
+                          "max_severity, max_stage, finding_count) VALUES (?, ?, 1, ?, ?, 0, 0, 0)"));
+    ins->Bind(1, host).Bind(2, hostname).Bind(3, ts).Bind(4, ts);
+    MW_TRY(ins->Run());
+    return w_.LastInsertId();
+  }
+
+  // An incident closes when none of its findings is active any more.
+  Status CloseQuietIncidents() {
+    return w_.Exec("UPDATE incidents SET open = 0 WHERE open = 1 AND NOT EXISTS (SELECT 1 FROM "
+                   "findings WHERE findings.incident_id = incidents.id AND findings.state = 0)");
+  }
+
+  std::string BoundedEvidence(const nlohmann::json& ev) const {
+    std::string text = ev.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    if (text.size() > opts_.max_evidence_bytes) {
+      text = nlohmann::json{{"truncated", true}, {"bytes", text.size()}}.dump();
+    }
+    return text;
+  }
+
+  Status UpsertOne(const Finding& f, TimestampUs now, UpsertOutcome& out) {
+    MW_ASSIGN(sel, Cached("SELECT state, count, src_count, src_revision, stage, state_at, incident_id, "
+                          "evidence_samples, reopen_count, first_seen, last_seen, evidence FROM findings WHERE id = ?"));
+    sel->Bind(1, f.id);
+    MW_ASSIGN(row, sel->Step());
+    std::string evidence = BoundedEvidence(f.evidence);
+    std::string attack = nlohmann::json(f.attack).dump();
+    uint64_t src_count = std::max<uint64_t>(f.count, 1);
+    if (!row) {
+      MW_ASSIGN(incident, OpenIncidentFor(f.resource.host_ip, f.resource.hostname, f.first_seen));
+      MW_ASSIGN(ins, Cached(
+          "INSERT INTO findings(id, category, stage, severity, host_ip, hostname, indicator, detector, "
+          "source, attack, evidence, evidence_samples, first_seen, last_seen, count, revision, "
+          "src_count, src_revision, state, state_reason, state_by, state_at, reopen_count, reopened_at, "
+          "incident_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, "
+          "?, ?, 0, '', '', ?, 0, 0, ?, ?, ?)"));
+      ins->Bind(1, f.id).Bind(2, f.category).Bind(3, int64_t(f.stage)).Bind(4, int64_t(f.severity))
+          .Bind(5, f.resource.host_ip).Bind(6, f.resource.hostname).Bind(7, f.indicator)
+          .Bind(8, f.detector).Bind(9, f.source).Bind(10, attack).Bind(11, evidence)
+          .Bind(12, "[" + evidence + "]").Bind(13, f.first_seen).Bind(14, f.last_seen)
+          .Bind(15, int64_t(src_count)).Bind(16, int64_t(src_count)).Bind(17, int64_t(f.revision))
+          .Bind(18, now).Bind(19, incident).Bind(20, now).Bind(21, now);
+      MW_TRY(ins->Run());
+      MW_TRY(TouchIncident(incident, f, true));
+      MW_TRY(AddTimelineRow(incident, {f.first_seen, std::string(StageText(f.stage)), f.id,
+                                       "first seen: " + f.category + " " + f.indicator}));
+      ++out.created;
+      StoredFinding sf;
+      sf.finding = f;
+      sf.finding.count = src_count;
+      sf.finding.revision = 1;
+      sf.incident_id = incident;
+      sf.updated_at = now;
+      out.changed.push_back(std::move(sf));
+      return Ok();
+    }
+    auto state = FindingState(sel->Int(0));
+    uint64_t count = uint64_t(sel->Int(1));
+    uint64_t old_src_count = uint64_t(sel->Int(2));
+    uint64_t old_src_rev = uint64_t(sel->Int(3));
+    auto old_stage = sel->Int(4) ? Stage::kMining : Stage::kPrecursor;
+    TimestampUs state_at = sel->Int(5);
+    int64_t incident = sel->Int(6);
+    std::string samples_text = sel->Text(7);
+    uint32_t reopen_count = uint32_t(sel->Int(8));
+    TimestampUs first_seen = std::min(sel->Int(9), f.first_seen ? f.first_seen : sel->Int(9));
+    TimestampUs last_seen = std::max(sel->Int(10), f.last_seen);
+    bool same_evidence = sel->Text(11) == evidence;
+
+    // Same source run: the emitter's count is cumulative. A smaller count or revision means the
+    // source restarted, and its count starts over.
+    bool same_run = f.revision >= old_src_rev && src_count >= old_src_count;
+    uint64_t delta = same_run ? src_count - old_src_count : src_count;
+    count += delta;
+
+    StoredFinding sf;
+    bool reopened = false;
+    if (state == FindingState::kResolved && f.last_seen > state_at) {
+      state = FindingState::kActive;
+      ++reopen_count;
+      reopened = true;
+      MW_ASSIGN(inc, OpenIncidentFor(f.resource.host_ip, f.resource.hostname, f.last_seen));
+      incident = inc;
+    }
+    Stage stage = std::max(old_stage, f.stage);
+    bool escalated = stage == Stage::kMining && old_stage == Stage::kPrecursor;
+
+    if (!same_evidence) {
+      auto samples = ParseJsonOr(samples_text, nlohmann::json::array());
+      if (!samples.is_array()) samples = nlohmann::json::array();
+      auto ev = nlohmann::json::parse(evidence, nullptr, false);
+      if (std::find(samples.begin(), samples.end(), ev) == samples.end()) {
+        // Keep the first snapshot (how it started) and the most recent ones.
+        if (opts_.evidence_samples > 0 && samples.size() >= opts_.evidence_samples) {
+          samples.erase(samples.begin() + (samples.size() > 1 ? 1 : 0));
+        }
+        if (opts_.evidence_samples > 0) samples.push_back(std::move(ev));
+        samples_text = samples.dump();
+      }
+    }
+
+    MW_ASSIGN(upd, Cached(
+        "UPDATE findings SET category = ?, stage = ?, severity = ?, hostname = ?, detector = ?, "
+        "source = ?, attack = ?, evidence = ?, evidence_samples = ?, first_seen = ?, last_seen = ?, "
+        "count = ?, revision = revision + 1, src_count = ?, src_revision = ?, state = ?, "
+        "state_reason = CASE WHEN ? THEN 'recurred after resolution' ELSE state_reason END, "
+        "state_by = CASE WHEN ? THEN 'system' ELSE state_by END, "
+        "state_at = CASE WHEN ? THEN ? ELSE state_at END, reopen_count = ?, "
+        "reopened_at = CASE WHEN ? THEN ? ELSE reopened_at END, incident_id = ?, updated_at = ? "
+        "WHERE id = ? RETURNING revision"));
+    upd->Bind(1, f.category).Bind(2, int64_t(stage)).Bind(3, int64_t(f.severity))
+        .Bind(4, f.resource.hostname).Bind(5, f.detector).Bind(6, f.source).Bind(7, attack)
+        .Bind(8, evidence).Bind(9, samples_text).Bind(10, first_seen).Bind(11, last_seen)
+        .Bind(12, int64_t(count)).Bind(13, int64_t(src_count)).Bind(14, int64_t(f.revision))
+        .Bind(15, int64_t(state)).Bind(16, int64_t(reopened)).Bind(17, int64_t(reopened))
+        .Bind(18, int64_t(reopened)).Bind(19, now).Bind(20, int64_t(reopen_count))
+        .Bind(21, int64_t(reopened)).Bind(22, now).Bind(23, incident).Bind(24, now).Bind(25, f.id);
+    MW_ASSIGN(urow, upd->Step());
+    uint64_t revision = urow ? uint64_t(upd->Int(0)) : 0;
+    MW_TRY(upd->Run());
+    MW_TRY(TouchIncident(incident, f, reopened));
+    if (reopened) {
+      ++out.reopened;
+      MW_TRY(AddTimelineRow(incident, {f.last_seen, std::string(StageText(stage)), f.id,
+                                       "reopened: recurred after resolution: " + f.category + " " + f.indicator}));
+    }
+    if (escalated) {
+      ++out.escalated;
+      MW_TRY(AddTimelineRow(incident, {f.last_seen, "mining", f.id,
+                                       "escalated to mining: " + f.category + " " + f.indicator}));
+    }
+    ++out.updated;
+    sf.finding = f;
+    sf.finding.stage = stage;
+    sf.finding.first_seen = first_seen;
+    sf.finding.last_seen = last_seen;
+    sf.finding.count = count;
+    sf.finding.revision = revision;
+    sf.state = state;
+    sf.reopen_count = reopen_count;
+    sf.incident_id = incident;
+    sf.updated_at = now;
+    out.changed.push_back(std::move(sf));
+    return Ok();
+  }
+
+  Status TouchIncident(int64_t incident, const Finding& f, bool new_member) {
+    MW_ASSIGN(s, Cached("UPDATE incidents SET last_seen = MAX(last_seen, ?), first_seen = MIN(first_seen, ?), "
+                        "max_severity = MAX(max_severity, ?), max_stage = MAX(max_stage, ?), "
+                        "finding_count = finding_count + ?, hostname = CASE WHEN hostname = '' THEN ? "
+                        "ELSE hostname END WHERE id = ?"));
+    s->Bind(1, f.last_seen).Bind(2, f.first_seen ? f.first_seen : f.last_seen)
+        .Bind(3, int64_t(f.severity)).Bind(4, int64_t(f.stage)).Bind(5, int64_t(new_member ? 1 : 0))
+        .Bind(6, f.resource.hostname).Bind(7, incident);
+    return s->Run();
+  }
+
+  SqliteOptions opts_;
+  std::mutex wmu_;
+  Db w_;  // guarded by wmu_
+  std::unordered_map<const char*, Stmt> cache_;  // guarded by wmu_
+  std::mutex rmu_;
+  Db r_;  // guarded by rmu_
+};
+
+}  // namespace
+
+int LatestSchemaVersion() { return int(Migrations().size()); }
+
+Result<StorePtr> OpenSqliteStore(const SqliteOptions& options) {
+  if (options.path.empty()) return Fail(Error::InvalidArgument("store path is empty"));
+  std::error_code ec;
+  auto dir = std::filesystem::path(options.path).parent_path();
+  if (!dir.empty()) std::filesystem::create_directories(dir, ec);  // open reports any failure
+  auto store = std::make_unique<SqliteStore>(options);
+  auto st = store->Init();
+  if (!st) return Fail(st.error());
+  return StorePtr(std::move(store));
+}
+
+}  // namespace mw::store

@@ -1,0 +1,327 @@
+// minerwatch — SPDX-License-Identifier: Apache-2.0
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "store/sqlite_db.h"
+#include "store/sqlite_store.h"
+#include "store/store_json.h"
+
+namespace mw::store {
+namespace {
+
+constexpr TimestampUs kSec = 1000000;
+constexpr TimestampUs kT0 = 1700000000 * kSec;
+
+Finding MakeFinding(std::string host, std::string indicator, TimestampUs ts, uint64_t count,
+                    uint64_t revision, Stage stage = Stage::kMining) {
+  Finding f;
+  f.category = std::string(category::kPoolProtocol);
+  f.resource.host_ip = std::move(host);
+  f.indicator = std::move(indicator);
+  f.id = Finding::MakeId(f.category, f.resource.host_ip, f.indicator);
+  f.stage = stage;
+  f.severity = Severity::kHigh;
+  f.attack = {"T1496"};
+  f.detector = "stratum_session";
+  f.evidence = {{"pool", f.indicator}, {"agent", "XMRig/6.16.0"}, {"n", count}};
+  f.first_seen = ts;
+  f.last_seen = ts;
+  f.count = count;
+  f.revision = revision;
+  return f;
+}
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("mw_store_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    Reopen();
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void Reopen() {
+    store_.reset();
+    SqliteOptions o;
+    o.path = (dir_ / "mw.db").string();
+    o.evidence_samples = 4;
+    auto s = OpenSqliteStore(o);
+    ASSERT_TRUE(s) << s.error().message();
+    store_ = std::move(*s);
+  }
+  StoredFinding MustGet(const std::string& id) {
+    auto r = store_->Get(id);
+    EXPECT_TRUE(r);
+    EXPECT_TRUE(r->has_value()) << id;
+    return r->value_or(StoredFinding{});
+  }
+
+  std::filesystem::path dir_;
+  StorePtr store_;
+};
+
+TEST_F(StoreTest, CreatesOnceAndFoldsUpdates) {
+  Finding f = MakeFinding("10.0.0.5", "pool.example:3333", kT0, 1, 1);
+  auto r1 = store_->Upsert({&f, 1}, kT0);
+  ASSERT_TRUE(r1);
+  EXPECT_EQ(r1->created, 1u);
+  f.count = 7;
+  f.revision = 2;
+  f.last_seen = kT0 + 30 * kSec;
+  auto r2 = store_->Upsert({&f, 1}, kT0 + 30 * kSec);
+  ASSERT_TRUE(r2);
+  EXPECT_EQ(r2->created, 0u);
+  EXPECT_EQ(r2->updated, 1u);
+  auto got = MustGet(f.id);
+  EXPECT_EQ(got.finding.count, 7u);
+  EXPECT_EQ(got.finding.first_seen, kT0);
+  EXPECT_EQ(got.finding.last_seen, kT0 + 30 * kSec);
+  EXPECT_EQ(got.finding.revision, 2u);
+  EXPECT_EQ(got.state, FindingState::kActive);
+  EXPECT_EQ(got.finding.attack, std::vector<std::string>{"T1496"});
+  EXPECT_EQ(got.finding.evidence["agent"], "XMRig/6.16.0");
+  auto page = store_->List({});
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->findings.size(), 1u);
+}
+
+TEST_F(StoreTest, CountSurvivesSourceRestart) {
+  Finding f = MakeFinding("10.0.0.5", "pool:3333", kT0, 10, 5);
+  ASSERT_TRUE(store_->Upsert({&f, 1}, kT0));
+  // The sensor restarted: its emitter counts from 1 again.
+  Finding g = MakeFinding("10.0.0.5", "pool:3333", kT0 + kSec, 3, 1);
+  ASSERT_TRUE(store_->Upsert({&g, 1}, kT0 + kSec));
+  EXPECT_EQ(MustGet(f.id).finding.count, 13u);
+  g.count = 4;
+  g.revision = 2;
+  ASSERT_TRUE(store_->Upsert({&g, 1}, kT0 + 2 * kSec));
+  EXPECT_EQ(MustGet(f.id).finding.count, 14u);
+}
+
+TEST_F(StoreTest, MutedStaysMutedResolvedReopens) {
+  Finding f = MakeFinding("10.0.0.5", "pool:3333", kT0, 1, 1);
+  ASSERT_TRUE(store_->Upsert({&f, 1}, kT0));
+  ASSERT_TRUE(store_->SetState(f.id, FindingState::kMuted, "lab box", "alice", kT0 + kSec));
+  f.count = 2;
+  f.revision = 2;
+  f.last_seen = kT0 + 2 * kSec;
+  ASSERT_TRUE(store_->Upsert({&f, 1}, kT0 + 2 * kSec));
+  auto got = MustGet(f.id);
+  EXPECT_EQ(got.state, FindingState::kMuted);
+  EXPECT_EQ(got.state_reason, "lab box");
+  EXPECT_EQ(got.state_by, "alice");
+
+  ASSERT_TRUE(store_->SetState(f.id, FindingState::kResolved, "reimaged", "bob", kT0 + 3 * kSec));
+  EXPECT_EQ(MustGet(f.id).state, FindingState::kResolved);
+  // Old activity (before the resolution) does not reopen it.
+  f.revision = 3;
+  ASSERT_TRUE(store_->Upsert({&f, 1}, kT0 + 4 * kSec));
+  EXPECT_EQ(MustGet(f.id).state, FindingState::kResolved);
+  // New activity does, and says so.
+  f.revision = 4;
+  f.count = 3;
+  f.last_seen = kT0 + 10 * kSec;
+  auto r = store_->Upsert({&f, 1}, kT0 + 10 * kSec);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->reopened, 1u);
+  got = MustGet(f.id);
+  EXPECT_EQ(got.state, FindingState::kActive);
+  EXPECT_EQ(got.reopen_count, 1u);
+  EXPECT_EQ(got.state_reason, "recurred after resolution");
+  auto j = ToJson(got, false);
+  EXPECT_EQ(j["reopened"], true);
+
+  auto audit = store_->ListAudit(10);
+  ASSERT_TRUE(audit);
+  ASSERT_EQ(audit->size(), 2u);
+  EXPECT_EQ((*audit)[0].action, "finding.resolved");
+  EXPECT_EQ((*audit)[0].actor, "bob");
+  EXPECT_EQ((*audit)[1].action, "finding.muted");
+}
+
+TEST_F(StoreTest, SetStateUnknownIdIsNotFound) {
+  auto s = store_->SetState("nope", FindingState::kMuted, "", "x", kT0);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code(), Error::Code::kNotFound);
+  auto audit = store_->ListAudit(10);
+  ASSERT_TRUE(audit);
+  EXPECT_TRUE(audit->empty());
+}
+
+TEST_F(StoreTest, AutoResolveAfterInactivity) {
+  Finding old_f = MakeFinding("10.0.0.5", "old:3333", kT0, 1, 1);
+  Finding new_f = MakeFinding("10.0.0.5", "new:3333", kT0 + 6 * 86400 * kSec, 1, 1);
+  ASSERT_TRUE(store_->Upsert({&old_f, 1}, kT0));
+  ASSERT_TRUE(store_->Upsert({&new_f, 1}, kT0 + 6 * 86400 * kSec));
+  auto n = store_->AutoResolve(kT0 + 8 * 86400 * kSec, 7 * 86400);
+  ASSERT_TRUE(n);
+  EXPECT_EQ(*n, 1u);
+  auto o = MustGet(old_f.id);
+  EXPECT_EQ(o.state, FindingState::kResolved);
+  EXPECT_EQ(o.state_by, "system");
+  EXPECT_EQ(o.state_reason, "no activity for 7d");
+  EXPECT_EQ(MustGet(new_f.id).state, FindingState::kActive);
+}
+
+TEST_F(StoreTest, IncidentGroupsHostWithTimeline) {
+  Finding dns = MakeFinding("10.0.0.5", "xmr.pool.example", kT0, 1, 1, Stage::kPrecursor);
+  dns.category = std::string(category::kBadDomain);
+  dns.id = Finding::MakeId(dns.category, dns.resource.host_ip, dns.indicator);
+  Finding mining = MakeFinding("10.0.0.5", "xmr.pool.example:3333", kT0 + kSec, 1, 1);
+  Finding other = MakeFinding("10.0.0.9", "xmr.pool.example:3333", kT0 + kSec, 1, 1);
+  ASSERT_TRUE(store_->Upsert({&dns, 1}, kT0));
+  std::vector<Finding> batch = {mining, other};
+  ASSERT_TRUE(store_->Upsert(batch, kT0 + kSec));
+  ASSERT_TRUE(store_->SetState(mining.id, FindingState::kResolved, "killed miner", "bob", kT0 + 5 * kSec));
+
+  auto incidents = store_->ListIncidents(std::nullopt, 10);
+  ASSERT_TRUE(incidents);
+  ASSERT_EQ(incidents->size(), 2u);
+  int64_t id5 = MustGet(dns.id).incident_id;
+  EXPECT_EQ(id5, MustGet(mining.id).incident_id);
+  EXPECT_NE(id5, MustGet(other.id).incident_id);
+  auto inc = store_->GetIncident(id5);
+  ASSERT_TRUE(inc && inc->has_value());
+  const Incident& i = **inc;
+  EXPECT_EQ(i.finding_count, 2u);
+  EXPECT_EQ(i.max_stage, Stage::kMining);
+  EXPECT_TRUE(i.open);  // the precursor is still active
+  ASSERT_EQ(i.timeline.size(), 3u);
+  EXPECT_EQ(i.timeline[0].phase, "precursor");
+  EXPECT_EQ(i.timeline[1].phase, "mining");
+  EXPECT_EQ(i.timeline[2].phase, "remediation");
+
+  ASSERT_TRUE(store_->SetState(dns.id, FindingState::kResolved, "", "bob", kT0 + 6 * kSec));
+  inc = store_->GetIncident(id5);
+  EXPECT_FALSE((*inc)->open);
+}
+
+TEST_F(StoreTest, ListFiltersAndPaginates) {
+  std::vector<Finding> batch;
+  for (int i = 0; i < 25; ++i) {
+    batch.push_back(MakeFinding("10.0.0." + std::to_string(i % 5), "pool" + std::to_string(i) + ":3333",
+                                kT0 + i * kSec, 1, 1, i % 2 ? Stage::kMining : Stage::kPrecursor));
+  }
+  batch[3].severity = Severity::kLow;
+  ASSERT_TRUE(store_->Upsert(batch, kT0));
+
+  FindingQuery q;
+  q.limit = 10;
+  std::vector<std::string> seen;
+  for (int page = 0; page < 5; ++page) {
+    auto p = store_->List(q);
+    ASSERT_TRUE(p);
+    for (auto& f : p->findings) seen.push_back(f.finding.id);
+    if (!p->next_cursor) break;
+    q.cursor = p->next_cursor;
+  }
+  EXPECT_EQ(seen.size(), 25u);
+  EXPECT_EQ(seen.front(), batch[24].id);  // newest first
+
+  FindingQuery by_host;
+  by_host.host = "10.0.0.1";
+  EXPECT_EQ(store_->List(by_host)->findings.size(), 5u);
+  FindingQuery by_stage;
+  by_stage.stage = Stage::kMining;
+  EXPECT_EQ(store_->List(by_stage)->findings.size(), 12u);
+  FindingQuery by_text;
+  by_text.text = "pool17:";
+  ASSERT_EQ(store_->List(by_text)->findings.size(), 1u);
+  FindingQuery by_like;
+  by_like.text = "%";  // a literal, not a wildcard
+  EXPECT_EQ(store_->List(by_like)->findings.size(), 0u);
+  FindingQuery by_sev;
+  by_sev.min_severity = Severity::kMedium;
+  EXPECT_EQ(store_->List(by_sev)->findings.size(), 24u);
+  FindingQuery by_time;
+  by_time.since = kT0 + 20 * kSec;
+  by_time.until = kT0 + 22 * kSec;
+  EXPECT_EQ(store_->List(by_time)->findings.size(), 3u);
+
+  auto counts = store_->Counts({});
+  ASSERT_TRUE(counts);
+  EXPECT_EQ(counts->total, 25u);
+  ASSERT_EQ(counts->by_stage.size(), 2u);
+  EXPECT_EQ(counts->by_stage[0].first, "precursor");
+  EXPECT_EQ(counts->by_stage[0].second, 13u);
+}
+
+TEST_F(StoreTest, EvidenceIsBounded) {
+  Finding f = MakeFinding("10.0.0.5", "pool:3333", kT0, 1, 1);
+  for (int i = 1; i <= 20; ++i) {
+    f.evidence["n"] = i;
+    f.revision = uint64_t(i);
+    f.count = uint64_t(i);
+    ASSERT_TRUE(store_->Upsert({&f, 1}, kT0 + i));
+  }
+  auto got = MustGet(f.id);
+  ASSERT_EQ(got.evidence_samples.size(), 4u);
+  EXPECT_EQ(got.evidence_samples[0]["n"], 1);   // how it started
+  EXPECT_EQ(got.evidence_samples[3]["n"], 20);  // the latest
+  f.evidence["blob"] = std::string(100000, 'x');
+  f.revision = 21;
+  ASSERT_TRUE(store_->Upsert({&f, 1}, kT0 + 30));
+  got = MustGet(f.id);
+  EXPECT_EQ(got.finding.evidence["truncated"], true);
+}
+
+TEST_F(StoreTest, StateSurvivesReopenAndSchemaIsVersioned) {
+  Finding f = MakeFinding("10.0.0.5", "pool:3333", kT0, 4, 1);
+  ASSERT_TRUE(store_->Upsert({&f, 1}, kT0));
+  ASSERT_TRUE(store_->SetState(f.id, FindingState::kMuted, "known", "alice", kT0 + 1));
+  TokenRecord t{"abcd1234", "ops", Role::kResponder, "deadbeef", kT0, "cli"};
+  ASSERT_TRUE(store_->PutToken(t));
+  EXPECT_FALSE(store_->PutToken(t));  // duplicate name/id
+  Reopen();
+  auto got = MustGet(f.id);
+  EXPECT_EQ(got.state, FindingState::kMuted);
+  EXPECT_EQ(got.finding.count, 4u);
+  auto tok = store_->GetToken("abcd1234");
+  ASSERT_TRUE(tok && tok->has_value());
+  EXPECT_EQ((*tok)->role, Role::kResponder);
+  EXPECT_EQ((*tok)->secret_hash, "deadbeef");
+  EXPECT_EQ(*store_->SchemaVersion(), LatestSchemaVersion());
+  EXPECT_TRUE(*store_->DeleteToken("ops"));
+  EXPECT_FALSE(*store_->DeleteToken("ops"));
+}
+
+TEST_F(StoreTest, RefusesNewerSchema) {
+  store_.reset();
+  {
+    Db db;
+    ASSERT_TRUE(db.Open((dir_ / "mw.db").string(), false));
+    ASSERT_TRUE(db.Exec("INSERT INTO schema_version VALUES (999, 0)"));
+  }
+  SqliteOptions o;
+  o.path = (dir_ / "mw.db").string();
+  auto s = OpenSqliteStore(o);
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().message().find("newer"), std::string::npos);
+}
+
+TEST_F(StoreTest, RetentionDropsOldResolvedFirst) {
+  std::vector<Finding> batch;
+  for (int i = 0; i < 10; ++i) {
+    batch.push_back(MakeFinding("10.0.0.1", "p" + std::to_string(i), kT0 + i * kSec, 1, 1));
+  }
+  ASSERT_TRUE(store_->Upsert(batch, kT0));
+  ASSERT_TRUE(store_->SetState(batch[9].id, FindingState::kResolved, "", "a", kT0 + 100 * kSec));
+  RetentionPolicy p;
+  p.max_findings = 8;
+  auto n = store_->ApplyRetention(kT0 + 200 * kSec, p);
+  ASSERT_TRUE(n);
+  EXPECT_EQ(*n, 2u);
+  EXPECT_FALSE(store_->Get(batch[9].id)->has_value());  // resolved goes first, though newest
+  EXPECT_FALSE(store_->Get(batch[0].id)->has_value());  // then the oldest
+  EXPECT_TRUE(store_->Get(batch[1].id)->has_value());
+}
+
+}  // namespace
+}  // namespace mw::store
