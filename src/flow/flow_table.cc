@@ -12,10 +12,6 @@ namespace {
 using decode::DecodedPacket;
 namespace tf = decode::tcp_flags;
 
-constexpr Direction Reverse(Direction d) {
-  return d == Direction::kToServer ? Direction::kToClient : Direction::kToServer;
-}
-
 // Ports that identify a service (the server side) when a flow is picked up mid-stream.
 bool IsServicePort(uint16_t port) {
   if (port < 1024) return true;

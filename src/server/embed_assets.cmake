@@ -1,4 +1,5 @@
 # Generates a C++ source embedding the web console files: cmake -DOUT=... -DFILES="a;b" -P this.
+string(REPLACE "|" ";" FILES "${FILES}")
 set(body "// Generated from web/ by src/server/embed_assets.cmake. Do not edit.\n#include \"server/console_assets.h\"\n#include <cstring>\nnamespace mw::server {\nnamespace {\n")
 set(table "")
 set(i 0)

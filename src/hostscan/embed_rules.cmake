@@ -1,0 +1,17 @@
+# Writes a C++ source that embeds the shipped YARA rules (ruleset/yara/*.yar) as string
+# literals: cmake -DOUT=file.cc -DRULES="a.yar;b.yar" -P embed_rules.cmake
+set(body "// Generated from ruleset/yara by embed_rules.cmake. Do not edit.\n")
+string(APPEND body "#include \"hostscan/yara_rules.h\"\n\nnamespace mw::hostscan {\n")
+string(APPEND body "const std::vector<RuleText>& BuiltinRules() {\n  static const std::vector<RuleText> kRules = {\n")
+foreach(f ${RULES})
+  file(READ ${f} text)
+  get_filename_component(name ${f} NAME)
+  string(FIND "${text}" ")mwyara\"" bad)
+  if(NOT bad EQUAL -1)
+    message(FATAL_ERROR "${f} contains the raw-string delimiter")
+  endif()
+  string(APPEND body "    {\"${name}\", R\"mwyara(${text})mwyara\"},\n")
+endforeach()
+string(APPEND body "  };\n  return kRules;\n}\n}  // namespace mw::hostscan\n")
+file(WRITE ${OUT}.tmp "${body}")
+file(COPY_FILE ${OUT}.tmp ${OUT} ONLY_IF_DIFFERENT)

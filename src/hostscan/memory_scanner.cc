@@ -1,0 +1,342 @@
+// minerwatch — SPDX-License-Identifier: Apache-2.0
+#include "hostscan/memory_scanner.h"
+
+#include <fcntl.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+#include "hostscan/process.h"
+
+namespace mw::hostscan {
+namespace {
+
+constexpr uint64_t kPage = 4096;
+// Bytes of context kept around a skipped zero run and between chunks, so a string that starts
+// just before a boundary still matches. Longer strings spanning a boundary can be missed.
+constexpr uint64_t kOverlap = 4096;
+
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string Perms(const Mapping& m) {
+  return {m.read ? 'r' : '-', m.write ? 'w' : '-', m.exec ? 'x' : '-', m.shared ? 's' : 'p'};
+}
+
+// Lower is scanned first: the executable image and anonymous executable memory (JIT, unpacked
+// code) say most, then heap/stack/small anonymous memory, then shared libraries, then the big
+// anonymous arenas (a RandomX dataset is 2 GiB of hash output).
+int Priority(const Mapping& m, const std::string& exe) {
+  bool file = !m.path.empty() && m.path[0] == '/';
+  std::string_view path = m.path;
+  if (path.ends_with(" (deleted)")) path.remove_suffix(10);
+  if ((file && path == exe) || m.path.starts_with("/memfd:")) return 0;
+  if (m.exec && !file) return 0;
+  if (m.path == "[heap]" || m.path == "[stack]") return 1;
+  if (!file && m.size() <= (64ull << 20)) return 1;
+  if (file) return 2;
+  return 3;
+}
+
+bool Skippable(const Mapping& m) {
+  if (!m.read || m.size() == 0) return true;
+  if (m.special() && m.path != "[heap]" && m.path != "[stack]" && m.path != "[vdso]") return true;
+  // Device memory (GPU apertures, framebuffers): reading may have side effects or block.
+  if (m.path.starts_with("/dev/") && !m.path.starts_with("/dev/shm/") &&
+      !m.path.starts_with("/dev/zero")) {
+    return true;
+  }
+  return false;
+}
+
+class MemReader {
+ public:
+  MemReader(pid_t pid, const std::string& root) : pid_(pid), root_(root) {}
+  ~MemReader() {
+    if (fd_ >= 0) close(fd_);
+  }
+  // Reads up to "len" bytes at "addr"; returns bytes read (may be short), -1 with errno.
+  ssize_t Read(uint64_t addr, uint8_t* dst, size_t len) {
+    if (use_vm_readv_ && (root_.empty() || root_ == "/")) {
+      iovec local{dst, len};
+      iovec remote{reinterpret_cast<void*>(addr), len};
+      ssize_t n = process_vm_readv(pid_, &local, 1, &remote, 1, 0);
+      if (n >= 0 || errno == EFAULT || errno == ESRCH) {
+        method_ = "process_vm_readv";
+        return n;
+      }
+      use_vm_readv_ = false;  // ENOSYS/EPERM: try /proc/PID/mem
+    }
+    if (fd_ < 0) {
+      fd_ = open(JoinRoot(root_, "/proc/" + std::to_string(pid_) + "/mem").c_str(),
+                 O_RDONLY | O_CLOEXEC);
+      if (fd_ < 0) return -1;
+    }
+    size_t got = 0;
+    while (got < len) {
+      ssize_t n = pread(fd_, dst + got, len - got, off_t(addr + got));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      got += size_t(n);
+    }
+    method_ = "/proc/PID/mem";
+    return got == 0 && len > 0 ? -1 : ssize_t(got);
+  }
+  const char* method() const { return method_; }
+
+ private:
+  pid_t pid_;
+  std::string root_;
+  bool use_vm_readv_ = true;
+  int fd_ = -1;
+  const char* method_ = "";
+};
+
+}  // namespace
+
+uint64_t PageHash(const uint8_t* page) { return XXH3_64bits(page, kPage); }
+
+bool IsZeroPage(const uint8_t* page) {
+  uint64_t acc = 0;
+  for (size_t i = 0; i < kPage; i += 64) {
+    uint64_t w[8];
+    std::memcpy(w, page + i, 64);
+    acc |= w[0] | w[1] | w[2] | w[3] | w[4] | w[5] | w[6] | w[7];
+  }
+  return acc == 0;
+}
+
+MemoryScanner::MemoryScanner(std::shared_ptr<const YaraRules> rules, MemScanOptions options)
+    : options_(options) {
+  if (rules && options_.yara) yara_ = std::make_unique<YaraScanner>(std::move(rules));
+  options_.chunk_bytes = std::max<uint64_t>(options_.chunk_bytes & ~(kPage - 1), 4 * kPage);
+}
+
+MemoryScanner::~MemoryScanner() = default;
+
+void MemoryScanner::BeginPass() {
+  ++pass_;
+  pass_bytes_ = 0;
+  std::erase_if(cache_, [&](const auto& kv) { return kv.second.seen_pass + 1 < pass_; });
+}
+
+void MemoryScanner::RateLimit(uint64_t bytes) {
+  if (options_.read_rate_bytes_per_sec == 0) return;
+  int64_t now = NowNs();
+  if (rate_start_ns_ == 0 || now - rate_start_ns_ > 10'000'000'000) {
+    rate_start_ns_ = now;
+    rate_bytes_ = 0;
+  }
+  rate_bytes_ += bytes;
+  double due_s = double(rate_bytes_) / double(options_.read_rate_bytes_per_sec);
+  int64_t due_ns = rate_start_ns_ + int64_t(due_s * 1e9);
+  if (due_ns > now) std::this_thread::sleep_for(std::chrono::nanoseconds(due_ns - now));
+}
+
+Status MemoryScanner::ScanSegments(ByteView data, uint64_t base, std::vector<RuleMatch>* out,
+                                   MemScanStats* stats) {
+  if (!yara_) return Ok();
+  if (!options_.skip_zero_pages || data.size() < 4 * kPage) {
+    if (stats) stats->bytes_yara += data.size();
+    return yara_->Scan(data, base, out);
+  }
+  // Hand YARA only the runs of non-zero pages (plus kOverlap of context on each side); zero
+  // runs shorter than 4 pages are not worth a separate call.
+  const size_t n = data.size();
+  size_t i = 0;
+  Status status = Ok();
+  while (i < n) {
+    while (i + kPage <= n && IsZeroPage(data.data() + i)) i += kPage;
+    if (i >= n) break;
+    size_t seg_start = i;
+    size_t zero_run = 0;
+    size_t j = i;
+    while (j < n) {
+      size_t len = std::min<size_t>(kPage, n - j);
+      bool zero = len == kPage && IsZeroPage(data.data() + j);
+      zero_run = zero ? zero_run + len : 0;
+      j += len;
+      if (zero_run >= 4 * kPage) break;
+    }
+    size_t seg_end = j - zero_run;
+    size_t lo = seg_start >= kOverlap ? seg_start - kOverlap : 0;
+    size_t hi = std::min(n, seg_end + kOverlap);
+    if (stats) stats->bytes_yara += hi - lo;
+    if (auto s = yara_->Scan(data.subspan(lo, hi - lo), base + lo, out); !s && status) status = s;
+    i = j;
+  }
+  return status;
+}
+
+Status MemoryScanner::ScanBuffer(ByteView data, uint64_t base, std::vector<RuleMatch>* out) {
+  Status status = Ok();
+  for (uint64_t off = 0; off < data.size();) {
+    uint64_t len = std::min<uint64_t>(options_.chunk_bytes, data.size() - off);
+    if (auto s = ScanSegments(data.subspan(off, len), base + off, out, nullptr); !s && status) {
+      status = s;
+    }
+    if (off + len >= data.size()) break;
+    off += len - kOverlap;
+  }
+  return status;
+}
+
+ProcessMemResult MemoryScanner::ScanProcess(pid_t pid, const std::string& root,
+                                            const std::string& target) {
+  ProcessMemResult r;
+  if ((root.empty() || root == "/") && pid == getpid()) {
+    r.errors.push_back("refusing to scan the scanner's own process");
+    return r;
+  }
+  auto maps_text = ReadSmallFile(JoinRoot(root, "/proc/" + std::to_string(pid) + "/maps"), 64u << 20);
+  if (!maps_text) {
+    r.errors.push_back("cannot read /proc/" + std::to_string(pid) + "/maps: " + std::strerror(errno));
+    return r;
+  }
+  std::vector<Mapping> maps = ParseMaps(*maps_text);
+  r.stats.regions = maps.size();
+  std::string exe = target;
+  std::stable_sort(maps.begin(), maps.end(), [&](const Mapping& a, const Mapping& b) {
+    return Priority(a, exe) < Priority(b, exe);
+  });
+  if (yara_) yara_->SetTarget(target);
+  if (buf_.size() < options_.chunk_bytes) buf_.resize(options_.chunk_bytes);
+  MemReader reader(pid, root);
+  uint64_t proc_bytes = 0;
+
+  for (const Mapping& m : maps) {
+    if (Skippable(m)) continue;
+    bool file = !m.path.empty() && m.path[0] == '/' && m.inode != 0;
+    bool shared_ro = file && !m.write && !m.deleted();
+    std::string key = shared_ro ? "f:" + std::to_string(m.dev_major) + ":" +
+                                      std::to_string(m.dev_minor) + ":" + std::to_string(m.inode) +
+                                      ":" + std::to_string(m.offset) + ":" + std::to_string(m.size()) +
+                                      (m.exec ? "x" : "")
+                                : "p:" + std::to_string(pid) + ":" + std::to_string(m.start) + ":" +
+                                      std::to_string(m.end) + ":" + std::to_string(m.inode);
+    auto emit_cached = [&](const RegionState& st) {
+      for (YaraHit h : st.hits) {  // stored relative to region start
+        h.address += m.start;
+        h.region_start = m.start;
+        h.region_end = m.end;
+        h.perms = Perms(m);
+        h.path = m.path;
+        r.hits.push_back(std::move(h));
+      }
+      if (m.exec) r.exec_page_hashes.insert(r.exec_page_hashes.end(), st.page_hashes.begin(),
+                                            st.page_hashes.end());
+    };
+    auto it = cache_.find(key);
+    if (shared_ro && options_.skip_unchanged && it != cache_.end()) {
+      it->second.seen_pass = pass_;
+      ++r.stats.regions_shared_cached;
+      emit_cached(it->second);
+      continue;
+    }
+    uint64_t budget_left = std::min(options_.max_bytes_per_process - std::min(proc_bytes, options_.max_bytes_per_process),
+                                    options_.max_bytes_per_pass - std::min(pass_bytes_, options_.max_bytes_per_pass));
+    // Executable pages are always hashed in full (page-hash matching needs all of them).
+    if (budget_left == 0 && !m.exec) {
+      ++r.stats.regions_over_budget;
+      r.budget_exhausted = true;
+      continue;
+    }
+    uint64_t want = m.exec ? m.size() : std::min(m.size(), budget_left);
+    RegionState st;
+    st.seen_pass = pass_;
+    // One read pass: hashes the region (and its executable pages) and, when "scan", runs YARA.
+    auto read_pass = [&](bool scan, uint64_t* hash_out) -> uint64_t {
+      XXH3_state_t* hs = XXH3_createState();
+      XXH3_64bits_reset(hs);
+      st.page_hashes.clear();
+      uint64_t done = 0;
+      for (uint64_t off = 0; off < want;) {
+        uint64_t len = std::min<uint64_t>(options_.chunk_bytes, want - off);
+        ssize_t n = reader.Read(m.start + off, buf_.data(), len);
+        if (n <= 0) {
+          if (off == 0) {
+            char addr[24];
+            std::snprintf(addr, sizeof addr, "%llx", static_cast<unsigned long long>(m.start));
+            r.errors.push_back("unreadable " + Perms(m) + " " + m.path + " at 0x" + addr + ": " +
+                               std::strerror(errno));
+          }
+          break;
+        }
+        RateLimit(uint64_t(n));
+        r.stats.bytes_read += uint64_t(n);
+        proc_bytes += uint64_t(n);
+        pass_bytes_ += uint64_t(n);
+        ByteView chunk(buf_.data(), size_t(n));
+        // Hash only what the previous chunk's overlap did not already cover.
+        uint64_t fresh = off < done ? done - off : 0;
+        XXH3_64bits_update(hs, chunk.data() + fresh, chunk.size() - fresh);
+        if (m.exec && options_.hash_exec_pages) {
+          for (uint64_t p = (fresh + kPage - 1) & ~(kPage - 1); p + kPage <= chunk.size(); p += kPage) {
+            if (!IsZeroPage(chunk.data() + p)) st.page_hashes.push_back(PageHash(chunk.data() + p));
+          }
+        }
+        if (scan) {
+          if (auto sc = ScanSegments(chunk, m.start + off, &matches_, &r.stats); !sc) {
+            r.errors.push_back("yara on " + (m.path.empty() ? "anonymous memory" : m.path) + ": " +
+                               sc.error().message());
+          }
+        }
+        done = off + uint64_t(n);
+        if (uint64_t(n) < len || done >= want) break;
+        off = done - kOverlap;
+      }
+      *hash_out = XXH3_64bits_digest(hs);
+      XXH3_freeState(hs);
+      return done;
+    };
+    matches_.clear();
+    uint64_t done = 0;
+    if (options_.skip_unchanged && it != cache_.end()) {
+      // Seen last pass: a cheap hash-only read decides whether YARA must look again.
+      done = read_pass(false, &st.hash);
+      if (done > 0 && it->second.hash == st.hash) {
+        ++r.stats.regions_unchanged;
+        it->second.seen_pass = pass_;
+        it->second.page_hashes = std::move(st.page_hashes);
+        emit_cached(it->second);
+        if (*reader.method()) r.read_method = reader.method();
+        continue;
+      }
+    }
+    if (done > 0 || it == cache_.end() || !options_.skip_unchanged) done = read_pass(true, &st.hash);
+    if (*reader.method()) r.read_method = reader.method();
+    if (done == 0) {
+      ++r.stats.regions_unreadable;
+      continue;
+    }
+    ++r.stats.regions_scanned;
+    // One hit per rule per region: the first address.
+    for (const RuleMatch& rm : matches_) {
+      bool dup = false;
+      for (YaraHit& h : st.hits) {
+        if (h.rule == rm.rule) {
+          if (rm.address - m.start < h.address) {
+            h.address = rm.address - m.start;
+            h.string_id = rm.string_id;
+          }
+          dup = true;
+        }
+      }
+      if (!dup) st.hits.push_back({rm.rule, 0, 0, "", "", rm.address - m.start, rm.string_id});
+    }
+    emit_cached(st);
+    if (done >= m.size()) cache_[key] = std::move(st);  // partial scans are not cached
+  }
+  return r;
+}
+
+}  // namespace mw::hostscan

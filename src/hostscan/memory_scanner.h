@@ -1,0 +1,113 @@
+// minerwatch — SPDX-License-Identifier: Apache-2.0
+#pragma once
+// Scans a process's readable mappings with YARA and hashes the 4 KiB pages of its executable
+// mappings. Memory is read in big chunks (process_vm_readv, fallback /proc/PID/mem) into one
+// reused buffer; runs of zero pages are not handed to YARA; a region whose bytes hash the same
+// as in the previous pass is not rescanned (its earlier matches are reused); read-only file
+// mappings (shared libraries) are scanned once per file range for all processes.
+// Bounded: per-process and per-pass byte budgets, an optional read-rate cap. Never scans the
+// calling process. Device mappings (/dev/*, GPU memory) are never read.
+//
+// Thread-compatible: one MemoryScanner per thread.
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "hostscan/proc_parsers.h"
+#include "hostscan/yara_rules.h"
+
+namespace mw::hostscan {
+
+struct MemScanOptions {
+  uint64_t max_bytes_per_process = 512ull << 20;
+  uint64_t max_bytes_per_pass = 4ull << 30;
+  uint64_t chunk_bytes = 16ull << 20;
+  uint64_t read_rate_bytes_per_sec = 0;  // 0 = no cap
+  bool skip_zero_pages = true;
+  bool skip_unchanged = true;
+  bool hash_exec_pages = true;
+  bool yara = true;
+};
+
+struct YaraHit {
+  const RuleInfo* rule = nullptr;  // valid while the scanner lives
+  uint64_t region_start = 0;
+  uint64_t region_end = 0;
+  std::string perms;  // "r-xp"
+  std::string path;   // mapping path ("" anonymous)
+  uint64_t address = 0;
+  std::string string_id;
+};
+
+struct MemScanStats {
+  uint64_t regions = 0;
+  uint64_t regions_scanned = 0;
+  uint64_t regions_unchanged = 0;    // skipped: same bytes as last pass
+  uint64_t regions_shared_cached = 0;  // skipped: same read-only file range already scanned
+  uint64_t regions_unreadable = 0;
+  uint64_t regions_over_budget = 0;
+  uint64_t bytes_read = 0;
+  uint64_t bytes_yara = 0;  // bytes handed to YARA
+  uint64_t bytes_zero_skipped = 0;
+};
+
+struct ProcessMemResult {
+  std::vector<YaraHit> hits;  // at most one per (rule, region)
+  std::vector<uint64_t> exec_page_hashes;  // XXH3-64 of each 4 KiB page of executable mappings
+  MemScanStats stats;
+  std::string read_method;  // "process_vm_readv", "/proc/PID/mem", "" when nothing was readable
+  std::vector<std::string> errors;  // what could not be read or scanned (not fatal)
+  bool budget_exhausted = false;
+};
+
+// XXH3-64 of one page, as the page database stores it.
+uint64_t PageHash(const uint8_t* page);
+// True when the 4 KiB page is all zero.
+bool IsZeroPage(const uint8_t* page);
+
+class MemoryScanner {
+ public:
+  // "rules" may be null when only page hashes are wanted.
+  MemoryScanner(std::shared_ptr<const YaraRules> rules, MemScanOptions options);
+  ~MemoryScanner();
+
+  // Starts a pass: resets the pass budget and forgets regions not seen in the previous pass.
+  void BeginPass();
+  // Scans process "pid" (its maps read from <root>/proc). "target" is the exe path used for the
+  // filename/filepath YARA externals.
+  ProcessMemResult ScanProcess(pid_t pid, const std::string& root, const std::string& target);
+  // Scans one buffer as a region at "base" (benchmarks, tests): chunking and zero skipping as
+  // for process memory, no caching.
+  Status ScanBuffer(ByteView data, uint64_t base, std::vector<RuleMatch>* out);
+
+  const MemScanOptions& options() const { return options_; }
+
+ private:
+  struct RegionState {
+    uint64_t hash = 0;
+    std::vector<YaraHit> hits;
+    std::vector<uint64_t> page_hashes;
+    uint64_t seen_pass = 0;
+  };
+  void RateLimit(uint64_t bytes);
+  Status ScanSegments(ByteView data, uint64_t base, std::vector<RuleMatch>* out,
+                      MemScanStats* stats);
+
+  MemScanOptions options_;
+  std::unique_ptr<YaraScanner> yara_;
+  std::vector<uint8_t> buf_;
+  std::vector<RuleMatch> matches_;
+  uint64_t pass_ = 0;
+  uint64_t pass_bytes_ = 0;
+  // Rate limiter state.
+  uint64_t rate_bytes_ = 0;
+  int64_t rate_start_ns_ = 0;
+  // Key: "pid:start:end:inode" for private regions, "dev:inode:offset:size" for shared file ranges.
+  std::unordered_map<std::string, RegionState> cache_;
+};
+
+}  // namespace mw::hostscan
