@@ -3,7 +3,7 @@
 
 add_library(mw_options INTERFACE)
 target_include_directories(mw_options INTERFACE ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR}/src)
-target_compile_options(mw_options INTERFACE -Wall -Wextra $<$<BOOL:${MW_WERROR}>:-Werror>)
+target_compile_options(mw_options INTERFACE -Wall -Wextra -Wno-missing-field-initializers $<$<BOOL:${MW_WERROR}>:-Werror>)
 target_link_libraries(mw_options INTERFACE tl::expected nlohmann_json::nlohmann_json)
 if(MW_SANITIZE)
   target_compile_options(mw_options INTERFACE -fsanitize=${MW_SANITIZE} -fno-omit-frame-pointer

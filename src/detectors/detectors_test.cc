@@ -92,7 +92,6 @@ TEST_F(DetectorsTest, XmrigLoginBecomesOneStageOneFindingWithEvidence) {
   // A reconnect to the same pool folds into the same finding.
   bus_.Publish(flow::FlowEndEvent{flow, flow::EndReason::kFin, "stratum"});
   FlowInfo again = Flow("10.1.1.1", "198.51.100.9", 3333, 2);
-  (void)p;
   bus_.Publish(stratum::MessageEvent{.flow = again, .dir = Direction::kToServer,
                                      .dialect = stratum::Dialect::kCryptoNote,
                                      .kind = stratum::MessageKind::kRequest, .method = "login"});

@@ -18,7 +18,7 @@
 #include "mw/detect/detector.h"
 #include "mw/parse/app_parser.h"
 #include "pipeline/packet_processor.h"
-#include "protocols/stratum/stratum_plugin.h"
+#include "protocols/stratum/http_jsonrpc_bridge.h"
 
 namespace mw {
 namespace {

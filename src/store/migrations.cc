@@ -27,6 +27,7 @@ CREATE TABLE findings(
 CREATE INDEX findings_by_last_seen ON findings(last_seen DESC, id DESC);
 CREATE INDEX findings_by_state ON findings(state, last_seen);
 CREATE INDEX findings_by_host ON findings(host_ip, last_seen);
+CREATE INDEX findings_by_hostname ON findings(hostname, last_seen);
 CREATE INDEX findings_by_category ON findings(category, last_seen);
 CREATE INDEX findings_by_incident ON findings(incident_id, state);
 CREATE TABLE incidents(

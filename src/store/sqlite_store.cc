@@ -198,10 +198,9 @@ Where BuildWhere(const FindingQuery& q, bool with_cursor) {
   if (q.min_severity) w.AddInt("severity >= ?", int64_t(*q.min_severity));
   if (q.state) w.AddInt("state = ?", int64_t(*q.state));
   if (!q.host.empty()) {
-    w.AddText("(host_ip = ?", q.host);
-    w.sql += " OR hostname = ?)";
-    w.order.push_back({true, w.text_args.size()});
-    w.text_args.push_back(q.host);
+    // One indexed column, not an OR of two (which SQLite answers with a full scan).
+    bool is_ip = q.host.find_first_not_of("0123456789abcdefABCDEF.:") == std::string::npos;
+    w.AddText(is_ip ? "host_ip = ?" : "hostname = ?", q.host);
   }
   if (q.since) w.AddInt("last_seen >= ?", q.since);
   if (q.until) w.AddInt("last_seen <= ?", q.until);

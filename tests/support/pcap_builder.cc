@@ -54,75 +54,81 @@ Bytes Pad4(Bytes b) {
 
 }  // namespace
 
+PacketBuilder::Layer& PacketBuilder::Push(Kind kind, uint32_t a, uint32_t b, uint32_t c) {
+  Layer& l = layers_.emplace_back();
+  l.kind = kind;
+  l.a = a;
+  l.b = b;
+  l.c = c;
+  return l;
+}
+
 PacketBuilder& PacketBuilder::Ethernet(uint16_t ethertype) {
-  layers_.push_back({.kind = Kind::kEth, .a = ethertype});
+  Push(Kind::kEth, ethertype);
   return *this;
 }
 PacketBuilder& PacketBuilder::Vlan(uint16_t vlan_id, uint16_t tpid) {
-  layers_.push_back({.kind = Kind::kVlan, .a = vlan_id, .b = tpid});
+  Push(Kind::kVlan, vlan_id, tpid);
   return *this;
 }
 PacketBuilder& PacketBuilder::LinuxSll() {
-  layers_.push_back({.kind = Kind::kSll});
+  Push(Kind::kSll);
   return *this;
 }
 PacketBuilder& PacketBuilder::LinuxSll2() {
-  layers_.push_back({.kind = Kind::kSll2});
+  Push(Kind::kSll2);
   return *this;
 }
 PacketBuilder& PacketBuilder::Null(bool big_endian, uint32_t family) {
-  layers_.push_back({.kind = Kind::kNull, .a = big_endian, .b = family});
+  Push(Kind::kNull, big_endian, family);
   return *this;
 }
 PacketBuilder& PacketBuilder::Ipv4(std::string_view src, std::string_view dst,
                                    Ipv4Options options) {
-  Layer l{.kind = Kind::kIpv4};
+  Layer& l = Push(Kind::kIpv4);
   ParseAddr(src, false, l.src);
   ParseAddr(dst, false, l.dst);
   l.ip4 = std::move(options);
-  layers_.push_back(std::move(l));
   return *this;
 }
 PacketBuilder& PacketBuilder::Ipv6(std::string_view src, std::string_view dst,
                                    uint8_t hop_limit) {
-  Layer l{.kind = Kind::kIpv6, .a = hop_limit};
+  Layer& l = Push(Kind::kIpv6, hop_limit);
   ParseAddr(src, true, l.src);
   ParseAddr(dst, true, l.dst);
-  layers_.push_back(std::move(l));
   return *this;
 }
 PacketBuilder& PacketBuilder::Ipv6Ext(uint8_t type, size_t body_len) {
-  layers_.push_back({.kind = Kind::kIpv6Ext, .a = type, .b = uint32_t(body_len)});
+  Push(Kind::kIpv6Ext, type, uint32_t(body_len));
   return *this;
 }
 PacketBuilder& PacketBuilder::Ipv6Fragment(uint16_t offset, bool more, uint32_t id) {
-  layers_.push_back({.kind = Kind::kIpv6Frag, .a = offset, .b = more, .c = id});
+  Push(Kind::kIpv6Frag, offset, more, id);
   return *this;
 }
 PacketBuilder& PacketBuilder::Tcp(uint16_t sport, uint16_t dport, TcpOptions options) {
-  Layer l{.kind = Kind::kTcp, .a = sport, .b = dport};
+  Layer& l = Push(Kind::kTcp, sport, dport);
   l.tcp = std::move(options);
-  layers_.push_back(std::move(l));
   return *this;
 }
 PacketBuilder& PacketBuilder::Udp(uint16_t sport, uint16_t dport) {
-  layers_.push_back({.kind = Kind::kUdp, .a = sport, .b = dport});
+  Push(Kind::kUdp, sport, dport);
   return *this;
 }
 PacketBuilder& PacketBuilder::Icmp(uint8_t type, uint8_t code, uint32_t rest) {
-  layers_.push_back({.kind = Kind::kIcmp, .a = type, .b = code, .c = rest});
+  Push(Kind::kIcmp, type, code, rest);
   return *this;
 }
 PacketBuilder& PacketBuilder::Icmpv6(uint8_t type, uint8_t code, uint32_t rest) {
-  layers_.push_back({.kind = Kind::kIcmpv6, .a = type, .b = code, .c = rest});
+  Push(Kind::kIcmpv6, type, code, rest);
   return *this;
 }
 PacketBuilder& PacketBuilder::Payload(std::string_view bytes) {
-  layers_.push_back({.kind = Kind::kPayload, .bytes = Bytes(bytes.begin(), bytes.end())});
+  Push(Kind::kPayload).bytes.assign(bytes.begin(), bytes.end());
   return *this;
 }
 PacketBuilder& PacketBuilder::Payload(const Bytes& bytes) {
-  layers_.push_back({.kind = Kind::kPayload, .bytes = bytes});
+  Push(Kind::kPayload).bytes = bytes;
   return *this;
 }
 

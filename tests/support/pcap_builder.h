@@ -68,13 +68,14 @@ class PacketBuilder {
   enum class Kind { kEth, kVlan, kSll, kSll2, kNull, kIpv4, kIpv6, kIpv6Ext, kIpv6Frag, kTcp,
                     kUdp, kIcmp, kIcmpv6, kPayload };
   struct Layer {
-    Kind kind;
+    Kind kind = Kind::kPayload;
     uint32_t a = 0, b = 0, c = 0;  // small per-kind parameters
     uint8_t src[16] = {}, dst[16] = {};
     Ipv4Options ip4 = {};
     TcpOptions tcp = {};
     Bytes bytes = {};
   };
+  Layer& Push(Kind kind, uint32_t a = 0, uint32_t b = 0, uint32_t c = 0);
   // The protocol number / ethertype announcing layer "i" to the layer before it.
   uint16_t NextProto(size_t i) const;
   const Layer* EnclosingIp(size_t i) const;

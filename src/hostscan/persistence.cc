@@ -1,0 +1,277 @@
+// minerwatch — SPDX-License-Identifier: Apache-2.0
+#include "hostscan/persistence.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+
+#include "hostscan/process.h"
+
+namespace mw::hostscan {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = char(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool ContainsAny(std::string_view hay, std::initializer_list<std::string_view> needles) {
+  for (auto n : needles) {
+    if (hay.find(n) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
+// A run of >= 80 base64 characters: an encoded payload rather than a word or a path.
+bool HasBase64Blob(std::string_view s) {
+  size_t run = 0;
+  for (char c : s) {
+    bool b64 = std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '=';
+    run = b64 ? run + 1 : 0;
+    if (run >= 80) return true;
+  }
+  return false;
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+struct Location {
+  std::string path;  // absolute inside root; a directory means its files (recursively for systemd)
+  const char* kind;
+  const char* attack;
+  bool recursive = false;
+};
+
+std::vector<Location> Locations(const std::string& root) {
+  std::vector<Location> locs = {
+      {"/etc/crontab", "cron", "T1053.003"},
+      {"/etc/cron.d", "cron", "T1053.003"},
+      {"/etc/cron.hourly", "cron", "T1053.003"},
+      {"/etc/cron.daily", "cron", "T1053.003"},
+      {"/etc/cron.weekly", "cron", "T1053.003"},
+      {"/etc/cron.monthly", "cron", "T1053.003"},
+      {"/var/spool/cron", "cron", "T1053.003", true},
+      {"/etc/systemd/system", "systemd", "T1543.002", true},
+      {"/lib/systemd/system", "systemd", "T1543.002", true},
+      {"/usr/lib/systemd/system", "systemd", "T1543.002", true},
+      {"/etc/systemd/user", "systemd", "T1543.002", true},
+      {"/etc/rc.local", "rc", "T1037.004"},
+      {"/etc/init.d", "rc", "T1037.004"},
+      {"/etc/ld.so.preload", "ld.so.preload", "T1574.006"},
+      {"/etc/profile", "profile", "T1546.004"},
+      {"/etc/profile.d", "profile", "T1546.004"},
+      {"/etc/bash.bashrc", "profile", "T1546.004"},
+      {"/etc/environment", "profile", "T1546.004"},
+  };
+  std::vector<std::string> homes = {"/root"};
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(JoinRoot(root, "/home"), ec); !ec && it != fs::end(it);
+       it.increment(ec)) {
+    if (it->is_directory(ec)) homes.push_back("/home/" + it->path().filename().string());
+  }
+  for (const auto& h : homes) {
+    for (const char* f : {"/.bashrc", "/.profile", "/.bash_profile", "/.bash_login", "/.zshrc"}) {
+      locs.push_back({h + f, "profile", "T1546.004"});
+    }
+    locs.push_back({h + "/.ssh/authorized_keys", "authorized_keys", "T1098.004"});
+    locs.push_back({h + "/.ssh/authorized_keys2", "authorized_keys", "T1098.004"});
+    locs.push_back({h + "/.config/systemd/user", "systemd", "T1543.002", true});
+  }
+  return locs;
+}
+
+// Paths a Debian package owns (from /var/lib/dpkg/info/*.list), for the ld.so.preload check.
+bool DpkgOwns(const std::string& root, std::string_view path) {
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(JoinRoot(root, "/var/lib/dpkg/info"), ec);
+       !ec && it != fs::end(it); it.increment(ec)) {
+    if (it->path().extension() != ".list") continue;
+    auto text = ReadSmallFile(it->path().string(), 8u << 20);
+    if (!text) continue;
+    size_t pos = 0;
+    while ((pos = text->find(path, pos)) != std::string::npos) {
+      bool start = pos == 0 || (*text)[pos - 1] == '\n';
+      size_t end = pos + path.size();
+      if (start && (end == text->size() || (*text)[end] == '\n')) return true;
+      pos = end;
+    }
+  }
+  return false;
+}
+
+void ScanFile(const std::string& root, const std::string& abs, const Location& loc,
+              const PersistenceOptions& o, std::vector<PersistenceHit>* hits,
+              std::vector<std::string>* errors) {
+  std::string real = JoinRoot(root, abs);
+  auto text = ReadSmallFile(real, o.max_file_bytes);
+  if (!text) {
+    if (errors && errno != ENOENT) errors->push_back("cannot read " + abs);
+    return;
+  }
+  bool systemd = std::string_view(loc.kind) == "systemd";
+  bool preload = std::string_view(loc.kind) == "ld.so.preload";
+  std::string_view t = *text;
+  uint64_t line_no = 0;
+  while (!t.empty()) {
+    size_t nl = t.find('\n');
+    std::string_view line = t.substr(0, nl);
+    t.remove_prefix(nl == std::string_view::npos ? t.size() : nl + 1);
+    ++line_no;
+    std::string_view trimmed = Trim(line);
+    if (trimmed.empty() || trimmed[0] == '#' || trimmed[0] == ';') continue;
+    std::vector<std::string> reasons;
+    if (systemd) {
+      // Only what a unit runs matters; Description= lines may legitimately mention anything.
+      if (!trimmed.starts_with("Exec")) continue;
+    }
+    reasons = ClassifyLine(trimmed, o.miner_paths);
+    if (preload) {
+      // Any library preloaded into every process that no Debian package ships.
+      std::string lib(trimmed.substr(0, trimmed.find_first_of(" \t:")));
+      if (!DpkgOwns(root, lib)) {
+        reasons.push_back("library preloaded into every process is not from a Debian package");
+      }
+    }
+    if (reasons.empty()) continue;
+    PersistenceHit h;
+    h.file = abs;
+    h.line = line_no;
+    h.text = std::string(trimmed.substr(0, 512));
+    h.kind = loc.kind;
+    h.attack = loc.attack;
+    if (systemd && abs.ends_with(".timer")) h.attack = "T1053.006";
+    h.reasons = std::move(reasons);
+    hits->push_back(std::move(h));
+  }
+}
+
+// System binaries whose md5 differs from what dpkg installed (a trojaned ps/top hiding a miner).
+void CheckSystemBinaries(const PersistenceOptions& o, std::vector<PersistenceHit>* hits,
+                         std::vector<std::string>* errors) {
+  std::error_code ec;
+  uint64_t budget = o.max_binary_bytes;
+  for (auto it = fs::directory_iterator(JoinRoot(o.root, "/var/lib/dpkg/info"), ec);
+       !ec && it != fs::end(it); it.increment(ec)) {
+    if (it->path().extension() != ".md5sums") continue;
+    auto text = ReadSmallFile(it->path().string(), 16u << 20);
+    if (!text) continue;
+    std::string_view t = *text;
+    while (!t.empty()) {
+      size_t nl = t.find('\n');
+      std::string_view line = t.substr(0, nl);
+      t.remove_prefix(nl == std::string_view::npos ? t.size() : nl + 1);
+      if (line.size() < 35 || line[32] != ' ') continue;
+      std::string_view md5 = line.substr(0, 32);
+      std::string rel(Trim(line.substr(33)));
+      if (!(rel.starts_with("bin/") || rel.starts_with("sbin/") || rel.starts_with("usr/bin/") ||
+            rel.starts_with("usr/sbin/"))) {
+        continue;
+      }
+      std::string abs = "/" + rel;
+      std::string real = JoinRoot(o.root, abs);
+      struct stat st;
+      if (lstat(real.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;  // diverted/removed
+      if (uint64_t(st.st_size) > budget) {
+        if (errors) errors->push_back("system-binary check stopped: byte budget reached");
+        return;
+      }
+      budget -= uint64_t(st.st_size);
+      auto got = Md5File(real);
+      if (!got || *got == md5) continue;
+      // dpkg-divert'ed or conffile-like binaries can legitimately differ; report as masquerading
+      // evidence with the package list that names it.
+      PersistenceHit h;
+      h.file = abs;
+      h.kind = "system-binary";
+      h.attack = "T1036.005";
+      h.text = "md5 " + *got + " != dpkg " + std::string(md5) + " (" +
+               it->path().filename().string() + ")";
+      h.reasons.push_back("system binary differs from the file its Debian package installed");
+      hits->push_back(std::move(h));
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> ClassifyLine(std::string_view line,
+                                      std::span<const std::string> miner_paths) {
+  std::vector<std::string> reasons;
+  std::string l = Lower(line.substr(0, 64 * 1024));
+  bool downloads = ContainsAny(l, {"curl ", "curl\t", "wget ", "wget\t", "/curl", "/wget",
+                                   "fetch ", "tftp ", "lwp-download", "/dev/tcp/"});
+  bool runs = ContainsAny(l, {"|sh", "| sh", "|bash", "| bash", "| /bin/sh", "| /bin/bash",
+                              "|/bin/sh", "|/bin/bash", "sh -c", "bash -c", "chmod +x", "chmod 777",
+                              "| python", "|python", "| perl", "$(curl", "$(wget", "`curl", "`wget",
+                              "&& ./", "; ./"});
+  if (downloads && runs) reasons.push_back("downloads and runs code");
+  if (ContainsAny(l, {"base64 -d", "base64 --decode", "base64 -di", "b64decode"}) ||
+      HasBase64Blob(line)) {
+    reasons.push_back("base64-encoded payload");
+  }
+  if (ContainsAny(l, {"stratum+tcp://", "stratum+ssl://", "stratum+tls://", "stratum2+tcp://",
+                      "stratum://", "nanopool.org", "minexmr.com", "supportxmr.com",
+                      "moneroocean.stream", "2miners.com", "f2pool.com", "hashvault.pro",
+                      "c3pool.com", "herominers.com", "nicehash.com", "unmineable.com",
+                      "xmrpool.eu", "monerohash.com", "ethermine.org", "pool.hashvault"})) {
+    reasons.push_back("references a mining pool");
+  }
+  if (ContainsAny(l, {"xmrig", "xmr-stak", "cpuminer", "ccminer", "cgminer", "bfgminer", "minerd",
+                      "t-rex", "lolminer", "nbminer", "phoenixminer", "nanominer", "srbminer",
+                      "teamredminer", "gminer", "kdevtmpfsi", "kinsing", "--donate-level",
+                      "--randomx-mode", "--coin=monero", "--coin monero", "-a rx/0",
+                      "--algo=rx/0", "--algo rx/0", "cryptonight"})) {
+    reasons.push_back("names a miner program or miner option");
+  }
+  for (const std::string& p : miner_paths) {
+    if (!p.empty() && line.find(p) != std::string_view::npos) {
+      reasons.push_back("points at a detected miner's file " + p);
+      break;
+    }
+  }
+  return reasons;
+}
+
+std::vector<PersistenceHit> ScanPersistence(const PersistenceOptions& options,
+                                            std::vector<std::string>* errors) {
+  std::vector<PersistenceHit> hits;
+  for (const Location& loc : Locations(options.root)) {
+    std::string real = JoinRoot(options.root, loc.path);
+    std::error_code ec;
+    if (fs::is_directory(real, ec)) {
+      std::vector<std::string> files;
+      auto add = [&](const fs::directory_entry& e) {
+        if (e.is_regular_file(ec)) {
+          files.push_back(loc.path + e.path().string().substr(real.size()));
+        }
+      };
+      if (loc.recursive) {
+        for (auto it = fs::recursive_directory_iterator(real, ec); !ec && it != fs::end(it);
+             it.increment(ec)) {
+          add(*it);
+        }
+      } else {
+        for (auto it = fs::directory_iterator(real, ec); !ec && it != fs::end(it); it.increment(ec)) {
+          add(*it);
+        }
+      }
+      std::sort(files.begin(), files.end());
+      for (const auto& f : files) ScanFile(options.root, f, loc, options, &hits, errors);
+    } else if (fs::exists(real, ec)) {
+      ScanFile(options.root, loc.path, loc, options, &hits, errors);
+    }
+  }
+  if (options.check_system_binaries) CheckSystemBinaries(options, &hits, errors);
+  return hits;
+}
+
+}  // namespace mw::hostscan

@@ -1,0 +1,40 @@
+// minerwatch — SPDX-License-Identifier: Apache-2.0
+#pragma once
+// Autostart locations a miner uses to survive reboots and kills, read under a root directory
+// (a live system, a mounted image, a test fixture): crontabs, systemd units and timers,
+// rc.local and init scripts, ld.so.preload, shell profiles, authorized_keys, and system
+// binaries that differ from dpkg's md5sums. Files are read with a size cap; nothing is run.
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mw::hostscan {
+
+struct PersistenceHit {
+  std::string file;  // absolute path inside the root
+  uint64_t line = 0;  // 1-based; 0 for whole-file findings (replaced binaries)
+  std::string text;   // the line, capped at 512 bytes
+  std::string kind;   // "cron", "systemd", "rc", "ld.so.preload", "profile", "authorized_keys",
+                      // "system-binary"
+  std::vector<std::string> reasons;
+  std::string attack;  // ATT&CK technique of the location
+};
+
+struct PersistenceOptions {
+  std::string root = "/";
+  std::vector<std::string> miner_paths;  // files of detected miners: a line naming one is flagged
+  bool check_system_binaries = true;
+  uint64_t max_file_bytes = 1u << 20;
+  uint64_t max_binary_bytes = 2ull << 30;  // total bytes md5-hashed for the binary check
+};
+
+// Why "line" looks like miner persistence; empty when it does not. Pure (fuzzed, unit tested).
+std::vector<std::string> ClassifyLine(std::string_view line,
+                                      std::span<const std::string> miner_paths);
+
+std::vector<PersistenceHit> ScanPersistence(const PersistenceOptions& options,
+                                            std::vector<std::string>* errors);
+
+}  // namespace mw::hostscan
