@@ -1,5 +1,6 @@
 # Writes a C++ source that embeds the shipped YARA rules (ruleset/yara/*.yar) as string
 # literals: cmake -DOUT=file.cc -DRULES="a.yar;b.yar" -P embed_rules.cmake
+string(REPLACE "|" ";" RULES "${RULES}")
 set(body "// Generated from ruleset/yara by embed_rules.cmake. Do not edit.\n")
 string(APPEND body "#include \"hostscan/yara_rules.h\"\n\nnamespace mw::hostscan {\n")
 string(APPEND body "const std::vector<RuleText>& BuiltinRules() {\n  static const std::vector<RuleText> kRules = {\n")

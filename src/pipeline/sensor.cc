@@ -101,7 +101,15 @@ Result<SensorStats> RunFiles(const std::vector<std::string>& files, const Sensor
   auto next_progress = start + std::chrono::seconds(1);
   for (;;) {
     auto more = (*source)->Next(packet);
-    if (!more) return Fail(more.error());
+    if (!more) {
+      // What was found before the damage is still reported: nothing is lost.
+      pipeline.processor().Finish();
+      if (on_findings) {
+        const auto& all = pipeline.emitter().all();
+        on_findings(std::span<const Finding>(all.data(), all.size()));
+      }
+      return Fail(more.error());
+    }
     if (!*more) break;
     pipeline.processor().Process(packet);
     // Checking the clock every 64K packets keeps it off the per-packet path.
