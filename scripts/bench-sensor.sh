@@ -55,13 +55,17 @@ cat "$file" >/dev/null; cat "$file" >/dev/null  # into the page cache
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-# Runs a command pinned to one CPU, RUNS times; sets best_s and rss_kb for the fastest run.
-measure() {
+# Runs a command pinned to one CPU, RUNS times, its stdout to OUT; sets best_s and rss_kb for
+# the fastest run and keeps that run's stdout in $tmp/best.out.
+measure() {  # OUT command...
+  local out=$1
+  shift
   best_s=""; rss_kb=0
   for ((i = 0; i < runs; i++)); do
     local t0 t1 s
+    rm -f "$tmp/findings.jsonl"  # the JSON Lines sink appends
     t0=$(date +%s.%N)
-    if ! /usr/bin/time -v -o "$tmp/time" taskset -c "$cpu" "$@" >"$tmp/out" 2>"$tmp/err"; then
+    if ! /usr/bin/time -v -o "$tmp/time" taskset -c "$cpu" "$@" >"$out" 2>"$tmp/err"; then
       # exit 1 from minerwatch means "findings reported", not failure
       [[ $(awk -F': ' '/Exit status/ {print $2}' "$tmp/time") == 1 ]] ||
         die "$* failed: $(tail -3 "$tmp/err")"
@@ -71,19 +75,21 @@ measure() {
     if [[ -z $best_s ]] || (( $(echo "$s < $best_s" | bc -l) )); then
       best_s=$s
       rss_kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$tmp/time")
-      cp "$tmp/out" "$tmp/best.out"
+      [[ $out == /dev/null ]] || cp "$out" "$tmp/best.out"
     fi
   done
 }
 
-measure cat "$file"
+measure /dev/null cat "$file"
 cat_s=$best_s; cat_rss=$rss_kb
-measure "$ndpi" "$file"
+measure "$tmp/out" "$ndpi" --read-only "$file"
+pcap_s=$best_s; pcap_rss=$rss_kb
+measure "$tmp/out" "$ndpi" "$file"
 ndpi_s=$best_s; ndpi_rss=$rss_kb
 packets=$(awk '/^packets / {print $2}' "$tmp/best.out")
 ndpi_flows=$(awk '/^flows / {print $2}' "$tmp/best.out")
 ndpi_version=$(awk '/^ndpi / {print $2}' "$tmp/best.out")
-measure "$mw" scan pcap "$file" --json "$tmp/findings.jsonl" --quiet
+measure "$tmp/out" "$mw" scan pcap "$file" --json "$tmp/findings.jsonl" --quiet
 mw_s=$best_s; mw_rss=$rss_kb
 findings=$(wc -l <"$tmp/findings.jsonl")
 
@@ -100,6 +106,7 @@ echo
 echo "| Program | seconds | Mpackets/s | Gbit/s | peak RSS (MB) | speed vs nDPI |"
 echo "|---|---|---|---|---|---|"
 row "cat (page-cache ceiling)" "$cat_s" "$cat_rss"
+row "libpcap read only (ndpi_compare --read-only)" "$pcap_s" "$pcap_rss"
 row "nDPI $ndpi_version (tools/ndpi_compare)" "$ndpi_s" "$ndpi_rss"
 row "minerwatch scan pcap" "$mw_s" "$mw_rss"
 echo

@@ -230,6 +230,13 @@ Result<ServiceConfig> ParseConfig(const std::string& text, const std::string& so
       } catch (const std::regex_error&) {
         s.Error(s.Child("personal_address_pattern"), "notify.personal_address_pattern is not a valid regex");
       }
+      s.Str("group_address_pattern", c.notify.group_address_pattern);
+      try {
+        std::regex re(c.notify.group_address_pattern, std::regex::ECMAScript | std::regex::icase);
+      } catch (const std::regex_error&) {
+        s.Error(s.Child("group_address_pattern"), "notify.group_address_pattern is not a valid regex");
+      }
+      s.Int("queue_capacity", c.notify.queue_capacity, 100, 10'000'000);
       s.Duration("window", c.notify.window_s, 1);
       s.Int("max_per_window", c.notify.max_per_window, 1, 10000);
       s.Duration("webhook_timeout", c.notify.webhook_timeout_s, 1);
@@ -282,7 +289,9 @@ Result<ServiceConfig> ParseConfig(const std::string& text, const std::string& so
       s.Int("jsonl_max_bytes", c.exports.jsonl_max_bytes, 4096, int64_t(1) << 40);
       s.Int("jsonl_keep", c.exports.jsonl_keep, 1, 1000);
       s.Str("syslog_address", c.exports.syslog_address);
-      s.Str("syslog_format", c.exports.syslog_format, {"rfc5424", "cef"});
+      s.Str("syslog_format", c.exports.syslog_format, {"rfc5424", "cef", "ocsf"});
+      s.Str("syslog_framing", c.exports.syslog_framing, {"octet-counting", "newline"});
+      s.Int("syslog_facility", c.exports.syslog_facility, 0, 23);
       s.Str("ocsf_path", c.exports.ocsf_path);
       if (!c.exports.syslog_address.empty() && !ValidUrl(c.exports.syslog_address, {"udp", "tcp"})) {
         s.Error(s.Child("syslog_address"), "export.syslog_address must be udp://host:port or tcp://host:port");
@@ -298,6 +307,18 @@ Result<ServiceConfig> ParseConfig(const std::string& text, const std::string& so
     return Fail(Error::InvalidArgument(all));
   }
   return c;
+}
+
+AddressKind ClassifyContactAddress(const NotifyConfig& n, const std::string& email) {
+  // Both patterns were compiled once by ParseConfig, so a failure here means a hand-built config.
+  try {
+    std::regex group(n.group_address_pattern, std::regex::ECMAScript | std::regex::icase);
+    if (std::regex_search(email, group)) return AddressKind::kGroup;
+    std::regex personal(n.personal_address_pattern, std::regex::ECMAScript | std::regex::icase);
+    if (std::regex_search(email, personal)) return AddressKind::kPersonal;
+  } catch (const std::regex_error&) {
+  }
+  return AddressKind::kUnrecognized;
 }
 
 Result<ServiceConfig> LoadConfig(const std::string& path) {
@@ -333,6 +354,10 @@ nlohmann::json ToJson(const ServiceConfig& c) {
       {"threat_engine", {{"mode", c.threat_engine_mode}}},
       {"remediation", {{"policy", c.remediation_policy}}},
       {"notify", {{"personal_address_pattern", c.notify.personal_address_pattern},
+                  {"group_address_pattern", c.notify.group_address_pattern},
+                  {"queue_capacity", c.notify.queue_capacity},
+                  {"webhook_timeout_s", c.notify.webhook_timeout_s},
+                  {"webhook_retries", c.notify.webhook_retries},
                   {"window_s", c.notify.window_s}, {"max_per_window", c.notify.max_per_window},
                   {"smtp", {{"url", c.notify.smtp.url}, {"from", c.notify.smtp.from},
                             {"starttls", c.notify.smtp.starttls}, {"username", c.notify.smtp.username},
@@ -340,7 +365,8 @@ nlohmann::json ToJson(const ServiceConfig& c) {
                   {"contacts", contacts}}},
       {"export", {{"jsonl_path", c.exports.jsonl_path}, {"jsonl_max_bytes", c.exports.jsonl_max_bytes},
                   {"jsonl_keep", c.exports.jsonl_keep}, {"syslog_address", c.exports.syslog_address},
-                  {"syslog_format", c.exports.syslog_format}, {"ocsf_path", c.exports.ocsf_path}}},
+                  {"syslog_format", c.exports.syslog_format}, {"syslog_framing", c.exports.syslog_framing},
+                  {"syslog_facility", c.exports.syslog_facility}, {"ocsf_path", c.exports.ocsf_path}}},
   };
 }
 

@@ -148,14 +148,16 @@ std::vector<Check> RunDoctor(const config::ServiceConfig& cfg, const DoctorOptio
   }
 
   // Contacts and routes.
-  std::regex personal(cfg.notify.personal_address_pattern, std::regex::ECMAScript | std::regex::icase);
   int emails = 0;
   for (const auto& c : cfg.notify.contacts) {
     if (c.email.empty()) continue;
     ++emails;
-    bool is_personal = std::regex_search(c.email, personal);
-    add("contact " + c.name + " is a group", is_personal ? Verdict::kWarn : Verdict::kPass,
-        c.email + (is_personal ? " looks like a personal address" : ""),
+    // Same rule as the notifier's startup warning (notify.group_address_pattern first).
+    auto kind = config::ClassifyContactAddress(cfg.notify, c.email);
+    add("contact " + c.name + " is a group", kind == config::AddressKind::kGroup ? Verdict::kPass : Verdict::kWarn,
+        c.email + (kind == config::AddressKind::kPersonal       ? " looks like a personal address"
+                   : kind == config::AddressKind::kUnrecognized ? " is not recognised as a group mailbox"
+                                                                : ""),
         "route to a group mailbox (e.g. secops@) so alerts survive absences and staff changes");
   }
   add("security contact", emails > 0 ? Verdict::kPass : Verdict::kFail,

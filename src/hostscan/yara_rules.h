@@ -13,7 +13,6 @@
 #include "mw/core/result.h"
 
 struct YR_RULES;
-struct YR_SCANNER;
 struct YR_SCAN_CONTEXT;
 
 namespace mw::hostscan {
@@ -84,7 +83,7 @@ class YaraScanner {
 
  private:
   std::shared_ptr<const YaraRules> rules_;
-  YR_SCANNER* scanner_ = nullptr;
+  YR_SCAN_CONTEXT* scanner_ = nullptr;  // libyara: YR_SCANNER is this type
   std::vector<RuleInfo> infos_;  // indexed like the rules in YR_RULES
   // Scratch for the callback.
   std::vector<RuleMatch>* out_ = nullptr;

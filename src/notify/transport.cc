@@ -1,0 +1,155 @@
+// minerwatch — SPDX-License-Identifier: Apache-2.0
+#include "notify/transport.h"
+
+#include <curl/curl.h>
+
+#include <cstring>
+#include <mutex>
+
+namespace mw::notify {
+namespace {
+
+struct Reader {
+  const std::string* data;
+  size_t off = 0;
+};
+
+size_t ReadCb(char* buf, size_t size, size_t nitems, void* user) {
+  auto* r = static_cast<Reader*>(user);
+  size_t n = std::min(size * nitems, r->data->size() - r->off);
+  std::memcpy(buf, r->data->data() + r->off, n);
+  r->off += n;
+  return n;
+}
+
+size_t DiscardCb(char*, size_t size, size_t nmemb, void*) { return size * nmemb; }
+
+// Handle and list owners, so every early return frees them.
+struct Easy {
+  CURL* h = curl_easy_init();
+  curl_slist* list = nullptr;
+  ~Easy() {
+    if (list) curl_slist_free_all(list);
+    if (h) curl_easy_cleanup(h);
+  }
+};
+
+bool RetryableCurl(CURLcode c) {
+  switch (c) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_WEIRD_SERVER_REPLY:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+void CurlTransport::GlobalInit() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+CurlTransport::CurlTransport(SmtpOptions smtp, std::chrono::seconds webhook_timeout)
+    : smtp_(std::move(smtp)), webhook_timeout_(webhook_timeout) {}
+
+DeliveryResult CurlTransport::SendEmail(const std::string& from, const std::string& to, const std::string& data) {
+  DeliveryResult r;
+  if (smtp_.url.empty()) {
+    r.error = "notify.smtp.url is not set";
+    return r;
+  }
+  Easy e;
+  if (!e.h) {
+    r.error = "curl_easy_init failed";
+    r.retryable = true;
+    return r;
+  }
+  Reader reader{&data};
+  char errbuf[CURL_ERROR_SIZE] = {};
+  std::string mail_from = "<" + from + ">";
+  e.list = curl_slist_append(nullptr, ("<" + to + ">").c_str());
+  curl_easy_setopt(e.h, CURLOPT_URL, smtp_.url.c_str());
+  curl_easy_setopt(e.h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+  curl_easy_setopt(e.h, CURLOPT_MAIL_FROM, mail_from.c_str());
+  curl_easy_setopt(e.h, CURLOPT_MAIL_RCPT, e.list);
+  curl_easy_setopt(e.h, CURLOPT_READFUNCTION, ReadCb);
+  curl_easy_setopt(e.h, CURLOPT_READDATA, &reader);
+  curl_easy_setopt(e.h, CURLOPT_UPLOAD, 1L);
+  curl_easy_setopt(e.h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(e.h, CURLOPT_TIMEOUT, long(smtp_.timeout.count()));
+  curl_easy_setopt(e.h, CURLOPT_CONNECTTIMEOUT, long(std::min<int64_t>(smtp_.timeout.count(), 10)));
+  curl_easy_setopt(e.h, CURLOPT_ERRORBUFFER, errbuf);
+  if (smtp_.url.starts_with("smtp://")) {
+    long use_ssl = smtp_.starttls == "require" ? CURLUSESSL_ALL
+                   : smtp_.starttls == "try"   ? CURLUSESSL_TRY
+                                               : CURLUSESSL_NONE;
+    curl_easy_setopt(e.h, CURLOPT_USE_SSL, use_ssl);
+  }
+  if (!smtp_.username.empty()) {
+    curl_easy_setopt(e.h, CURLOPT_USERNAME, smtp_.username.c_str());
+    curl_easy_setopt(e.h, CURLOPT_PASSWORD, smtp_.password.c_str());
+  }
+  CURLcode c = curl_easy_perform(e.h);
+  long code = 0;
+  curl_easy_getinfo(e.h, CURLINFO_RESPONSE_CODE, &code);
+  if (c == CURLE_OK) {
+    r.ok = true;
+    return r;
+  }
+  r.error = "smtp " + smtp_.url + ": " + (errbuf[0] ? errbuf : curl_easy_strerror(c));
+  if (code) r.error += " (last reply " + std::to_string(code) + ")";
+  // SMTP 4xx replies are transient by definition (RFC 5321 4.2.1); 5xx are permanent.
+  r.retryable = (code >= 400 && code < 500) || (code == 0 && RetryableCurl(c));
+  return r;
+}
+
+DeliveryResult CurlTransport::PostWebhook(const std::string& url, const std::string& body,
+                                          const std::vector<std::string>& headers) {
+  DeliveryResult r;
+  Easy e;
+  if (!e.h) {
+    r.error = "curl_easy_init failed";
+    r.retryable = true;
+    return r;
+  }
+  char errbuf[CURL_ERROR_SIZE] = {};
+  for (const auto& h : headers) e.list = curl_slist_append(e.list, h.c_str());
+  curl_easy_setopt(e.h, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(e.h, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(e.h, CURLOPT_HTTPHEADER, e.list);
+  curl_easy_setopt(e.h, CURLOPT_POST, 1L);
+  curl_easy_setopt(e.h, CURLOPT_POSTFIELDS, body.data());
+  curl_easy_setopt(e.h, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.size()));
+  curl_easy_setopt(e.h, CURLOPT_WRITEFUNCTION, DiscardCb);
+  curl_easy_setopt(e.h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(e.h, CURLOPT_TIMEOUT, long(webhook_timeout_.count()));
+  curl_easy_setopt(e.h, CURLOPT_ERRORBUFFER, errbuf);
+  // A redirect would re-send the signed alert to a host the operator did not configure.
+  curl_easy_setopt(e.h, CURLOPT_FOLLOWLOCATION, 0L);
+  CURLcode c = curl_easy_perform(e.h);
+  if (c != CURLE_OK) {
+    r.error = "webhook " + url + ": " + (errbuf[0] ? errbuf : curl_easy_strerror(c));
+    r.retryable = RetryableCurl(c);
+    return r;
+  }
+  long code = 0;
+  curl_easy_getinfo(e.h, CURLINFO_RESPONSE_CODE, &code);
+  if (code >= 200 && code < 300) {
+    r.ok = true;
+    return r;
+  }
+  r.error = "webhook " + url + ": HTTP " + std::to_string(code);
+  r.retryable = code == 408 || code == 429 || code >= 500;
+  return r;
+}
+
+}  // namespace mw::notify

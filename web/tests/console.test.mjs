@@ -1,0 +1,96 @@
+// minerwatch — SPDX-License-Identifier: Apache-2.0
+// Drives the console in Debian's headless Chromium: sign in, see the findings and their counts
+// by category and stage, open one (evidence visible), mute it through the UI, keep a screenshot.
+// Run by tests/integration/service_console_test.sh, which starts `minerwatch up` and ingests the
+// findings. Env: MW_URL, MW_TOKEN, MW_SCREENSHOT, MW_POOL_ID.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const url = process.env.MW_URL;
+const token = process.env.MW_TOKEN;
+const poolId = process.env.MW_POOL_ID;
+assert.ok(url && token && poolId, 'MW_URL, MW_TOKEN and MW_POOL_ID are required');
+
+const profile = mkdtempSync(join(tmpdir(), 'mw-chromium-'));
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath: process.env.MW_CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  viewport: { width: 1400, height: 1000 },
+});
+const problems = [];
+try {
+  const page = context.pages()[0] || await context.newPage();
+  page.setDefaultTimeout(10000);
+  // Any script error or CSP violation in the console is a failure.
+  page.on('pageerror', (e) => problems.push('page error: ' + e.message));
+  page.on('console', (m) => {
+    // Failed requests are judged by URL below (the browser asks for /favicon.ico on its own).
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push('console error: ' + m.text());
+  });
+  page.on('response', (r) => {
+    if (r.status() >= 400 && new URL(r.url()).pathname !== '/favicon.ico') problems.push(`HTTP ${r.status()} ${r.url()}`);
+  });
+  page.on('dialog', (d) => d.accept('lab machine, known benchmark'));
+
+  await page.goto(url + '/');
+  await page.fill('#token', token);
+  await page.click('#login button');
+  await page.waitForSelector('#findings tbody tr');
+  await page.waitForFunction(() => document.querySelectorAll('#findings tbody tr').length === 3);
+  assert.match(await page.textContent('#who'), /responder/);
+
+  // Counts by category and stage.
+  const chips = await page.$$eval('#counts .chip', (els) => els.map((e) => e.textContent));
+  for (const want of ['total: 3', 'mining: 2', 'precursor: 1', 'Execution: Cryptomining Pool Protocol: 2',
+                      'Malware: Bad Domain: 1']) {
+    assert.ok(chips.includes(want), `counts lack "${want}": ${JSON.stringify(chips)}`);
+  }
+
+  // The table shows every finding with its indicator, stage and state.
+  const rows = await page.$$eval('#findings tbody tr', (trs) => trs.map((tr) => ({
+    id: tr.dataset.id, cells: [...tr.cells].map((td) => td.textContent) })));
+  const indicators = rows.map((r) => r.cells[5]).sort();
+  assert.deepEqual(indicators, ['pool.minexmr.example:4444', 'pool.supportxmr.example:3333', 'xmr.pool.example']);
+  const pool = rows.find((r) => r.id === poolId);
+  assert.ok(pool, 'the pool finding is in the table');
+  assert.deepEqual([pool.cells[1], pool.cells[2], pool.cells[6], pool.cells[7]], ['critical', 'mining', '12', 'active']);
+
+  // Detail: the evidence is visible.
+  await page.click(`#findings tbody tr[data-id="${poolId}"]`);
+  await page.waitForSelector('#detail:not([hidden]) h2');
+  const detail = await page.textContent('#detail');
+  assert.match(detail, /Execution: Cryptomining Pool Protocol — pool\.supportxmr\.example:3333/);
+  assert.match(detail, /agent: XMRig\/6\.16\.0/);
+  assert.match(detail, /pool: pool\.supportxmr\.example:3333/);
+  assert.match(detail, /T1496/);
+  assert.ok(await page.isVisible('#detail pre'), 'evidence samples shown');
+
+  // Mute through the UI (the reason comes from the prompt).
+  await page.click('#detail button:text-is("mute")');
+  await page.waitForFunction((id) => {
+    const tr = document.querySelector(`#findings tbody tr[data-id="${id}"]`);
+    return tr && tr.cells[7].textContent === 'muted';
+  }, poolId);
+  await page.waitForFunction(() => /muted \(lab machine, known benchmark by /.test(document.querySelector('#detail').textContent));
+  const counts = await page.$$eval('#counts .chip', (els) => els.map((e) => e.textContent));
+  assert.ok(counts.includes('total: 3'), 'muting keeps the finding listed');
+
+  // The server agrees, and the audit trail names the UI's token.
+  const r = await fetch(`${url}/api/v1/findings/${poolId}`, { headers: { Authorization: 'Bearer ' + token } });
+  const stored = await r.json();
+  assert.equal(stored.state, 'muted');
+  assert.equal(stored.state_detail.reason, 'lab machine, known benchmark');
+  assert.equal(stored.state_detail.by, 'token:console-test');
+
+  await page.screenshot({ path: process.env.MW_SCREENSHOT, fullPage: true });
+  assert.deepEqual(problems, [], 'no script errors in the console');
+  console.log('PASS: console lists 3 findings with counts, shows evidence, mutes through the UI');
+} finally {
+  await context.close();
+  rmSync(profile, { recursive: true, force: true });
+}
