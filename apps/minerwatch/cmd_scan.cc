@@ -21,12 +21,17 @@ struct OutputOptions {
   std::string json_path;  // JSON Lines destination; "-" = stdout
   bool table = false;     // force the table even when stdout is not a terminal
   bool quiet = false;     // no summary or progress
+  bool append = false;    // keep earlier lines of --json FILE (the live sensor restarts)
 };
 
 void AddOutputFlags(CLI::App* cmd, OutputOptions& out, SensorOptions& sensor) {
   cmd->add_option("--json", out.json_path,
-                  "Write findings as JSON Lines to this file ('-' = stdout). Without it, findings "
-                  "go to stdout: a table on a terminal, JSON Lines otherwise.");
+                  out.append ? "Append findings as JSON Lines to this file ('-' = stdout). Without "
+                               "it, findings go to stdout: a table on a terminal, JSON Lines "
+                               "otherwise."
+                             : "Write findings as JSON Lines to this file, replacing it ('-' = "
+                               "stdout). Without it, findings go to stdout: a table on a terminal, "
+                               "JSON Lines otherwise.");
   cmd->add_flag("--table", out.table, "Print the findings table on stdout even if not a terminal");
   cmd->add_flag("-q,--quiet", out.quiet, "No progress or summary on stderr");
   cmd->add_option("--intel", sensor.intel_files,
@@ -45,7 +50,8 @@ class Outputs {
     std::string json = opt.json_path;
     if (json.empty() && !stdout_tty && !opt.table) json = "-";
     if (!json.empty()) {
-      auto sink = JsonlSink::Open(json);
+      auto sink = JsonlSink::Open(
+          json, opt.append ? JsonlSink::Mode::kAppend : JsonlSink::Mode::kTruncate);
       if (!sink) throw std::runtime_error(sink.error().message());
       out->sinks_.push_back(std::move(*sink));
     }
@@ -152,6 +158,7 @@ void AddScanCommands(CLI::App& app, CommandContext& ctx) {
   auto live_sensor = std::make_shared<SensorOptions>();
   auto live_out = std::make_shared<OutputOptions>();
   live->interfaces.clear();
+  live_out->append = true;
   live_cmd->add_option("-i,--interface", live->interfaces,
                        "Interface to capture on (repeatable; 'any' = all; default any)");
   live_cmd->add_option("--bpf", live->bpf, "Capture filter in tcpdump syntax");

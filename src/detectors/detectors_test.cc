@@ -84,10 +84,19 @@ TEST_F(DetectorsTest, XmrigLoginBecomesOneStageOneFindingWithEvidence) {
   EXPECT_EQ(f.evidence["agent"], login.agent);
   EXPECT_EQ(f.evidence["login"], "44AFFq5kSiGBoZ");
   EXPECT_EQ(f.evidence["coin"], "XMR");
+  EXPECT_EQ(f.evidence["algos"], nlohmann::json({"cn/r", "rx/0"}));
+  EXPECT_FALSE(f.evidence.contains("algo"));  // two offered: the pool has not chosen yet
   EXPECT_EQ(f.evidence["shares_submitted"], 2);
   EXPECT_EQ(f.evidence["messages"], 3);
   EXPECT_EQ(f.count, 3u);
   EXPECT_EQ(f.attack, std::vector<std::string>{"T1496"});
+
+  std::string_view job_algo[] = {"rx/0"};
+  bus_.Publish(stratum::MessageEvent{.flow = flow, .dir = Direction::kToClient,
+                                     .dialect = stratum::Dialect::kCryptoNote,
+                                     .kind = stratum::MessageKind::kNotification, .method = "job",
+                                     .algos = job_algo});
+  EXPECT_EQ(Of(category::kPoolProtocol)[0]->evidence["algo"], "rx/0");
 
   // A reconnect to the same pool folds into the same finding.
   bus_.Publish(flow::FlowEndEvent{flow, flow::EndReason::kFin, "stratum"});
@@ -97,7 +106,7 @@ TEST_F(DetectorsTest, XmrigLoginBecomesOneStageOneFindingWithEvidence) {
                                      .kind = stratum::MessageKind::kRequest, .method = "login"});
   ASSERT_EQ(Of(category::kPoolProtocol).size(), 1u);
   EXPECT_EQ(Of(category::kPoolProtocol)[0]->evidence["flows"], 2);
-  EXPECT_EQ(Of(category::kPoolProtocol)[0]->evidence["messages"], 4);
+  EXPECT_EQ(Of(category::kPoolProtocol)[0]->evidence["messages"], 5);
 }
 
 TEST_F(DetectorsTest, PoolNameInDnsSniOrHostIsBadDomainButAllowlistWins) {

@@ -31,7 +31,7 @@ TEST(JsonlSink, WritesOneParsableLinePerFinding) {
   ASSERT_GE(fd, 0);
   close(fd);
   {
-    auto sink = JsonlSink::Open(path);
+    auto sink = JsonlSink::Open(path, JsonlSink::Mode::kAppend);
     ASSERT_TRUE(sink) << sink.error().message();
     Finding f = MakeFinding();
     ASSERT_TRUE((*sink)->Write(std::span<const Finding>(&f, 1)));

@@ -18,7 +18,7 @@ namespace {
 // What one flow has told us so far. Strings are copied once per distinct value, not per message.
 struct SessionState {
   stratum::Dialect dialect = stratum::Dialect::kUnknown;
-  std::string agent, login, worker, coin, server_name, server_name_source;
+  std::string agent, login, worker, coin, algo, server_name, server_name_source;
   std::set<std::string> algos, methods;
   uint64_t messages = 0, shares_submitted = 0, shares_accepted = 0;
   double difficulty = 0;
@@ -74,9 +74,16 @@ class MiningProtocolDetector : public Detector {
     SetIfEmpty(s.login, e.login);
     SetIfEmpty(s.worker, e.worker);
     SetIfEmpty(s.coin, e.coin);
-    for (auto algo : e.algos) {
-      if (s.algos.size() < 16) s.algos.emplace(algo);
+    // The server's job names the algorithm in use; a client's list is what it offers (XMRig
+    // offers every algorithm it supports).
+    if (e.dir == Direction::kToClient && e.algos.size() == 1) s.algo.assign(e.algos[0]);
+    if (e.dir == Direction::kToServer) {
+      for (auto algo : e.algos) {
+        if (s.algos.size() < 64) s.algos.emplace(algo);
+      }
+      if (s.algo.empty() && e.algos.size() == 1) s.algo.assign(e.algos[0]);
     }
+    if (s.coin.empty() && !s.algo.empty()) SetIfEmpty(s.coin, stratum::InferCoin(s.algo, s.login));
     if (!e.method.empty() && s.methods.size() < 32) s.methods.emplace(e.method);
     if (e.is_share) {
       if (e.kind == stratum::MessageKind::kResponse) {
@@ -118,6 +125,7 @@ class MiningProtocolDetector : public Detector {
     auto& ev = f.evidence;
     ev["dialect"] = stratum::DialectName(s.dialect);
     if (!s.agent.empty()) ev["agent"] = s.agent;
+    if (!s.algo.empty()) ev["algo"] = s.algo;
     if (!s.algos.empty()) ev["algos"] = s.algos;
     if (!s.coin.empty()) ev["coin"] = s.coin;
     if (!s.login.empty()) ev["login"] = s.login;

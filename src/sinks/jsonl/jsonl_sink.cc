@@ -8,9 +8,9 @@
 
 namespace mw {
 
-Result<std::unique_ptr<JsonlSink>> JsonlSink::Open(const std::string& path) {
+Result<std::unique_ptr<JsonlSink>> JsonlSink::Open(const std::string& path, Mode mode) {
   if (path == "-") return std::unique_ptr<JsonlSink>(new JsonlSink(stdout, false, path));
-  FILE* f = std::fopen(path.c_str(), "a");
+  FILE* f = std::fopen(path.c_str(), mode == Mode::kAppend ? "a" : "w");
   if (f == nullptr) {
     return Fail(Error::IoError(path + ": cannot open for writing: " + std::strerror(errno)));
   }

@@ -13,8 +13,10 @@ namespace mw {
 
 class JsonlSink : public FindingSink {
  public:
-  // "path" "-" means stdout. Appends to an existing file.
-  static Result<std::unique_ptr<JsonlSink>> Open(const std::string& path);
+  enum class Mode { kTruncate, kAppend };
+  // "path" "-" means stdout. kAppend keeps what an earlier run wrote (a restarted sensor).
+  static Result<std::unique_ptr<JsonlSink>> Open(const std::string& path,
+                                                 Mode mode = Mode::kTruncate);
   ~JsonlSink() override;
 
   Status Write(std::span<const Finding> findings) override;
