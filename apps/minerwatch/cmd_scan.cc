@@ -80,11 +80,13 @@ class Outputs {
 };
 
 void PrintSummary(const SensorStats& s) {
-  double gbit = s.seconds > 0 ? double(s.bytes) * 8 / s.seconds / 1e9 : 0;
+  // Throughput counts the bytes really captured: wire lengths of snap-cut frames overstate it.
+  double gbit = s.seconds > 0 ? double(s.captured_bytes) * 8 / s.seconds / 1e9 : 0;
   std::fprintf(stderr,
-               "summary: %llu packets, %.1f MB, %llu flows, %llu findings, %llu parse errors, "
-               "%llu kernel drops, %.2f s (%.2f Gbit/s)\n",
-               static_cast<unsigned long long>(s.packets), double(s.bytes) / 1e6,
+               "summary: %llu packets, %.1f MB captured (%.1f MB on the wire), %llu flows, "
+               "%llu findings, %llu parse errors, %llu kernel drops, %.2f s (%.2f Gbit/s)\n",
+               static_cast<unsigned long long>(s.packets), double(s.captured_bytes) / 1e6,
+               double(s.bytes) / 1e6,
                static_cast<unsigned long long>(s.flows),
                static_cast<unsigned long long>(s.findings),
                static_cast<unsigned long long>(s.parse_errors),

@@ -12,6 +12,7 @@ Result<std::unique_ptr<MergedFileSource>> MergedFileSource::Open(
     if (!file) return Fail(file.error());
     merged->files_.push_back(std::move(*file));
   }
+  if (merged->files_.size() == 1) return merged;
   merged->pending_.resize(merged->files_.size());
   for (size_t i = 0; i < merged->files_.size(); ++i) {
     if (auto s = merged->Advance(i); !s) return Fail(s.error());
@@ -27,6 +28,8 @@ Status MergedFileSource::Advance(size_t i) {
 }
 
 Result<bool> MergedFileSource::Next(RawPacket& packet) {
+  // One file (the common case): no heap and no copy through pending_.
+  if (files_.size() == 1) return files_[0]->Next(packet);
   if (last_returned_ != kNone) {
     size_t i = last_returned_;
     last_returned_ = kNone;

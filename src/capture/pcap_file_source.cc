@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -108,13 +109,14 @@ PcapFileSource::~PcapFileSource() {
 Result<bool> PcapFileSource::NextMapped(RawPacket& packet) {
   // Hand back what has been read, in big steps: the caller holds at most the current packet,
   // which starts at or after the reader's offset before this call.
-  constexpr uint64_t kReleaseStep = 8 << 20;
+  constexpr uint64_t kStep = 4 << 20;
   const uint64_t before = reader_->offset();
-  if (before - released_ >= kReleaseStep) {
+  if (before - released_ >= kStep) {
     const uint64_t upto = before & ~(PageSize() - 1);
     ::madvise(static_cast<uint8_t*>(map_) + released_, upto - released_, MADV_DONTNEED);
     released_ = upto;
   }
+
   auto got = reader_->Next(packet);
   bytes_read_ = reader_->offset();
   if (!got) return Fail(Error::Corruption(path_ + ": " + got.error().message()));

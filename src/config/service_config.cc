@@ -205,6 +205,11 @@ Result<ServiceConfig> ParseConfig(const std::string& text, const std::string& so
       Section s(top.Child("hostscan"), "hostscan", source, errors);
       s.Bool("enabled", c.hostscan.enabled);
       s.Duration("interval", c.hostscan.interval_s, 10);
+      s.Str("state_dir", c.hostscan.state_dir);
+      s.Bool("builtin_rules", c.hostscan.builtin_rules);
+      s.StrList("yara_files", c.hostscan.yara_files);
+      s.Int("read_rate_mb", c.hostscan.read_rate_mb, 0, 1 << 20);
+      s.Int("max_process_mb", c.hostscan.max_process_mb, 1, 1 << 20);
     }
     {
       Section s(top.Child("detectors"), "detectors", source, errors);
@@ -347,7 +352,10 @@ nlohmann::json ToJson(const ServiceConfig& c) {
       {"sensor", {{"enabled", c.sensor.enabled}, {"interfaces", c.sensor.interfaces}, {"bpf", c.sensor.bpf},
                   {"flush_interval_s", c.sensor.flush_interval_s}, {"intel_dir", c.sensor.intel_dir},
                   {"intel_files", c.sensor.intel_files}}},
-      {"hostscan", {{"enabled", c.hostscan.enabled}, {"interval_s", c.hostscan.interval_s}}},
+      {"hostscan", {{"enabled", c.hostscan.enabled}, {"interval_s", c.hostscan.interval_s},
+                    {"state_dir", c.hostscan.state_dir}, {"builtin_rules", c.hostscan.builtin_rules},
+                    {"yara_files", c.hostscan.yara_files}, {"read_rate_mb", c.hostscan.read_rate_mb},
+                    {"max_process_mb", c.hostscan.max_process_mb}}},
       {"detectors", {{"network_protocol", c.detectors.network_protocol}, {"pool_intel", c.detectors.pool_intel},
                      {"host_memory", c.detectors.host_memory}, {"hash_match", c.detectors.hash_match},
                      {"persistence", c.detectors.persistence}}},

@@ -40,6 +40,11 @@ struct SensorConfig {
 struct HostScanConfig {
   bool enabled = true;
   int64_t interval_s = 900;
+  std::string state_dir;                // page database and host state; empty = default location
+  bool builtin_rules = true;            // minerwatch's own YARA rules
+  std::vector<std::string> yara_files;  // extra YARA rule files (users' existing rules)
+  uint64_t read_rate_mb = 64;           // memory read cap per second, MiB (0 = uncapped)
+  uint64_t max_process_mb = 512;        // memory scanned per process per pass, MiB
 };
 
 struct DetectorsConfig {

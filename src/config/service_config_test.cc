@@ -50,6 +50,30 @@ TEST(ServiceConfig, RejectsBadValues) {
   }
 }
 
+TEST(ServiceConfig, HostScanSection) {
+  auto d = ParseConfig("", "t.yaml");
+  ASSERT_TRUE(d);
+  EXPECT_TRUE(d->hostscan.enabled);
+  EXPECT_EQ(d->hostscan.interval_s, 900);
+  EXPECT_TRUE(d->hostscan.builtin_rules);
+  EXPECT_EQ(d->hostscan.read_rate_mb, 64u);
+  auto c = ParseConfig("hostscan:\n  enabled: false\n  interval: 2m\n  state_dir: /tmp/x\n"
+                       "  builtin_rules: no\n  yara_files: [/etc/a.yar]\n  read_rate_mb: 8\n"
+                       "  max_process_mb: 100\n", "h.yaml");
+  ASSERT_TRUE(c) << c.error().message();
+  EXPECT_FALSE(c->hostscan.enabled);
+  EXPECT_EQ(c->hostscan.interval_s, 120);
+  EXPECT_EQ(c->hostscan.state_dir, "/tmp/x");
+  EXPECT_FALSE(c->hostscan.builtin_rules);
+  EXPECT_EQ(c->hostscan.yara_files, std::vector<std::string>{"/etc/a.yar"});
+  EXPECT_EQ(c->hostscan.read_rate_mb, 8u);
+  EXPECT_EQ(c->hostscan.max_process_mb, 100u);
+  auto bad = ParseConfig("hostscan:\n  interval: 1s\n", "h.yaml");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message().find("h.yaml:2:13: hostscan.interval"), std::string::npos)
+      << bad.error().message();
+}
+
 TEST(ServiceConfig, Durations) {
   EXPECT_EQ(ParseDuration("30s"), 30);
   EXPECT_EQ(ParseDuration("15m"), 900);

@@ -2,6 +2,7 @@
 #include "flow/flow_table.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "flow/app_session.h"
 #include "flow/tcp_stream.h"
@@ -36,6 +37,15 @@ uint64_t Mix(uint64_t h) {  // murmur3 finaliser
   return h;
 }
 
+// Two 64-bit compares: the defaulted operator== of std::array goes through a memcmp call, and
+// this compare runs for every packet.
+inline bool SameAddress(const IpAddress& a, const IpAddress& b) {
+  uint64_t x[2], y[2];
+  std::memcpy(x, a.bytes().data(), 16);
+  std::memcpy(y, b.bytes().data(), 16);
+  return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
+}
+
 uint64_t EndpointHash(const IpAddress& a, uint16_t port) {
   return Mix(IpAddressHash()(a) ^ (uint64_t(port) << 48 | port));
 }
@@ -63,6 +73,7 @@ struct FlowTable::Flow {
   };
   FlowInfo info;
   uint32_t next = kNil;  // hash chain or free list
+  uint32_t bucket = 0;   // index in buckets_, so Remove() need not hash again
   uint32_t lru_prev = kNil;
   uint32_t lru_next = kNil;
   uint8_t tclass = 0;
@@ -120,13 +131,13 @@ uint32_t FlowTable::Lookup(const DecodedPacket& p, uint64_t hash, Direction* dir
   for (uint32_t i = buckets_[hash & bucket_mask_]; i != kNil; i = flows_[i].next) {
     const FlowInfo& f = flows_[i].info;
     if (f.proto != p.proto) continue;
-    if (f.client_port == p.src_port && f.server_port == p.dst_port && f.client == p.src &&
-        f.server == p.dst) {
+    if (f.client_port == p.src_port && f.server_port == p.dst_port && SameAddress(f.client, p.src) &&
+        SameAddress(f.server, p.dst)) {
       *dir = Direction::kToServer;
       return i;
     }
-    if (f.client_port == p.dst_port && f.server_port == p.src_port && f.client == p.dst &&
-        f.server == p.src) {
+    if (f.client_port == p.dst_port && f.server_port == p.src_port && SameAddress(f.client, p.dst) &&
+        SameAddress(f.server, p.src)) {
       *dir = Direction::kToClient;
       return i;
     }
@@ -194,8 +205,9 @@ uint32_t FlowTable::Create(const DecodedPacket& p, uint64_t hash, Direction* dir
   if (p.proto == IpProto::kTcp ? tcp_candidates_ == 0
                                : (p.proto != IpProto::kUdp || udp_candidates_ == 0))
     f.flags |= Flow::kAppDone;
-  f.next = buckets_[hash & bucket_mask_];
-  buckets_[hash & bucket_mask_] = i;
+  f.bucket = uint32_t(hash & bucket_mask_);
+  f.next = buckets_[f.bucket];
+  buckets_[f.bucket] = i;
   TimeoutClass c = p.proto == IpProto::kTcp ? kTcpOpen : p.proto == IpProto::kUdp ? kUdp : kIcmp;
   LruAppend(i, c);
   ++counters_.created;
@@ -208,14 +220,7 @@ uint32_t FlowTable::Create(const DecodedPacket& p, uint64_t hash, Direction* dir
 void FlowTable::Remove(uint32_t i) {
   Flow& f = flows_[i];
   ReleaseExt(f);
-  // The hash is symmetric, so the stored roles give the same bucket as any packet did.
-  DecodedPacket key;
-  key.src = f.info.client;
-  key.dst = f.info.server;
-  key.src_port = f.info.client_port;
-  key.dst_port = f.info.server_port;
-  key.proto = f.info.proto;
-  uint32_t* link = &buckets_[Hash(key) & bucket_mask_];
+  uint32_t* link = &buckets_[f.bucket];
   while (*link != kNil && *link != i) link = &flows_[*link].next;
   if (*link == i) *link = f.next;
   LruUnlink(i);

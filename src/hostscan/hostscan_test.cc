@@ -472,7 +472,9 @@ TEST(Persistence, FixtureRootFindsEachAndCleanRootNothing) {
       EXPECT_EQ(h.line, 3u);
       EXPECT_EQ(h.attack, "T1053.003");
     }
-    if (h.kind == "ld.so.preload") EXPECT_EQ(h.attack, "T1574.006");
+    if (h.kind == "ld.so.preload") {
+      EXPECT_EQ(h.attack, "T1574.006");
+    }
   }
   // The same through a host pass: Persistence: Miner Autostart findings.
   HostScanOptions o;

@@ -12,6 +12,7 @@ PacketProcessor::PacketProcessor(const PacketProcessorConfig& config,
 void PacketProcessor::Process(const capture::RawPacket& raw) {
   ++packets_;
   bytes_ += raw.wire_len;
+  captured_bytes_ += raw.data.size();
   if (decoder_.Decode(raw, packet_) == decode::DecodeResult::kPacket)
     flows_.Process(packet_);
   else
@@ -21,6 +22,7 @@ void PacketProcessor::Process(const capture::RawPacket& raw) {
 const PacketStats& PacketProcessor::stats() const {
   stats_.packets = packets_;
   stats_.bytes = bytes_;
+  stats_.captured_bytes = captured_bytes_;
   stats_.decode = decoder_.counters();
   stats_.flow = flows_.counters();
   stats_.flows_created = stats_.flow.created;
@@ -35,6 +37,7 @@ std::vector<std::pair<std::string, uint64_t>> PacketStats::Flatten() const {
   auto add = [&](std::string name, uint64_t v) { out.emplace_back(std::move(name), v); };
   add("packets", packets);
   add("bytes", bytes);
+  add("captured_bytes", captured_bytes);
   add("decode.decoded", decode.decoded);
   add("decode.fragments", decode.fragments);
   add("decode.reassembled", decode.reassembled);

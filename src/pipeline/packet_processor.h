@@ -28,7 +28,8 @@ struct PacketProcessorConfig {
 
 struct PacketStats {
   uint64_t packets = 0;
-  uint64_t bytes = 0;  // wire bytes
+  uint64_t bytes = 0;           // wire bytes
+  uint64_t captured_bytes = 0;  // captured bytes (caplen), what the source really delivered
   // Headline numbers, also found in the detailed counters below.
   uint64_t flows_created = 0;
   uint64_t flows_active = 0;
@@ -67,6 +68,7 @@ class PacketProcessor {
   decode::DecodedPacket packet_;  // reused: decoding allocates nothing per packet
   uint64_t packets_ = 0;
   uint64_t bytes_ = 0;
+  uint64_t captured_bytes_ = 0;
   mutable PacketStats stats_;
 };
 

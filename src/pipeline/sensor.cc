@@ -53,6 +53,7 @@ class SensorPipeline {
     const PacketStats& s = processor_->stats();
     out.packets += s.packets;
     out.bytes += s.bytes;
+    out.captured_bytes += s.captured_bytes;
     out.flows += s.flows_created;
     out.parse_errors += s.MalformedTotal();
     out.findings += emitter_.size();

@@ -26,7 +26,8 @@ struct SensorOptions {
 
 struct SensorStats {
   uint64_t packets = 0;
-  uint64_t bytes = 0;
+  uint64_t bytes = 0;           // wire bytes (lengths on the wire)
+  uint64_t captured_bytes = 0;  // bytes actually captured (what a file holds, without headers)
   uint64_t flows = 0;
   uint64_t findings = 0;
   uint64_t parse_errors = 0;   // malformed packets + parser violations/anomalies

@@ -11,6 +11,14 @@
 #ifdef MW_HAVE_SENSOR
 #include "pipeline/sensor.h"
 #endif
+#ifdef MW_HAVE_HOSTSCAN
+#include <unistd.h>
+
+#include "hostscan/host_monitor.h"
+#include "hostscan/page_db.h"
+#include "hostscan/yara_rules.h"
+#include "intel/intel_loader.h"
+#endif
 
 namespace mw::server {
 namespace {
@@ -22,6 +30,28 @@ constexpr int64_t kRetentionEveryUs = 3600LL * 1000000;
 struct Service::SensorHolder {
 #ifdef MW_HAVE_SENSOR
   std::unique_ptr<LiveSensor> live;
+#endif
+  std::string status = "disabled";
+};
+
+struct Service::HostHolder {
+#ifdef MW_HAVE_HOSTSCAN
+  // Hands the monitor's changed findings to the writer queue, as the sensor's callback does.
+  class QueueSink final : public FindingSink {
+   public:
+    explicit QueueSink(Service* s) : s_(s) {}
+    Status Write(std::span<const Finding> f) override {
+      s_->Submit(std::vector<Finding>(f.begin(), f.end()));
+      return Ok();
+    }
+    Status Flush() override { return Ok(); }
+
+   private:
+    Service* s_;
+  };
+  std::unique_ptr<QueueSink> sink;
+  std::unique_ptr<hostscan::HostMonitor> monitor;
+  std::atomic<int64_t> last_pass_at_s{0};
 #endif
   std::string status = "disabled";
 };
@@ -125,7 +155,78 @@ Result<std::unique_ptr<Service>> Service::Start(const config::ServiceConfig& cfg
     s->sensor_->status = "not built into this binary";
 #endif
   }
+  if (auto h = s->StartHostScan(); !h) {
+    s->Stop();
+    return Fail(Error(h.error().code(), "hostscan: " + h.error().message()));
+  }
   return s;
+}
+
+Status Service::StartHostScan() {
+  host_ = std::make_unique<HostHolder>();
+  if (!cfg_.hostscan.enabled) return Ok();
+#ifdef MW_HAVE_HOSTSCAN
+  const auto& hc = cfg_.hostscan;
+  hostscan::HostMonitorOptions o;
+  o.interval = std::chrono::seconds(hc.interval_s);
+  o.scan.scan_memory = cfg_.detectors.host_memory || cfg_.detectors.hash_match;
+  o.scan.memory.yara = cfg_.detectors.host_memory;
+  o.scan.memory.hash_exec_pages = cfg_.detectors.hash_match;
+  o.scan.scan_persistence = cfg_.detectors.persistence;
+  o.scan.memory.max_bytes_per_process = hc.max_process_mb << 20;
+  o.scan.memory.read_rate_bytes_per_sec = hc.read_rate_mb << 20;
+  // read_rate_mb: 0 means uncapped, but the monitor reads 0 as "use my default cap".
+  if (hc.read_rate_mb == 0) o.default_read_rate_bytes_per_sec = 0;
+  char host[256] = {0};
+  if (gethostname(host, sizeof host - 1) == 0) o.scan.hostname = host;
+  if (o.scan.memory.yara) {
+    auto rules = hostscan::YaraRules::Load(hc.builtin_rules, hc.yara_files);
+    if (!rules) return Fail(Error(rules.error().code(), "YARA rules: " + rules.error().message()));
+    o.scan.rules = *rules;
+  }
+  std::string state = hc.state_dir.empty() ? hostscan::DefaultStateDir() : hc.state_dir;
+  if (o.scan.memory.hash_exec_pages) {
+    auto db = hostscan::PageDb::Load(state + "/pagedb.txt");
+    if (!db) return Fail(Error(db.error().code(), "page database: " + db.error().message()));
+    o.scan.page_db = std::make_shared<const hostscan::PageDb>(std::move(*db));
+  }
+  if (cfg_.detectors.pool_intel) {
+    intel::IntelOptions io;
+    io.intel_dir = cfg_.sensor.intel_dir;
+    io.extra_files = cfg_.sensor.intel_files;
+    auto loaded = intel::LoadIntel(io);
+    if (!loaded) return Fail(Error(loaded.error().code(), "intel: " + loaded.error().message()));
+    auto store = std::make_shared<intel::IntelStore>(std::move(*loaded));
+    auto describe = [](const auto& m) -> std::optional<std::string> {
+      if (!m || m->list != intel::ListKind::kBlock || !m->entry) return std::nullopt;
+      return m->entry->source + ": " + m->entry->category + " (" + std::string(m->pattern) + ")";
+    };
+    o.scan.lookup_ip = [store, describe](const IpAddress& ip) { return describe(store->LookupIp(ip)); };
+    o.scan.lookup_domain = [store, describe](std::string_view d) { return describe(store->LookupDomain(d)); };
+  }
+  host_->sink = std::make_unique<HostHolder::QueueSink>(this);
+  HostHolder* h = host_.get();
+  host_->monitor = std::make_unique<hostscan::HostMonitor>(
+      std::move(o), host_->sink.get(), [h](const hostscan::HostScanReport&) {
+        h->last_pass_at_s = Now() / 1000000;
+      });
+  if (auto st = host_->monitor->Start(); !st) return st;
+  host_->status = "running";
+  metrics_.AddCollector([h](MetricsText& t) {
+    if (!h->monitor) return;
+    auto hs = h->monitor->stats();
+    t.Sample("minerwatch_hostscan_passes_total", "counter", "host scan passes completed", double(hs.passes));
+    t.Sample("minerwatch_hostscan_cpu_seconds_total", "counter", "CPU time used by the host scan",
+             hs.cpu_seconds);
+    t.Sample("minerwatch_hostscan_last_pass_seconds", "gauge", "duration of the last host scan pass",
+             hs.last_pass_seconds);
+    t.Sample("minerwatch_hostscan_processes", "gauge", "processes seen by the last pass",
+             double(hs.last_report.processes));
+  });
+#else
+  host_->status = "not built into this binary";
+#endif
+  return Ok();
 }
 
 // ---- notifications and SIEM export (src/notify, src/export) ----
@@ -178,8 +279,24 @@ Status Service::StartOutputs() {
 // ---- end notifications and SIEM export ----
 
 nlohmann::json Service::Health() const {
+  nlohmann::json host = {{"status", host_ ? host_->status : "starting"}};
+#ifdef MW_HAVE_HOSTSCAN
+  if (host_ && host_->monitor) {
+    auto hs = host_->monitor->stats();
+    host["interval_s"] = cfg_.hostscan.interval_s;
+    host["passes"] = hs.passes;
+    host["last_pass_seconds"] = hs.last_pass_seconds;
+    host["cpu_seconds"] = hs.cpu_seconds;
+    int64_t at = host_->last_pass_at_s.load();
+    host["last_pass_at"] = at ? nlohmann::json(FormatTimestamp(at * 1000000)) : nlohmann::json();
+    host["processes"] = hs.last_report.processes;
+    host["notes"] = hs.last_report.notes.size() > 20
+                        ? std::vector<std::string>(hs.last_report.notes.begin(), hs.last_report.notes.begin() + 20)
+                        : hs.last_report.notes;
+  }
+#endif
   nlohmann::json j = {{"sensor", {{"status", sensor_ ? sensor_->status : "starting"}}},
-                      {"hostscan", {{"status", cfg_.hostscan.enabled ? "not built into this binary" : "disabled"}}},
+                      {"hostscan", std::move(host)},
                       {"uptime_s", (Now() - started_) / 1000000},
                       {"ingest_dropped", dropped_.load()}};
   return j;
@@ -257,6 +374,10 @@ void Service::Stop() {
 #ifdef MW_HAVE_SENSOR
   // The sensor delivers its final findings on Stop, so it goes before the writer drains.
   if (sensor_ && sensor_->live) sensor_->live->Stop();
+#endif
+#ifdef MW_HAVE_HOSTSCAN
+  // A pass in progress finishes first (bounded by its read caps); its findings are then queued.
+  if (host_ && host_->monitor) host_->monitor->Stop();
 #endif
   {
     std::lock_guard lock(mu_);

@@ -63,6 +63,10 @@ class Service {
   std::unique_ptr<ApiServer> api_;
   struct SensorHolder;
   std::unique_ptr<SensorHolder> sensor_;
+  // The host agent (src/hostscan HostMonitor): its findings go through Submit like the sensor's.
+  struct HostHolder;
+  std::unique_ptr<HostHolder> host_;
+  Status StartHostScan();
 
   // ---- notifications and SIEM export (src/notify, src/export): observers of stored changes ----
   Status StartOutputs();

@@ -7,13 +7,10 @@
 # Exit 77 (skip) when a daemon is missing or another smtpd already owns its control socket.
 set -euo pipefail
 bin=${1:?usage: $0 MINERWATCH_BINARY}
-for tool in smtpd rsyslogd python3 curl; do
-  command -v "$tool" >/dev/null || { echo "SKIP: $tool not installed (scripts/deps/test-notify.txt)"; exit 77; }
-done
-[[ $(id -u) == 0 ]] || { echo "SKIP: smtpd must start as root"; exit 77; }
-if [[ -S /run/smtpd.sock ]] && smtpctl show status >/dev/null 2>&1; then
-  echo "SKIP: another smtpd is running (its control socket /run/smtpd.sock is shared)"; exit 77
-fi
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=service_daemons.sh
+source "$here/service_daemons.sh"
+daemons_require
 
 work=$(mktemp -d)
 chmod 755 "$work"
@@ -33,70 +30,9 @@ fail() {
   done
   exit 1
 }
-freeport() { python3 -c 'import socket,sys; s=socket.socket(type=socket.SOCK_DGRAM if sys.argv[1]=="udp" else socket.SOCK_STREAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' "$1"; }
-wait_for() {  # seconds command...
-  local t=$1; shift
-  for _ in $(seq $((t * 10))); do "$@" && return 0; sleep 0.1; done
-  return 1
-}
-
-api_port=$(freeport tcp); smtp_port=$(freeport tcp); hook_port=$(freeport tcp)
-tcp_syslog=$(freeport tcp); udp_syslog=$(freeport udp)
+api_port=$(freeport tcp)
 url=http://127.0.0.1:$api_port
-
-# --- OpenSMTPD: every recipient is delivered to one Maildir, as the unprivileged "nobody".
-mkdir -p "$work/Maildir"
-chown nobody "$work/Maildir"
-cat > "$work/smtpd.conf" <<CONF
-table vusers { "@" = "nobody" }
-listen on 127.0.0.1 port $smtp_port
-action "box" maildir "$work/Maildir" virtual <vusers>
-match from any for any action "box"
-CONF
-smtpd -n -f "$work/smtpd.conf" >/dev/null 2>&1 || fail "smtpd rejected the test config"
-smtpd -d -f "$work/smtpd.conf" >"$work/smtpd.log" 2>&1 &
-pids+=($!)
-
-# --- rsyslogd: what it parsed (RFC 5424 fields) goes to a file, one line per message.
-cat > "$work/rsyslog.conf" <<CONF
-global(workDirectory="$work" maxMessageSize="64k")
-module(load="imtcp")
-module(load="imudp")
-template(name="mw" type="string" string="%protocol-version%|%app-name%|%msgid%|%structured-data%|%msg%\n")
-ruleset(name="mw") { action(type="omfile" file="$work/rsyslog.out" template="mw") }
-input(type="imtcp" address="127.0.0.1" port="$tcp_syslog" ruleset="mw")
-input(type="imudp" address="127.0.0.1" port="$udp_syslog" ruleset="mw")
-CONF
-rsyslogd -n -f "$work/rsyslog.conf" -i "$work/rsyslog.pid" >"$work/rsyslog.log" 2>&1 &
-pids+=($!)
-
-# --- Webhook receiver: verifies X-Minerwatch-Signature, appends {"ok":..,"body":..} per call.
-printf 'hook-secret-%s\n' "$RANDOM$RANDOM" > "$work/hook.key"
-cat > "$work/hook.py" <<'PY'
-import hashlib, hmac, http.server, json, sys
-port, key_file, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-key = open(key_file, "rb").read().strip()
-class H(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        want = "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()
-        ok = hmac.compare_digest(want, self.headers.get("X-Minerwatch-Signature", ""))
-        with open(out, "a") as f:
-            f.write(json.dumps({"ok": ok, "event": self.headers.get("X-Minerwatch-Event"),
-                                "body": json.loads(body)}) + "\n")
-        self.send_response(204 if ok else 401)
-        self.end_headers()
-    def log_message(self, *a): pass
-http.server.ThreadingHTTPServer(("127.0.0.1", port), H).serve_forever()
-PY
-python3 "$work/hook.py" "$hook_port" "$work/hook.key" "$work/hook.log" &
-pids+=($!)
-: > "$work/hook.log"
-
-listening() { python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1",int(sys.argv[1])),1)' "$1" 2>/dev/null; }
-wait_for 10 listening "$smtp_port" || fail "smtpd did not listen"
-wait_for 10 listening "$tcp_syslog" || fail "rsyslogd did not listen"
-wait_for 10 listening "$hook_port" || fail "webhook receiver did not listen"
+daemons_start
 
 write_config() {  # syslog address, syslog format
   cat > "$work/mw.yaml" <<YAML
@@ -184,12 +120,6 @@ else:  # burst: 200 findings x 50 rounds = 10,000 events, 500 findings per reque
                 post(batch); batch = []
     print(events)
 PY
-hooks() { grep -c . "$work/hook.log" || true; }
-mails() { find "$work/Maildir/new" -type f 2>/dev/null | wc -l; }
-# wait_for re-runs its command: these re-count on every try.
-mails_ge() { (( $(mails) >= $1 )); }
-hooks_ge() { (( $(hooks) >= $1 )); }
-
 # --- One finding: one e-mail, one signed webhook, one RFC 5424 line, one JSON Lines + OCSF line.
 python3 "$work/ingest.py" "$url" "$token" one
 wait_for 15 mails_ge 1 || fail "no e-mail arrived in the Maildir: $(find "$work/Maildir" | head)"

@@ -3,6 +3,9 @@
 // by category and stage, open one (evidence visible), mute it through the UI, keep a screenshot.
 // Run by tests/integration/service_console_test.sh, which starts `minerwatch up` and ingests the
 // findings. Env: MW_URL, MW_TOKEN, MW_SCREENSHOT, MW_POOL_ID.
+// MW_MODE=e2e (tests/integration/service_e2e_test.sh): instead, wait until the finding a live
+// miner caused (category MW_WAIT_CATEGORY, host MW_WAIT_HOST) is listed, open it and check that
+// the console shows the miner's agent; nothing is changed through the UI.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +15,8 @@ import { chromium } from 'playwright-core';
 const url = process.env.MW_URL;
 const token = process.env.MW_TOKEN;
 const poolId = process.env.MW_POOL_ID;
-assert.ok(url && token && poolId, 'MW_URL, MW_TOKEN and MW_POOL_ID are required');
+const mode = process.env.MW_MODE || 'fixture';
+assert.ok(url && token && (poolId || mode === 'e2e'), 'MW_URL, MW_TOKEN and MW_POOL_ID are required');
 
 const profile = mkdtempSync(join(tmpdir(), 'mw-chromium-'));
 const context = await chromium.launchPersistentContext(profile, {
@@ -40,6 +44,47 @@ try {
   await page.goto(url + '/');
   await page.fill('#token', token);
   await page.click('#login button');
+  if (mode === 'e2e') {
+    await liveFinding(page);
+  } else {
+    await fixtureFindings(page);
+  }
+  await page.screenshot({ path: process.env.MW_SCREENSHOT, fullPage: true });
+  assert.deepEqual(problems, [], 'no script errors in the console');
+} finally {
+  await context.close();
+  rmSync(profile, { recursive: true, force: true });
+}
+
+// The finding of a real miner: reload (the console loads on sign-in and on load) until it shows.
+async function liveFinding(page) {
+  const category = process.env.MW_WAIT_CATEGORY;
+  const host = process.env.MW_WAIT_HOST;
+  assert.ok(category && host, 'MW_WAIT_CATEGORY and MW_WAIT_HOST are required in e2e mode');
+  const rowOf = () => page.$$eval('#findings tbody tr', (trs, [cat, h]) => {
+    const tr = trs.find((t) => t.cells[3].textContent === cat && t.cells[4].textContent === h);
+    return tr ? { id: tr.dataset.id, cells: [...tr.cells].map((td) => td.textContent) } : null;
+  }, [category, host]);
+  const deadline = Date.now() + 20000;
+  let row = null;
+  for (;;) {
+    await page.waitForTimeout(500);  // the list loads after whoami; give it time before looking
+    if ((row = await rowOf())) break;
+    assert.ok(Date.now() < deadline, `no "${category}" finding for ${host} in the console after 20 s`);
+    await page.reload();
+  }
+  assert.equal(row.cells[2], 'mining');
+  assert.equal(row.cells[7], 'active');
+  await page.click(`#findings tbody tr[data-id="${row.id}"]`);
+  await page.waitForSelector('#detail:not([hidden]) h2');
+  const detail = await page.textContent('#detail');
+  assert.match(detail, new RegExp(category.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + ' — 127\\.0\\.0\\.1:\\d+'));
+  assert.match(detail, /agent: XMRig\/6\.16\.0/);
+  assert.match(detail, /T1496/);
+  console.log(`PASS: console shows the live miner's finding ${row.id} (${row.cells[5]}, ${row.cells[6]} events)`);
+}
+
+async function fixtureFindings(page) {
   await page.waitForSelector('#findings tbody tr');
   await page.waitForFunction(() => document.querySelectorAll('#findings tbody tr').length === 3);
   assert.match(await page.textContent('#who'), /responder/);
@@ -87,10 +132,5 @@ try {
   assert.equal(stored.state_detail.reason, 'lab machine, known benchmark');
   assert.equal(stored.state_detail.by, 'token:console-test');
 
-  await page.screenshot({ path: process.env.MW_SCREENSHOT, fullPage: true });
-  assert.deepEqual(problems, [], 'no script errors in the console');
   console.log('PASS: console lists 3 findings with counts, shows evidence, mutes through the UI');
-} finally {
-  await context.close();
-  rmSync(profile, { recursive: true, force: true });
 }
