@@ -1,6 +1,7 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
 #include "capture/capture_file_reader.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace mw::capture {

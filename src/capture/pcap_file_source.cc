@@ -63,7 +63,6 @@ Result<std::unique_ptr<PcapFileSource>> PcapFileSource::Open(const std::string& 
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return Fail(Error::IoError(path + ": " + std::strerror(errno)));
     void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-    const int map_errno = errno;
     ::close(fd);  // the mapping keeps the file
     if (map != MAP_FAILED) {
       ::madvise(map, size, MADV_SEQUENTIAL);
@@ -81,7 +80,6 @@ Result<std::unique_ptr<PcapFileSource>> PcapFileSource::Open(const std::string& 
       return src;
     }
     // A file that cannot be mapped (e.g. on an odd file system) still reads through libpcap.
-    (void)map_errno;
   }
   char errbuf[PCAP_ERRBUF_SIZE] = {};
   pcap_t* p =
@@ -107,8 +105,8 @@ PcapFileSource::~PcapFileSource() {
 }
 
 Result<bool> PcapFileSource::NextMapped(RawPacket& packet) {
-  // Hand back what has been read, in big steps: the caller holds at most the current packet,
-  // which starts at or after the reader's offset before this call.
+  // Hand back what has been read, in 4 MB steps. Everything before the reader's offset belongs
+  // to packets already returned, which the PacketSource contract lets go at this call.
   constexpr uint64_t kStep = 4 << 20;
   const uint64_t before = reader_->offset();
   if (before - released_ >= kStep) {

@@ -113,6 +113,49 @@ std::vector<Check> RunDoctor(const config::ServiceConfig& cfg, const DoctorOptio
         missing.empty() ? "check the sensor status in the service log" : "add them to sensor.interfaces, or use [any]");
   }
 
+  // Host agent: enabled, running, passes on schedule, and able to see every process.
+  if (!cfg.hostscan.enabled) {
+    add("host agent", Verdict::kFail, "hostscan disabled",
+        "set hostscan.enabled: true (process, memory and persistence checks)");
+  } else {
+    nlohmann::json hs = health.is_object() && health["components"].is_object()
+                            ? health["components"].value("hostscan", nlohmann::json::object())
+                            : nlohmann::json::object();
+    std::string status = hs.is_object() ? hs.value("status", "unknown") : "unknown";
+    uint64_t passes = hs.is_object() ? hs.value("passes", uint64_t(0)) : 0;
+    std::string last = hs.is_object() && hs["last_pass_at"].is_string() ? hs["last_pass_at"].get<std::string>() : "";
+    auto last_us = last.empty() ? std::optional<TimestampUs>() : ParseTimestamp(last);
+    int64_t age_s = last_us ? now - *last_us / 1000000 : -1;
+    // A pass may run long on a busy host; two missed intervals (plus a minute) means it is stuck.
+    int64_t late_s = 2 * cfg.hostscan.interval_s + 60;
+    if (status != "running") {
+      add("host agent", Verdict::kFail, "host agent " + status,
+          "see the service log; `minerwatch host scan` shows what a pass finds and why it fails");
+    } else if (passes == 0 || age_s < 0) {
+      add("host agent", Verdict::kWarn, "running; first pass not finished yet",
+          "run doctor again in a minute");
+    } else if (age_s > late_s) {
+      add("host agent", Verdict::kFail,
+          "last pass " + std::to_string(age_s) + " s ago (interval " + std::to_string(cfg.hostscan.interval_s) + " s)",
+          "a pass is stuck or slow: lower hostscan.max_process_mb or raise hostscan.read_rate_mb");
+    } else {
+      add("host agent", Verdict::kPass,
+          std::to_string(passes) + " passes, last " + std::to_string(age_s) + " s ago, " +
+              std::to_string(hs.value("processes", uint64_t(0))) + " processes");
+    }
+    bool partial = false;
+    if (hs.is_object() && hs["notes"].is_array()) {
+      for (const auto& n : hs["notes"]) {
+        partial |= n.is_string() && n.get<std::string>().find("CAP_SYS_PTRACE") != std::string::npos;
+      }
+    }
+    if (status == "running" && passes > 0) {
+      add("host agent sees every process", partial ? Verdict::kWarn : Verdict::kPass,
+          partial ? "some processes could not be inspected" : "all processes inspected",
+          "run the service as root (or with CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH)");
+    }
+  }
+
   // DNS visibility: a BPF filter that never mentions DNS hides pool-name lookups.
   bool dns_ok = cfg.sensor.enabled && (cfg.sensor.bpf.empty() || cfg.sensor.bpf.find("53") != std::string::npos ||
                                        cfg.sensor.bpf.find("udp") != std::string::npos);

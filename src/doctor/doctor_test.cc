@@ -33,6 +33,7 @@ TEST(Doctor, FlagsAMinimalDeploymentAndPassesAGoodOne) {
   auto cs = RunDoctor(*bad, o);
   EXPECT_EQ(Find(cs, "service reachable")->verdict, Verdict::kFail);
   EXPECT_EQ(Find(cs, "detector hash_match")->verdict, Verdict::kFail);
+  EXPECT_EQ(Find(cs, "host agent")->verdict, Verdict::kFail);  // enabled, but nothing answers
   EXPECT_EQ(Find(cs, "security contact")->verdict, Verdict::kFail);
   EXPECT_EQ(Find(cs, "export or notification route")->verdict, Verdict::kFail);
   EXPECT_EQ(ExitCode(cs), 2);
@@ -41,9 +42,13 @@ TEST(Doctor, FlagsAMinimalDeploymentAndPassesAGoodOne) {
   auto good = config::ParseConfig(
       "notify:\n  smtp: {url: 'smtp://127.0.0.1:25'}\n  contacts:\n"
       "    - {name: soc, email: soc@example.com}\n    - {name: me, email: john.smith@example.com}\n"
-      "sensor:\n  enabled: false\n",
+      "sensor:\n  enabled: false\n"
+      // The host agent runs for real, without the memory and persistence passes (slow here).
+      "hostscan:\n  interval: 10s\ndetectors:\n  host_memory: false\n  hash_match: false\n"
+      "  persistence: false\n",
       "t");
   ASSERT_TRUE(good) << good.error().message();
+  good->hostscan.state_dir = dir.string();
   good->store.path = (dir / "mw.db").string();
   good->server.listen = "127.0.0.1:0";
   auto svc = server::Service::Start(*good);
@@ -58,6 +63,13 @@ TEST(Doctor, FlagsAMinimalDeploymentAndPassesAGoodOne) {
   EXPECT_EQ(Find(cs, "contact soc is a group")->verdict, Verdict::kPass);
   EXPECT_EQ(Find(cs, "contact me is a group")->verdict, Verdict::kWarn);
   EXPECT_EQ(Find(cs, "security contact")->verdict, Verdict::kPass);
+  // The host agent's first pass: wait for it (bounded), then it passes.
+  for (int i = 0; i < 300 && Find(cs, "host agent")->verdict == Verdict::kWarn; ++i) {
+    usleep(100000);
+    cs = RunDoctor(*good, o);
+  }
+  EXPECT_EQ(Find(cs, "host agent")->verdict, Verdict::kPass) << Find(cs, "host agent")->detail;
+  ASSERT_NE(Find(cs, "host agent sees every process"), nullptr);
   (*svc)->Stop();
   std::filesystem::remove_all(dir);
 }

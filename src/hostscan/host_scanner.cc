@@ -148,6 +148,8 @@ std::vector<std::string> PoolHostsInCmdline(const std::vector<std::string>& argv
     }
   }
   std::erase_if(hosts, [](const std::string& h) { return h.empty(); });
+  std::sort(hosts.begin(), hosts.end());
+  hosts.erase(std::unique(hosts.begin(), hosts.end()), hosts.end());
   return hosts;
 }
 

@@ -144,7 +144,7 @@ TEST(ProcParsers, CgroupContainers) {
 }
 
 TEST(ProcParsers, CmdlineAndSocketLink) {
-  auto argv = ParseCmdline(std::string("xmrig\0-o\0pool:3333\0", 20));
+  auto argv = ParseCmdline(std::string("xmrig\0-o\0pool:3333\0", 19));
   ASSERT_EQ(argv.size(), 3u);
   EXPECT_EQ(argv[2], "pool:3333");
   EXPECT_EQ(ParseSocketLink("socket:[123]"), 123u);

@@ -212,7 +212,7 @@ std::vector<std::string> ParseCmdline(std::string_view bytes) {
     size_t nul = bytes.find('\0');
     argv.emplace_back(bytes.substr(0, nul));
     if (nul == std::string_view::npos) break;
-    bytes.remove_prefix(nul + 1);
+    bytes.remove_prefix(nul + 1);  // a trailing NUL ends the list, it adds no empty argument
   }
   return argv;
 }

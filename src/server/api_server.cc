@@ -5,6 +5,7 @@
 
 #include <charconv>
 #include <chrono>
+#include <regex>
 #include <set>
 
 #include "server/auth.h"
@@ -142,6 +143,23 @@ ApiServer::ApiServer(store::Store& store, Metrics& metrics, ServerOptions option
 
 ApiServer::~ApiServer() { Stop(); }
 
+std::vector<ApiServer::RouteInfo> ApiServer::routes() const {
+  std::vector<RouteInfo> out;
+  for (const auto& r : routes_) out.push_back({r.method, r.documented});
+  return out;
+}
+
+std::string ApiServer::AllowedMethods(const std::string& path) const {
+  std::set<std::string> methods;
+  for (const auto& r : routes_) {
+    if (std::regex_match(path, r.regex)) methods.insert(r.method);
+  }
+  if (methods.count("GET")) methods.insert("HEAD");
+  std::string out;
+  for (const auto& m : methods) out += (out.empty() ? "" : ", ") + m;
+  return out;
+}
+
 Status ApiServer::Start() {
   http_ = std::make_unique<httplib::Server>();
   int threads = std::max(1, options_.threads);
@@ -150,6 +168,9 @@ Status ApiServer::Start() {
   http_->set_read_timeout(10, 0);
   http_->set_write_timeout(10, 0);
   http_->set_keep_alive_max_count(1000);
+  // Small JSON answers on kept-alive connections: without this, Nagle plus the client's delayed
+  // ACK adds ~40 ms to every response after the first.
+  http_->set_tcp_nodelay(true);
   Routes();
   if (options_.port == 0) {
     port_ = http_->bind_to_any_port(options_.host);
@@ -172,8 +193,32 @@ void ApiServer::Stop() {
 
 void ApiServer::Routes() {
   httplib::Server& s = *http_;
+  routes_.clear();
+  // Registers a handler and remembers it: for 405 + Allow, and for the OpenAPI coverage test.
+  auto route = [this, &s](const char* method, std::initializer_list<const char*> documented,
+                          const std::string& pattern, httplib::Server::Handler h) {
+    routes_.push_back({method, std::vector<std::string>(documented.begin(), documented.end()),
+                       std::regex(pattern)});
+    std::string m = method;
+    if (m == "GET") {
+      s.Get(pattern, std::move(h));
+    } else if (m == "POST") {
+      s.Post(pattern, std::move(h));
+    } else {
+      s.Delete(pattern, std::move(h));
+    }
+  };
 
-  s.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
+  s.set_error_handler(httplib::Server::HandlerWithResponse([this](const httplib::Request& req, httplib::Response& res) {
+    // A known path asked with another method: 405 with the methods it has (RFC 9110 15.5.6).
+    if (res.status == 404 && res.body.empty()) {
+      std::string allow = AllowedMethods(req.path);
+      if (!allow.empty()) {
+        res.set_header("Allow", allow);
+        SendError(res, 405, "method_not_allowed", req.method + " is not supported here; use " + allow);
+        return httplib::Server::HandlerResponse::Handled;
+      }
+    }
     // Handlers set their own message; this fills the ones httplib answers itself (404, 413...).
     if (res.body.empty()) {
       std::string msg = res.status == 413 ? "request body is larger than the configured limit"
@@ -247,7 +292,7 @@ void ApiServer::Routes() {
     SendError(res, status, StatusCode(status), e.message());
   };
 
-  s.Get("/api/v1/health", [this](const httplib::Request&, httplib::Response& res) {
+  route("GET", {"/api/v1/health"}, "/api/v1/health", [this](const httplib::Request&, httplib::Response& res) {
     json j = {{"status", "ok"}};
     auto v = store_.SchemaVersion();
     j["store"] = v ? json{{"status", "ok"}, {"schema_version", *v}}
@@ -257,12 +302,12 @@ void ApiServer::Routes() {
     SendJson(res, j, v ? 200 : 503);
   });
 
-  s.Get("/metrics", [this, authorize](const httplib::Request& req, httplib::Response& res) {
+  route("GET", {"/metrics"}, "/metrics", [this, authorize](const httplib::Request& req, httplib::Response& res) {
     if (!options_.metrics_public && !authorize(req, res, Role::kViewer)) return;
     res.set_content(metrics_.Render(), "text/plain; version=0.0.4");
   });
 
-  s.Get("/api/v1/findings", [this, authorize, store_error](const httplib::Request& req, httplib::Response& res) {
+  route("GET", {"/api/v1/findings"}, "/api/v1/findings", [this, authorize, store_error](const httplib::Request& req, httplib::Response& res) {
     if (!authorize(req, res, Role::kViewer)) return;
     store::FindingQuery q;
     if (auto err = ParseQuery(req, q, true)) return SendError(res, 400, "bad_request", *err);
@@ -276,7 +321,7 @@ void ApiServer::Routes() {
   });
 
   // Ingest from remote agents (and the durability test): 200 means the batch is on disk.
-  s.Post("/api/v1/findings", [this, authorize, body_object, store_error](const httplib::Request& req, httplib::Response& res) {
+  route("POST", {"/api/v1/findings"}, "/api/v1/findings", [this, authorize, body_object, store_error](const httplib::Request& req, httplib::Response& res) {
     auto tok = authorize(req, res, Role::kResponder);
     if (!tok) return;
     auto body = body_object(req, res);
@@ -302,7 +347,7 @@ void ApiServer::Routes() {
                        {"reopened", out->reopened}});
   });
 
-  s.Get("/api/v1/findings/counts", [this, authorize, store_error](const httplib::Request& req, httplib::Response& res) {
+  route("GET", {"/api/v1/findings/counts"}, "/api/v1/findings/counts", [this, authorize, store_error](const httplib::Request& req, httplib::Response& res) {
     if (!authorize(req, res, Role::kViewer)) return;
     store::FindingQuery q;
     if (auto err = ParseQuery(req, q, false)) return SendError(res, 400, "bad_request", *err);
@@ -311,7 +356,7 @@ void ApiServer::Routes() {
     SendJson(res, store::ToJson(*c));
   });
 
-  s.Get(R"(/api/v1/findings/([A-Za-z0-9_.:-]{1,128}))",
+  route("GET", {"/api/v1/findings/{id}"}, R"(/api/v1/findings/([A-Za-z0-9_.:-]{1,128}))",
         [this, authorize, store_error](const httplib::Request& req, httplib::Response& res) {
           if (!authorize(req, res, Role::kViewer)) return;
           auto f = store_.Get(req.matches[1]);
@@ -321,7 +366,10 @@ void ApiServer::Routes() {
         });
 
   // mute / unmute / resolve / reopen: responder and up.
-  s.Post(R"(/api/v1/findings/([A-Za-z0-9_.:-]{1,128})/(mute|unmute|resolve|reopen|remediate))",
+  route("POST",
+        {"/api/v1/findings/{id}/mute", "/api/v1/findings/{id}/unmute", "/api/v1/findings/{id}/resolve",
+         "/api/v1/findings/{id}/reopen", "/api/v1/findings/{id}/remediate"},
+        R"(/api/v1/findings/([A-Za-z0-9_.:-]{1,128})/(mute|unmute|resolve|reopen|remediate))",
          [this, authorize, body_object, store_error](const httplib::Request& req, httplib::Response& res) {
            auto tok = authorize(req, res, Role::kResponder);
            if (!tok) return;
@@ -364,10 +412,15 @@ void ApiServer::Routes() {
            }
            auto after = store_.Get(id);
            if (!after || !after->has_value()) return SendError(res, 500, "internal", "finding vanished");
+           if (action != "remediate" && hooks_.state_changed) {
+             store::StoredFinding slim = **after;
+             slim.evidence_samples = json::array();
+             hooks_.state_changed(slim);
+           }
            SendJson(res, store::ToJson(**after, false));
          });
 
-  s.Get("/api/v1/incidents", [this, authorize, store_error](const httplib::Request& req, httplib::Response& res) {
+  route("GET", {"/api/v1/incidents"}, "/api/v1/incidents", [this, authorize, store_error](const httplib::Request& req, httplib::Response& res) {
     if (!authorize(req, res, Role::kViewer)) return;
     std::optional<bool> open;
     uint32_t limit = 100;
@@ -390,7 +443,7 @@ void ApiServer::Routes() {
     SendJson(res, json{{"incidents", std::move(items)}});
   });
 
-  s.Get(R"(/api/v1/incidents/(\d{1,18}))", [this, authorize, store_error](const httplib::Request& req, httplib::Response& res) {
+  route("GET", {"/api/v1/incidents/{id}"}, R"(/api/v1/incidents/(\d{1,18}))", [this, authorize, store_error](const httplib::Request& req, httplib::Response& res) {
     if (!authorize(req, res, Role::kViewer)) return;
     auto id = ParseInt(std::string(req.matches[1]));
     auto inc = store_.GetIncident(id.value_or(0));
@@ -400,7 +453,7 @@ void ApiServer::Routes() {
   });
 
   // ---- admin ----
-  s.Get("/api/v1/audit", [this, authorize, store_error](const httplib::Request& req, httplib::Response& res) {
+  route("GET", {"/api/v1/audit"}, "/api/v1/audit", [this, authorize, store_error](const httplib::Request& req, httplib::Response& res) {
     if (!authorize(req, res, Role::kAdmin)) return;
     uint32_t limit = 200;
     if (req.has_param("limit")) {
@@ -415,7 +468,7 @@ void ApiServer::Routes() {
     SendJson(res, json{{"audit", std::move(items)}});
   });
 
-  s.Get("/api/v1/tokens", [this, authorize, store_error](const httplib::Request& req, httplib::Response& res) {
+  route("GET", {"/api/v1/tokens"}, "/api/v1/tokens", [this, authorize, store_error](const httplib::Request& req, httplib::Response& res) {
     if (!authorize(req, res, Role::kAdmin)) return;
     auto list = store_.ListTokens();
     if (!list) return store_error(res, list.error());
@@ -424,7 +477,7 @@ void ApiServer::Routes() {
     SendJson(res, json{{"tokens", std::move(items)}});
   });
 
-  s.Post("/api/v1/tokens", [this, authorize, body_object, store_error](const httplib::Request& req, httplib::Response& res) {
+  route("POST", {"/api/v1/tokens"}, "/api/v1/tokens", [this, authorize, body_object, store_error](const httplib::Request& req, httplib::Response& res) {
     auto tok = authorize(req, res, Role::kAdmin);
     if (!tok) return;
     auto body = body_object(req, res);
@@ -442,7 +495,7 @@ void ApiServer::Routes() {
     SendJson(res, j, 201);
   });
 
-  s.Delete(R"(/api/v1/tokens/([A-Za-z0-9._-]{1,64}))", [this, authorize, store_error](const httplib::Request& req, httplib::Response& res) {
+  route("DELETE", {"/api/v1/tokens/{id}"}, R"(/api/v1/tokens/([A-Za-z0-9._-]{1,64}))", [this, authorize, store_error](const httplib::Request& req, httplib::Response& res) {
     auto tok = authorize(req, res, Role::kAdmin);
     if (!tok) return;
     std::string id = req.matches[1];
@@ -453,12 +506,12 @@ void ApiServer::Routes() {
     res.status = 204;
   });
 
-  s.Get("/api/v1/config", [this, authorize](const httplib::Request& req, httplib::Response& res) {
+  route("GET", {"/api/v1/config"}, "/api/v1/config", [this, authorize](const httplib::Request& req, httplib::Response& res) {
     if (!authorize(req, res, Role::kAdmin)) return;
     SendJson(res, hooks_.config ? hooks_.config() : json::object());
   });
 
-  s.Get("/api/v1/whoami", [authorize](const httplib::Request& req, httplib::Response& res) {
+  route("GET", {"/api/v1/whoami"}, "/api/v1/whoami", [authorize](const httplib::Request& req, httplib::Response& res) {
     auto tok = authorize(req, res, Role::kViewer);
     if (!tok) return;
     SendJson(res, json{{"name", tok->name}, {"id", tok->id}, {"role", store::RoleName(tok->role)}});
@@ -474,8 +527,8 @@ void ApiServer::Routes() {
                    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'");
     res.set_content(std::string(a->data, a->size), a->content_type);
   };
-  s.Get("/", [serve_asset](const httplib::Request&, httplib::Response& res) { serve_asset("index.html", res); });
-  s.Get(R"(/console/([A-Za-z0-9_.-]{1,64}))", [serve_asset](const httplib::Request& req, httplib::Response& res) {
+  route("GET", {"/"}, "/", [serve_asset](const httplib::Request&, httplib::Response& res) { serve_asset("index.html", res); });
+  route("GET", {"/console/{file}"}, R"(/console/([A-Za-z0-9_.-]{1,64}))", [serve_asset](const httplib::Request& req, httplib::Response& res) {
     serve_asset(req.matches[1], res);
   });
 }

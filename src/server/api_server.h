@@ -7,9 +7,11 @@
 // Thread-safety: Start/Stop from one thread; handlers run on the server's worker threads.
 #include <functional>
 #include <memory>
+#include <regex>
 #include <span>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "server/metrics.h"
 #include "store/store.h"
@@ -38,6 +40,8 @@ struct ServiceHooks {
   // Durable ingest of findings posted by remote agents; answers only after the commit. Default:
   // straight into the store (the service sets this to also notify and export).
   std::function<Result<store::UpsertOutcome>(std::span<const Finding>)> ingest;
+  // Sees each finding as stored after a state change through the API (mute, resolve...).
+  std::function<void(const store::StoredFinding&)> state_changed;
 };
 
 class ApiServer {
@@ -53,8 +57,25 @@ class ApiServer {
   void Stop();
   int port() const { return port_; }
 
+  // Every registered route: its method and the paths it serves as docs/openapi.yaml writes them
+  // ("/api/v1/findings/{id}"). Filled by Start().
+  struct RouteInfo {
+    std::string method;
+    std::vector<std::string> documented;
+  };
+  std::vector<RouteInfo> routes() const;
+
  private:
   void Routes();
+  // "GET, HEAD, POST" for a path some route matches; empty when none does.
+  std::string AllowedMethods(const std::string& path) const;
+
+  struct Route {
+    std::string method;
+    std::vector<std::string> documented;
+    std::regex regex;
+  };
+  std::vector<Route> routes_;  // written by Start() before serving, then read-only
 
   store::Store& store_;
   Metrics& metrics_;

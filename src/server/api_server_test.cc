@@ -6,7 +6,11 @@
 #include <httplib.h>
 #include <unistd.h>
 
+#include <yaml-cpp/yaml.h>
+
 #include <filesystem>
+#include <functional>
+#include <set>
 
 #include "server/auth.h"
 #include "store/sqlite_store.h"
@@ -111,6 +115,116 @@ TEST_F(ApiTest, ListGetAndFilter) {
   ASSERT_EQ(counts->status, 200);
   EXPECT_EQ(Body(counts)["by_category"][std::string(category::kPoolProtocol)], 1);
   EXPECT_EQ(Body(counts)["by_stage"]["mining"], 1);
+}
+
+TEST_F(ApiTest, WrongMethodOnAKnownPathIs405WithAllow) {
+  auto r = client_->Delete("/api/v1/findings", Auth(admin_));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 405);
+  EXPECT_EQ(r->get_header_value("Allow"), "GET, HEAD, POST");
+  EXPECT_EQ(Body(r)["error"]["code"], "method_not_allowed");
+  auto put = client_->Put(("/api/v1/findings/" + id_ + "/mute").c_str(), Auth(responder_), "{}", "application/json");
+  ASSERT_TRUE(put);
+  EXPECT_EQ(put->status, 405);
+  EXPECT_EQ(put->get_header_value("Allow"), "POST");
+  auto get_tok = client_->Post("/api/v1/tokens/abc", Auth(admin_), "{}", "application/json");
+  EXPECT_EQ(get_tok->status, 405);
+  EXPECT_EQ(get_tok->get_header_value("Allow"), "DELETE");
+  EXPECT_EQ(client_->Post("/api/v1/health", "", "text/plain")->get_header_value("Allow"), "GET, HEAD");
+  // Unknown paths stay 404, without an Allow header; a refused method changed nothing.
+  auto nf = client_->Delete("/api/v1/nothing", Auth(admin_));
+  EXPECT_EQ(nf->status, 404);
+  EXPECT_FALSE(nf->has_header("Allow"));
+  EXPECT_EQ(Body(client_->Get(("/api/v1/findings/" + id_).c_str(), Auth(viewer_)))["state"], "active");
+}
+
+TEST_F(ApiTest, StateChangesReachTheHook) {
+  std::vector<std::string> seen;
+  ServiceHooks hooks;
+  hooks.state_changed = [&seen](const store::StoredFinding& f) {
+    seen.push_back(f.finding.id + ":" + std::string(store::StateName(f.state)));
+  };
+  ServerOptions so;
+  so.port = 0;
+  ApiServer api(*store_, metrics_, so, hooks);
+  ASSERT_TRUE(api.Start());
+  httplib::Client c("127.0.0.1", api.port());
+  auto path = [&](const char* action) { return "/api/v1/findings/" + id_ + "/" + action; };
+  EXPECT_EQ(c.Post(path("mute").c_str(), Auth(viewer_), R"({"reason":"x"})", "application/json")->status, 403);
+  EXPECT_TRUE(seen.empty()) << "a refused change must not be reported";
+  EXPECT_EQ(c.Post(path("mute").c_str(), Auth(responder_), R"({"reason":"x"})", "application/json")->status, 200);
+  EXPECT_EQ(c.Post(path("resolve").c_str(), Auth(responder_), "", "application/json")->status, 200);
+  api.Stop();
+  EXPECT_EQ(seen, (std::vector<std::string>{id_ + ":muted", id_ + ":resolved"}));
+}
+
+// docs/openapi.yaml documents exactly the routes the server registers, and its $refs resolve.
+TEST_F(ApiTest, OpenApiCoversEveryRoute) {
+  YAML::Node doc;
+  ASSERT_NO_THROW(doc = YAML::LoadFile(std::string(MW_SOURCE_DIR) + "/docs/openapi.yaml"));
+  ASSERT_EQ(doc["openapi"].as<std::string>().rfind("3.0", 0), 0u);
+  YAML::Node paths = doc["paths"];
+  ASSERT_TRUE(paths.IsMap());
+  std::set<std::pair<std::string, std::string>> served;  // (method, documented path)
+  for (const auto& r : server_->routes()) {
+    std::string m = r.method;
+    for (auto& c : m) c = char(std::tolower(static_cast<unsigned char>(c)));
+    for (const auto& p : r.documented) {
+      served.insert({m, p});
+      EXPECT_TRUE(paths[p] && paths[p][m]) << r.method << " " << p << " is served but not in docs/openapi.yaml";
+    }
+  }
+  EXPECT_GE(served.size(), 20u);
+  static const std::set<std::string> kMethods = {"get", "put", "post", "delete", "patch", "head", "options"};
+  for (const auto& p : paths) {
+    std::string path = p.first.as<std::string>();
+    for (const auto& op : p.second) {
+      std::string m = op.first.as<std::string>();
+      if (!kMethods.count(m)) continue;
+      EXPECT_TRUE(served.count({m, path})) << m << " " << path << " is documented but not served";
+      EXPECT_TRUE(op.second["responses"] && op.second["responses"].size() > 0) << m << " " << path;
+      // Every {param} of the path is declared as a path parameter.
+      for (size_t b = path.find('{'); b != std::string::npos; b = path.find('{', b + 1)) {
+        std::string name = path.substr(b + 1, path.find('}', b) - b - 1);
+        bool declared = false;
+        for (const auto& prm : op.second["parameters"]) {
+          YAML::Node q = prm;
+          if (prm["$ref"]) {
+            std::string ref = prm["$ref"].as<std::string>();
+            q = doc["components"]["parameters"][ref.substr(ref.rfind('/') + 1)];
+          }
+          declared |= q && q["in"].as<std::string>() == "path" && q["name"].as<std::string>() == name;
+        }
+        EXPECT_TRUE(declared) << m << " " << path << " does not declare path parameter " << name;
+      }
+    }
+  }
+  // Every $ref points at something in this document.
+  std::function<void(const YAML::Node&)> walk = [&](const YAML::Node& n) {
+    if (n.IsMap()) {
+      for (const auto& kv : n) {
+        if (kv.first.as<std::string>() == "$ref") {
+          std::string ref = kv.second.as<std::string>();
+          ASSERT_EQ(ref.rfind("#/", 0), 0u) << ref;
+          YAML::Node at = YAML::Clone(doc);
+          size_t pos = 2;
+          while (pos <= ref.size()) {
+            size_t slash = ref.find('/', pos);
+            std::string key = ref.substr(pos, slash == std::string::npos ? std::string::npos : slash - pos);
+            at = at[key];
+            ASSERT_TRUE(at) << "dangling $ref " << ref;
+            if (slash == std::string::npos) break;
+            pos = slash + 1;
+          }
+        } else {
+          walk(kv.second);
+        }
+      }
+    } else if (n.IsSequence()) {
+      for (const auto& e : n) walk(e);
+    }
+  };
+  walk(doc);
 }
 
 TEST_F(ApiTest, BadQueriesGet400) {

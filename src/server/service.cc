@@ -25,6 +25,8 @@ namespace {
 constexpr size_t kMaxQueuedFindings = 200000;
 constexpr int64_t kLifecycleEveryUs = 60LL * 1000000;
 constexpr int64_t kRetentionEveryUs = 3600LL * 1000000;
+constexpr uint32_t kAutoResolveBatch = 5000;
+constexpr size_t kMaxFindingsPerTxn = 10000;
 }  // namespace
 
 struct Service::SensorHolder {
@@ -119,6 +121,7 @@ Result<std::unique_ptr<Service>> Service::Start(const config::ServiceConfig& cfg
   nlohmann::json cfg_json = config::ToJson(cfg);
   hooks.config = [cfg_json] { return cfg_json; };
   hooks.ingest = [self](std::span<const Finding> b) { return self->Ingest(b); };
+  hooks.state_changed = [self](const store::StoredFinding& f) { self->StateChanged({f}); };
   ServerOptions opts;
   auto colon = cfg.server.listen.rfind(':');
   opts.host = cfg.server.listen.substr(0, colon);
@@ -247,6 +250,7 @@ Status Service::StartOutputs() {
   }
   if (exporter_) {
     AddObserver([e = exporter_.get()](const std::vector<store::StoredFinding>& c) { e->OnChanges(c); });
+    AddLifecycleObserver([e = exporter_.get()](const std::vector<store::StoredFinding>& c) { e->OnChanges(c); });
   }
   if (notifier_) {
     AddObserver([n = notifier_.get()](const std::vector<store::StoredFinding>& c) { n->OnChanges(c); });
@@ -307,6 +311,17 @@ void Service::AddObserver(ChangeObserver o) {
   observers_.push_back(std::move(o));
 }
 
+void Service::AddLifecycleObserver(ChangeObserver o) {
+  std::lock_guard lock(observers_mu_);
+  lifecycle_observers_.push_back(std::move(o));
+}
+
+void Service::StateChanged(const std::vector<store::StoredFinding>& changed) {
+  if (changed.empty()) return;
+  std::lock_guard lock(observers_mu_);
+  for (auto& o : lifecycle_observers_) o(changed);
+}
+
 void Service::Submit(std::vector<Finding> batch) {
   if (batch.empty()) return;
   {
@@ -341,6 +356,13 @@ void Service::WriterLoop() {
       if (queue_.empty()) return;  // stopping and drained
       batch = std::move(queue_.front());
       queue_.pop_front();
+      // Everything else already waiting goes into the same transaction (bounded): one commit,
+      // one fsync, for what piled up while the previous one was on disk.
+      while (!queue_.empty() && batch.size() + queue_.front().size() <= kMaxFindingsPerTxn) {
+        auto& next = queue_.front();
+        batch.insert(batch.end(), std::make_move_iterator(next.begin()), std::make_move_iterator(next.end()));
+        queue_.pop_front();
+      }
       queued_findings_ -= batch.size();
     }
     auto r = Ingest(batch);
@@ -356,8 +378,13 @@ void Service::Tick() {
   TimestampUs now = Now();
   if (now - last_lifecycle_ >= kLifecycleEveryUs) {
     last_lifecycle_ = now;
-    auto n = store_->AutoResolve(now, cfg_.store.auto_resolve_after_s);
-    if (n) auto_resolved_ += *n;
+    auto n = store_->AutoResolve(now, cfg_.store.auto_resolve_after_s, kAutoResolveBatch);
+    if (n) {
+      auto_resolved_ += n->size();
+      StateChanged(*n);
+      // A full batch means more are due: come back on the next tick rather than hold the writer.
+      if (n->size() == kAutoResolveBatch) last_lifecycle_ = now - kLifecycleEveryUs;
+    }
   }
   if (now - last_retention_ >= kRetentionEveryUs) {
     last_retention_ = now;

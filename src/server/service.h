@@ -42,6 +42,12 @@ class Service {
   Result<store::UpsertOutcome> Ingest(std::span<const Finding> batch);
   // Observers see every stored change, on the writer thread (or the API thread for Ingest).
   void AddObserver(ChangeObserver o);
+  // Lifecycle observers also see state changes made by people and by auto-resolve (mute, unmute,
+  // resolve, reopen): the SIEM export records them. The notifier is not one: a state change
+  // carries no new events, and muted or resolved findings are never notified.
+  void AddLifecycleObserver(ChangeObserver o);
+  // Delivers a state change to the lifecycle observers (the API calls this after SetState).
+  void StateChanged(const std::vector<store::StoredFinding>& changed);
   // Periodic work; call about once a second.
   void Tick();
   // Stops producers, drains the queue, stops the API. Idempotent.
@@ -75,7 +81,8 @@ class Service {
   // ---- end notifications and SIEM export ----
 
   std::mutex observers_mu_;
-  std::vector<ChangeObserver> observers_;
+  std::vector<ChangeObserver> observers_;            // guarded by observers_mu_
+  std::vector<ChangeObserver> lifecycle_observers_;  // guarded by observers_mu_
 
   std::mutex mu_;
   std::condition_variable cv_;

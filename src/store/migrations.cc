@@ -46,6 +46,36 @@ CREATE TABLE tokens(
   id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, role TEXT NOT NULL, secret_hash TEXT NOT NULL,
   created_at INTEGER NOT NULL, created_by TEXT NOT NULL);
 )sql",
+      // 2: speed over 1M findings. Counts read one covering index instead of the table; text
+      // search uses an FTS5 trigram index (substring semantics, like LIKE '%q%') kept in step by
+      // triggers; the severity and stage filters get (column, last_seen) indexes.
+      R"sql(
+CREATE INDEX findings_by_facets ON findings(category, stage, state, severity);
+CREATE INDEX findings_by_severity ON findings(severity, last_seen);
+CREATE INDEX findings_by_stage ON findings(stage, last_seen);
+CREATE VIRTUAL TABLE findings_fts USING fts5(
+  indicator, category, detector, host_ip, hostname, evidence,
+  content='findings', content_rowid='rowid', tokenize='trigram');
+INSERT INTO findings_fts(findings_fts) VALUES('rebuild');
+CREATE TRIGGER findings_fts_insert AFTER INSERT ON findings BEGIN
+  INSERT INTO findings_fts(rowid, indicator, category, detector, host_ip, hostname, evidence)
+  VALUES (new.rowid, new.indicator, new.category, new.detector, new.host_ip, new.hostname, new.evidence);
+END;
+CREATE TRIGGER findings_fts_delete AFTER DELETE ON findings BEGIN
+  INSERT INTO findings_fts(findings_fts, rowid, indicator, category, detector, host_ip, hostname, evidence)
+  VALUES ('delete', old.rowid, old.indicator, old.category, old.detector, old.host_ip, old.hostname, old.evidence);
+END;
+-- Only when a searched column really changed: most updates change counts and timestamps alone.
+CREATE TRIGGER findings_fts_update AFTER UPDATE OF indicator, category, detector, host_ip, hostname, evidence
+ON findings WHEN old.indicator IS NOT new.indicator OR old.category IS NOT new.category
+  OR old.detector IS NOT new.detector OR old.host_ip IS NOT new.host_ip
+  OR old.hostname IS NOT new.hostname OR old.evidence IS NOT new.evidence BEGIN
+  INSERT INTO findings_fts(findings_fts, rowid, indicator, category, detector, host_ip, hostname, evidence)
+  VALUES ('delete', old.rowid, old.indicator, old.category, old.detector, old.host_ip, old.hostname, old.evidence);
+  INSERT INTO findings_fts(rowid, indicator, category, detector, host_ip, hostname, evidence)
+  VALUES (new.rowid, new.indicator, new.category, new.detector, new.host_ip, new.hostname, new.evidence);
+END;
+)sql",
   };
   return kMigrations;
 }

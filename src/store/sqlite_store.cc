@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <unordered_map>
 
@@ -108,6 +109,11 @@ constexpr std::string_view kFindingColumns =
     "evidence, evidence_samples, first_seen, last_seen, count, revision, state, state_reason, "
     "state_by, state_at, reopen_count, reopened_at, incident_id, updated_at";
 
+constexpr std::string_view kListColumns =
+    "id, category, stage, severity, host_ip, hostname, indicator, detector, source, attack, "
+    "evidence, '[]', first_seen, last_seen, count, revision, state, state_reason, "
+    "state_by, state_at, reopen_count, reopened_at, incident_id, updated_at";
+
 nlohmann::json ParseJsonOr(const std::string& text, nlohmann::json fallback) {
   auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   return j.is_discarded() ? fallback : j;
@@ -204,7 +210,17 @@ Where BuildWhere(const FindingQuery& q, bool with_cursor) {
   }
   if (q.since) w.AddInt("last_seen >= ?", q.since);
   if (q.until) w.AddInt("last_seen <= ?", q.until);
-  if (!q.text.empty()) {
+  if (q.text.size() >= 3) {
+    // The trigram index answers substrings of 3+ characters; as one FTS5 string it matches
+    // exactly where LIKE '%text%' would (both ASCII case-insensitive).
+    std::string phrase = "\"";
+    for (char c : q.text) {
+      if (c == '"') phrase.push_back('"');
+      phrase.push_back(c);
+    }
+    phrase.push_back('"');
+    w.AddText("rowid IN (SELECT rowid FROM findings_fts WHERE findings_fts MATCH ?)", phrase);
+  } else if (!q.text.empty()) {
     std::string like = EscapeLike(q.text);
     w.AddText("(indicator LIKE ? ESCAPE '\\'", like);
     for (const char* col : {"category", "detector", "host_ip", "hostname", "evidence"}) {
@@ -259,7 +275,7 @@ class SqliteStore final : public Store {
       if (f.id.empty()) return Fail(Error::InvalidArgument("finding without id"));
       MW_TRY(UpsertOne(f, now, out));
     }
-    MW_TRY(txn.Commit());
+    MW_TRY(Commit(txn));
     return out;
   }
 
@@ -275,7 +291,8 @@ class SqliteStore final : public Store {
   Result<FindingPage> List(const FindingQuery& q) override {
     Where w = BuildWhere(q, true);
     uint32_t limit = std::clamp<uint32_t>(q.limit, 1, 1000);
-    std::string sql = "SELECT " + std::string(kFindingColumns) + " FROM findings" + w.sql +
+    // Lists never return evidence samples: read an empty array instead of parsing up to N snapshots.
+    std::string sql = "SELECT " + std::string(kListColumns) + " FROM findings" + w.sql +
                       " ORDER BY last_seen DESC, id DESC LIMIT " + std::to_string(limit + 1);
     std::lock_guard lock(rmu_);
     MW_ASSIGN(s, r_.Prepare(sql));
@@ -297,29 +314,33 @@ class SqliteStore final : public Store {
   Result<FindingCounts> Counts(const FindingQuery& q) override {
     Where w = BuildWhere(q, false);
     FindingCounts c;
-    std::lock_guard lock(rmu_);
-    auto group = [&](const char* col, auto name_of,
-                     std::vector<std::pair<std::string, uint64_t>>& into) -> Status {
-      MW_ASSIGN(s, r_.Prepare(std::string("SELECT ") + col + ", COUNT(*) FROM findings" + w.sql +
-                              " GROUP BY " + col + " ORDER BY 2 DESC"));
+    // One pass grouped by all four facets (answered from findings_by_facets when unfiltered),
+    // folded here, instead of four scans.
+    std::map<std::string, uint64_t> cat, stage, state, sev;
+    {
+      std::lock_guard lock(rmu_);
+      MW_ASSIGN(s, r_.Prepare("SELECT category, stage, state, severity, COUNT(*) FROM findings" + w.sql +
+                              " GROUP BY category, stage, state, severity"));
       w.BindAll(s);
       for (;;) {
         MW_ASSIGN(row, s.Step());
         if (!row) break;
-        into.emplace_back(name_of(s), uint64_t(s.Int(1)));
+        uint64_t n = uint64_t(s.Int(4));
+        cat[s.Text(0)] += n;
+        stage[std::string(StageText(Stage(s.Int(1) ? 1 : 0)))] += n;
+        state[std::string(StateName(FindingState(std::clamp<int64_t>(s.Int(2), 0, 2))))] += n;
+        sev[std::string(SeverityName(Severity(std::clamp<int64_t>(s.Int(3), 0, 4))))] += n;
+        c.total += n;
       }
-      return Ok();
+    }
+    auto sorted = [](std::map<std::string, uint64_t>& m, std::vector<std::pair<std::string, uint64_t>>& out) {
+      out.assign(m.begin(), m.end());
+      std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
     };
-    MW_TRY(group("category", [](const Stmt& s) { return s.Text(0); }, c.by_category));
-    MW_TRY(group("stage", [](const Stmt& s) { return std::string(StageText(Stage(s.Int(0) ? 1 : 0))); },
-                 c.by_stage));
-    MW_TRY(group("state", [](const Stmt& s) {
-      return std::string(StateName(FindingState(std::clamp<int64_t>(s.Int(0), 0, 2))));
-    }, c.by_state));
-    MW_TRY(group("severity", [](const Stmt& s) {
-      return std::string(SeverityName(Severity(std::clamp<int64_t>(s.Int(0), 0, 4))));
-    }, c.by_severity));
-    for (auto& [_, n] : c.by_state) c.total += n;
+    sorted(cat, c.by_category);
+    sorted(stage, c.by_stage);
+    sorted(state, c.by_state);
+    sorted(sev, c.by_severity);
     return c;
   }
 
@@ -353,40 +374,48 @@ class SqliteStore final : public Store {
     MW_TRY(InsertAudit({0, now, actor, "finding." + std::string(StateName(state)), id,
                         nlohmann::json{{"reason", reason}, {"from", StateName(old_state)}}.dump()}));
     MW_TRY(CloseQuietIncidents());
-    return txn.Commit();
+    return Commit(txn);
   }
 
-  Result<uint64_t> AutoResolve(TimestampUs now, int64_t inactivity_s) override {
-    if (inactivity_s <= 0) return uint64_t(0);
+  Result<std::vector<StoredFinding>> AutoResolve(TimestampUs now, int64_t inactivity_s,
+                                                 uint32_t max_findings) override {
+    std::vector<StoredFinding> out;
+    if (inactivity_s <= 0 || max_findings == 0) return out;
     std::lock_guard lock(wmu_);
     TimestampUs cutoff = now - inactivity_s * 1000000;
     Txn txn(w_);
     MW_TRY(txn.Begin());
-    MW_ASSIGN(sel, w_.Prepare("SELECT id, incident_id FROM findings WHERE state = 0 AND last_seen < ?"));
-    sel.Bind(1, cutoff);
-    std::vector<std::pair<std::string, int64_t>> ids;
+    MW_ASSIGN(sel, w_.Prepare("SELECT " + std::string(kFindingColumns) +
+                              " FROM findings WHERE state = 0 AND last_seen < ? ORDER BY last_seen LIMIT ?"));
+    sel.Bind(1, cutoff).Bind(2, int64_t(max_findings));
     for (;;) {
       MW_ASSIGN(row, sel.Step());
       if (!row) break;
-      ids.emplace_back(sel.Text(0), sel.Int(1));
+      out.push_back(ReadFinding(sel));
     }
     std::string reason = "no activity for " + std::to_string(inactivity_s / 86400) + "d" +
                          (inactivity_s % 86400 ? std::to_string(inactivity_s % 86400) + "s" : "");
     MW_ASSIGN(upd, w_.Prepare("UPDATE findings SET state = 2, state_reason = ?, state_by = 'system', "
                               "state_at = ?, updated_at = ? WHERE id = ?"));
-    for (auto& [id, incident] : ids) {
+    for (auto& sf : out) {
       upd.Reset();
-      upd.Bind(1, reason).Bind(2, now).Bind(3, now).Bind(4, id);
+      upd.Bind(1, reason).Bind(2, now).Bind(3, now).Bind(4, sf.finding.id);
       MW_TRY(upd.Run());
-      MW_TRY(AddTimelineRow(incident, {now, "remediation", id, "auto-resolved: " + reason}));
+      MW_TRY(AddTimelineRow(sf.incident_id, {now, "remediation", sf.finding.id, "auto-resolved: " + reason}));
+      sf.state = FindingState::kResolved;
+      sf.state_reason = reason;
+      sf.state_by = "system";
+      sf.state_at = now;
+      sf.updated_at = now;
+      sf.evidence_samples = nlohmann::json::array();
     }
-    if (!ids.empty()) {
-      MW_TRY(InsertAudit({0, now, "system", "finding.auto_resolve", std::to_string(ids.size()) + " findings",
+    if (!out.empty()) {
+      MW_TRY(InsertAudit({0, now, "system", "finding.auto_resolve", std::to_string(out.size()) + " findings",
                           nlohmann::json{{"reason", reason}}.dump()}));
     }
     MW_TRY(CloseQuietIncidents());
-    MW_TRY(txn.Commit());
-    return uint64_t(ids.size());
+    MW_TRY(Commit(txn));
+    return out;
   }
 
   Result<uint64_t> ApplyRetention(TimestampUs now, const RetentionPolicy& p) override {
@@ -415,7 +444,7 @@ class SqliteStore final : public Store {
     MW_ASSIGN(aud, w_.Prepare("DELETE FROM audit WHERE id <= (SELECT MAX(id) FROM audit) - ?"));
     aud.Bind(1, int64_t(p.max_audit_rows));
     MW_TRY(aud.Run());
-    MW_TRY(txn.Commit());
+    MW_TRY(Commit(txn));
     return removed;
   }
 
@@ -461,7 +490,7 @@ class SqliteStore final : public Store {
     MW_TRY(txn.Begin());
     MW_ASSIGN(inc, OpenIncidentFor(host_ip, "", e.ts));
     MW_TRY(AddTimelineRow(inc, e));
-    return txn.Commit();
+    return Commit(txn);
   }
 
   Status AppendAudit(const AuditEntry& e) override {
@@ -551,6 +580,14 @@ class SqliteStore final : public Store {
     inc.max_stage = s.Int(7) ? Stage::kMining : Stage::kPrecursor;
     inc.finding_count = uint64_t(s.Int(8));
     return inc;
+  }
+
+  // A cached SELECT left mid-result keeps a read transaction open on the writer connection,
+  // which stops checkpoints from recycling the WAL (it grew to gigabytes over 1M findings).
+  // Every cached statement is reset before the commit.
+  Status Commit(Txn& txn) {
+    for (auto& [sql, st] : cache_) st.Reset();
+    return txn.Commit();
   }
 
   // Statements on the writer connection, prepared once: ingest runs them per finding.

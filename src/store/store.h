@@ -133,8 +133,11 @@ class Store {
   // Changes state; returns NotFound for an unknown id. Writes the timeline and audit log.
   virtual Status SetState(const std::string& id, FindingState state, const std::string& reason,
                           const std::string& actor, TimestampUs now) = 0;
-  // Resolves active findings with no activity since "now - inactivity_s". Returns how many.
-  virtual Result<uint64_t> AutoResolve(TimestampUs now, int64_t inactivity_s) = 0;
+  // Resolves up to "max_findings" active findings with no activity since "now - inactivity_s"
+  // (oldest first) and returns them as stored after the change, without evidence samples, for
+  // the observers. Bounded so one call never holds the writer long; call again while it is full.
+  virtual Result<std::vector<StoredFinding>> AutoResolve(TimestampUs now, int64_t inactivity_s,
+                                                         uint32_t max_findings) = 0;
   virtual Result<uint64_t> ApplyRetention(TimestampUs now, const RetentionPolicy& p) = 0;
 
   virtual Result<std::vector<Incident>> ListIncidents(std::optional<bool> open, uint32_t limit) = 0;

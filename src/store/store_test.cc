@@ -2,8 +2,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 
+#include "store/migrations.h"
 #include "store/sqlite_db.h"
 #include "store/sqlite_store.h"
 #include "store/store_json.h"
@@ -160,14 +162,24 @@ TEST_F(StoreTest, AutoResolveAfterInactivity) {
   Finding new_f = MakeFinding("10.0.0.5", "new:3333", kT0 + 6 * 86400 * kSec, 1, 1);
   ASSERT_TRUE(store_->Upsert({&old_f, 1}, kT0));
   ASSERT_TRUE(store_->Upsert({&new_f, 1}, kT0 + 6 * 86400 * kSec));
-  auto n = store_->AutoResolve(kT0 + 8 * 86400 * kSec, 7 * 86400);
+  auto n = store_->AutoResolve(kT0 + 8 * 86400 * kSec, 7 * 86400, 100);
   ASSERT_TRUE(n);
-  EXPECT_EQ(*n, 1u);
+  ASSERT_EQ(n->size(), 1u);
+  EXPECT_EQ((*n)[0].finding.id, old_f.id);
+  EXPECT_EQ((*n)[0].state, FindingState::kResolved);
+  EXPECT_EQ((*n)[0].state_by, "system");
   auto o = MustGet(old_f.id);
   EXPECT_EQ(o.state, FindingState::kResolved);
   EXPECT_EQ(o.state_by, "system");
   EXPECT_EQ(o.state_reason, "no activity for 7d");
   EXPECT_EQ(MustGet(new_f.id).state, FindingState::kActive);
+  // Bounded: with a cap of 1, three idle findings take three calls.
+  for (int i = 0; i < 3; ++i) {
+    Finding f = MakeFinding("10.0.0.6", "idle" + std::to_string(i) + ":3333", kT0, 1, 1);
+    ASSERT_TRUE(store_->Upsert({&f, 1}, kT0));
+  }
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(store_->AutoResolve(kT0 + 8 * 86400 * kSec, 7 * 86400, 1)->size(), 1u);
+  EXPECT_EQ(store_->AutoResolve(kT0 + 8 * 86400 * kSec, 7 * 86400, 1)->size(), 0u);
 }
 
 TEST_F(StoreTest, IncidentGroupsHostWithTimeline) {
@@ -304,6 +316,105 @@ TEST_F(StoreTest, RefusesNewerSchema) {
   auto s = OpenSqliteStore(o);
   ASSERT_FALSE(s);
   EXPECT_NE(s.error().message().find("newer"), std::string::npos);
+}
+
+// Text search runs on the FTS5 trigram index for 3+ characters; it must follow inserts, evidence
+// updates and deletes, match what LIKE would (substring, ASCII case-insensitive) and survive odd
+// input.
+TEST_F(StoreTest, TextSearchFollowsTheData) {
+  auto hits = [this](std::string text) {
+    FindingQuery q;
+    q.text = std::move(text);
+    auto page = store_->List(q);
+    EXPECT_TRUE(page) << (page ? "" : page.error().message());
+    std::vector<std::string> ids;
+    if (page) {
+      for (auto& f : page->findings) ids.push_back(f.finding.indicator);
+    }
+    std::sort(ids.begin(), ids.end());
+    return ids;
+  };
+  using V = std::vector<std::string>;
+  Finding a = MakeFinding("10.0.0.5", "alpha.pool.example:3333", kT0, 1, 1);
+  Finding b = MakeFinding("10.0.0.6", "beta.pool.example:4444", kT0, 1, 1);
+  b.evidence["agent"] = "xmr-stak/2.10 \"quoted\" 100%";
+  ASSERT_TRUE(store_->Upsert(std::vector<Finding>{a, b}, kT0));
+  EXPECT_EQ(hits("pool.example"), (V{"alpha.pool.example:3333", "beta.pool.example:4444"}));
+  EXPECT_EQ(hits("ALPHA.POOL"), (V{"alpha.pool.example:3333"}));     // case-insensitive
+  EXPECT_EQ(hits("XMR-STAK"), (V{"beta.pool.example:4444"}));        // in the evidence
+  EXPECT_EQ(hits("quoted"), (V{"beta.pool.example:4444"}));
+  EXPECT_EQ(hits("100%"), (V{"beta.pool.example:4444"}));            // so is %
+  EXPECT_EQ(hits("10.0.0.6"), (V{"beta.pool.example:4444"}));        // host
+  EXPECT_EQ(hits("ta"), (V{"beta.pool.example:4444"}));              // short: LIKE path
+  EXPECT_EQ(hits("stratum_sess"), (V{"alpha.pool.example:3333", "beta.pool.example:4444"}));
+  EXPECT_TRUE(hits("gamma").empty());
+  for (const char* odd : {"\"", "\"\"\"", "a OR b", "NEAR(x y)", "*", "col:val", "^abc", "(((("}) {
+    (void)hits(odd);  // must not fail the query (checked in hits)
+  }
+  // An update that changes the evidence moves the index with it.
+  Finding b2 = b;
+  b2.evidence["agent"] = "SRBMiner-MULTI/2.4";
+  b2.count = b2.revision = 2;
+  b2.last_seen = kT0 + kSec;
+  ASSERT_TRUE(store_->Upsert({&b2, 1}, kT0 + kSec));
+  EXPECT_TRUE(hits("xmr-stak").empty());
+  EXPECT_EQ(hits("srbminer"), (V{"beta.pool.example:4444"}));
+  // Deleted findings (retention) leave the index too.
+  ASSERT_TRUE(store_->SetState(b.id, FindingState::kResolved, "", "a", kT0 + 2 * kSec));
+  RetentionPolicy p;
+  p.resolved_max_age_s = 3600;
+  ASSERT_TRUE(store_->ApplyRetention(kT0 + 2 * kSec + 7200 * kSec, p));
+  EXPECT_TRUE(hits("srbminer").empty());
+  EXPECT_EQ(hits("pool.example"), (V{"alpha.pool.example:3333"}));
+}
+
+// A version-1 database (before the text index) is migrated and its rows become searchable.
+TEST_F(StoreTest, MigratesVersionOneAndIndexesOldRows) {
+  store_.reset();
+  std::filesystem::remove_all(dir_);
+  std::filesystem::create_directories(dir_);
+  {
+    Db db;
+    ASSERT_TRUE(db.Open((dir_ / "mw.db").string(), false));
+    ASSERT_TRUE(CurrentVersion(db));
+    ASSERT_TRUE(db.Exec(Migrations()[0]));
+    ASSERT_TRUE(db.Exec("INSERT INTO schema_version VALUES (1, 0)"));
+    ASSERT_TRUE(db.Exec(
+        "INSERT INTO findings(id, category, stage, severity, host_ip, indicator, evidence, first_seen, "
+        "last_seen, count, revision, src_count, src_revision, created_at, updated_at) VALUES "
+        "('old1', 'Execution: Cryptomining Pool Protocol', 1, 3, '10.9.9.9', 'legacy.pool:3333', "
+        "'{\"agent\":\"XMRig/5.0\"}', 1, 1, 1, 1, 1, 1, 1, 1)"));
+  }
+  Reopen();
+  EXPECT_EQ(*store_->SchemaVersion(), LatestSchemaVersion());
+  FindingQuery q;
+  q.text = "xmrig/5";
+  auto page = store_->List(q);
+  ASSERT_TRUE(page) << page.error().message();
+  ASSERT_EQ(page->findings.size(), 1u);
+  EXPECT_EQ(page->findings[0].finding.id, "old1");
+  auto c = store_->Counts({});
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->total, 1u);
+}
+
+// The WAL is recycled by checkpoints during ingest: it stays near SQLite's 1000-page
+// auto-checkpoint mark instead of growing with everything ever written.
+TEST_F(StoreTest, WalStaysBoundedDuringIngest) {
+  std::string pad(2000, 'x');
+  for (int b = 0; b < 160; ++b) {
+    std::vector<Finding> batch;
+    for (int i = 0; i < 100; ++i) {
+      Finding f = MakeFinding("10.0.1.1", "w" + std::to_string(b * 100 + i), kT0, 1, 1);
+      f.evidence["pad"] = pad + std::to_string(i);
+      batch.push_back(std::move(f));
+    }
+    ASSERT_TRUE(store_->Upsert(batch, kT0));
+  }
+  auto wal = std::filesystem::file_size(dir_ / "mw.db-wal");
+  auto db = std::filesystem::file_size(dir_ / "mw.db");
+  EXPECT_GT(db, 16u << 20) << "the test must write well past the checkpoint mark";
+  EXPECT_LT(wal, 12u << 20) << "WAL " << wal << " bytes, database " << db;
 }
 
 TEST_F(StoreTest, RetentionDropsOldResolvedFirst) {

@@ -47,7 +47,8 @@ void BM_FlowInsertWithEviction(benchmark::State& state) {
   flow::FlowTable table({.max_flows = 100'000}, registry, bus);
   uint32_t n = 0;
   for (auto _ : state) {
-    auto p = Packet(n++, 1'000'000 + n);
+    auto p = Packet(n, 1'000'000 + n);
+    ++n;
     p.tcp_flags = decode::tcp_flags::kSyn;
     table.Process(p);
   }

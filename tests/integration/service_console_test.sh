@@ -37,6 +37,8 @@ store:
   path: $work/state/minerwatch.db
 sensor:
   enabled: false
+hostscan:
+  enabled: false
 YAML
 token=$("$bin" token --config "$work/mw.yaml" create --name console-test --role responder)
 "$bin" up -c "$work/mw.yaml" >"$work/up.log" 2>&1 &

@@ -94,6 +94,7 @@ sensor:
 hostscan:
   enabled: false
 export:
+  jsonl_path: $work/export/findings.jsonl
   syslog_address: tcp://127.0.0.1:$tcp_syslog
   syslog_format: rfc5424
 $(daemons_notify_yaml 10m 3)
@@ -197,6 +198,9 @@ code=$(post_code "$responder" "/api/v1/findings/$id/mute" '{"reason":"e2e lab mi
 before=$(get "$viewer" "/api/v1/findings/$id")
 python3 -c 'import json,sys; f=json.loads(sys.argv[1]); assert f["state"]=="muted" and f["state_detail"]["by"]=="token:responder", f' "$before" \
   || fail "mute not recorded: $before"
+# The mute reaches the SIEM export as a lifecycle change.
+muted_exported() { grep "\"$id\"" "$work/export/findings.jsonl" 2>/dev/null | grep -q '"state":"muted"'; }
+wait_for 5 muted_exported || fail "the mute did not reach the JSON Lines export"
 
 # ---- restart keeps everything ----
 stop

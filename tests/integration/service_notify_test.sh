@@ -43,6 +43,8 @@ store:
   path: $work/state/minerwatch.db
 sensor:
   enabled: false
+hostscan:
+  enabled: false
 notify:
   window: 4s
   max_per_window: 3

@@ -19,6 +19,8 @@ store:
   path: $work/state/minerwatch.db
 sensor:
   enabled: false
+hostscan:
+  enabled: false
 YAML
 "$bin" config check "$work/mw.yaml" >/dev/null || fail "config check rejected a valid file"
 

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The host agent inside `minerwatch up`: a process that looks like a miner (named xmrig, a
+# stratum+tcp:// pool on its command line; really a sleeping python3) is found by the periodic
+# host scan, its findings reach the store like the sensor's and are listed by the API, /health
+# reports the agent's passes and `minerwatch doctor` checks it. Memory and persistence passes are
+# off here (slow on a shared runner; the host agent's own tests cover them).
+# Usage: service_host_test.sh /path/to/minerwatch
+set -euo pipefail
+bin=${1:?usage: $0 MINERWATCH_BINARY}
+work=$(mktemp -d)
+pid=""
+fake=""
+cleanup() {
+  [[ -n $pid ]] && kill -9 "$pid" 2>/dev/null
+  [[ -n $fake ]] && kill "$fake" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; [[ -f $work/up.log ]] && sed 's/^/  up.log: /' "$work/up.log" >&2; exit 1; }
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+url=http://127.0.0.1:$port
+# A name under a pool domain of the shipped default intel (*.supportxmr.com), unique to this run.
+pool=mwtest$$.supportxmr.com
+cat > "$work/mw.yaml" <<YAML
+server:
+  listen: 127.0.0.1:$port
+store:
+  path: $work/state/minerwatch.db
+sensor:
+  enabled: false
+hostscan:
+  enabled: true
+  interval: 10s
+  state_dir: $work/state
+detectors:
+  host_memory: false
+  hash_match: false
+  persistence: false
+YAML
+"$bin" config check "$work/mw.yaml" >/dev/null || fail "config check rejected the test config"
+viewer=$("$bin" token --config "$work/mw.yaml" create --name viewer --role viewer)
+
+(exec -a xmrig python3 -c 'import time; time.sleep(120)' -o "stratum+tcp://$pool:3333" -u wallet -t 1) &
+fake=$!
+"$bin" up -c "$work/mw.yaml" >"$work/up.log" 2>&1 &
+pid=$!
+
+ours() {  # prints "category|indicator" of findings that are about the fake miner
+  curl -fsS -H "Authorization: Bearer $viewer" "$url/api/v1/findings?limit=1000" 2>/dev/null | python3 -c '
+import json, sys
+pool, pid = sys.argv[1], int(sys.argv[2])
+for f in json.load(sys.stdin)["findings"]:
+    ev = json.dumps(f["evidence"])
+    if pool in f["indicator"] or pool in ev or ("\"pid\": %d" % pid) in ev:
+        print(f["category"] + "|" + f["indicator"] + "|" + f["detector"])
+' "$pool" "$fake" 2>/dev/null
+}
+both() { local o; o=$(ours); [[ $o == *"Execution: Miner Process"* && $o == *"Malware: Bad Domain|$pool"* ]]; }
+for _ in $(seq 300); do both && break; kill -0 "$pid" 2>/dev/null || fail "up exited"; sleep 0.1; done
+both || fail "host agent findings not in the store after 30 s; got: $(ours)"
+echo "host agent findings through the API:"; ours | sed 's/^/  /'
+ours | grep -q "hostscan" || fail "findings do not name a hostscan detector"
+
+health=$(curl -fsS "$url/api/v1/health")
+python3 -c 'import json,sys; h=json.loads(sys.argv[1])["components"]["hostscan"]; assert h["status"]=="running" and h["passes"]>=1 and h["interval_s"]==10, h' "$health" \
+  || fail "health: $health"
+doctor=$("$bin" doctor -c "$work/mw.yaml" --json || true)
+python3 -c '
+import json, sys
+c = {x["check"]: x for x in json.loads(sys.argv[1])["checks"]}
+assert c["host agent"]["verdict"] == "PASS", c["host agent"]
+assert c["host agent"]["detail"].split()[0].isdigit(), c["host agent"]
+' "$doctor" || fail "doctor: $doctor"
+kill -TERM "$pid"; wait "$pid" || fail "up exited non-zero"; pid=""
+echo "PASS: host agent in up: miner-process and bad-domain findings stored, health and doctor report it"
