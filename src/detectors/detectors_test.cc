@@ -2,6 +2,8 @@
 // Detectors driven by synthetic events: what each finding says, and what must not become one.
 #include <gtest/gtest.h>
 
+#include <string>
+
 #include "detectors/resolution_cache.h"
 #include "detectors/resolution_recorder.h"
 #include "findings/finding_emitter.h"
@@ -172,6 +174,25 @@ TEST(ResolutionCache, BoundedPerClientAndOverall) {
   }
   EXPECT_EQ(cache.size(), 8u);
   EXPECT_EQ(cache.Lookup(client, IpAddress::FromV4(0xC6120000)), nullptr);  // evicted first
+}
+
+// Lookup's pre-filter on the answer address must never hide an entry, including after
+// evictions and for answers that share a filter slot.
+TEST(ResolutionCache, EveryLiveEntryFoundAfterEvictions) {
+  ResolutionCache cache(/*capacity=*/3000, /*per_client=*/100);
+  auto client = [](uint32_t c) { return IpAddress::FromV4(0x0A000000 + c); };
+  auto answer = [](uint32_t i) {  // IPv4 and IPv6 answers, many sharing a /16
+    return i % 3 == 0 ? *IpAddress::Parse("2001:db8::" + std::to_string(i % 10000))
+                      : IpAddress::FromV4(0xC6120000 + i);
+  };
+  constexpr uint32_t kRecords = 10000;
+  for (uint32_t i = 0; i < kRecords; ++i) cache.Record(client(i / 100), answer(i), "n", "", i);
+  ASSERT_EQ(cache.size(), 3000u);
+  for (uint32_t i = 0; i < kRecords; ++i) {
+    const bool live = i >= kRecords - 3000;
+    EXPECT_EQ(cache.Lookup(client(i / 100), answer(i)) != nullptr, live) << i;
+  }
+  EXPECT_EQ(cache.Lookup(client(1), answer(kRecords - 1)), nullptr);  // other client
 }
 
 }  // namespace

@@ -22,11 +22,13 @@ void ResolutionCache::Record(const IpAddress& client, const IpAddress& answer,
   while (entries_.size() >= capacity_) EvictOldest();
   entries_.emplace(key, Resolution{std::string(name), std::string(pool_match), when});
   per_client_count_[client]++;
+  filter_[FilterSlot(answer)]++;
   order_.push_back(key);
 }
 
 const ResolutionCache::Resolution* ResolutionCache::Lookup(const IpAddress& client,
                                                            const IpAddress& address) const {
+  if (filter_[FilterSlot(address)] == 0) return nullptr;
   auto it = entries_.find(Key{client, address});
   return it == entries_.end() ? nullptr : &it->second;
 }
@@ -35,6 +37,7 @@ void ResolutionCache::EvictOldest() {
   Key key = order_.front();
   order_.pop_front();
   if (entries_.erase(key) == 0) return;
+  filter_[FilterSlot(key.address)]--;
   auto c = per_client_count_.find(key.client);
   if (c != per_client_count_.end() && --c->second == 0) per_client_count_.erase(c);
 }

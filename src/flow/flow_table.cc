@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <new>
 
 #include "flow/app_session.h"
 #include "flow/tcp_stream.h"
@@ -46,6 +47,9 @@ inline bool SameAddress(const IpAddress& a, const IpAddress& b) {
   return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
 }
 
+// 16 KB of index to start with; doubled as flows are created.
+constexpr uint64_t kInitialBuckets = 4096;
+
 uint64_t EndpointHash(const IpAddress& a, uint16_t port) {
   return Mix(IpAddressHash()(a) ^ (uint64_t(port) << 48 | port));
 }
@@ -73,7 +77,7 @@ struct FlowTable::Flow {
   };
   FlowInfo info;
   uint32_t next = kNil;  // hash chain or free list
-  uint32_t bucket = 0;   // index in buckets_, so Remove() need not hash again
+  uint32_t hash = 0;     // low bits of the flow hash: the bucket at any index size
   uint32_t lru_prev = kNil;
   uint32_t lru_next = kNil;
   uint8_t tclass = 0;
@@ -111,15 +115,20 @@ FlowTable::FlowTable(const FlowConfig& config, const ParserRegistry& registry, E
   udp_candidates_ = AppSession::CandidatesFor(registry_, Transport::kUdp);
   // Address space only: pages are touched as flows are created.
   flows_.reserve(config_.max_flows);
-  uint64_t nbuckets = 16;
-  while (nbuckets < config_.max_flows) nbuckets <<= 1;
+  max_buckets_ = 16;
+  while (max_buckets_ < config_.max_flows) max_buckets_ <<= 1;
+  const uint64_t nbuckets = std::min<uint64_t>(max_buckets_, kInitialBuckets);
   buckets_.assign(nbuckets, kNil);
   bucket_mask_ = nbuckets - 1;
   lru_head_.fill(kNil);
   lru_tail_.fill(kNil);
+  ext_pool_.reserve(kExtPoolMax);
 }
 
-FlowTable::~FlowTable() = default;
+FlowTable::~FlowTable() {
+  for (Flow& f : flows_) f.ext.reset();
+  for (void* block : ext_pool_) ::operator delete(block);
+}
 
 uint64_t FlowTable::Hash(const DecodedPacket& p) const {
   // Symmetric, so both directions of a flow land in the same bucket.
@@ -205,22 +214,38 @@ uint32_t FlowTable::Create(const DecodedPacket& p, uint64_t hash, Direction* dir
   if (p.proto == IpProto::kTcp ? tcp_candidates_ == 0
                                : (p.proto != IpProto::kUdp || udp_candidates_ == 0))
     f.flags |= Flow::kAppDone;
-  f.bucket = uint32_t(hash & bucket_mask_);
-  f.next = buckets_[f.bucket];
-  buckets_[f.bucket] = i;
+  f.hash = uint32_t(hash);
+  f.next = buckets_[hash & bucket_mask_];
+  buckets_[hash & bucket_mask_] = i;
   TimeoutClass c = p.proto == IpProto::kTcp ? kTcpOpen : p.proto == IpProto::kUdp ? kUdp : kIcmp;
   LruAppend(i, c);
   ++counters_.created;
   ++counters_.active;
+  if (counters_.active > buckets_.size() && buckets_.size() < max_buckets_) GrowIndex();
   *dir = reverse ? Direction::kToClient : Direction::kToServer;
   bus_.Publish(FlowStartEvent{f.info});
   return i;
 }
 
+void FlowTable::GrowIndex() {
+  // All at once: amortised O(1) per created flow, and the index never exceeds max_buckets_.
+  const uint64_t nbuckets = buckets_.size() * 2;
+  buckets_.assign(nbuckets, kNil);
+  bucket_mask_ = nbuckets - 1;
+  // Chain order does not matter: a 5-tuple is in the index at most once.
+  for (uint32_t i = 0; i < flows_.size(); ++i) {
+    Flow& f = flows_[i];
+    if (!(f.flags & Flow::kInUse)) continue;
+    uint32_t& head = buckets_[f.hash & bucket_mask_];
+    f.next = head;
+    head = i;
+  }
+}
+
 void FlowTable::Remove(uint32_t i) {
   Flow& f = flows_[i];
   ReleaseExt(f);
-  uint32_t* link = &buckets_[f.bucket];
+  uint32_t* link = &buckets_[f.hash & bucket_mask_];
   while (*link != kNil && *link != i) link = &flows_[*link].next;
   if (*link == i) *link = f.next;
   LruUnlink(i);
@@ -233,15 +258,30 @@ void FlowTable::Remove(uint32_t i) {
 void FlowTable::ReleaseExt(Flow& f) {
   if (!f.ext) return;
   total_buffered_ -= f.ext->buffered;
-  f.ext.reset();
+  if (ext_pool_.size() < kExtPoolMax) {
+    FlowExt* ext = f.ext.release();
+    ext->~FlowExt();
+    ext_pool_.push_back(ext);
+  } else {
+    f.ext.reset();
+  }
 }
 
 FlowTable::FlowExt* FlowTable::EnsureExt(Flow& f) {
   if (f.ext) return f.ext.get();
   if (f.flags & Flow::kAppDone) return nullptr;
   const bool tcp = f.info.proto == IpProto::kTcp;
-  f.ext = std::make_unique<FlowExt>(registry_, tcp ? Transport::kTcp : Transport::kUdp,
-                                    tcp ? tcp_candidates_ : udp_candidates_, config_);
+  // Blocks come from ::operator new(sizeof(FlowExt)), exactly what `new FlowExt` would use,
+  // so unique_ptr's delete stays correct for pooled storage.
+  void* block;
+  if (!ext_pool_.empty()) {
+    block = ext_pool_.back();
+    ext_pool_.pop_back();
+  } else {
+    block = ::operator new(sizeof(FlowExt));
+  }
+  f.ext.reset(new (block) FlowExt(registry_, tcp ? Transport::kTcp : Transport::kUdp,
+                                  tcp ? tcp_candidates_ : udp_candidates_, config_));
   for (Direction d : {Direction::kToServer, Direction::kToClient})
     if (f.flags & Flow::SynFlag(d)) f.ext->streams[size_t(d)].OnSyn(f.isn[size_t(d)]);
   return f.ext.get();

@@ -65,6 +65,8 @@ class FlowTable {
   void End(Flow& f, EndReason reason);
   void Expire(TimestampUs now);
   void EvictOne();
+  // Doubles the hash index (up to max_buckets_) and relinks every flow.
+  void GrowIndex();
 
   void HandleTcp(Flow& f, Direction dir, const decode::DecodedPacket& p);
   void HandleUdp(Flow& f, Direction dir, const decode::DecodedPacket& p);
@@ -83,10 +85,18 @@ class FlowTable {
 
   std::vector<Flow> flows_;         // slab: capacity reserved up front, never reallocated
   uint32_t free_head_ = kNil;       // free slots chained through Flow::next
-  std::vector<uint32_t> buckets_;   // hash index: chains through Flow::next
+  // Hash index, chains through Flow::next. It grows with the live flow count (load factor <= 1)
+  // instead of being sized for max_flows, so for typical traffic it stays in cache.
+  std::vector<uint32_t> buckets_;
   uint64_t bucket_mask_ = 0;
+  uint64_t max_buckets_ = 0;        // power of two >= max_flows
   std::array<uint32_t, kClassCount> lru_head_{};
   std::array<uint32_t, kClassCount> lru_tail_{};
+
+  // Storage of released FlowExts, reused before asking malloc (one per flow with payload);
+  // at most kExtPoolMax blocks are kept.
+  static constexpr size_t kExtPoolMax = 1024;
+  std::vector<void*> ext_pool_;
 
   TimestampUs now_ = 0;
   TimestampUs next_sweep_ = 0;

@@ -308,5 +308,52 @@ TEST_F(FlowTableTest, PortReuseAfterCloseStartsNewFlow) {
   EXPECT_NE(starts[0].flow_id, starts[1].flow_id);
 }
 
+// The hash index starts small and doubles while flows are live: every flow must stay findable
+// from both directions across the doublings, and closed flows must leave it cleanly.
+TEST_F(FlowTableTest, IndexGrowthKeepsEveryFlowFindable) {
+  constexpr uint32_t kFlows = 50000;  // several doublings past the initial index
+  FlowTable t(config, registry, bus);
+  auto client = [](uint32_t i) { return IpAddress::FromV4(0x0A000000u + i); };
+  for (uint32_t i = 0; i < kFlows; ++i) {
+    DecodedPacket p = Tcp("10.0.0.1", 40000, "10.9.9.9", 3333, tf::kSyn, 100);
+    p.src = client(i);
+    p.src_port = uint16_t(1024 + i % 50000);
+    t.Process(p);
+  }
+  ASSERT_EQ(t.size(), kFlows);
+  for (uint32_t i = 0; i < kFlows; ++i) {
+    DecodedPacket p = Tcp("10.9.9.9", 3333, "10.0.0.1", 40000, tf::kSyn | tf::kAck, 500);
+    p.dst = client(i);
+    p.dst_port = uint16_t(1024 + i % 50000);
+    t.Process(p);
+    DecodedPacket q = Tcp("10.0.0.1", 40000, "10.9.9.9", 3333, tf::kAck, 101, "FAKE x\n");
+    q.src = client(i);
+    q.src_port = uint16_t(1024 + i % 50000);
+    t.Process(q);
+  }
+  EXPECT_EQ(t.counters().created, kFlows);  // no packet made a second flow
+  EXPECT_EQ(starts.size(), kFlows);
+  // Resets remove half of the flows from the grown index; the rest end at shutdown.
+  for (uint32_t i = 0; i < kFlows; i += 2) {
+    DecodedPacket p = Tcp("10.9.9.9", 3333, "10.0.0.1", 40000, tf::kRst, 501);
+    p.dst = client(i);
+    p.dst_port = uint16_t(1024 + i % 50000);
+    t.Process(p);
+  }
+  EXPECT_EQ(t.counters().closed_rst, kFlows / 2);
+  t.Advance(1'000'000 + config.tcp_closed_timeout_us + 2 * kSecond);  // closed flows expire
+  EXPECT_EQ(t.size(), kFlows / 2);
+  // A freed slot and its pooled FlowExt are reused by a new flow.
+  DecodedPacket p = Tcp("10.0.0.1", 40000, "10.9.9.9", 3333, tf::kSyn, 100,
+                        {}, 1'000'000 + config.tcp_closed_timeout_us + 2 * kSecond);
+  t.Process(p);
+  EXPECT_EQ(t.size(), kFlows / 2 + 1);
+  t.Finish();
+  EXPECT_EQ(t.size(), 0u);
+  EXPECT_EQ(ends.size(), kFlows + 1);
+  EXPECT_EQ(rec.ends, int(kFlows));
+  EXPECT_EQ(rec.bytes[0].size(), kFlows * std::string_view("FAKE x\n").size());
+}
+
 }  // namespace
 }  // namespace mw::flow
