@@ -171,7 +171,7 @@ std::vector<std::string> MinerProcessReasons(const ProcessInfo& p, double high_c
   for (std::string_view f : {"--donate-level", "--randomx-mode", "--randomx-1gb-pages",
                              "--cpu-max-threads-hint", "--max-cpu-usage", "--coin=monero",
                              "--algo=rx/", "-a rx/", "--algo rx/", "--nicehash", "--cpu-priority",
-                             "--huge-pages-jit", "--rig-id", "--asm=", "--bench=", "--donate-over-proxy",
+                             "--huge-pages-jit", "--rig-id", "--asm=", "--bench=", "--donate-over-proxy", "--no-huge-pages",
                              "--cuda-devices", "--opencl"}) {
     if (lower.find(f) != std::string::npos) {
       ++flags;
@@ -191,17 +191,23 @@ std::vector<std::string> MinerProcessReasons(const ProcessInfo& p, double high_c
     }
   }
   bool busy = p.cpu_percent >= high_cpu_percent;
-  char cpu[32];
-  std::snprintf(cpu, sizeof cpu, "%.0f%%", p.cpu_percent);
-  if (busy && p.exe_deleted) reasons.push_back(std::string("executable deleted while running, CPU ") + cpu);
-  if (busy && p.exe_memfd) reasons.push_back(std::string("runs from a memfd (fileless), CPU ") + cpu);
-  if (busy && p.exe_suspicious_dir) {
-    reasons.push_back("runs from " + p.exe.substr(0, p.exe.rfind('/') + 1) + " at CPU " + cpu);
-  }
   std::string argv0 = p.cmdline.empty() ? "" : p.cmdline[0];
-  if (busy && (LooksLikeKernelThreadName(argv0) || LooksLikeKernelThreadName(p.comm))) {
+  // Kernel threads have no executable: a user process named like one is masquerading.
+  bool masquerade = LooksLikeKernelThreadName(argv0) || LooksLikeKernelThreadName(p.comm);
+  char cpu[32];
+  std::snprintf(cpu, sizeof cpu, "%.0f%%", p.cpu_percent < 0 ? 0.0 : p.cpu_percent);
+  if (masquerade) {
     reasons.push_back("user process named like a kernel thread ('" +
-                      (argv0.empty() ? p.comm : argv0) + "') at CPU " + cpu);
+                      (argv0.empty() ? p.comm : argv0) + "'), CPU " + cpu);
+  }
+  // Deleted, fileless or /tmp executables alone are common (upgrades, test runners); with high
+  // CPU or a kernel-thread disguise they are how miners hide.
+  if (busy || masquerade) {
+    if (p.exe_deleted) reasons.push_back(std::string("executable deleted while running, CPU ") + cpu);
+    if (p.exe_memfd) reasons.push_back(std::string("runs from a memfd (fileless), CPU ") + cpu);
+    if (p.exe_suspicious_dir) {
+      reasons.push_back("runs from " + p.exe.substr(0, p.exe.rfind('/') + 1) + ", CPU " + cpu);
+    }
   }
   return reasons;
 }

@@ -380,9 +380,15 @@ TEST(Process, MinerHeuristics) {
   q.exe_deleted = true;
   q.exe_suspicious_dir = true;
   q.cpu_percent = 190;
-  EXPECT_EQ(MinerProcessReasons(q, 50).size(), 3u);
-  q.cpu_percent = 1;  // idle: deleted executables alone are common after upgrades
+  EXPECT_EQ(MinerProcessReasons(q, 50).size(), 3u);  // disguise, deleted, hidden dir
+  q.cmdline = {"/tmp/.x/kworker"};
+  q.comm = "kworker";
+  q.cpu_percent = 1;  // idle, and no disguise: deleted executables are common after upgrades
+  q.comm = "updater";
+  q.cmdline = {"/tmp/.x/updater"};
   EXPECT_TRUE(MinerProcessReasons(q, 50).empty());
+  q.cpu_percent = 190;
+  EXPECT_EQ(MinerProcessReasons(q, 50).size(), 2u);
   ProcessInfo benign;
   benign.cmdline = {"python3", "-m", "http.server"};
   benign.cpu_percent = 100;

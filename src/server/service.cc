@@ -4,9 +4,11 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <unordered_map>
 
 #include "export/exporter.h"
 #include "notify/notifier.h"
+#include "sinks/table/table_sink.h"
 #include "store/sqlite_store.h"
 #ifdef MW_HAVE_SENSOR
 #include "pipeline/sensor.h"
@@ -255,6 +257,23 @@ Status Service::StartOutputs() {
   if (notifier_) {
     AddObserver([n = notifier_.get()](const std::vector<store::StoredFinding>& c) { n->OnChanges(c); });
   }
+  // Whoever started `minerwatch up` in a terminal sees each finding once as it appears (and again
+  // when it reopens), as a table row; the console and API have the rest.
+  struct TerminalEcho {
+    TableSink table{stdout};
+    std::unordered_map<std::string, uint32_t> shown;  // id -> reopen count when last shown
+  };
+  AddObserver([echo = std::make_shared<TerminalEcho>()](const std::vector<store::StoredFinding>& c) {
+    std::vector<Finding> fresh;
+    for (const auto& sf : c) {
+      auto [it, inserted] = echo->shown.try_emplace(sf.finding.id, sf.reopen_count);
+      if (inserted || it->second != sf.reopen_count) {
+        it->second = sf.reopen_count;
+        fresh.push_back(sf.finding);
+      }
+    }
+    (void)echo->table.Write(fresh);
+  });
   metrics_.AddCollector([this](MetricsText& t) {
     if (notifier_) {
       const auto& ns = notifier_->stats();

@@ -11,6 +11,9 @@ fail=0
 pids_to_kill=()
 work=$(mktemp -d)
 cleanup() {
+  # TERM first: `timeout` passes it on to the miner; then KILL whatever is left.
+  for p in "${pids_to_kill[@]}"; do kill -TERM "$p" 2>/dev/null; done
+  sleep 0.2
   for p in "${pids_to_kill[@]}"; do kill -KILL "$p" 2>/dev/null; done
   wait 2>/dev/null
   rm -rf "$work"
@@ -57,6 +60,7 @@ timeout 300 unshare --net "$xmrig" --bench=1M --no-huge-pages --log-file="$work/
 tpid=$!
 pids_to_kill+=("$tpid")
 mpid=$(child_of "$tpid")
+pids_to_kill+=("$mpid")
 check "xmrig started (pid ${mpid:-none})" test -n "$mpid"
 sleep 4
 scan_pid "$mpid" "$work/a.jsonl"
@@ -94,6 +98,7 @@ timeout 300 unshare --net bash -c 'exec -a "kworker/0:1" "$0" "$@"' "$work/.cach
 tpid=$!
 pids_to_kill+=("$tpid")
 cpid=$(child_of "$tpid")
+pids_to_kill+=("$cpid")
 sleep 2
 rm -f "$work/.cache/kworker"
 check "copy is running deleted" bash -c "readlink /proc/$cpid/exe | grep -q deleted"
@@ -139,7 +144,7 @@ benign=()
 python3 -c 'import time; time.sleep(120)' & benign+=($!)
 sleep 120 & benign+=($!)
 if cc -O1 -o "$work/busy" "$work/busy.c"; then
-  timeout 120 "$work/busy" & benign+=($!)
+  "$work/busy" & benign+=($!)
 fi
 pids_to_kill+=("${benign[@]}")
 for name in sshd postgres; do
