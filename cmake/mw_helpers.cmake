@@ -4,8 +4,10 @@
 add_library(mw_options INTERFACE)
 target_include_directories(mw_options INTERFACE ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR}/src)
 target_compile_options(mw_options INTERFACE -Wall -Wextra -Wno-missing-field-initializers $<$<BOOL:${MW_WERROR}>:-Werror>)
-# GCC 12 at -O3 reports false -Wrestrict overlaps inside std::string (GCC bug 105329).
-target_compile_options(mw_options INTERFACE $<$<CXX_COMPILER_ID:GNU>:-Wno-restrict>)
+# GCC 12 at -O3 reports false -Wrestrict overlaps inside std::string (GCC bug 105329) and false
+# -Wstringop-overflow / -Warray-bounds accesses inside std::vector::insert (GCC bug 107852).
+target_compile_options(mw_options INTERFACE
+  $<$<CXX_COMPILER_ID:GNU>:-Wno-restrict -Wno-stringop-overflow -Wno-array-bounds>)
 target_link_libraries(mw_options INTERFACE tl::expected nlohmann_json::nlohmann_json)
 if(MW_SANITIZE)
   target_compile_options(mw_options INTERFACE -fsanitize=${MW_SANITIZE} -fno-omit-frame-pointer

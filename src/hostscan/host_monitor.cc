@@ -62,6 +62,13 @@ void HostMonitor::Stop() {
 
 HostScanReport HostMonitor::RunOnce() {
   double cpu0 = ThreadCpuSeconds();
+  uint64_t pass;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    pass = stats_.passes;
+  }
+  uint32_t every = options_.system_binaries_every == 0 ? 1 : options_.system_binaries_every;
+  scanner_.set_check_system_binaries(options_.scan.check_system_binaries && pass % every == 0);
   HostScanReport rep = scanner_.RunPass(emitter_);
   std::vector<Finding> changed = emitter_.TakeChanged();
   if (sink_ && !changed.empty()) {

@@ -24,6 +24,8 @@ struct HostMonitorOptions {
   bool low_priority = true;
   // Applied to scan.memory when it has no cap of its own.
   uint64_t default_read_rate_bytes_per_sec = 64ull << 20;
+  // Compare system binaries with dpkg md5sums on every Nth pass only (first pass included).
+  uint32_t system_binaries_every = 12;
 };
 
 struct HostMonitorStats {

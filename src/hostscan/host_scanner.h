@@ -68,6 +68,8 @@ class HostScanner {
   // Runs one pass and upserts findings into "out".
   HostScanReport RunPass(FindingEmitter& out);
   const HostScanOptions& options() const { return options_; }
+  // The dpkg md5 comparison reads every system binary; the monitor runs it on fewer passes.
+  void set_check_system_binaries(bool on) { options_.check_system_binaries = on; }
 
  private:
   HostScanOptions options_;

@@ -334,7 +334,8 @@ ProcessMemResult MemoryScanner::ScanProcess(pid_t pid, const std::string& root,
       if (!dup) st.hits.push_back({rm.rule, 0, 0, "", "", rm.address - m.start, rm.string_id});
     }
     emit_cached(st);
-    if (done >= m.size()) cache_[key] = std::move(st);  // partial scans are not cached
+    // A budget-capped region is cached for the prefix it covered (the same prefix next pass).
+    if (done >= want) cache_[key] = std::move(st);
   }
   return r;
 }

@@ -159,6 +159,17 @@ void CheckSystemBinaries(const PersistenceOptions& o, std::vector<PersistenceHit
                          std::vector<std::string>* errors) {
   std::error_code ec;
   uint64_t budget = o.max_binary_bytes;
+  // dpkg-divert'ed paths hold another package's file by design (postgresql-common's pg_config):
+  // the diversions file is triplets of lines "from / to / package".
+  std::vector<std::string> diverted;
+  if (auto div = ReadSmallFile(JoinRoot(o.root, "/var/lib/dpkg/diversions"), 4u << 20)) {
+    std::string_view d = *div;
+    for (size_t n = 0; !d.empty(); ++n) {
+      size_t nl = d.find('\n');
+      if (n % 3 == 0) diverted.emplace_back(d.substr(0, nl));
+      d.remove_prefix(nl == std::string_view::npos ? d.size() : nl + 1);
+    }
+  }
   for (auto it = fs::directory_iterator(JoinRoot(o.root, "/var/lib/dpkg/info"), ec);
        !ec && it != fs::end(it); it.increment(ec)) {
     if (it->path().extension() != ".md5sums") continue;
@@ -177,6 +188,7 @@ void CheckSystemBinaries(const PersistenceOptions& o, std::vector<PersistenceHit
         continue;
       }
       std::string abs = "/" + rel;
+      if (std::find(diverted.begin(), diverted.end(), abs) != diverted.end()) continue;
       std::string real = JoinRoot(o.root, abs);
       struct stat st;
       if (lstat(real.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;  // diverted/removed
@@ -187,8 +199,6 @@ void CheckSystemBinaries(const PersistenceOptions& o, std::vector<PersistenceHit
       budget -= uint64_t(st.st_size);
       auto got = Md5File(real);
       if (!got || *got == md5) continue;
-      // dpkg-divert'ed or conffile-like binaries can legitimately differ; report as masquerading
-      // evidence with the package list that names it.
       PersistenceHit h;
       h.file = abs;
       h.kind = "system-binary";
