@@ -205,7 +205,8 @@ std::vector<std::string> MinerProcessReasons(const ProcessInfo& p, double high_c
   if (busy || masquerade) {
     if (p.exe_deleted) reasons.push_back(std::string("executable deleted while running, CPU ") + cpu);
     if (p.exe_memfd) reasons.push_back(std::string("runs from a memfd (fileless), CPU ") + cpu);
-    if (p.exe_suspicious_dir) {
+    // Busy programs in /tmp or a dot-dir (~/.pyenv, ~/.cargo) are everyday; only as support.
+    if (p.exe_suspicious_dir && !reasons.empty()) {
       reasons.push_back("runs from " + p.exe.substr(0, p.exe.rfind('/') + 1) + ", CPU " + cpu);
     }
   }
