@@ -103,12 +103,15 @@ YAML
 viewer=$("$bin" token --config "$work/mw.yaml" create --name viewer --role viewer)
 responder=$("$bin" token --config "$work/mw.yaml" create --name responder --role responder)
 
+sensor_running() {
+  curl -fsS "$url/api/v1/health" 2>/dev/null | python3 -c 'import json,sys; h=json.load(sys.stdin); s=h["components"]["sensor"]["status"]; assert s=="running", s' 2>/dev/null
+}
 start() {
   "$bin" up -c "$work/mw.yaml" >>"$work/up.log" 2>&1 &
   mwpid=$!
   wait_for 15 curl -fs "$url/api/v1/health" -o /dev/null || fail "minerwatch up did not come up"
-  curl -fsS "$url/api/v1/health" | python3 -c 'import json,sys; h=json.load(sys.stdin); s=h["components"]["sensor"]["status"]; assert s=="running", s' \
-    || fail "sensor not running: $(curl -s "$url/api/v1/health")"
+  # The API answers before the capture thread has opened lo: poll until the sensor reports in.
+  wait_for 15 sensor_running || fail "sensor not running: $(curl -s "$url/api/v1/health")"
 }
 stop() {
   kill -TERM "$mwpid"; wait "$mwpid" || fail "up exited non-zero"; mwpid=""
