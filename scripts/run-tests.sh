@@ -52,7 +52,8 @@ fi
 if [[ ${MW_SKIP_ASAN:-0} != 1 ]]; then
   stage "ASan + UBSan build: unit tests"
   if build asan; then
-    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    # alloc_dealloc_mismatch=0: the stratum allocation-counting test replaces operator new.
+    ASAN_OPTIONS=detect_leaks=1:alloc_dealloc_mismatch=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
       ctest --test-dir build/asan --output-on-failure -j "$jobs" -LE integration \
       2>&1 | tee "$logdir/ctest-asan.log" | tail -n 40
     count_ctest "$logdir/ctest-asan.log"
