@@ -135,7 +135,8 @@ Result<std::shared_ptr<const YaraRules>> YaraRules::FromText(const std::string& 
   return std::shared_ptr<const YaraRules>(std::move(out));
 }
 
-int YaraCallback(YR_SCAN_CONTEXT* context, int message, void* message_data, void* user_data) {
+// libyara packs YR_MATCH, so its yr_string_matches_foreach reads misaligned fields.
+__attribute__((no_sanitize("alignment"))) int YaraCallback(YR_SCAN_CONTEXT* context, int message, void* message_data, void* user_data) {
   if (message != CALLBACK_MSG_RULE_MATCHING) return CALLBACK_CONTINUE;
   auto* self = static_cast<YaraScanner*>(user_data);
   auto* rule = static_cast<YR_RULE*>(message_data);
