@@ -8,22 +8,6 @@
 #include "store/store_json.h"
 
 namespace mw::siem {
-namespace {
-// Exports use the latest evidence only; the bounded samples can be large, so they stay behind.
-store::StoredFinding CopyForExport(const store::StoredFinding& f) {
-  store::StoredFinding c;
-  c.finding = f.finding;
-  c.state = f.state;
-  c.state_reason = f.state_reason;
-  c.state_by = f.state_by;
-  c.state_at = f.state_at;
-  c.reopen_count = f.reopen_count;
-  c.reopened_at = f.reopened_at;
-  c.incident_id = f.incident_id;
-  c.updated_at = f.updated_at;
-  return c;
-}
-}  // namespace
 
 struct SiemExporter::Outputs {
   std::unique_ptr<RotatingFile> jsonl;
@@ -67,7 +51,7 @@ SiemExporter::~SiemExporter() { Stop(); }
 
 void SiemExporter::OnChanges(const std::vector<store::StoredFinding>& changed) {
   for (const auto& f : changed) {
-    store::StoredFinding copy = CopyForExport(f);
+    store::StoredFinding copy = store::WithoutEvidenceSamples(f);
     if (!queue_.Push(std::move(copy))) ++stats_.queue_dropped;
   }
 }

@@ -33,17 +33,6 @@ Result<std::string> ReadSecret(const std::string& path, const std::string& what)
   return v;
 }
 
-store::StoredFinding Slim(const store::StoredFinding& f) {
-  store::StoredFinding c;
-  c.finding = f.finding;
-  c.state = f.state;
-  c.state_reason = f.state_reason;
-  c.reopen_count = f.reopen_count;
-  c.reopened_at = f.reopened_at;
-  c.incident_id = f.incident_id;
-  c.updated_at = f.updated_at;
-  return c;
-}
 
 }  // namespace
 
@@ -125,7 +114,7 @@ void Notifier::OnChanges(const std::vector<store::StoredFinding>& changed) {
   for (const auto& f : changed) {
     // Muted findings and findings below every contact's threshold never reach the worker.
     if (!router_.MayRoute(f)) continue;
-    if (queue_.Push(Slim(f))) {
+    if (queue_.Push(store::WithoutEvidenceSamples(f))) {
       ++stats_.queued;
     } else {
       ++stats_.queue_dropped;

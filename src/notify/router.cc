@@ -8,17 +8,6 @@ namespace mw::notify {
 namespace {
 constexpr size_t kOmitted = SIZE_MAX;
 
-store::StoredFinding WithoutSamples(const store::StoredFinding& f) {
-  store::StoredFinding c;
-  c.finding = f.finding;
-  c.state = f.state;
-  c.state_reason = f.state_reason;
-  c.reopen_count = f.reopen_count;
-  c.reopened_at = f.reopened_at;
-  c.incident_id = f.incident_id;
-  c.updated_at = f.updated_at;
-  return c;
-}
 }  // namespace
 
 std::string_view ReasonName(Reason r) {
@@ -109,7 +98,7 @@ void NotificationRouter::Observe(const store::StoredFinding& f, TimestampUs now,
       ++stats_.immediate;
       Notice n;
       n.contact = i;
-      n.items.push_back(NoticeItem{WithoutSamples(f), reason, events});
+      n.items.push_back(NoticeItem{store::WithoutEvidenceSamples(f), reason, events});
       n.total_events = events;
       out.push_back(std::move(n));
       continue;
@@ -119,14 +108,14 @@ void NotificationRouter::Observe(const store::StoredFinding& f, TimestampUs now,
     auto it = cs.index.find(fd.id);
     if (it != cs.index.end() && it->second != kOmitted) {
       NoticeItem& item = cs.items[it->second];
-      item.finding = WithoutSamples(f);
+      item.finding = store::WithoutEvidenceSamples(f);
       item.reason = std::min(item.reason, reason);
       item.new_events += events;
     } else if (it != cs.index.end()) {
       cs.omitted_events += events;
     } else if (cs.items.size() < o_.max_digest_items) {
       cs.index.emplace(fd.id, cs.items.size());
-      cs.items.push_back(NoticeItem{WithoutSamples(f), reason, events});
+      cs.items.push_back(NoticeItem{store::WithoutEvidenceSamples(f), reason, events});
     } else {
       // Listed as a total only. Past max_digest_index ids we stop remembering which ones were
       // counted, so a finding seen again then counts twice (bounded memory beats exactness).

@@ -36,6 +36,21 @@ struct StoredFinding {
   TimestampUs updated_at = 0;
 };
 
+// A copy without the bounded evidence samples, for outputs that send the latest evidence only.
+inline StoredFinding WithoutEvidenceSamples(const StoredFinding& f) {
+  StoredFinding c;
+  c.finding = f.finding;
+  c.state = f.state;
+  c.state_reason = f.state_reason;
+  c.state_by = f.state_by;
+  c.state_at = f.state_at;
+  c.reopen_count = f.reopen_count;
+  c.reopened_at = f.reopened_at;
+  c.incident_id = f.incident_id;
+  c.updated_at = f.updated_at;
+  return c;
+}
+
 struct FindingQuery {
   std::string category;  // exact; empty = any
   std::optional<Stage> stage;
