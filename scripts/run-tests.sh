@@ -14,6 +14,11 @@ mkdir -p "$logdir"
 stage() { printf '\n==== %s ====\n' "$*"; }
 
 count_ctest() {  # count_ctest LOG
+  # The tail printed above can cut off why a test failed: print each failed test's own output.
+  if grep -qE '\*\*\*(Failed|Timeout|Exception)|  Failed +[0-9.]+ sec' "$1"; then
+    echo "---- output of the failed tests ($1) ----"
+    awk '/\*\*\*(Failed|Timeout|Exception)|  Failed +[0-9.]+ sec/ {n = 80} n-- > 0' "$1" | head -n 400
+  fi
   local line
   line=$(grep -E '[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$1" | tail -1)
   if [[ -z $line ]]; then

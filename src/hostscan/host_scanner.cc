@@ -272,6 +272,7 @@ HostScanReport HostScanner::RunPass(FindingEmitter& out) {
       rep.memory.regions_shared_cached += s.regions_shared_cached;
       rep.memory.regions_unreadable += s.regions_unreadable;
       rep.memory.regions_over_budget += s.regions_over_budget;
+      rep.memory.regions_untouched += s.regions_untouched;
       rep.memory.bytes_read += s.bytes_read;
       rep.memory.bytes_yara += s.bytes_yara;
       if (mem.read_method.empty() && !mem.errors.empty()) ++mem_unreadable;

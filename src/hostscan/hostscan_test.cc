@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -83,6 +84,28 @@ TEST(ProcParsers, MapsLines) {
   EXPECT_EQ(maps[1].path, "");
   EXPECT_TRUE(maps[2].special());
   EXPECT_TRUE(maps[3].shared);
+}
+
+TEST(ProcParsers, SmapsAddsResidency) {
+  std::string text =
+      "00400000-00401000 r-xp 00000000 fe:00 1234 /usr/bin/x\n"
+      "Size:                  4 kB\n"
+      "Rss:                   4 kB\n"
+      "Swap:                  0 kB\n"
+      "VmFlags: rd ex mr mw me dw\n"
+      "7f0000000000-7f4000000000 rw-p 00000000 00:00 0 \n"
+      "Size:          268435456 kB\n"
+      "Rss:                   8 kB\n"
+      "Swap:                  4 kB\n";
+  ParseStats st;
+  auto maps = ParseMaps(text, &st);
+  ASSERT_EQ(maps.size(), 2u);
+  EXPECT_EQ(st.bad_lines, 0u);
+  EXPECT_TRUE(maps[0].residency_known);
+  EXPECT_EQ(maps[0].resident_bytes, 4096u);
+  EXPECT_EQ(maps[1].resident_bytes, 12u * 1024);
+  // Plain maps text has no residency.
+  EXPECT_FALSE(ParseMaps("00400000-00401000 r-xp 00000000 fe:00 1234 /usr/bin/x\n")[0].residency_known);
 }
 
 TEST(ProcParsers, MapsTruncatedMidLine) {
@@ -287,6 +310,36 @@ TEST(MemoryScanner, FindsRulesInAChildAndSkipsUnchangedRegions) {
   ProcessMemResult gone = scanner.ScanProcess(child, "/", "");
   EXPECT_TRUE(gone.hits.empty());
   EXPECT_FALSE(gone.errors.empty());
+}
+
+TEST(MemoryScanner, SkipsReservedButUntouchedMemory) {
+  int p[2];
+  ASSERT_EQ(pipe(p), 0);
+  pid_t child = fork();
+  if (child == 0) {
+    close(p[0]);
+    // 8 GiB reserved, never touched: must cost nothing to scan (Go, JVM and sanitizer runtimes
+    // reserve terabytes this way).
+    void* big = mmap(nullptr, 8ull << 30, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    char c = big == MAP_FAILED ? 'f' : 'r';
+    (void)!write(p[1], &c, 1);
+    while (true) pause();
+  }
+  close(p[1]);
+  char c = 0;
+  ASSERT_EQ(read(p[0], &c, 1), 1);
+  ASSERT_EQ(c, 'r');
+  MemScanOptions o;
+  o.hash_exec_pages = false;
+  MemoryScanner scanner(nullptr, o);
+  auto r = scanner.ScanProcess(child, "/", "");
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
+  close(p[0]);
+  EXPECT_GE(r.stats.regions_untouched, 1u);
+  EXPECT_FALSE(r.budget_exhausted);
+  EXPECT_LT(r.stats.bytes_read, 1ull << 30);
 }
 
 TEST(MemoryScanner, RefusesItself) {

@@ -44,7 +44,15 @@ int Priority(const Mapping& m, const std::string& exe) {
   if (m.path == "[heap]" || m.path == "[stack]") return 1;
   if (!file && m.size() <= (64ull << 20)) return 1;
   if (file) return 2;
+  // Mostly-untouched reservations last: their pages read back as zeros.
+  if (m.residency_known && m.resident_bytes < m.size() / 16) return 4;
   return 3;
+}
+
+// Anonymous memory never touched (nor swapped) holds only zeros: nothing to scan or hash.
+bool Untouched(const Mapping& m) {
+  bool file = !m.path.empty() && m.path[0] == '/';
+  return m.residency_known && m.resident_bytes == 0 && !file && !m.shared;
 }
 
 bool Skippable(const Mapping& m) {
@@ -197,7 +205,12 @@ ProcessMemResult MemoryScanner::ScanProcess(pid_t pid, const std::string& root,
     r.errors.push_back("refusing to scan the scanner's own process");
     return r;
   }
-  auto maps_text = ReadSmallFile(JoinRoot(root, "/proc/" + std::to_string(pid) + "/maps"), 64u << 20);
+  // smaps adds residency (see Untouched); maps is the fallback where smaps is not readable.
+  const std::string proc_dir = "/proc/" + std::to_string(pid);
+  auto maps_text = ReadSmallFile(JoinRoot(root, proc_dir + "/smaps"), 256u << 20);
+  if (!maps_text || maps_text->empty()) {
+    maps_text = ReadSmallFile(JoinRoot(root, proc_dir + "/maps"), 64u << 20);
+  }
   if (!maps_text) {
     r.errors.push_back("cannot read /proc/" + std::to_string(pid) + "/maps: " + std::strerror(errno));
     return r;
@@ -215,6 +228,10 @@ ProcessMemResult MemoryScanner::ScanProcess(pid_t pid, const std::string& root,
 
   for (const Mapping& m : maps) {
     if (Skippable(m)) continue;
+    if (Untouched(m)) {
+      ++r.stats.regions_untouched;
+      continue;
+    }
     bool file = !m.path.empty() && m.path[0] == '/' && m.inode != 0;
     bool shared_ro = file && !m.write && !m.deleted();
     std::string key = shared_ro ? "f:" + std::to_string(m.dev_major) + ":" +
@@ -239,6 +256,8 @@ ProcessMemResult MemoryScanner::ScanProcess(pid_t pid, const std::string& root,
     if (shared_ro && options_.skip_unchanged && it != cache_.end()) {
       it->second.seen_pass = pass_;
       ++r.stats.regions_shared_cached;
+      // Charged as if read, so the budget reaches the same regions every pass.
+      proc_bytes += std::min(m.size(), options_.max_bytes_per_process);
       emit_cached(it->second);
       continue;
     }

@@ -49,6 +49,7 @@ struct MemScanStats {
   uint64_t regions_unchanged = 0;    // skipped: same bytes as last pass
   uint64_t regions_shared_cached = 0;  // skipped: same read-only file range already scanned
   uint64_t regions_unreadable = 0;
+  uint64_t regions_untouched = 0;  // skipped: anonymous memory never touched (reads as zeros)
   uint64_t regions_over_budget = 0;
   uint64_t bytes_read = 0;
   uint64_t bytes_yara = 0;  // bytes handed to YARA

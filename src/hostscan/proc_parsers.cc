@@ -83,9 +83,17 @@ std::vector<Mapping> ParseMaps(std::string_view text, ParseStats* stats) {
   ParseStats local;
   ForEachLine(text, [&](std::string_view line) {
     if (line.empty()) return;
-    ++local.lines;
     std::string_view f[6];
     size_t n = SplitFields(line, f, 6);
+    if (n >= 1 && f[0].ends_with(':')) {  // an smaps detail line of the mapping above
+      uint64_t kb = 0;
+      if (!out.empty() && (f[0] == "Rss:" || f[0] == "Swap:") && n >= 2 && ParseNum(f[1], &kb)) {
+        out.back().residency_known = true;
+        out.back().resident_bytes += kb * 1024;
+      }
+      return;
+    }
+    ++local.lines;
     Mapping m;
     size_t dash = f[0].find('-');
     size_t colon = n >= 4 ? f[3].find(':') : std::string_view::npos;

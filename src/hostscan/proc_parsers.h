@@ -26,6 +26,10 @@ struct Mapping {
   uint32_t dev_minor = 0;
   uint64_t inode = 0;
   std::string path;  // "" for anonymous, "[heap]", "/usr/lib/x.so (deleted)", "/memfd:x"
+  // From /proc/PID/smaps only (Rss + Swap): lets the scanner skip anonymous memory that was
+  // reserved but never touched (Go and JVM heaps, sanitizer shadow), which reads back as zeros.
+  bool residency_known = false;
+  uint64_t resident_bytes = 0;
   uint64_t size() const { return end - start; }
   bool deleted() const;
   bool special() const { return !path.empty() && path[0] == '['; }  // [vvar], [stack]...
@@ -36,6 +40,8 @@ struct ParseStats {
   uint64_t bad_lines = 0;
 };
 
+// Parses /proc/PID/maps, or /proc/PID/smaps (the same lines, each followed by "Key: value kB"
+// lines, of which Rss and Swap are kept).
 std::vector<Mapping> ParseMaps(std::string_view text, ParseStats* stats = nullptr);
 
 // One socket from /proc/PID/net/{tcp,tcp6,udp,udp6}.
