@@ -122,6 +122,16 @@ void Notifier::OnChanges(const std::vector<store::StoredFinding>& changed) {
   }
 }
 
+void Notifier::OnLifecycleChanges(const std::vector<store::StoredFinding>& changed) {
+  for (const auto& f : changed) {
+    if (queue_.Push(store::WithoutEvidenceSamples(f))) {
+      ++stats_.queued;
+    } else {
+      ++stats_.queue_dropped;
+    }
+  }
+}
+
 void Notifier::Enqueue(std::vector<Notice>& notices) {
   TimestampUs now = o_.now();
   for (auto& n : notices) {

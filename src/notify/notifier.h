@@ -60,6 +60,8 @@ class Notifier {
   ~Notifier();
 
   void OnChanges(const std::vector<store::StoredFinding>& changed);
+  // Mute, unmute and resolve (API or auto-resolve): withdraws the finding from pending digests.
+  void OnLifecycleChanges(const std::vector<store::StoredFinding>& changed);
   // Sends pending digests, tries queued deliveries once more, and joins the worker.
   void Stop();
   const NotifierStats& stats() const { return stats_; }

@@ -80,6 +80,13 @@ void NotificationRouter::Observe(const store::StoredFinding& f, TimestampUs now,
   Remember(f);
 
   if (f.state != store::FindingState::kActive) {
+    // Muted or resolved while waiting in a digest: the digest must not announce it as active.
+    for (ContactState& cs : state_) {
+      auto it = cs.index.find(fd.id);
+      if (it != cs.index.end() && it->second != kOmitted) {
+        cs.items[it->second].finding = store::WithoutEvidenceSamples(f);
+      }
+    }
     ++stats_.not_routed;
     return;
   }
@@ -129,6 +136,9 @@ void NotificationRouter::Observe(const store::StoredFinding& f, TimestampUs now,
 
 void NotificationRouter::CloseWindow(size_t contact, TimestampUs now, std::vector<Notice>& out) {
   ContactState& cs = state_[contact];
+  std::erase_if(cs.items, [](const NoticeItem& item) {
+    return item.finding.state != store::FindingState::kActive;
+  });
   if (!cs.items.empty() || cs.omitted_findings) {
     Notice n;
     n.contact = contact;

@@ -68,6 +68,39 @@ TEST(Router, RoutesBySeverityAndCategory) {
   EXPECT_EQ(r.stats().not_routed, 1u);
 }
 
+TEST(Router, MutingWithdrawsAFindingFromThePendingDigest) {
+  NotificationRouter r({Contact("soc", Severity::kInfo)}, Opts(/*max_per_window=*/1));
+  std::vector<Notice> out;
+  r.Observe(F("first", 1, 1), kT0, out);   // immediate, uses the window's budget
+  r.Observe(F("noisy", 1, 1), kT0, out);   // digested
+  r.Observe(F("kept", 1, 1), kT0, out);    // digested
+  ASSERT_EQ(out.size(), 1u);
+  out.clear();
+  auto muted = F("noisy", 2, 1);
+  muted.state = store::FindingState::kMuted;
+  r.Observe(muted, kT0 + kSec, out);
+  EXPECT_TRUE(out.empty());
+  r.Tick(kT0 + 61 * kSec, out);
+  ASSERT_EQ(out.size(), 1u);
+  ASSERT_TRUE(out[0].digest);
+  ASSERT_EQ(out[0].items.size(), 1u);
+  EXPECT_EQ(out[0].items[0].finding.finding.id, "kept");
+}
+
+TEST(Router, ADigestWhoseFindingsWereAllResolvedIsNotSent) {
+  NotificationRouter r({Contact("soc", Severity::kInfo)}, Opts(/*max_per_window=*/1));
+  std::vector<Notice> out;
+  r.Observe(F("first", 1, 1), kT0, out);  // immediate
+  r.Observe(F("a", 1, 1), kT0, out);      // digested
+  ASSERT_EQ(out.size(), 1u);
+  out.clear();
+  auto resolved = F("a", 2, 1);
+  resolved.state = store::FindingState::kResolved;
+  r.Observe(resolved, kT0 + kSec, out);
+  r.Tick(kT0 + 61 * kSec, out);
+  EXPECT_TRUE(out.empty());
+}
+
 TEST(Router, MutedAndResolvedAreNeverNotified) {
   NotificationRouter r({Contact("soc", Severity::kInfo)}, Opts());
   std::vector<Notice> out;

@@ -256,6 +256,8 @@ Status Service::StartOutputs() {
   }
   if (notifier_) {
     AddObserver([n = notifier_.get()](const std::vector<store::StoredFinding>& c) { n->OnChanges(c); });
+    AddLifecycleObserver(
+        [n = notifier_.get()](const std::vector<store::StoredFinding>& c) { n->OnLifecycleChanges(c); });
   }
   // Whoever started `minerwatch up` in a terminal sees each finding once as it appears (and again
   // when it reopens), as a table row; the console and API have the rest.
