@@ -1,26 +1,22 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
 #include "server/service.h"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <unordered_map>
 
 #include "export/exporter.h"
-#include "notify/notifier.h"
-#include "sinks/table/table_sink.h"
-#include "store/sqlite_store.h"
-#ifdef MW_HAVE_SENSOR
-#include "pipeline/sensor.h"
-#endif
-#ifdef MW_HAVE_HOSTSCAN
-#include <unistd.h>
-
 #include "hostscan/host_monitor.h"
 #include "hostscan/page_db.h"
 #include "hostscan/yara_rules.h"
 #include "intel/intel_loader.h"
-#endif
+#include "notify/notifier.h"
+#include "pipeline/sensor.h"
+#include "sinks/table/table_sink.h"
+#include "store/sqlite_store.h"
 
 namespace mw::server {
 namespace {
@@ -32,14 +28,11 @@ constexpr size_t kMaxFindingsPerTxn = 10000;
 }  // namespace
 
 struct Service::SensorHolder {
-#ifdef MW_HAVE_SENSOR
   std::unique_ptr<LiveSensor> live;
-#endif
   std::string status = "disabled";
 };
 
 struct Service::HostHolder {
-#ifdef MW_HAVE_HOSTSCAN
   // Hands the monitor's changed findings to the writer queue, as the sensor's callback does.
   class QueueSink final : public FindingSink {
    public:
@@ -56,7 +49,6 @@ struct Service::HostHolder {
   std::unique_ptr<QueueSink> sink;
   std::unique_ptr<hostscan::HostMonitor> monitor;
   std::atomic<int64_t> last_pass_at_s{0};
-#endif
   std::string status = "disabled";
 };
 
@@ -103,7 +95,6 @@ Result<std::unique_ptr<Service>> Service::Start(const config::ServiceConfig& cfg
                  "state=\"" + LabelValue(state) + "\"");
       }
     }
-#ifdef MW_HAVE_SENSOR
     if (self->sensor_ && self->sensor_->live) {
       SensorStats ss = self->sensor_->live->stats();
       t.Sample("minerwatch_packets_total", "counter", "packets captured", double(ss.packets));
@@ -114,7 +105,6 @@ Result<std::unique_ptr<Service>> Service::Start(const config::ServiceConfig& cfg
       t.Sample("minerwatch_capture_drops_total", "counter", "packets dropped by the kernel",
                double(ss.kernel_drops));
     }
-#endif
   });
 
   ServiceHooks hooks;
@@ -139,7 +129,6 @@ Result<std::unique_ptr<Service>> Service::Start(const config::ServiceConfig& cfg
 
   s->sensor_ = std::make_unique<SensorHolder>();
   if (cfg.sensor.enabled) {
-#ifdef MW_HAVE_SENSOR
     LiveOptions live;
     live.interfaces = cfg.sensor.interfaces;
     live.bpf = cfg.sensor.bpf;
@@ -156,9 +145,6 @@ Result<std::unique_ptr<Service>> Service::Start(const config::ServiceConfig& cfg
     }
     s->sensor_->live = std::move(*ls);
     s->sensor_->status = "running";
-#else
-    s->sensor_->status = "not built into this binary";
-#endif
   }
   if (auto h = s->StartHostScan(); !h) {
     s->Stop();
@@ -170,7 +156,6 @@ Result<std::unique_ptr<Service>> Service::Start(const config::ServiceConfig& cfg
 Status Service::StartHostScan() {
   host_ = std::make_unique<HostHolder>();
   if (!cfg_.hostscan.enabled) return Ok();
-#ifdef MW_HAVE_HOSTSCAN
   const auto& hc = cfg_.hostscan;
   hostscan::HostMonitorOptions o;
   o.interval = std::chrono::seconds(hc.interval_s);
@@ -228,9 +213,6 @@ Status Service::StartHostScan() {
     t.Sample("minerwatch_hostscan_processes", "gauge", "processes seen by the last pass",
              double(hs.last_report.processes));
   });
-#else
-  host_->status = "not built into this binary";
-#endif
   return Ok();
 }
 
@@ -305,7 +287,6 @@ Status Service::StartOutputs() {
 
 nlohmann::json Service::Health() const {
   nlohmann::json host = {{"status", host_ ? host_->status : "starting"}};
-#ifdef MW_HAVE_HOSTSCAN
   if (host_ && host_->monitor) {
     auto hs = host_->monitor->stats();
     host["interval_s"] = cfg_.hostscan.interval_s;
@@ -319,7 +300,6 @@ nlohmann::json Service::Health() const {
                         ? std::vector<std::string>(hs.last_report.notes.begin(), hs.last_report.notes.begin() + 20)
                         : hs.last_report.notes;
   }
-#endif
   nlohmann::json j = {{"sensor", {{"status", sensor_ ? sensor_->status : "starting"}}},
                       {"hostscan", std::move(host)},
                       {"uptime_s", (Now() - started_) / 1000000},
@@ -419,14 +399,10 @@ void Service::Tick() {
 void Service::Stop() {
   if (stopped_) return;
   stopped_ = true;
-#ifdef MW_HAVE_SENSOR
   // The sensor delivers its final findings on Stop, so it goes before the writer drains.
   if (sensor_ && sensor_->live) sensor_->live->Stop();
-#endif
-#ifdef MW_HAVE_HOSTSCAN
   // A pass in progress finishes first (bounded by its read caps); its findings are then queued.
   if (host_ && host_->monitor) host_->monitor->Stop();
-#endif
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
