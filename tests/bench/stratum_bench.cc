@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "protocols/stratum/parse_test_util.h"
+#include "protocols/parse_test_util.h"
 #include "protocols/stratum/stratum_parser.h"
 
 namespace {

@@ -8,23 +8,10 @@
 
 #include "protocols/dns/dns_events.h"
 #include "protocols/dns/dns_parser.h"
+#include "protocols/parse_test_util.h"
 
 namespace {
-
-class FuzzContext final : public mw::ParseContext {
- public:
-  const mw::FlowInfo& flow() const override { return flow_; }
-  mw::TimestampUs now() const override { return 0; }
-  mw::EventBus& events() override { return bus_; }
-  void Confirm() override {}
-  void Violate(const char*) override {}
-  void Anomaly(const char*) override {}
-  mw::FlowInfo flow_;
-  mw::EventBus bus_;
-};
-
 volatile size_t g_sink;
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -34,8 +21,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)mw::dns::ProbeUdp(mw::Direction::kToServer, in);
   (void)mw::dns::ProbeTcp(mw::Direction::kToServer, in);
 
-  FuzzContext ctx;
-  ctx.bus_.On<mw::dns::MessageEvent>([](const mw::dns::MessageEvent& e) {
+  mw::testing::FakeParseContext ctx;
+  ctx.bus().On<mw::dns::MessageEvent>([](const mw::dns::MessageEvent& e) {
     size_t n = e.qname.size();
     for (char c : e.qname) n += uint8_t(c);
     for (const auto& a : e.answers) {
@@ -47,20 +34,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   });
   const bool tcp = mode & 1;
   mw::dns::DnsParser parser(tcp ? mw::dns::Framing::kLengthPrefixed : mw::dns::Framing::kDatagram);
+  mw::testing::StreamFeeder feeder(parser, ctx, 2 + 65535);  // the declared max_buffer
   const size_t chunk = 1 + (mode >> 2);
-  std::vector<uint8_t> pending[2];
   for (size_t pos = 0; pos < in.size(); pos += chunk) {
     const size_t n = std::min(chunk, in.size() - pos);
-    const int d = (mode & 2) ? int((pos / chunk) & 1) : 0;
-    auto dir = static_cast<mw::Direction>(d);
-    auto& buf = pending[d];
-    if (!tcp) buf.clear();  // datagrams are never re-delivered
-    buf.insert(buf.end(), in.begin() + pos, in.begin() + pos + n);
-    mw::ParseResult r = parser.OnData(dir, mw::ByteView(buf.data(), buf.size()), ctx);
-    if (r.kind == mw::ParseResult::Kind::kInvalid) return 0;
-    if (r.consumed > buf.size()) __builtin_trap();  // contract: never over-consume
-    buf.erase(buf.begin(), buf.begin() + r.consumed);
-    if (buf.size() > 2 + 65535) __builtin_trap();  // must fit the declared max_buffer
+    auto dir = static_cast<mw::Direction>((mode & 2) ? int((pos / chunk) & 1) : 0);
+    if (!tcp) {  // datagrams are never re-delivered
+      mw::ParseResult r = parser.OnData(dir, in.subspan(pos, n), ctx);
+      if (r.kind == mw::ParseResult::Kind::kInvalid) return 0;
+      if (r.consumed > n) __builtin_trap();
+      continue;
+    }
+    if (!feeder.Feed(dir, in.data() + pos, n)) break;
   }
+  if (feeder.over_consumed() || feeder.over_buffer()) __builtin_trap();
   return 0;
 }

@@ -15,7 +15,7 @@
 namespace mw::dns {
 namespace {
 
-using mw::testing::FakeContext;
+using mw::testing::FakeParseContext;
 using mw::testing::FromHex;
 using mw::testing::StreamFeeder;
 
@@ -53,8 +53,8 @@ std::string Describe(const MessageEvent& e) {
 }
 
 struct Recorder {
-  explicit Recorder(FakeContext& ctx) {
-    ctx.bus_.On<MessageEvent>([this](const MessageEvent& e) { events.push_back(Describe(e)); });
+  explicit Recorder(FakeParseContext& ctx) {
+    ctx.bus().On<MessageEvent>([this](const MessageEvent& e) { events.push_back(Describe(e)); });
   }
   std::vector<std::string> events;
 };
@@ -132,7 +132,7 @@ TEST(DnsDecodeName, ReservedLabelTypesAndTruncation) {
 }
 
 TEST(DnsParser, UdpQueryAndResponse) {
-  FakeContext ctx;
+  FakeParseContext ctx;
   Recorder rec(ctx);
   DnsParser p(Framing::kDatagram);
   auto q = FromHex(kQuery), r = FromHex(kResponse);
@@ -150,7 +150,7 @@ TEST(DnsParser, UdpQueryAndResponse) {
 }
 
 TEST(DnsParser, FirstGarbageDatagramViolates) {
-  FakeContext ctx;
+  FakeParseContext ctx;
   DnsParser p(Framing::kDatagram);
   auto junk = FromHex("1234 0100 0001 0000 0000 0000 c00c 0001 0001");  // qname loops
   EXPECT_EQ(p.OnData(Direction::kToServer, junk, ctx).kind, ParseResult::Kind::kInvalid);
@@ -158,7 +158,7 @@ TEST(DnsParser, FirstGarbageDatagramViolates) {
 }
 
 TEST(DnsParser, LaterGarbageIsAnAnomaly) {
-  FakeContext ctx;
+  FakeParseContext ctx;
   Recorder rec(ctx);
   DnsParser p(Framing::kDatagram);
   auto q = FromHex(kQuery);
@@ -171,7 +171,7 @@ TEST(DnsParser, LaterGarbageIsAnAnomaly) {
 }
 
 TEST(DnsParser, AnswerLoopKeepsEarlierAnswers) {
-  FakeContext ctx;
+  FakeParseContext ctx;
   Recorder rec(ctx);
   DnsParser p(Framing::kDatagram);
   auto r = FromHex(
@@ -187,7 +187,7 @@ TEST(DnsParser, AnswerLoopKeepsEarlierAnswers) {
 }
 
 TEST(DnsParser, BadRdataLengthIsSkipped) {
-  FakeContext ctx;
+  FakeParseContext ctx;
   Recorder rec(ctx);
   DnsParser p(Framing::kDatagram);
   auto r = FromHex(
@@ -210,9 +210,9 @@ TEST(DnsParser, TooManyAnswersAreCapped) {
     a.back() = uint8_t(i);
     r.insert(r.end(), a.begin(), a.end());
   }
-  FakeContext ctx;
+  FakeParseContext ctx;
   int answers = -1;
-  ctx.bus_.On<MessageEvent>([&](const MessageEvent& e) { answers = int(e.answers.size()); });
+  ctx.bus().On<MessageEvent>([&](const MessageEvent& e) { answers = int(e.answers.size()); });
   DnsParser p(Framing::kDatagram);
   p.OnData(Direction::kToClient, r, ctx);
   EXPECT_EQ(answers, int(kMaxAnswers));
@@ -223,7 +223,7 @@ TEST(DnsParser, TooManyAnswersAreCapped) {
 TEST(DnsParser, EveryTruncationIsHandled) {
   auto r = FromHex(kResponse);
   for (size_t n = 0; n < r.size(); ++n) {
-    FakeContext ctx;
+    FakeParseContext ctx;
     Recorder rec(ctx);
     DnsParser p(Framing::kDatagram);
     std::vector<uint8_t> cut(r.begin(), r.begin() + n);
@@ -249,7 +249,7 @@ std::vector<uint8_t> TcpStream(const char* hex) {
 std::vector<std::string> FeedChunks(const std::vector<uint8_t>& to_server,
                                     const std::vector<uint8_t>& to_client,
                                     const std::vector<size_t>& cuts) {
-  FakeContext ctx;
+  FakeParseContext ctx;
   Recorder rec(ctx);
   DnsParser p(Framing::kLengthPrefixed);
   StreamFeeder feeder(p, ctx, 2 + 65535);
@@ -286,7 +286,7 @@ TEST(DnsParser, TcpChunkingProperty) {
 }
 
 TEST(DnsParser, TcpTinyLengthViolatesBeforeConfirmation) {
-  FakeContext ctx;
+  FakeParseContext ctx;
   DnsParser p(Framing::kLengthPrefixed);
   auto bad = FromHex("0003 414243");
   EXPECT_EQ(p.OnData(Direction::kToServer, bad, ctx).kind, ParseResult::Kind::kInvalid);
@@ -294,7 +294,7 @@ TEST(DnsParser, TcpTinyLengthViolatesBeforeConfirmation) {
 }
 
 TEST(DnsParser, TcpGapStopsDirection) {
-  FakeContext ctx;
+  FakeParseContext ctx;
   Recorder rec(ctx);
   DnsParser p(Framing::kLengthPrefixed);
   auto s = TcpStream(kQuery);
@@ -374,10 +374,10 @@ PcapCheck CheckCapture(const std::string& name) {
       out.mismatches.push_back(nf.a + " flow not found in capture");
       continue;
     }
-    FakeContext ctx;
+    FakeParseContext ctx;
     std::vector<std::string> qnames;
     std::vector<std::string> addrs;
-    ctx.bus_.On<MessageEvent>([&](const MessageEvent& e) {
+    ctx.bus().On<MessageEvent>([&](const MessageEvent& e) {
       qnames.emplace_back(e.qname);
       for (const auto& a : e.answers)
         if (a.type != 5) addrs.push_back(a.address.ToString());
@@ -457,8 +457,8 @@ TEST(DnsCaptures, FuzzedCaptureIsHandled) {
   int messages = 0;
   for (const auto& f : flows) {
     for (Framing framing : {Framing::kDatagram, Framing::kLengthPrefixed}) {
-      FakeContext ctx;
-      ctx.bus_.On<MessageEvent>([&](const MessageEvent&) { ++messages; });
+      FakeParseContext ctx;
+      ctx.bus().On<MessageEvent>([&](const MessageEvent&) { ++messages; });
       DnsParser p(framing);
       StreamFeeder feeder(p, ctx, 2 + 65535);
       for (const auto& d : f.deliveries) feeder.Feed(d.dir, d.bytes);

@@ -1,9 +1,8 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
 #pragma once
-// Test-only helpers shared by the DNS and TLS parser tests: a recording ParseContext, a feeder
-// that behaves like the flow layer (keeps unconsumed bytes and re-delivers them), a tiny
-// libpcap reader that turns a capture into per-flow in-order payloads, and a reader for nDPI's
-// expected-output files. Not linked into any library.
+// Test-only helpers shared by the DNS and TLS parser tests (beyond protocols/parse_test_util.h):
+// hex input, a tiny libpcap reader that turns a capture into per-flow in-order payloads, and a
+// reader for nDPI's expected-output files. Not linked into any library.
 #include <arpa/inet.h>
 #include <pcap/pcap.h>
 
@@ -20,65 +19,9 @@
 #include <vector>
 
 #include "mw/parse/app_parser.h"
+#include "protocols/parse_test_util.h"
 
 namespace mw::testing {
-
-class FakeContext final : public ParseContext {
- public:
-  const FlowInfo& flow() const override { return flow_; }
-  TimestampUs now() const override { return 0; }
-  EventBus& events() override { return bus_; }
-  void Confirm() override { ++confirms; }
-  void Violate(const char* reason) override { violations.emplace_back(reason); }
-  void Anomaly(const char* name) override { anomalies.emplace_back(name); }
-
-  FlowInfo flow_;
-  EventBus bus_;
-  int confirms = 0;
-  std::vector<std::string> violations;
-  std::vector<std::string> anomalies;
-};
-
-// Replays one direction the way the flow layer does: bytes a parser leaves unconsumed are kept
-// (up to "max_buffer") and delivered again in front of the next chunk.
-class StreamFeeder {
- public:
-  StreamFeeder(AppParser& parser, ParseContext& ctx, uint32_t max_buffer)
-      : parser_(parser), ctx_(ctx), max_buffer_(max_buffer) {}
-
-  // Returns false once the parser said kInvalid or over-ran the buffer bound.
-  bool Feed(Direction dir, const uint8_t* data, size_t len) {
-    if (dead_) return false;
-    auto& pending = pending_[static_cast<int>(dir)];
-    pending.insert(pending.end(), data, data + len);
-    ParseResult r = parser_.OnData(dir, ByteView(pending.data(), pending.size()), ctx_);
-    if (r.kind == ParseResult::Kind::kInvalid) {
-      dead_ = true;
-      return false;
-    }
-    if (r.consumed > pending.size()) {
-      over_consumed_ = true;
-      r.consumed = static_cast<uint32_t>(pending.size());
-    }
-    pending.erase(pending.begin(), pending.begin() + r.consumed);
-    if (pending.size() > max_buffer_) {
-      dead_ = true;
-      return false;
-    }
-    return true;
-  }
-  bool Feed(Direction dir, const std::vector<uint8_t>& v) { return Feed(dir, v.data(), v.size()); }
-  size_t pending(Direction dir) const { return pending_[static_cast<int>(dir)].size(); }
-  bool over_consumed() const { return over_consumed_; }
-
- private:
-  AppParser& parser_;
-  ParseContext& ctx_;
-  uint32_t max_buffer_;
-  std::vector<uint8_t> pending_[2];
-  bool dead_ = false;
-  bool over_consumed_ = false;
-};
 
 inline std::vector<uint8_t> FromHex(std::string_view hex) {
   std::vector<uint8_t> out;

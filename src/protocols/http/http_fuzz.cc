@@ -7,7 +7,7 @@
 #include <string>
 
 #include "protocols/http/http_parser.h"
-#include "protocols/stratum/parse_test_util.h"
+#include "protocols/parse_test_util.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;

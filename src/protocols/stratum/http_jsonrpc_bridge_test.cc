@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "protocols/http/http_parser.h"
-#include "protocols/stratum/parse_test_util.h"
+#include "protocols/parse_test_util.h"
 #include "protocols/stratum/stratum_events.h"
 
 namespace mw::stratum {

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-#include "protocols/stratum/parse_test_util.h"
+#include "protocols/parse_test_util.h"
 #include "protocols/stratum/stratum_parser.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -15,7 +15,7 @@
 #include <tuple>
 #include <vector>
 
-#include "protocols/stratum/parse_test_util.h"
+#include "protocols/parse_test_util.h"
 #include "protocols/stratum/stratum_plugin.h"
 
 // Counts heap allocations so the steady-state test can check the data plane makes none.

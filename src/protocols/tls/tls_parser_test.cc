@@ -15,7 +15,7 @@
 namespace mw::tls {
 namespace {
 
-using mw::testing::FakeContext;
+using mw::testing::FakeParseContext;
 using mw::testing::FromHex;
 using mw::testing::StreamFeeder;
 
@@ -119,8 +119,8 @@ HelloSpec Ja4SpecExample() {
 }
 
 struct Recorder {
-  explicit Recorder(FakeContext& ctx) {
-    ctx.bus_.On<ClientHelloEvent>([this](const ClientHelloEvent& e) {
+  explicit Recorder(FakeParseContext& ctx) {
+    ctx.bus().On<ClientHelloEvent>([this](const ClientHelloEvent& e) {
       std::string s = "CH v=" + std::to_string(e.version) + " sni=" + std::string(e.sni) + " alpn=";
       for (auto a : e.alpn) s += std::string(a) + ";";
       s += " ja3=" + std::string(e.ja3) + " " + std::string(e.ja3_hash) + " ja4=" + std::string(e.ja4);
@@ -131,12 +131,12 @@ struct Recorder {
       ja4.emplace_back(e.ja4);
       sni.emplace_back(e.sni);
     });
-    ctx.bus_.On<ServerHelloEvent>([this](const ServerHelloEvent& e) {
+    ctx.bus().On<ServerHelloEvent>([this](const ServerHelloEvent& e) {
       events.push_back("SH v=" + std::to_string(e.version) + " c=" + std::to_string(e.cipher) +
                        " ja3s=" + std::string(e.ja3s) + " " + std::string(e.ja3s_hash));
       ja3s.emplace_back(e.ja3s_hash);
     });
-    ctx.bus_.On<CertificateEvent>([this](const CertificateEvent& e) {
+    ctx.bus().On<CertificateEvent>([this](const CertificateEvent& e) {
       std::string s = "CERT " + std::string(e.subject) + " / " + std::string(e.issuer) + " /";
       for (auto n : e.dns_names) s += " " + std::string(n);
       events.push_back(s);
@@ -151,7 +151,7 @@ struct Recorder {
 };
 
 TEST(TlsHello, Ja4SpecificationExample) {
-  FakeContext ctx;
+  FakeParseContext ctx;
   Recorder rec(ctx);
   TlsParser p;
   auto rec_bytes = Records(22, BuildClientHello(Ja4SpecExample()));
@@ -221,7 +221,7 @@ TEST(TlsParser, HelloSpanningRecordsAndChunking) {
   auto ccs = FromHex("140303000101 1703030004deadbeef");
   stream.insert(stream.end(), ccs.begin(), ccs.end());
   auto run = [&](const std::vector<size_t>& cuts) {
-    FakeContext ctx;
+    FakeParseContext ctx;
     Recorder rec(ctx);
     TlsParser p;
     StreamFeeder feeder(p, ctx, kMaxBuffer);
@@ -246,7 +246,7 @@ TEST(TlsParser, HelloSpanningRecordsAndChunking) {
 }
 
 TEST(TlsParser, StopsAfterChangeCipherSpec) {
-  FakeContext ctx;
+  FakeParseContext ctx;
   Recorder rec(ctx);
   TlsParser p;
   auto ccs = FromHex("140303000101");
@@ -261,7 +261,7 @@ TEST(TlsParser, StopsAfterChangeCipherSpec) {
 }
 
 TEST(TlsParser, GarbageBeforeConfirmationViolates) {
-  FakeContext ctx;
+  FakeParseContext ctx;
   TlsParser p;
   std::string http = "GET / HTTP/1.1\r\n\r\n";
   EXPECT_EQ(p.OnData(Direction::kToServer, AsBytes(http), ctx).kind,
@@ -270,7 +270,7 @@ TEST(TlsParser, GarbageBeforeConfirmationViolates) {
 }
 
 TEST(TlsParser, OversizedHandshakeIsBounded) {
-  FakeContext ctx;
+  FakeParseContext ctx;
   TlsParser p;
   // A handshake header announcing 1 MiB: the direction is abandoned instead of buffering.
   auto rec_bytes = FromHex("1603010008 0b100000 00000000");
@@ -281,7 +281,7 @@ TEST(TlsParser, OversizedHandshakeIsBounded) {
 TEST(TlsParser, EveryTruncationAndByteFlipIsHandled) {
   auto stream = Records(22, BuildClientHello(Ja4SpecExample()));
   for (size_t n = 0; n < stream.size(); ++n) {
-    FakeContext ctx;
+    FakeParseContext ctx;
     Recorder rec(ctx);
     TlsParser p;
     StreamFeeder feeder(p, ctx, kMaxBuffer);
@@ -293,7 +293,7 @@ TEST(TlsParser, EveryTruncationAndByteFlipIsHandled) {
   for (int i = 0; i < 5000; ++i) {
     auto bad = stream;
     for (int k = 0; k < 3; ++k) bad[rng() % bad.size()] ^= uint8_t(1 + rng() % 255);
-    FakeContext ctx;
+    FakeParseContext ctx;
     TlsParser p;
     StreamFeeder feeder(p, ctx, kMaxBuffer);
     feeder.Feed(Direction::kToServer, bad);
@@ -382,7 +382,7 @@ void CheckCapture(const std::string& name, Totals& t, bool chunking) {
       continue;
     }
     ++t.flows;
-    FakeContext ctx;
+    FakeParseContext ctx;
     Recorder rec(ctx);
     TlsParser p;
     StreamFeeder feeder(p, ctx, kMaxBuffer);
@@ -430,7 +430,7 @@ void CheckCapture(const std::string& name, Totals& t, bool chunking) {
     if (chunking) {
       // The chunking property on real traffic: every 2-way split and 1 byte at a time.
       auto replay = [&](size_t step, size_t split) {
-        FakeContext c2;
+        FakeParseContext c2;
         Recorder r2(c2);
         TlsParser p2;
         StreamFeeder f2(p2, c2, kMaxBuffer);

@@ -3,7 +3,9 @@
 // Test helpers for app-layer parsers (test-only; not linked into libraries): a ParseContext that
 // records verdicts, and a feeder that behaves like the flow layer (re-delivers unconsumed bytes
 // prefixed to the next ones, bounded by max_buffer) so the chunking property can be checked.
+#include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "mw/parse/app_parser.h"
@@ -43,37 +45,56 @@ struct Segment {
   std::string bytes;
 };
 
+// Replays a stream the way the flow layer does: bytes a parser leaves unconsumed are kept (up to
+// "max_buffer") and delivered again in front of the next chunk of the same direction.
 class StreamFeeder {
  public:
   StreamFeeder(AppParser& parser, ParseContext& ctx, uint32_t max_buffer)
       : parser_(parser), ctx_(ctx), max_buffer_(max_buffer) {}
 
-  // Returns false once the parser has answered kInvalid or outgrown max_buffer.
-  bool Deliver(Direction dir, std::string_view bytes) {
+  // Returns false once the parser has answered kInvalid, consumed more than it was given or
+  // outgrown max_buffer.
+  bool Feed(Direction dir, const uint8_t* data, size_t len) {
     if (dead_) return false;
-    std::string& carry = carry_[int(dir)];
-    carry.append(bytes);
-    ParseResult r = parser_.OnData(dir, AsBytes(carry), ctx_);
-    if (r.kind == ParseResult::Kind::kInvalid || r.consumed > carry.size()) {
+    std::vector<uint8_t>& carry = carry_[int(dir)];
+    carry.insert(carry.end(), data, data + len);
+    ParseResult r = parser_.OnData(dir, ByteView(carry.data(), carry.size()), ctx_);
+    if (r.kind == ParseResult::Kind::kInvalid) {
       dead_ = true;
       return false;
     }
-    carry.erase(0, r.consumed);
+    if (r.consumed > carry.size()) {
+      over_consumed_ = true;
+      dead_ = true;
+      return false;
+    }
+    carry.erase(carry.begin(), carry.begin() + r.consumed);
     if (carry.size() > max_buffer_) {
       ctx_.Violate("feeder: parser exceeded max_buffer");
+      over_buffer_ = true;
       dead_ = true;
       return false;
     }
     return true;
   }
+  bool Feed(Direction dir, const std::vector<uint8_t>& v) { return Feed(dir, v.data(), v.size()); }
+  bool Deliver(Direction dir, std::string_view bytes) {
+    return Feed(dir, reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+  }
+  size_t pending(Direction dir) const { return carry_[int(dir)].size(); }
+  // Contract breaches a fuzzer traps on: consumed more than given, or kept more than max_buffer.
+  bool over_consumed() const { return over_consumed_; }
+  bool over_buffer() const { return over_buffer_; }
   bool dead() const { return dead_; }
 
  private:
   AppParser& parser_;
   ParseContext& ctx_;
   uint32_t max_buffer_;
-  std::string carry_[2];
+  std::vector<uint8_t> carry_[2];
   bool dead_ = false;
+  bool over_consumed_ = false;
+  bool over_buffer_ = false;
 };
 
 // The chunkings the chunking property replays: each segment whole, every segment split in two
