@@ -61,6 +61,7 @@ int RunHostScan(const HostScanArgs& a) {
   if (o.scan_memory) {
     auto rules = hostscan::YaraRules::Load(!a.no_builtin_rules, a.rules);
     if (!rules) throw std::runtime_error("rules: " + rules.error().message());
+    if (auto w = (*rules)->PrefilterWarning(); !w.empty()) std::fprintf(stderr, "minerwatch: %s\n", w.c_str());
     o.rules = *rules;
   }
   std::string state = StateDir(a.state_dir);

@@ -18,8 +18,8 @@ namespace mw::hostscan {
 namespace {
 
 constexpr uint64_t kPage = 4096;
-// Bytes of context kept around a skipped zero run and between chunks, so a string that starts
-// just before a boundary still matches. Longer strings spanning a boundary can be missed.
+// Least context kept around a skipped zero run and between chunks (see overlap_): a string
+// that starts just before a boundary still matches in the next chunk.
 constexpr uint64_t kOverlap = 4096;
 
 int64_t NowNs() {
@@ -125,8 +125,14 @@ bool IsZeroPage(const uint8_t* page) {
 
 MemoryScanner::MemoryScanner(std::shared_ptr<const YaraRules> rules, MemScanOptions options)
     : options_(options) {
+  overlap_ = kOverlap;
+  if (rules && rules->prefilter()) {
+    // Literal strings longer than a page need more context to be whole in one chunk.
+    uint64_t longest = rules->prefilter()->max_literal_length();
+    overlap_ = std::max(overlap_, (longest + kPage - 1) & ~(kPage - 1));
+  }
   if (rules && options_.yara) yara_ = std::make_unique<YaraScanner>(std::move(rules));
-  options_.chunk_bytes = std::max<uint64_t>(options_.chunk_bytes & ~(kPage - 1), 4 * kPage);
+  options_.chunk_bytes = std::max<uint64_t>(options_.chunk_bytes & ~(kPage - 1), 4 * overlap_);
 }
 
 MemoryScanner::~MemoryScanner() = default;
@@ -153,11 +159,16 @@ void MemoryScanner::RateLimit(uint64_t bytes) {
 Status MemoryScanner::ScanSegments(ByteView data, uint64_t base, std::vector<RuleMatch>* out,
                                    MemScanStats* stats) {
   if (!yara_) return Ok();
-  if (!options_.skip_zero_pages || data.size() < 4 * kPage) {
-    if (stats) stats->bytes_yara += data.size();
-    return yara_->Scan(data, base, out);
-  }
-  // Hand YARA only the runs of non-zero pages (plus kOverlap of context on each side); zero
+  auto scan = [&](ByteView seg, uint64_t at) -> Status {
+    if (options_.prefilter && !yara_->MayMatch(seg)) {
+      if (stats) stats->bytes_prefiltered += seg.size();
+      return Ok();
+    }
+    if (stats) stats->bytes_yara += seg.size();
+    return yara_->Scan(seg, at, out);
+  };
+  if (!options_.skip_zero_pages || data.size() < 4 * kPage) return scan(data, base);
+  // Hand YARA only the runs of non-zero pages (plus overlap_ of context on each side); zero
   // runs shorter than 4 pages are not worth a separate call.
   const size_t n = data.size();
   size_t i = 0;
@@ -176,10 +187,9 @@ Status MemoryScanner::ScanSegments(ByteView data, uint64_t base, std::vector<Rul
       if (zero_run >= 4 * kPage) break;
     }
     size_t seg_end = j - zero_run;
-    size_t lo = seg_start >= kOverlap ? seg_start - kOverlap : 0;
-    size_t hi = std::min(n, seg_end + kOverlap);
-    if (stats) stats->bytes_yara += hi - lo;
-    if (auto s = yara_->Scan(data.subspan(lo, hi - lo), base + lo, out); !s && status) status = s;
+    size_t lo = seg_start >= overlap_ ? seg_start - overlap_ : 0;
+    size_t hi = std::min<size_t>(n, seg_end + overlap_);
+    if (auto s = scan(data.subspan(lo, hi - lo), base + lo); !s && status) status = s;
     i = j;
   }
   return status;
@@ -193,7 +203,7 @@ Status MemoryScanner::ScanBuffer(ByteView data, uint64_t base, std::vector<RuleM
       status = s;
     }
     if (off + len >= data.size()) break;
-    off += len - kOverlap;
+    off += len - overlap_;
   }
   return status;
 }
@@ -311,7 +321,7 @@ ProcessMemResult MemoryScanner::ScanProcess(pid_t pid, const std::string& root,
         }
         done = off + uint64_t(n);
         if (uint64_t(n) < len || done >= want) break;
-        off = done - kOverlap;
+        off = done - overlap_;
       }
       *hash_out = XXH3_64bits_digest(hs);
       XXH3_freeState(hs);

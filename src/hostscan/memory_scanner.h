@@ -31,6 +31,9 @@ struct MemScanOptions {
   bool skip_unchanged = true;
   bool hash_exec_pages = true;
   bool yara = true;
+  // Hyperscan prefilter in front of libyara: a segment no rule can match skips libyara. Same
+  // results either way; off only for comparisons.
+  bool prefilter = true;
 };
 
 struct YaraHit {
@@ -53,6 +56,7 @@ struct MemScanStats {
   uint64_t regions_over_budget = 0;
   uint64_t bytes_read = 0;
   uint64_t bytes_yara = 0;  // bytes handed to YARA
+  uint64_t bytes_prefiltered = 0;  // non-zero bytes the prefilter showed no rule can match
   uint64_t bytes_zero_skipped = 0;
 };
 
@@ -99,6 +103,9 @@ class MemoryScanner {
                       MemScanStats* stats);
 
   MemScanOptions options_;
+  // Context kept between chunks and around skipped zero runs: at least the longest literal
+  // string, so a string crossing a chunk boundary is whole in one of the two chunks.
+  uint64_t overlap_ = 0;
   std::unique_ptr<YaraScanner> yara_;
   std::vector<uint8_t> buf_;
   std::vector<RuleMatch> matches_;

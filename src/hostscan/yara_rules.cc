@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 namespace mw::hostscan {
 namespace {
@@ -89,8 +91,10 @@ Result<std::shared_ptr<const YaraRules>> YaraRules::Load(bool with_builtin,
   CompileErrors errs;
   if (auto s = MakeCompiler(cp, errs); !s) return Fail(s.error());
   std::shared_ptr<YaraRules> out(new YaraRules());
+  std::vector<RuleSourceText> sources;
   if (with_builtin) {
     for (const RuleText& r : BuiltinRules()) {
+      sources.push_back({"minerwatch", r.text});
       if (yr_compiler_add_string(cp.c, r.text, "minerwatch") != 0) {
         return Fail(Error::Internal("builtin rules " + std::string(r.name) + ": " + errs.first));
       }
@@ -105,14 +109,17 @@ Result<std::shared_ptr<const YaraRules>> YaraRules::Load(bool with_builtin,
     std::fclose(fp);
     if (n != 0) return Fail(Error::InvalidArgument(errs.first));
     out->files_.push_back(f);
+    // The prefilter reads conditions and hex/regex strings from the text.
+    std::ifstream in(f, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    sources.push_back({f, text.str()});
   }
   YR_RULES* rules = nullptr;
   if (yr_compiler_get_rules(cp.c, &rules) != ERROR_SUCCESS) {
     return Fail(Error::Internal("yr_compiler_get_rules failed"));
   }
-  out->rules_ = rules;
-  YR_RULE* rule;
-  yr_rules_foreach(rules, rule) { ++out->rule_count_; }
+  out->Finish(rules, sources);
   return std::shared_ptr<const YaraRules>(std::move(out));
 }
 
@@ -129,10 +136,24 @@ Result<std::shared_ptr<const YaraRules>> YaraRules::FromText(const std::string& 
   if (yr_compiler_get_rules(cp.c, &rules) != ERROR_SUCCESS) {
     return Fail(Error::Internal("yr_compiler_get_rules failed"));
   }
-  out->rules_ = rules;
-  YR_RULE* rule;
-  yr_rules_foreach(rules, rule) { ++out->rule_count_; }
+  out->Finish(rules, {{"default", text}});
   return std::shared_ptr<const YaraRules>(std::move(out));
+}
+
+void YaraRules::Finish(YR_RULES* rules, const std::vector<RuleSourceText>& sources) {
+  rules_ = rules;
+  YR_RULE* rule;
+  yr_rules_foreach(rules, rule) { ++rule_count_; }
+  prefilter_ = YaraPrefilter::Build(rules, sources);
+}
+
+std::string YaraRules::PrefilterWarning() const {
+  if (!prefilter_ || !prefilter_->always_scan()) return "";
+  const auto& why = prefilter_->always_scan_reasons();
+  std::string line = "YARA prefilter off, memory scans will be slower: ";
+  line += why.empty() ? std::string("rule set cannot be prefiltered") : why.front();
+  if (why.size() > 1) line += " (and " + std::to_string(why.size() - 1) + " more rules)";
+  return line;
 }
 
 // libyara packs YR_MATCH, so its yr_string_matches_foreach reads misaligned fields.
@@ -189,6 +210,13 @@ YaraScanner::YaraScanner(std::shared_ptr<const YaraRules> rules) : rules_(std::m
     // Fast mode: one match per string is enough to name the rule and the region.
     yr_scanner_set_flags(scanner_, SCAN_FLAGS_FAST_MODE);
   }
+  if (rules_->prefilter()) prefilter_scratch_ = std::make_unique<PrefilterScratch>(rules_->prefilter());
+}
+
+bool YaraScanner::MayMatch(ByteView data) {
+  const YaraPrefilter* pf = rules_->prefilter();
+  if (!pf || !prefilter_scratch_) return true;
+  return pf->MayMatch(data, *prefilter_scratch_);
 }
 
 YaraScanner::~YaraScanner() {

@@ -11,6 +11,7 @@
 
 #include "mw/core/byte_view.h"
 #include "mw/core/result.h"
+#include "hostscan/yara_prefilter.h"
 
 struct YR_RULES;
 struct YR_SCAN_CONTEXT;
@@ -50,10 +51,17 @@ class YaraRules {
   YR_RULES* raw() const { return rules_; }
   size_t rule_count() const { return rule_count_; }
   const std::vector<std::string>& files() const { return files_; }
+  // Never null once loaded; always_scan() when the rules cannot be prefiltered.
+  const YaraPrefilter* prefilter() const { return prefilter_.get(); }
+  // One line for the operator when the prefilter is off (every byte goes to libyara, several
+  // times slower), naming the first rule that forces it; "" when the prefilter is on.
+  std::string PrefilterWarning() const;
 
  private:
   YaraRules() = default;
+  void Finish(YR_RULES* rules, const std::vector<RuleSourceText>& sources);
   YR_RULES* rules_ = nullptr;
+  std::unique_ptr<const YaraPrefilter> prefilter_;
   size_t rule_count_ = 0;
   std::vector<std::string> files_;
 };
@@ -77,6 +85,9 @@ class YaraScanner {
   // Scans "data" whose first byte sits at "base_address"; appends one RuleMatch per matching
   // rule. Never throws; libyara errors (timeout, too many matches) come back as Error.
   Status Scan(ByteView data, uint64_t base_address, std::vector<RuleMatch>* out);
+  // False when the Hyperscan prefilter proves no rule can match "data" (Scan may be skipped);
+  // true otherwise, and always when the rules cannot be prefiltered.
+  bool MayMatch(ByteView data);
   // Sets the external variables "filename"/"filepath" for rules that use them.
   void SetTarget(const std::string& path);
   const std::shared_ptr<const YaraRules>& rules() const { return rules_; }
@@ -85,6 +96,7 @@ class YaraScanner {
   std::shared_ptr<const YaraRules> rules_;
   YR_SCAN_CONTEXT* scanner_ = nullptr;  // libyara: YR_SCANNER is this type
   std::vector<RuleInfo> infos_;  // indexed like the rules in YR_RULES
+  std::unique_ptr<PrefilterScratch> prefilter_scratch_;
   // Scratch for the callback.
   std::vector<RuleMatch>* out_ = nullptr;
   uint64_t base_ = 0;

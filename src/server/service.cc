@@ -172,6 +172,7 @@ Status Service::StartHostScan() {
   if (o.scan.memory.yara) {
     auto rules = hostscan::YaraRules::Load(hc.builtin_rules, hc.yara_files);
     if (!rules) return Fail(Error(rules.error().code(), "YARA rules: " + rules.error().message()));
+    if (auto w = (*rules)->PrefilterWarning(); !w.empty()) std::fprintf(stderr, "minerwatch: %s\n", w.c_str());
     o.scan.rules = *rules;
   }
   std::string state = hc.state_dir.empty() ? hostscan::DefaultStateDir() : hc.state_dir;

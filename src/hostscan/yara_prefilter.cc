@@ -1,0 +1,818 @@
+// minerwatch — SPDX-License-Identifier: Apache-2.0
+#include "hostscan/yara_prefilter.h"
+
+#include <hs/hs.h>
+#include <yara.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <unordered_map>
+
+namespace mw::hostscan {
+
+// ---------------------------------------------------------------------------------------------
+// Condition tokens
+
+namespace {
+
+enum class Tok : uint8_t { kEnd, kIdent, kNumber, kStrRef, kCountRef, kOtherRef, kLParen, kRParen,
+                           kComma, kOp, kOther };
+
+struct Token {
+  Tok kind = Tok::kEnd;
+  std::string_view text;
+  uint64_t value = 0;  // kNumber
+};
+
+bool IsIdent(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+
+// Appends "\xHH".
+void AppendHexEscape(std::string* out, unsigned v) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  *out += "\\x";
+  *out += kDigits[(v >> 4) & 15];
+  *out += kDigits[v & 15];
+}
+
+// Splits a condition into tokens; string and regex literals become one kOther token.
+std::vector<Token> Tokenize(std::string_view s) {
+  std::vector<Token> out;
+  size_t i = 0;
+  const size_t n = s.size();
+  while (i < n) {
+    char c = s[i];
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      ++i;
+      continue;
+    }
+    if (c == '/' && i + 1 < n && s[i + 1] == '/') {
+      while (i < n && s[i] != '\n') ++i;
+      continue;
+    }
+    if (c == '/' && i + 1 < n && s[i + 1] == '*') {
+      size_t e = s.find("*/", i + 2);
+      i = e == std::string_view::npos ? n : e + 2;
+      continue;
+    }
+    size_t start = i;
+    Token t;
+    if (c == '"' || (c == '/' && !out.empty() && out.back().text == "matches")) {
+      for (++i; i < n && s[i] != c; ++i) {
+        if (s[i] == '\\') ++i;
+      }
+      i = std::min(n, i + 1);
+      while (c == '/' && i < n && (s[i] == 'i' || s[i] == 's')) ++i;
+      t.kind = Tok::kOther;
+    } else if (c == '$' || c == '#' || c == '@' || (c == '!' && i + 1 < n && IsIdent(s[i + 1]))) {
+      for (++i; i < n && IsIdent(s[i]); ++i) {}
+      if (c == '$' && i < n && s[i] == '*') ++i;
+      t.kind = c == '$' ? Tok::kStrRef : c == '#' ? Tok::kCountRef : Tok::kOtherRef;
+    } else if (std::isdigit(static_cast<unsigned char>(c))) {
+      bool hex = c == '0' && i + 1 < n && (s[i + 1] == 'x' || s[i + 1] == 'X');
+      bool octal = c == '0' && i + 1 < n && s[i + 1] == 'o';
+      if (hex || octal) i += 2;
+      uint64_t v = 0;
+      bool overflow = false;
+      for (; i < n && std::isxdigit(static_cast<unsigned char>(s[i])); ++i) {
+        if (!hex && !std::isdigit(static_cast<unsigned char>(s[i]))) break;
+        int d = std::isdigit(static_cast<unsigned char>(s[i])) ? s[i] - '0'
+                                                               : std::tolower(s[i]) - 'a' + 10;
+        uint64_t base = hex ? 16 : octal ? 8 : 10;
+        if (v > (UINT64_MAX - uint64_t(d)) / base) overflow = true;
+        v = v * base + uint64_t(d);
+      }
+      // "1.5" floats and "2KB" sizes: not a plain count, keep as another token.
+      bool plain = !overflow && !(i < n && (IsIdent(s[i]) || (s[i] == '.' && i + 1 < n &&
+                                                                std::isdigit(static_cast<unsigned char>(s[i + 1])))));
+      while (i < n && (IsIdent(s[i]) || s[i] == '.') && !(s[i] == '.' && i + 1 < n && s[i + 1] == '.')) ++i;
+      t.kind = plain ? Tok::kNumber : Tok::kOther;
+      t.value = v;
+    } else if (IsIdent(c)) {
+      for (; i < n && (IsIdent(s[i]) || s[i] == '.'); ++i) {}
+      t.kind = Tok::kIdent;
+    } else if (c == '(') {
+      ++i;
+      t.kind = Tok::kLParen;
+    } else if (c == ')') {
+      ++i;
+      t.kind = Tok::kRParen;
+    } else if (c == ',') {
+      ++i;
+      t.kind = Tok::kComma;
+    } else {
+      static constexpr std::string_view kTwo[] = {"<=", ">=", "==", "!=", "<<", ">>", ".."};
+      i += 1;
+      for (std::string_view two : kTwo) {
+        if (s.substr(start, 2) == two) i = start + 2;
+      }
+      t.kind = Tok::kOp;
+    }
+    t.text = s.substr(start, i - start);
+    out.push_back(t);
+  }
+  out.push_back(Token{});
+  return out;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Condition bound
+
+class ConditionParser {
+ public:
+  ConditionParser(ConditionBound* out, std::vector<Token> toks, const std::vector<std::string>& ids)
+      : out_(out), toks_(std::move(toks)), ids_(ids) {}
+
+  uint32_t Parse() {
+    uint32_t root = ParseOr(0);
+    // Trailing garbage means we misread the structure: give up on this condition.
+    if (Peek().kind != Tok::kEnd || missing_operand_) return Add({ConditionBound::Node::kTrue, 0, {}});
+    return root;
+  }
+
+ private:
+  using Node = ConditionBound::Node;
+  static constexpr int kMaxDepth = 200;
+
+  const Token& Peek() const { return toks_[pos_]; }
+  bool PeekIs(std::string_view word) const { return Peek().text == word; }
+  void Next() {
+    if (toks_[pos_].kind != Tok::kEnd) ++pos_;
+  }
+  uint32_t Add(Node n) {
+    out_->nodes_.push_back(std::move(n));
+    return uint32_t(out_->nodes_.size() - 1);
+  }
+  uint32_t True() { return Add({Node::kTrue, 0, {}}); }
+  bool AtTerminator() const {
+    return Peek().kind == Tok::kEnd || Peek().kind == Tok::kRParen || PeekIs("and") || PeekIs("or");
+  }
+  // Skips the rest of an operand: up to "and"/"or"/")" at this nesting level.
+  void SkipOperand() {
+    int depth = 0;
+    while (Peek().kind != Tok::kEnd) {
+      if (depth == 0 && AtTerminator()) return;
+      if (Peek().kind == Tok::kLParen) ++depth;
+      if (Peek().kind == Tok::kRParen) --depth;
+      Next();
+    }
+  }
+  uint32_t Unknown() {
+    SkipOperand();
+    return True();
+  }
+
+  uint32_t ParseOr(int depth) {
+    uint32_t l = ParseAnd(depth);
+    if (!PeekIs("or")) return l;
+    Node n{Node::kOr, 0, {l}};
+    while (PeekIs("or")) {
+      Next();
+      n.items.push_back(ParseAnd(depth));
+    }
+    return Add(std::move(n));
+  }
+  uint32_t ParseAnd(int depth) {
+    uint32_t l = ParseUnary(depth);
+    if (!PeekIs("and")) return l;
+    Node n{Node::kAnd, 0, {l}};
+    while (PeekIs("and")) {
+      Next();
+      n.items.push_back(ParseUnary(depth));
+    }
+    return Add(std::move(n));
+  }
+  uint32_t ParseUnary(int depth) {
+    if (depth > kMaxDepth) {
+      // Too deep to follow: swallow everything, the bound is "may be true".
+      while (Peek().kind != Tok::kEnd) Next();
+      return True();
+    }
+    if (PeekIs("not")) {
+      Next();
+      ParseUnary(depth + 1);  // parsed for its extent only: a negation is not monotone
+      return True();
+    }
+    return ParsePrimary(depth);
+  }
+
+  // Indices of the strings "$name" or "$prefix*" names; empty when none.
+  std::vector<uint32_t> Resolve(std::string_view ref) const {
+    std::vector<uint32_t> out;
+    bool wildcard = ref.ends_with('*');
+    if (wildcard) ref.remove_suffix(1);
+    for (uint32_t i = 0; i < ids_.size(); ++i) {
+      if (wildcard ? std::string_view(ids_[i]).starts_with(ref) : ids_[i] == ref) out.push_back(i);
+    }
+    return out;
+  }
+  std::vector<uint32_t> All() const {
+    std::vector<uint32_t> out(ids_.size());
+    for (uint32_t i = 0; i < out.size(); ++i) out[i] = i;
+    return out;
+  }
+
+  uint32_t ParsePrimary(int depth) {
+    const Token t = Peek();
+    if (t.kind == Tok::kLParen) {
+      Next();
+      uint32_t inner = ParseOr(depth + 1);
+      if (Peek().kind != Tok::kRParen) return Unknown();
+      Next();
+      // "(...) + 1 > 2": the group was arithmetic, not boolean.
+      return AtTerminator() ? inner : Unknown();
+    }
+    if (t.kind == Tok::kStrRef && !t.text.ends_with('*')) {
+      Next();
+      auto ids = Resolve(t.text);
+      if (ids.size() != 1 || t.text == "$") return Unknown();
+      // "$a at N" / "$a in (range)" still need $a.
+      if (!AtTerminator() && !PeekIs("at") && !PeekIs("in")) return Unknown();
+      SkipOperand();
+      return Add({Node::kAtLeast, 1, std::move(ids)});
+    }
+    if (t.kind == Tok::kCountRef) {
+      Next();
+      auto ids = Resolve(t.text.substr(1).empty() ? "" : "$" + std::string(t.text.substr(1)));
+      if (ids.size() != 1 || Peek().kind != Tok::kOp) return Unknown();
+      std::string_view op = Peek().text;
+      Next();
+      if (Peek().kind != Tok::kNumber) return Unknown();
+      uint64_t k = Peek().value;
+      Next();
+      if (!AtTerminator()) return Unknown();
+      bool needs = op == ">" || (op == ">=" && k >= 1) || (op == "==" && k >= 1);
+      return needs ? Add({Node::kAtLeast, 1, std::move(ids)}) : True();
+    }
+    if (t.kind == Tok::kNumber || t.text == "any" || t.text == "all" || t.text == "none") {
+      Next();
+      if (!PeekIs("of")) return Unknown();
+      Next();
+      std::vector<uint32_t> set;
+      if (PeekIs("them")) {
+        Next();
+        set = All();
+      } else if (Peek().kind == Tok::kLParen) {
+        Next();
+        while (Peek().kind == Tok::kStrRef) {
+          auto ids = Resolve(Peek().text);
+          if (ids.empty()) return Unknown();
+          set.insert(set.end(), ids.begin(), ids.end());
+          Next();
+          if (Peek().kind != Tok::kComma) break;
+          Next();
+        }
+        if (Peek().kind != Tok::kRParen) return Unknown();  // rule sets, expressions...
+        Next();
+      } else {
+        return Unknown();
+      }
+      std::sort(set.begin(), set.end());
+      set.erase(std::unique(set.begin(), set.end()), set.end());
+      if (!AtTerminator() && !PeekIs("at") && !PeekIs("in")) return Unknown();
+      SkipOperand();
+      uint64_t need = t.kind == Tok::kNumber ? t.value : t.text == "any" ? 1 : t.text == "all" ? set.size() : 0;
+      if (need == 0 || set.empty()) return True();
+      if (need > set.size()) return Add({Node::kFalse, 0, {}});
+      return Add({Node::kAtLeast, uint32_t(need), std::move(set)});
+    }
+    if (t.text == "false") {
+      Next();
+      return AtTerminator() ? Add({Node::kFalse, 0, {}}) : Unknown();
+    }
+    if (t.kind == Tok::kEnd || t.kind == Tok::kRParen) {
+      missing_operand_ = true;
+      return True();
+    }
+    Next();
+    return Unknown();
+  }
+
+  ConditionBound* out_;
+  std::vector<Token> toks_;
+  const std::vector<std::string>& ids_;
+  size_t pos_ = 0;
+  bool missing_operand_ = false;  // "a and", "()": not a condition we can read
+};
+
+ConditionBound ConditionBound::Analyze(std::string_view condition,
+                                       const std::vector<std::string>& string_ids) {
+  ConditionBound b;
+  b.string_count_ = string_ids.size();
+  ConditionParser p(&b, Tokenize(condition), string_ids);
+  b.root_ = p.Parse();
+  return b;
+}
+
+bool ConditionBound::EvalNode(uint32_t i, const uint8_t* seen) const {
+  const Node& n = nodes_[i];
+  switch (n.kind) {
+    case Node::kTrue: return true;
+    case Node::kFalse: return false;
+    case Node::kAnd:
+      for (uint32_t c : n.items) {
+        if (!EvalNode(c, seen)) return false;
+      }
+      return true;
+    case Node::kOr:
+      for (uint32_t c : n.items) {
+        if (EvalNode(c, seen)) return true;
+      }
+      return false;
+    case Node::kAtLeast: {
+      uint32_t have = 0;
+      for (uint32_t s : n.items) have += seen[s] ? 1 : 0;
+      return have >= n.n;
+    }
+  }
+  return true;
+}
+
+bool ConditionBound::Eval(const uint8_t* seen) const {
+  return nodes_.empty() || EvalNode(root_, seen);
+}
+
+bool ConditionBound::Gated() const {
+  std::vector<uint8_t> none(string_count_ + 1, 0);
+  return !Eval(none.data());
+}
+
+std::string ConditionBound::NodeString(uint32_t i) const {
+  const Node& n = nodes_[i];
+  switch (n.kind) {
+    case Node::kTrue: return "true";
+    case Node::kFalse: return "false";
+    case Node::kAnd:
+    case Node::kOr: {
+      std::string s = n.kind == Node::kAnd ? "and(" : "or(";
+      for (size_t k = 0; k < n.items.size(); ++k) s += (k ? "," : "") + NodeString(n.items[k]);
+      return s + ")";
+    }
+    case Node::kAtLeast: {
+      std::string s = "atleast(" + std::to_string(n.n) + ";";
+      for (size_t k = 0; k < n.items.size(); ++k) s += (k ? "," : "") + std::to_string(n.items[k]);
+      return s + ")";
+    }
+  }
+  return "?";
+}
+
+std::string ConditionBound::ToString() const { return nodes_.empty() ? "true" : NodeString(root_); }
+
+// ---------------------------------------------------------------------------------------------
+// Rule source
+
+namespace {
+
+class SourceReader {
+ public:
+  explicit SourceReader(std::string_view s) : s_(s) {}
+  bool End() { return SkipSpace(), i_ >= s_.size(); }
+  size_t pos() const { return i_; }
+  char Peek() { return SkipSpace(), i_ < s_.size() ? s_[i_] : '\0'; }
+  void Advance() { i_ = std::min(s_.size(), i_ + 1); }
+  std::string_view Word() {
+    SkipSpace();
+    size_t st = i_;
+    while (i_ < s_.size() && IsIdent(s_[i_])) ++i_;
+    return s_.substr(st, i_ - st);
+  }
+  // After the opening delimiter: up to the unescaped "close" (not included), consumed.
+  std::string_view Until(char close, bool escapes) {
+    size_t st = i_;
+    while (i_ < s_.size() && s_[i_] != close) {
+      if (escapes && s_[i_] == '\\') ++i_;
+      ++i_;
+    }
+    i_ = std::min(i_, s_.size());
+    std::string_view body = s_.substr(st, i_ - st);
+    Advance();
+    return body;
+  }
+  // Skips one token of any kind (quoted strings whole).
+  void SkipToken() {
+    char c = Peek();
+    if (c == '"') {
+      Advance();
+      Until('"', true);
+    } else if (IsIdent(c)) {
+      Word();
+    } else {
+      Advance();
+    }
+  }
+  void Rewind(size_t pos) { i_ = pos; }
+  std::string_view Slice(size_t a, size_t b) const { return s_.substr(a, b - a); }
+
+ private:
+  void SkipSpace() {
+    while (i_ < s_.size()) {
+      if (std::isspace(static_cast<unsigned char>(s_[i_]))) {
+        ++i_;
+      } else if (s_.substr(i_, 2) == "//") {
+        while (i_ < s_.size() && s_[i_] != '\n') ++i_;
+      } else if (s_.substr(i_, 2) == "/*") {
+        size_t e = s_.find("*/", i_ + 2);
+        i_ = e == std::string_view::npos ? s_.size() : e + 2;
+      } else {
+        break;
+      }
+    }
+  }
+  std::string_view s_;
+  size_t i_ = 0;
+};
+
+// Reads "$id = <value> modifiers..." entries until "condition".
+void ReadStrings(SourceReader& r, RuleSource* rule) {
+  while (!r.End()) {
+    char c = r.Peek();
+    if (c == '}') return;
+    if (IsIdent(c)) {
+      size_t save = r.pos();
+      std::string_view w = r.Word();
+      if (w == "condition" && r.Peek() == ':') {
+        r.Rewind(save);
+        return;
+      }
+      // A modifier; its arguments ("xor(1-2)", "base64(\"...\")") are skipped as tokens.
+      if (r.Peek() == '(') {
+        while (!r.End() && r.Peek() != ')') r.SkipToken();
+        r.Advance();
+      }
+      continue;
+    }
+    if (c != '$') {
+      r.SkipToken();
+      continue;
+    }
+    r.Advance();
+    RuleSourceString str;
+    str.id = "$" + std::string(r.Word());
+    if (r.Peek() != '=') continue;
+    r.Advance();
+    char open = r.Peek();
+    r.Advance();
+    if (open == '"') {
+      str.kind = 't';
+      str.body = r.Until('"', true);
+    } else if (open == '{') {
+      str.kind = 'h';
+      str.body = r.Until('}', false);
+    } else if (open == '/') {
+      str.kind = 'r';
+      str.body = r.Until('/', true);
+    } else {
+      continue;
+    }
+    rule->strings.push_back(std::move(str));
+  }
+}
+
+}  // namespace
+
+std::vector<RuleSource> ParseRuleSource(std::string_view text) {
+  std::vector<RuleSource> out;
+  SourceReader r(text);
+  while (!r.End()) {
+    if (!IsIdent(r.Peek())) {
+      r.SkipToken();
+      continue;
+    }
+    if (r.Word() != "rule") continue;
+    RuleSource rule;
+    rule.name = r.Word();
+    if (rule.name.empty()) continue;
+    while (!r.End() && r.Peek() != '{') r.SkipToken();  // tags
+    r.Advance();
+    // Sections until the rule's closing brace.
+    bool closed = false;
+    while (!r.End() && !closed) {
+      char c = r.Peek();
+      if (c == '}') {
+        r.Advance();
+        closed = true;
+        break;
+      }
+      if (!IsIdent(c)) {
+        r.SkipToken();
+        continue;
+      }
+      std::string_view section = r.Word();
+      if (r.Peek() != ':') continue;
+      r.Advance();
+      if (section == "strings") {
+        ReadStrings(r, &rule);
+      } else if (section == "condition") {
+        size_t start = r.pos();
+        size_t end = start;
+        // The condition runs to the rule's "}": conditions hold no braces outside literals.
+        while (!r.End() && r.Peek() != '}') {
+          if (r.Peek() == '/') {  // a regex after "matches" may hold braces: skip it whole
+            r.Advance();
+            if (r.Peek() != '/' && r.Peek() != '*') r.Until('/', true);
+          } else {
+            r.SkipToken();
+          }
+          end = r.pos();
+        }
+        std::string_view cond = r.Slice(start, end);
+        while (!cond.empty() && std::isspace(static_cast<unsigned char>(cond.front()))) cond.remove_prefix(1);
+        rule.condition = std::string(cond);
+      }
+    }
+    out.push_back(std::move(rule));
+  }
+  return out;
+}
+
+std::string HexToRegex(std::string_view hex) {
+  std::string re;
+  auto nib = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    c = char(std::tolower(static_cast<unsigned char>(c)));
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+  };
+  size_t i = 0;
+  while (i < hex.size()) {
+    char c = hex[i];
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      ++i;
+    } else if (hex.substr(i, 2) == "//") {
+      while (i < hex.size() && hex[i] != '\n') ++i;
+    } else if (hex.substr(i, 2) == "/*") {
+      size_t e = hex.find("*/", i + 2);
+      i = e == std::string_view::npos ? hex.size() : e + 2;
+    } else if (c == '(' || c == '|' || c == ')') {
+      re += c == '(' ? "(?:" : std::string(1, c);
+      ++i;
+    } else if (c == '[') {
+      size_t e = hex.find(']', i);
+      if (e == std::string_view::npos) return "";
+      std::string in;
+      for (char x : hex.substr(i + 1, e - i - 1)) {
+        if (!std::isspace(static_cast<unsigned char>(x))) in += x;
+      }
+      size_t dash = in.find('-');
+      auto digits = [](const std::string& s) {
+        return !s.empty() && s.size() < 9 && std::all_of(s.begin(), s.end(), [](char d) { return d >= '0' && d <= '9'; });
+      };
+      if (dash == std::string::npos) {
+        if (!digits(in)) return "";
+        re += ".{" + in + "}";
+      } else {
+        std::string lo = in.substr(0, dash), hi = in.substr(dash + 1);
+        if (lo.empty()) lo = "0";
+        if (!digits(lo) || (!hi.empty() && !digits(hi))) return "";
+        re += ".{" + lo + "," + hi + "}";
+      }
+      i = e + 1;
+    } else if (i + 1 < hex.size()) {
+      int hi = nib(hex[i]), lo = nib(hex[i + 1]);
+      bool qh = hex[i] == '?', ql = hex[i + 1] == '?';
+      if ((hi < 0 && !qh) || (lo < 0 && !ql)) return "";  // "~", stray characters
+      if (qh && ql) {
+        re += '.';
+      } else if (qh) {
+        re += '[';
+        for (int h = 0; h < 16; ++h) AppendHexEscape(&re, unsigned(h * 16 + lo));
+        re += ']';
+      } else if (ql) {
+        re += '[';
+        AppendHexEscape(&re, unsigned(hi * 16));
+        re += '-';
+        AppendHexEscape(&re, unsigned(hi * 16 + 15));
+        re += ']';
+      } else {
+        AppendHexEscape(&re, unsigned(hi * 16 + lo));
+      }
+      i += 2;
+    } else {
+      return "";
+    }
+  }
+  return re;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Prefilter
+
+namespace {
+
+std::string EscapeBytes(const uint8_t* p, size_t n, bool wide) {
+  std::string re;
+  re.reserve(n * (wide ? 8 : 4));
+  for (size_t i = 0; i < n; ++i) {
+    AppendHexEscape(&re, p[i]);
+    if (wide) re += "\\x00";
+  }
+  return re;
+}
+
+// YARA reads "{,n}" as {0,n}; PCRE syntax (Hyperscan) would read it as literal text, which
+// would make the prefilter miss matches.
+std::string YaraRegexToPcre(std::string_view re) {
+  std::string out;
+  for (size_t i = 0; i < re.size(); ++i) {
+    if (re[i] == '\\' && i + 1 < re.size()) {
+      out += re[i];
+      out += re[++i];
+      continue;
+    }
+    out += re[i];
+    if (re[i] == '{' && i + 1 < re.size() && re[i + 1] == ',') out += '0';
+  }
+  return out;
+}
+
+bool CompilesAlone(const std::string& expr, unsigned flags) {
+  hs_database_t* db = nullptr;
+  hs_compile_error_t* err = nullptr;
+  if (hs_compile(expr.c_str(), flags, HS_MODE_BLOCK, nullptr, &db, &err) != HS_SUCCESS) {
+    hs_free_compile_error(err);
+    return false;
+  }
+  hs_free_database(db);
+  return true;
+}
+
+}  // namespace
+
+int OnAtom(unsigned int id, unsigned long long /*from*/, unsigned long long /*to*/,
+           unsigned int /*flags*/, void* ctx) {
+  auto* sc = static_cast<PrefilterScratch*>(ctx);
+  const YaraPrefilter* pf = sc->prefilter_;
+  uint32_t s = pf->atom_string_[id];
+  if (sc->seen_[s]) return 0;
+  sc->seen_[s] = 1;
+  sc->touched_.push_back(s);
+  const auto& rb = pf->rules_[pf->string_rule_[s]];
+  if (rb.bound.Eval(sc->seen_.data() + rb.first_string)) {
+    sc->possible_ = true;
+    return 1;  // one possible rule is enough: stop, libyara decides
+  }
+  return 0;
+}
+
+YaraPrefilter::~YaraPrefilter() {
+  if (db_) hs_free_database(db_);
+}
+
+std::unique_ptr<const YaraPrefilter> YaraPrefilter::Build(YR_RULES* rules,
+                                                          const std::vector<RuleSourceText>& sources) {
+  std::unique_ptr<YaraPrefilter> pf(new YaraPrefilter());
+  // Rule text by "namespace\0name".
+  std::unordered_map<std::string, RuleSource> by_name;
+  for (const RuleSourceText& src : sources) {
+    for (RuleSource& rs : ParseRuleSource(src.text)) {
+      by_name[src.ns + '\0' + rs.name] = std::move(rs);
+    }
+  }
+  std::vector<std::string> exprs;
+  std::vector<unsigned> flags;
+  bool ok = true;
+  YR_RULE* rule;
+  yr_rules_foreach(rules, rule) {
+    std::string ns = rule->ns && rule->ns->name ? rule->ns->name : "";
+    std::string name = rule->identifier;
+    auto it = by_name.find(ns + '\0' + name);
+    if (it == by_name.end()) {
+      pf->reasons_.push_back(name + ": rule text not found (included file?)");
+      ok = false;
+      continue;
+    }
+    const RuleSource& src = it->second;
+    // Logical strings: chain parts (a hex string split at a long gap) belong to their head.
+    std::vector<std::vector<YR_STRING*>> logical;
+    YR_STRING* string;
+    yr_rule_strings_foreach(rule, string) {
+      if (string->chained_to == nullptr || logical.empty()) logical.emplace_back();
+      logical.back().push_back(string);
+    }
+    std::vector<std::string> ids;
+    for (const auto& parts : logical) ids.push_back(parts[0]->identifier);
+    RuleBound rb;
+    rb.bound = ConditionBound::Analyze(src.condition, ids);
+    rb.first_string = uint32_t(pf->string_rule_.size());
+    rb.string_count = uint32_t(ids.size());
+    if (!rb.bound.Gated()) {
+      pf->reasons_.push_back(name + ": condition can be true without any string");
+      ok = false;
+    }
+    bool source_matches = src.strings.size() == logical.size();
+    for (size_t k = 0; k < logical.size(); ++k) {
+      uint32_t gidx = uint32_t(pf->string_rule_.size());
+      pf->string_rule_.push_back(uint32_t(pf->rules_.size()));
+      const YR_STRING* head = logical[k][0];
+      uint32_t f = head->flags;
+      if (f & (STRING_FLAGS_XOR | STRING_FLAGS_BASE64 | STRING_FLAGS_BASE64_WIDE)) {
+        pf->reasons_.push_back(name + " " + ids[k] + ": xor/base64 strings have no atom");
+        ok = false;
+        continue;
+      }
+      // Longest literal part: every part must match for the string to match.
+      const YR_STRING* lit = nullptr;
+      for (const YR_STRING* p : logical[k]) {
+        if ((p->flags & STRING_FLAGS_LITERAL) && p->length > 0 && (!lit || p->length > lit->length)) lit = p;
+      }
+      unsigned base = HS_FLAG_SINGLEMATCH | ((f & STRING_FLAGS_NO_CASE) ? HS_FLAG_CASELESS : 0);
+      if (lit) {
+        for (bool wide : {false, true}) {
+          if (!(f & (wide ? STRING_FLAGS_WIDE : STRING_FLAGS_ASCII))) continue;
+          exprs.push_back(EscapeBytes(lit->string, size_t(lit->length), wide));
+          flags.push_back(base);
+          pf->atom_string_.push_back(gidx);
+          pf->max_literal_length_ = std::max(pf->max_literal_length_,
+                                             size_t(lit->length) * (wide ? 2 : 1));
+        }
+        if (logical[k].size() > 1) pf->max_literal_length_ = std::max<size_t>(pf->max_literal_length_, 4096);
+        continue;
+      }
+      std::string expr;
+      unsigned fl = base | HS_FLAG_PREFILTER | HS_FLAG_ALLOWEMPTY;
+      if (!source_matches) {
+        pf->reasons_.push_back(name + ": strings in text and compiled rule differ");
+      } else if (src.strings[k].kind == 'h') {
+        expr = HexToRegex(src.strings[k].body);
+        fl = (fl & ~HS_FLAG_CASELESS) | HS_FLAG_DOTALL;
+      } else if (src.strings[k].kind == 'r' && !(f & STRING_FLAGS_WIDE)) {
+        expr = YaraRegexToPcre(src.strings[k].body);
+        if (f & STRING_FLAGS_DOT_ALL) fl |= HS_FLAG_DOTALL;
+      }
+      fl &= ~HS_FLAG_ALLOWEMPTY;  // an atom that can match nothing says nothing
+      if (expr.empty() || !CompilesAlone(expr, fl)) {
+        pf->reasons_.push_back(name + " " + ids[k] + ": no Hyperscan atom for this string");
+        ok = false;
+        continue;
+      }
+      exprs.push_back(std::move(expr));
+      flags.push_back(fl);
+      pf->atom_string_.push_back(gidx);
+    }
+    pf->rules_.push_back(std::move(rb));
+  }
+  if (ok && exprs.empty()) {
+    pf->reasons_.push_back("no strings to prefilter");
+    ok = false;
+  }
+  if (ok) {
+    std::vector<const char*> cexprs;
+    std::vector<unsigned> ids;
+    for (size_t i = 0; i < exprs.size(); ++i) {
+      cexprs.push_back(exprs[i].c_str());
+      ids.push_back(unsigned(i));
+    }
+    hs_compile_error_t* err = nullptr;
+    if (hs_compile_multi(cexprs.data(), flags.data(), ids.data(), unsigned(exprs.size()),
+                         HS_MODE_BLOCK, nullptr, &pf->db_, &err) != HS_SUCCESS) {
+      pf->reasons_.push_back(std::string("hyperscan: ") + (err && err->message ? err->message : "compile failed"));
+      hs_free_compile_error(err);
+      pf->db_ = nullptr;
+      ok = false;
+    }
+  }
+  pf->always_scan_ = !ok;
+  return pf;
+}
+
+bool YaraPrefilter::MayMatch(ByteView data, PrefilterScratch& sc) const {
+  if (always_scan_ || !sc.scratch_) return true;
+  if (data.empty()) {
+    // Gated rules cannot match an empty buffer.
+    return false;
+  }
+  sc.possible_ = false;
+  // Hyperscan takes an unsigned length: scan huge buffers in pieces that overlap by the
+  // longest literal (seen[] persists across pieces, so a hit in any piece counts).
+  constexpr size_t kPiece = size_t(1) << 30;
+  bool failed = false;
+  for (size_t off = 0; off < data.size() && !sc.possible_;) {
+    size_t len = std::min(kPiece, data.size() - off);
+    hs_error_t rc = hs_scan(db_, reinterpret_cast<const char*>(data.data() + off), unsigned(len), 0,
+                            sc.scratch_, OnAtom, &sc);
+    if (rc != HS_SUCCESS && rc != HS_SCAN_TERMINATED) {
+      failed = true;
+      break;
+    }
+    if (off + len >= data.size()) break;
+    off += len - std::min(len, std::max<size_t>(max_literal_length_, 4096));
+  }
+  for (uint32_t s : sc.touched_) sc.seen_[s] = 0;
+  sc.touched_.clear();
+  return sc.possible_ || failed;
+}
+
+PrefilterScratch::PrefilterScratch(const YaraPrefilter* prefilter) : prefilter_(prefilter) {
+  if (!prefilter_ || prefilter_->always_scan_ || !prefilter_->db_) return;
+  if (hs_alloc_scratch(prefilter_->db_, &scratch_) != HS_SUCCESS) scratch_ = nullptr;
+  seen_.assign(prefilter_->string_rule_.size() + 1, 0);
+  touched_.reserve(prefilter_->string_rule_.size());
+}
+
+PrefilterScratch::~PrefilterScratch() {
+  if (scratch_) hs_free_scratch(scratch_);
+}
+
+}  // namespace mw::hostscan

@@ -1,0 +1,140 @@
+// minerwatch — SPDX-License-Identifier: Apache-2.0
+#pragma once
+// A Hyperscan prefilter in front of libyara. libyara's Aho-Corasick pass runs at ~250 MB/s;
+// Hyperscan finds the same strings (as literals, or as prefilter regexes for hex/regex
+// strings) several times faster. A buffer goes to libyara only when, counting every atom hit
+// as a string match, some rule's condition could still be true. Atom hits are a superset of
+// string matches and the condition bound is monotone, so the prefiltered result equals the
+// plain libyara result; rules whose conditions cannot be bounded (not, filesize, modules...)
+// or whose strings have no atom (xor, base64, wide regex) make the whole set "always scan".
+//
+// YaraPrefilter is immutable and shared; PrefilterScratch is per thread.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mw/core/byte_view.h"
+
+struct YR_RULES;
+struct hs_database;
+struct hs_scratch;
+
+namespace mw::hostscan {
+
+// Monotone upper bound of a YARA condition over "which of the rule's strings are present":
+// false means the condition cannot be true with that set of strings present. Anything the
+// analyzer does not understand counts as "may be true".
+class ConditionBound {
+ public:
+  // "string_ids" are the rule's string identifiers in declaration order ("$a", "$", ...).
+  // Never fails: unparsable input yields a bound that is always true.
+  static ConditionBound Analyze(std::string_view condition,
+                                const std::vector<std::string>& string_ids);
+  // seen[i] != 0 when string i may be present.
+  bool Eval(const uint8_t* seen) const;
+  // True when the condition needs at least one string match (Eval with nothing seen is false).
+  bool Gated() const;
+  // Debug form, e.g. "and(atleast(1;0,1),true)".
+  std::string ToString() const;
+
+  struct Node {
+    enum Kind : uint8_t { kTrue, kFalse, kAnd, kOr, kAtLeast } kind = kTrue;
+    uint32_t n = 0;                // kAtLeast: how many of "items" must be seen
+    std::vector<uint32_t> items;   // kAnd/kOr: node indices; kAtLeast: string indices
+  };
+
+ private:
+  bool EvalNode(uint32_t i, const uint8_t* seen) const;
+  std::string NodeString(uint32_t i) const;
+  std::vector<Node> nodes_;  // nodes_[root_] is the root
+  uint32_t root_ = 0;
+  size_t string_count_ = 0;
+  friend class ConditionParser;
+};
+
+// A rule as written in source text (only what the prefilter needs).
+struct RuleSourceString {
+  std::string id;    // "$a", "$" for anonymous
+  char kind = 't';   // 't' text, 'h' hex, 'r' regex
+  std::string body;  // text without quotes (escapes kept), hex without braces, regex without slashes
+};
+struct RuleSource {
+  std::string name;
+  std::vector<RuleSourceString> strings;
+  std::string condition;
+};
+// Lenient: the text already compiled with libyara. Never fails or loops; garbage yields fewer rules.
+std::vector<RuleSource> ParseRuleSource(std::string_view text);
+
+// Translates a YARA hex string body ("4D 5A ?? [2-4] (01|02)") to a Hyperscan regex; "" when
+// it cannot (e.g. "~" negations).
+std::string HexToRegex(std::string_view hex);
+
+struct RuleSourceText {
+  std::string ns;    // YARA namespace the text was compiled into
+  std::string text;
+};
+
+class PrefilterScratch;
+
+class YaraPrefilter {
+ public:
+  ~YaraPrefilter();
+  YaraPrefilter(const YaraPrefilter&) = delete;
+  YaraPrefilter& operator=(const YaraPrefilter&) = delete;
+
+  // Never fails: a rule set it cannot prefilter comes back with always_scan() true and the
+  // reasons (one line per rule) in always_scan_reasons().
+  static std::unique_ptr<const YaraPrefilter> Build(YR_RULES* rules,
+                                                    const std::vector<RuleSourceText>& sources);
+
+  bool always_scan() const { return always_scan_; }
+  const std::vector<std::string>& always_scan_reasons() const { return reasons_; }
+  size_t atom_count() const { return atom_string_.size(); }
+  // Longest byte length any atom (and so any literal string) can match; 0 when unbounded or
+  // unknown. Chunked scanners overlap chunks by at least this much.
+  size_t max_literal_length() const { return max_literal_length_; }
+
+  // False only when no rule can match "data": libyara may be skipped.
+  bool MayMatch(ByteView data, PrefilterScratch& scratch) const;
+
+ private:
+  YaraPrefilter() = default;
+  struct RuleBound {
+    ConditionBound bound;
+    uint32_t first_string = 0;  // global index of the rule's first logical string
+    uint32_t string_count = 0;
+  };
+  bool always_scan_ = true;
+  std::vector<std::string> reasons_;
+  hs_database* db_ = nullptr;
+  std::vector<uint32_t> atom_string_;    // atom id → global logical string index
+  std::vector<uint32_t> string_rule_;    // global logical string index → rule bound index
+  std::vector<RuleBound> rules_;
+  size_t max_literal_length_ = 0;
+  friend class PrefilterScratch;
+  friend int OnAtom(unsigned int, unsigned long long, unsigned long long, unsigned int, void*);
+};
+
+// Per-thread Hyperscan scratch and the "seen" set, allocated once.
+class PrefilterScratch {
+ public:
+  explicit PrefilterScratch(const YaraPrefilter* prefilter);
+  ~PrefilterScratch();
+  PrefilterScratch(const PrefilterScratch&) = delete;
+  PrefilterScratch& operator=(const PrefilterScratch&) = delete;
+  bool ok() const { return scratch_ != nullptr; }
+
+ private:
+  const YaraPrefilter* prefilter_;
+  hs_scratch* scratch_ = nullptr;
+  std::vector<uint8_t> seen_;
+  std::vector<uint32_t> touched_;
+  bool possible_ = false;
+  friend class YaraPrefilter;
+  friend int OnAtom(unsigned int, unsigned long long, unsigned long long, unsigned int, void*);
+};
+
+}  // namespace mw::hostscan

@@ -1,0 +1,1 @@
+rule r : tag { strings: $h = { 4D 5A ?? [2-4] (01 | 0? ) } $r = /ab{,3}c/is $t = "x\"y" wide condition: $h and ($r or #t >= 1) and pe.is_pe }
