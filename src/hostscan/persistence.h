@@ -6,6 +6,8 @@
 // binaries that differ from dpkg's md5sums. Files are read with a size cap; nothing is run.
 #include <cstdint>
 #include <span>
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,7 +30,15 @@ struct PersistenceOptions {
   bool check_system_binaries = true;
   uint64_t max_file_bytes = 1u << 20;
   uint64_t max_binary_bytes = 2ull << 30;  // total bytes md5-hashed for the binary check
+  // Threat intel for the host names and IPv4 addresses an autostart line names (a cron job that
+  // fetches from a known dropper host, a unit that points a miner at a pool): returns why the
+  // host is bad, or nothing. Unset: only the built-in line heuristics apply.
+  std::function<std::optional<std::string>(std::string_view host)> lookup_host;
 };
+
+// The host names and IPv4 literals in "line" (URLs, host:port, bare names), lower-cased, at most
+// 32. Pure (fuzzed, unit tested).
+std::vector<std::string> HostsInLine(std::string_view line);
 
 // Why "line" looks like miner persistence; empty when it does not. Pure (fuzzed, unit tested).
 std::vector<std::string> ClassifyLine(std::string_view line,

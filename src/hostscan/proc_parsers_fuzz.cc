@@ -22,5 +22,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)ParseSocketLink(text);
   std::vector<std::string> miners = {"/tmp/x"};
   (void)ClassifyLine(text, miners);
+  (void)HostsInLine(text);
   return 0;
 }
