@@ -41,7 +41,8 @@ async function loadCounts() {
     s.textContent = label + ': ' + n;
     box.appendChild(s);
   };
-  chip('total', c.total);
+  // Counts filtered by host, time or text stop at 10000 (count_exact false): show "10000+".
+  chip('total', c.total + (c.count_exact === false ? '+' : ''));
   for (const [k, n] of Object.entries(c.by_stage)) chip(k, n);
   for (const [k, n] of Object.entries(c.by_category)) chip(k, n);
 }

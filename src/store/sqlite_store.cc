@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 
 #include "store/migrations.h"
@@ -166,6 +167,102 @@ std::string EscapeLike(std::string_view in) {
   return out;
 }
 
+// The searchable text of an evidence object: its string values, depth first, one per line,
+// capped. Numbers (counters, byte totals, timestamps) change on every update and are left out,
+// so an update that only counts does not rewrite the text index. Migration 3 computes the same
+// for old rows with json_tree.
+constexpr size_t kMaxSearchText = 4096;
+
+void CollectStrings(const nlohmann::json& j, std::string& out) {
+  if (out.size() >= kMaxSearchText) return;
+  if (j.is_string()) {
+    if (!out.empty()) out.push_back('\n');
+    out += j.get_ref<const std::string&>();
+  } else if (j.is_structured()) {
+    for (const auto& v : j) CollectStrings(v, out);
+  }
+}
+
+std::string SearchText(const nlohmann::json& evidence) {
+  std::string out;
+  CollectStrings(evidence, out);
+  if (out.size() > kMaxSearchText) {
+    size_t n = kMaxSearchText;
+    while (n > 0 && (static_cast<unsigned char>(out[n]) & 0xC0) == 0x80) --n;  // whole UTF-8 characters
+    out.resize(n);
+  }
+  return out;
+}
+
+// Well-formed UTF-8 without NUL. Only such text goes to the trigram index: SQLite's LIKE and
+// the FTS5 tokenizer decode malformed bytes differently, so the index could miss a LIKE match.
+bool IndexableText(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c == 0) return false;
+    size_t n = 0;  // continuation bytes that follow
+    if (c >= 0x80) {
+      if (c >= 0xC2 && c <= 0xDF) {
+        n = 1;
+      } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 2;
+      } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 3;
+      } else {
+        return false;  // not a lead byte
+      }
+    }
+    if (n > s.size() - i - 1) return false;  // cut short
+    for (size_t k = 1; k <= n; ++k) {
+      auto d = static_cast<unsigned char>(s[i + k]);
+      if ((d & 0xC0) != 0x80) return false;
+      if (k == 1 && ((c == 0xE0 && d < 0xA0) || (c == 0xED && d > 0x9F) || (c == 0xF0 && d < 0x90) ||
+                     (c == 0xF4 && d > 0x8F))) {
+        return false;  // overlong, surrogate or beyond U+10FFFF
+      }
+    }
+    i += n + 1;
+  }
+  return true;
+}
+
+// The FTS5 query for a substring: the AND of its distinct trigrams (the index keeps no
+// positions), a superset of the rows that contain it; LIKE then verifies each candidate.
+// Empty when the text has fewer than three characters.
+std::string TrigramQuery(std::string_view text) {
+  std::vector<size_t> starts;  // byte offset of each UTF-8 character
+  for (size_t i = 0; i < text.size(); ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) starts.push_back(i);
+  }
+  starts.push_back(text.size());
+  constexpr size_t kMaxTrigrams = 16;  // more only narrows what LIKE verifies anyway
+  std::vector<std::string_view> grams;
+  for (size_t i = 0; i + 3 < starts.size() && grams.size() < kMaxTrigrams; ++i) {
+    auto g = text.substr(starts[i], starts[i + 3] - starts[i]);
+    if (std::find(grams.begin(), grams.end(), g) == grams.end()) grams.push_back(g);
+  }
+  std::string out;
+  for (auto g : grams) {
+    if (!out.empty()) out += " AND ";
+    out.push_back('"');
+    for (char c : g) {
+      if (c == '"') out.push_back('"');
+      out.push_back(c);
+    }
+    out.push_back('"');
+  }
+  return out;
+}
+
+// How a text filter is answered. Every plan tests each row with the same LIKE; they differ in
+// which rows they test.
+enum class TextPlan {
+  kScan,            // the rows the other filters select (no text, or under three characters)
+  kWalkThenIndex,   // last_seen order with a step budget, then kIndex if the budget runs out
+  kIndex,           // the trigram index's candidates
+};
+
 // A WHERE clause with its bound values, built from a FindingQuery.
 struct Where {
   std::string sql;
@@ -197,7 +294,12 @@ struct Where {
   }
 };
 
-Where BuildWhere(const FindingQuery& q, bool with_cursor) {
+// True when the query filters only on the four facets that finding_counts keeps.
+bool FacetsOnly(const FindingQuery& q) {
+  return q.host.empty() && !q.since && !q.until && q.text.empty();
+}
+
+Where BuildWhere(const FindingQuery& q, bool with_cursor, TextPlan plan) {
   Where w;
   if (!q.category.empty()) w.AddText("category = ?", q.category);
   if (q.stage) w.AddInt("stage = ?", int64_t(*q.stage));
@@ -210,20 +312,15 @@ Where BuildWhere(const FindingQuery& q, bool with_cursor) {
   }
   if (q.since) w.AddInt("last_seen >= ?", q.since);
   if (q.until) w.AddInt("last_seen <= ?", q.until);
-  if (q.text.size() >= 3) {
-    // The trigram index answers substrings of 3+ characters; as one FTS5 string it matches
-    // exactly where LIKE '%text%' would (both ASCII case-insensitive).
-    std::string phrase = "\"";
-    for (char c : q.text) {
-      if (c == '"') phrase.push_back('"');
-      phrase.push_back(c);
+  if (!q.text.empty()) {
+    std::string fts = plan == TextPlan::kIndex ? TrigramQuery(q.text) : std::string();
+    if (!fts.empty()) {
+      w.AddText("rowid IN (SELECT rowid FROM findings_fts WHERE findings_fts MATCH ?)", std::move(fts));
     }
-    phrase.push_back('"');
-    w.AddText("rowid IN (SELECT rowid FROM findings_fts WHERE findings_fts MATCH ?)", phrase);
-  } else if (!q.text.empty()) {
+    // ASCII case-insensitive substring, the same whichever plan found the candidates.
     std::string like = EscapeLike(q.text);
     w.AddText("(indicator LIKE ? ESCAPE '\\'", like);
-    for (const char* col : {"category", "detector", "host_ip", "hostname", "evidence"}) {
+    for (const char* col : {"category", "detector", "host_ip", "hostname", "search_text"}) {
       w.sql += std::string(" OR ") + col + " LIKE ? ESCAPE '\\'";
       w.order.push_back({true, w.text_args.size()});
       w.text_args.push_back(like);
@@ -240,6 +337,38 @@ Where BuildWhere(const FindingQuery& q, bool with_cursor) {
   }
   return w;
 }
+
+// Stops a statement on the reader connection after a budget of VM steps, so a plan that turns
+// out to be slow can give way to the other one. Installed only around the statement it limits.
+class StepBudget {
+ public:
+  // SQLite calls the handler every kStepsPerTick virtual-machine instructions.
+  static constexpr int kStepsPerTick = 1000;
+
+  StepBudget(sqlite3* db, uint64_t ticks) : db_(db), left_(ticks) {
+    sqlite3_progress_handler(db_, kStepsPerTick, &StepBudget::Tick, this);
+  }
+  ~StepBudget() { sqlite3_progress_handler(db_, 0, nullptr, nullptr); }
+  StepBudget(const StepBudget&) = delete;
+  StepBudget& operator=(const StepBudget&) = delete;
+
+  bool exhausted() const { return exhausted_; }
+
+ private:
+  static int Tick(void* self) {
+    auto* b = static_cast<StepBudget*>(self);
+    if (b->left_ == 0) {
+      b->exhausted_ = true;
+      return 1;  // SQLITE_INTERRUPT for the running statement
+    }
+    --b->left_;
+    return 0;
+  }
+
+  sqlite3* db_;
+  uint64_t left_;
+  bool exhausted_ = false;
+};
 
 #define MW_TRY(expr)                                   \
   do {                                                 \
@@ -289,48 +418,58 @@ class SqliteStore final : public Store {
   }
 
   Result<FindingPage> List(const FindingQuery& q) override {
-    Where w = BuildWhere(q, true);
     uint32_t limit = std::clamp<uint32_t>(q.limit, 1, 1000);
-    // Lists never return evidence samples: read an empty array instead of parsing up to N snapshots.
-    std::string sql = "SELECT " + std::string(kListColumns) + " FROM findings" + w.sql +
-                      " ORDER BY last_seen DESC, id DESC LIMIT " + std::to_string(limit + 1);
     std::lock_guard lock(rmu_);
-    MW_ASSIGN(s, r_.Prepare(sql));
-    w.BindAll(s);
-    FindingPage page;
-    for (;;) {
-      MW_ASSIGN(row, s.Step());
-      if (!row) break;
-      if (page.findings.size() == limit) {
-        const Finding& last = page.findings.back().finding;
-        page.next_cursor = std::make_pair(last.last_seen, last.id);
-        break;
-      }
-      page.findings.push_back(ReadFinding(s));
+    MW_ASSIGN(plan, ChooseTextPlan(q.text));
+    if (plan == TextPlan::kWalkThenIndex) {
+      // A common term: the newest rows match early, so walking last_seen order fills a page
+      // at once. Should it not (a rare combination of common trigrams, or other filters that
+      // leave few rows), the index plan takes over after a bounded amount of work.
+      bool exhausted = false;
+      auto page = RunList(q, limit, plan, ScanBudgetTicks(), &exhausted);
+      if (!exhausted) return page;
+      plan = TextPlan::kIndex;
     }
-    return page;
+    return RunList(q, limit, plan, 0, nullptr);
   }
 
   Result<FindingCounts> Counts(const FindingQuery& q) override {
-    Where w = BuildWhere(q, false);
     FindingCounts c;
-    // One pass grouped by all four facets (answered from findings_by_facets when unfiltered),
-    // folded here, instead of four scans.
     std::map<std::string, uint64_t> cat, stage, state, sev;
+    auto fold = [&](const Stmt& s) {
+      uint64_t n = uint64_t(s.Int(4));
+      cat[s.Text(0)] += n;
+      stage[std::string(StageText(Stage(s.Int(1) ? 1 : 0)))] += n;
+      state[std::string(StateName(FindingState(std::clamp<int64_t>(s.Int(2), 0, 2))))] += n;
+      sev[std::string(SeverityName(Severity(std::clamp<int64_t>(s.Int(3), 0, 4))))] += n;
+      c.total += n;
+    };
     {
       std::lock_guard lock(rmu_);
-      MW_ASSIGN(s, r_.Prepare("SELECT category, stage, state, severity, COUNT(*) FROM findings" + w.sql +
-                              " GROUP BY category, stage, state, severity"));
-      w.BindAll(s);
-      for (;;) {
-        MW_ASSIGN(row, s.Step());
-        if (!row) break;
-        uint64_t n = uint64_t(s.Int(4));
-        cat[s.Text(0)] += n;
-        stage[std::string(StageText(Stage(s.Int(1) ? 1 : 0)))] += n;
-        state[std::string(StateName(FindingState(std::clamp<int64_t>(s.Int(2), 0, 2))))] += n;
-        sev[std::string(SeverityName(Severity(std::clamp<int64_t>(s.Int(3), 0, 4))))] += n;
-        c.total += n;
+      if (FacetsOnly(q)) {
+        // Exact, from the counters the writing transactions keep (a few rows, not the table).
+        Where w = BuildWhere(q, false, TextPlan::kScan);
+        MW_ASSIGN(s, r_.Prepare("SELECT category, stage, state, severity, n FROM finding_counts" + w.sql +
+                                (w.sql.empty() ? " WHERE" : " AND") + " n > 0"));
+        w.BindAll(s);
+        for (;;) {
+          MW_ASSIGN(row, s.Step());
+          if (!row) break;
+          fold(s);
+        }
+      } else {
+        // Host, time and text filters: count at most kCountCap matching rows, so the answer
+        // costs milliseconds; past the cap the total is a lower bound and exact is false.
+        MW_ASSIGN(plan, ChooseTextPlan(q.text));
+        bool exhausted = false;
+        uint64_t budget = plan == TextPlan::kWalkThenIndex ? ScanBudgetTicks() : 0;
+        MW_TRY(RunCapped(q, plan, budget, &exhausted, fold));
+        if (exhausted) {
+          cat.clear(), stage.clear(), state.clear(), sev.clear();
+          c.total = 0;
+          MW_TRY(RunCapped(q, TextPlan::kIndex, 0, nullptr, fold));
+        }
+        c.exact = c.total < kCountCap;
       }
     }
     auto sorted = [](std::map<std::string, uint64_t>& m, std::vector<std::pair<std::string, uint64_t>>& out) {
@@ -582,6 +721,80 @@ class SqliteStore final : public Store {
     return inc;
   }
 
+  // Picks the plan for a text filter; caller holds rmu_.
+  Result<TextPlan> ChooseTextPlan(const std::string& text) {
+    std::string fts = IndexableText(text) ? TrigramQuery(text) : std::string();
+    if (fts.empty()) return TextPlan::kScan;  // no text, too short for trigrams, or malformed
+    // Counting candidates stops at the cap, so a common term costs no more than a rare one.
+    MW_ASSIGN(s, r_.Prepare("SELECT COUNT(*) FROM (SELECT rowid FROM findings_fts WHERE findings_fts "
+                            "MATCH ? LIMIT ?)"));
+    s.Bind(1, fts).Bind(2, int64_t(opts_.text_index_candidates) + 1);
+    MW_ASSIGN(row, s.Step());
+    return row && s.Int(0) <= int64_t(opts_.text_index_candidates) ? TextPlan::kIndex
+                                                                     : TextPlan::kWalkThenIndex;
+  }
+
+  uint64_t ScanBudgetTicks() const {
+    return std::max<uint64_t>(1, opts_.text_scan_budget_steps / StepBudget::kStepsPerTick);
+  }
+
+  // One list page with "plan"; with a budget, stops early and sets *exhausted when it runs out.
+  Result<FindingPage> RunList(const FindingQuery& q, uint32_t limit, TextPlan plan, uint64_t budget_ticks,
+                              bool* exhausted) {
+    Where w = BuildWhere(q, true, plan);
+    // Lists never return evidence samples: read an empty array instead of parsing up to N snapshots.
+    std::string sql = "SELECT " + std::string(kListColumns) + " FROM findings" + w.sql +
+                      " ORDER BY last_seen DESC, id DESC LIMIT " + std::to_string(limit + 1);
+    MW_ASSIGN(s, r_.Prepare(sql));
+    w.BindAll(s);
+    std::optional<StepBudget> budget;
+    if (budget_ticks) budget.emplace(r_.raw(), budget_ticks);
+    FindingPage page;
+    for (;;) {
+      auto row = s.Step();
+      if (!row) {
+        if (budget && budget->exhausted() && exhausted) {
+          *exhausted = true;
+          return FindingPage{};
+        }
+        return Fail(row.error());
+      }
+      if (!*row) break;
+      if (page.findings.size() == limit) {
+        const Finding& last = page.findings.back().finding;
+        page.next_cursor = std::make_pair(last.last_seen, last.id);
+        break;
+      }
+      page.findings.push_back(ReadFinding(s));
+    }
+    return page;
+  }
+
+  // Feeds "fold" (category, stage, state, severity, n) rows over at most kCountCap matches.
+  template <typename Fold>
+  Status RunCapped(const FindingQuery& q, TextPlan plan, uint64_t budget_ticks, bool* exhausted, Fold&& fold) {
+    Where w = BuildWhere(q, false, plan);
+    MW_ASSIGN(s, r_.Prepare("SELECT category, stage, state, severity, COUNT(*) FROM (SELECT category, stage, "
+                            "state, severity FROM findings" + w.sql + " LIMIT " + std::to_string(kCountCap) +
+                            ") GROUP BY 1, 2, 3, 4"));
+    w.BindAll(s);
+    std::optional<StepBudget> budget;
+    if (budget_ticks) budget.emplace(r_.raw(), budget_ticks);
+    for (;;) {
+      auto row = s.Step();
+      if (!row) {
+        if (budget && budget->exhausted() && exhausted) {
+          *exhausted = true;
+          return Ok();
+        }
+        return Fail(row.error());
+      }
+      if (!*row) break;
+      fold(s);
+    }
+    return Ok();
+  }
+
   // A cached SELECT left mid-result keeps a read transaction open on the writer connection,
   // which stops checkpoints from recycling the WAL (it grew to gigabytes over 1M findings).
   // Every cached statement is reset before the commit.
@@ -633,9 +846,10 @@ class SqliteStore final : public Store {
                    "findings WHERE findings.incident_id = incidents.id AND findings.state = 0)");
   }
 
-  std::string BoundedEvidence(const nlohmann::json& ev) const {
+  std::string BoundedEvidence(const nlohmann::json& ev, bool* truncated) const {
     std::string text = ev.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    if (text.size() > opts_.max_evidence_bytes) {
+    *truncated = text.size() > opts_.max_evidence_bytes;
+    if (*truncated) {
       text = nlohmann::json{{"truncated", true}, {"bytes", text.size()}}.dump();
     }
     return text;
@@ -646,7 +860,10 @@ class SqliteStore final : public Store {
                           "evidence_samples, reopen_count, first_seen, last_seen, evidence FROM findings WHERE id = ?"));
     sel->Bind(1, f.id);
     MW_ASSIGN(row, sel->Step());
-    std::string evidence = BoundedEvidence(f.evidence);
+    bool truncated = false;
+    std::string evidence = BoundedEvidence(f.evidence, &truncated);
+    // What is searchable is what is stored: the stub of oversized evidence has no text.
+    std::string search_text = truncated ? std::string() : SearchText(f.evidence);
     std::string attack = nlohmann::json(f.attack).dump();
     uint64_t src_count = std::max<uint64_t>(f.count, 1);
     if (!row) {
@@ -655,14 +872,14 @@ class SqliteStore final : public Store {
           "INSERT INTO findings(id, category, stage, severity, host_ip, hostname, indicator, detector, "
           "source, attack, evidence, evidence_samples, first_seen, last_seen, count, revision, "
           "src_count, src_revision, state, state_reason, state_by, state_at, reopen_count, reopened_at, "
-          "incident_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, "
-          "?, ?, 0, '', '', ?, 0, 0, ?, ?, ?)"));
+          "incident_id, created_at, updated_at, search_text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+          "?, ?, 1, ?, ?, 0, '', '', ?, 0, 0, ?, ?, ?, ?)"));
       ins->Bind(1, f.id).Bind(2, f.category).Bind(3, int64_t(f.stage)).Bind(4, int64_t(f.severity))
           .Bind(5, f.resource.host_ip).Bind(6, f.resource.hostname).Bind(7, f.indicator)
           .Bind(8, f.detector).Bind(9, f.source).Bind(10, attack).Bind(11, evidence)
           .Bind(12, "[" + evidence + "]").Bind(13, f.first_seen).Bind(14, f.last_seen)
           .Bind(15, int64_t(src_count)).Bind(16, int64_t(src_count)).Bind(17, int64_t(f.revision))
-          .Bind(18, now).Bind(19, incident).Bind(20, now).Bind(21, now);
+          .Bind(18, now).Bind(19, incident).Bind(20, now).Bind(21, now).Bind(22, search_text);
       MW_TRY(ins->Run());
       MW_TRY(TouchIncident(incident, f, true));
       MW_TRY(AddTimelineRow(incident, {f.first_seen, std::string(StageText(f.stage)), f.id,
@@ -724,7 +941,7 @@ class SqliteStore final : public Store {
 
     MW_ASSIGN(upd, Cached(
         "UPDATE findings SET category = ?, stage = ?, severity = ?, hostname = ?, detector = ?, "
-        "source = ?, attack = ?, evidence = ?, evidence_samples = ?, first_seen = ?, last_seen = ?, "
+        "source = ?, attack = ?, evidence = ?, search_text = ?, evidence_samples = ?, first_seen = ?, last_seen = ?, "
         "count = ?, revision = revision + 1, src_count = ?, src_revision = ?, state = ?, "
         "state_reason = CASE WHEN ? THEN 'recurred after resolution' ELSE state_reason END, "
         "state_by = CASE WHEN ? THEN 'system' ELSE state_by END, "
@@ -733,11 +950,12 @@ class SqliteStore final : public Store {
         "WHERE id = ? RETURNING revision"));
     upd->Bind(1, f.category).Bind(2, int64_t(stage)).Bind(3, int64_t(f.severity))
         .Bind(4, f.resource.hostname).Bind(5, f.detector).Bind(6, f.source).Bind(7, attack)
-        .Bind(8, evidence).Bind(9, samples_text).Bind(10, first_seen).Bind(11, last_seen)
-        .Bind(12, int64_t(count)).Bind(13, int64_t(src_count)).Bind(14, int64_t(f.revision))
-        .Bind(15, int64_t(state)).Bind(16, int64_t(reopened)).Bind(17, int64_t(reopened))
-        .Bind(18, int64_t(reopened)).Bind(19, now).Bind(20, int64_t(reopen_count))
-        .Bind(21, int64_t(reopened)).Bind(22, now).Bind(23, incident).Bind(24, now).Bind(25, f.id);
+        .Bind(8, evidence).Bind(9, search_text).Bind(10, samples_text).Bind(11, first_seen)
+        .Bind(12, last_seen).Bind(13, int64_t(count)).Bind(14, int64_t(src_count))
+        .Bind(15, int64_t(f.revision)).Bind(16, int64_t(state)).Bind(17, int64_t(reopened))
+        .Bind(18, int64_t(reopened)).Bind(19, int64_t(reopened)).Bind(20, now)
+        .Bind(21, int64_t(reopen_count)).Bind(22, int64_t(reopened)).Bind(23, now).Bind(24, incident)
+        .Bind(25, now).Bind(26, f.id);
     MW_ASSIGN(urow, upd->Step());
     uint64_t revision = urow ? uint64_t(upd->Int(0)) : 0;
     MW_TRY(upd->Run());

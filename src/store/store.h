@@ -59,7 +59,7 @@ struct FindingQuery {
   std::string host;  // host_ip or hostname, exact
   TimestampUs since = 0;  // last_seen >= since (0 = unbounded)
   TimestampUs until = 0;  // last_seen <= until (0 = unbounded)
-  std::string text;       // substring of indicator, category, detector, host or evidence
+  std::string text;       // substring of indicator, category, detector, host or evidence strings
   uint32_t limit = 100;
   // Keyset cursor: findings strictly after (cursor_last_seen, cursor_id) in (last_seen desc, id).
   std::optional<std::pair<TimestampUs, std::string>> cursor;
@@ -70,8 +70,15 @@ struct FindingPage {
   std::optional<std::pair<TimestampUs, std::string>> next_cursor;
 };
 
+// Counts filtered by host, time or text stop at this many findings (then exact is false).
+inline constexpr uint64_t kCountCap = 10000;
+
 struct FindingCounts {
   uint64_t total = 0;
+  // False when the count stopped at kCountCap: total (and the facets) are then a lower bound,
+  // taken over the first kCountCap matches. Counts filtered only by category, stage, severity
+  // and state are always exact.
+  bool exact = true;
   std::vector<std::pair<std::string, uint64_t>> by_category;
   std::vector<std::pair<std::string, uint64_t>> by_stage;
   std::vector<std::pair<std::string, uint64_t>> by_state;

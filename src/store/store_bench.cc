@@ -74,8 +74,8 @@ void BM_IngestUpdates(benchmark::State& state) {
 }
 BENCHMARK(BM_IngestUpdates)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond);
 
-// A list query (first page, 100 rows, with and without filters) over N stored findings.
-void BM_ListQuery(benchmark::State& state) {
+// N stored findings (MW_BENCH_FINDINGS), loaded once for the list and count benchmarks.
+Store* Loaded(benchmark::State& state, int64_t* stored) {
   static StorePtr store;
   static int64_t n = [] {
     const char* env = std::getenv("MW_BENCH_FINDINGS");
@@ -83,16 +83,19 @@ void BM_ListQuery(benchmark::State& state) {
   }();
   if (!store) {
     SqliteOptions o;
-    o.path = TempDb("list.db");
+    // MW_BENCH_DB reuses a database an earlier run loaded (loading 1M findings takes minutes).
+    const char* reuse = std::getenv("MW_BENCH_DB");
+    o.path = reuse ? reuse : TempDb("list.db");
     o.synchronous_full = false;
     auto s = OpenSqliteStore(o);
     if (!s) {
       state.SkipWithError(s.error().message().c_str());
-      return;
+      return nullptr;
     }
     store = std::move(*s);
+    auto have = store->Counts({});
     std::vector<Finding> batch;
-    for (int64_t i = 0; i < n; ++i) {
+    for (int64_t i = have ? int64_t(have->total) : 0; i < n; ++i) {
       batch.push_back(Realistic(int(i % 5000), int(i), kT0 + i * 1000, 1));
       if (batch.size() == 5000) {
         (void)store->Upsert(batch, kT0);
@@ -101,17 +104,57 @@ void BM_ListQuery(benchmark::State& state) {
     }
     (void)store->Upsert(batch, kT0);
   }
+  *stored = n;
+  return store.get();
+}
+
+// The filters both benchmarks use: none, a host, a rare text, a text in every finding's
+// evidence, a text in every indicator, a stage, and the worst-case text.
+FindingQuery QueryFor(int64_t which) {
   FindingQuery q;
   q.limit = 100;
-  if (state.range(0) == 1) q.host = "10.1.3.7";
-  if (state.range(0) == 2) q.text = "pool4242";
+  if (which == 1) q.host = "10.1.3.7";
+  if (which == 2) q.text = "pool4242";
+  if (which == 3) q.text = "XMRig";
+  if (which == 4) q.text = "supportxmr";
+  if (which == 5) q.stage = Stage::kMining;
+  // The text plans' worst case: every trigram is in every finding, the string in none, so the
+  // last_seen walk runs out of budget and the index returns 1M candidates to verify.
+  if (which == 6) q.text = "16.0 gcc";
+  return q;
+}
+
+// A list query (first page, 100 rows, with and without filters) over N stored findings.
+void BM_ListQuery(benchmark::State& state) {
+  int64_t n = 0;
+  Store* store = Loaded(state, &n);
+  if (!store) return;
+  FindingQuery q = QueryFor(state.range(0));
   for (auto _ : state) {
     auto p = store->List(q);
+    if (!p || (p->findings.empty() && state.range(0) != 6)) state.SkipWithError("list failed or empty");
     benchmark::DoNotOptimize(p);
   }
   state.counters["stored"] = double(n);
 }
-BENCHMARK(BM_ListQuery)->Arg(0)->Arg(1)->Arg(2)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_ListQuery)->DenseRange(0, 6)->Unit(benchmark::kMicrosecond);
+
+// Counts over the same filters (capped at kCountCap for host and text filters).
+void BM_Counts(benchmark::State& state) {
+  int64_t n = 0;
+  Store* store = Loaded(state, &n);
+  if (!store) return;
+  FindingQuery q = QueryFor(state.range(0));
+  uint64_t total = 0;
+  for (auto _ : state) {
+    auto c = store->Counts(q);
+    if (!c) state.SkipWithError(c.error().message().c_str());
+    total = c ? c->total : 0;
+  }
+  state.counters["stored"] = double(n);
+  state.counters["total"] = double(total);
+}
+BENCHMARK(BM_Counts)->DenseRange(0, 6)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace mw::store

@@ -62,6 +62,7 @@ nlohmann::json ToJson(const AuditEntry& e) {
 
 nlohmann::json ToJson(const FindingCounts& c) {
   return {{"total", c.total},
+          {"count_exact", c.exact},
           {"by_category", Pairs(c.by_category)},
           {"by_stage", Pairs(c.by_stage)},
           {"by_state", Pairs(c.by_state)},

@@ -419,6 +419,183 @@ TEST_F(StoreTest, WalStaysBoundedDuringIngest) {
   EXPECT_LT(wal, db / 2) << "WAL " << wal << " bytes, database " << db;
 }
 
+// The strings a text query searches, for computing expected results independently.
+void EvidenceStrings(const nlohmann::json& j, std::string& out) {
+  if (j.is_string()) out += j.get<std::string>() + "\n";
+  if (j.is_structured()) {
+    for (const auto& v : j) EvidenceStrings(v, out);
+  }
+}
+
+bool ContainsIgnoreAsciiCase(std::string hay, std::string needle) {
+  auto lower = [](std::string& s) {
+    for (char& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
+  };
+  lower(hay);
+  lower(needle);
+  return hay.find(needle) != std::string::npos;
+}
+
+// Every text plan (index first, last_seen walk, walk that runs out of budget and falls back)
+// returns exactly the findings a plain substring test selects, newest first, across pages.
+TEST_F(StoreTest, TextPlansAgreeWithSubstringSemantics) {
+  std::vector<Finding> all;
+  for (int i = 0; i < 3000; ++i) {
+    Finding f = MakeFinding("10.0." + std::to_string(i % 10) + "." + std::to_string(i / 10 % 250),
+                            "pool" + std::to_string(i) + ".example:3333", kT0 + i * kSec, 1, 1);
+    f.evidence = {{"agent", i % 3 ? "XMRig/6.16.0" : "xmrig-proxy/5.0"},
+                  {"wallet", "4Ab" + std::to_string(i)},
+                  {"tags", {"xyzw", "zwxy"}},  // every trigram of "yzwxy", never the string
+                  {"jobs", i}};
+    if (i == 5) f.evidence["agent"] = "yzwxy-special";
+    all.push_back(std::move(f));
+  }
+  for (size_t i = 0; i < all.size(); i += 500) {
+    ASSERT_TRUE(store_->Upsert(std::span(all).subspan(i, std::min<size_t>(500, all.size() - i)), kT0));
+  }
+  struct Config {
+    const char* name;
+    uint32_t index_candidates;
+    uint64_t budget_steps;
+  };
+  const Config configs[] = {{"default", 2000, 4'000'000},
+                            {"always-walk", 0, 1'000'000'000},
+                            {"walk-then-index", 0, 1000},
+                            {"always-index", 1'000'000'000, 4'000'000}};
+  const char* texts[] = {"xmrig", "XMRIG-PROXY", "pool12", "yzwxy", "4Ab2999", "zw", "6.16.0", "3333",
+                         "no-such-thing"};
+  for (const auto& cfg : configs) {
+    SqliteOptions o;
+    o.path = (dir_ / "mw.db").string();
+    o.text_index_candidates = cfg.index_candidates;
+    o.text_scan_budget_steps = cfg.budget_steps;
+    auto st = OpenSqliteStore(o);
+    ASSERT_TRUE(st) << st.error().message();
+    for (const char* text : texts) {
+      for (bool with_host : {false, true}) {
+        SCOPED_TRACE(std::string(cfg.name) + " q=" + text + (with_host ? " host" : ""));
+        std::vector<std::string> want;
+        for (auto it = all.rbegin(); it != all.rend(); ++it) {
+          std::string hay = it->indicator + "\n" + it->category + "\n" + it->detector + "\n" +
+                            it->resource.host_ip + "\n";
+          EvidenceStrings(it->evidence, hay);
+          if (with_host && it->resource.host_ip != "10.0.3.7") continue;
+          if (ContainsIgnoreAsciiCase(hay, text)) want.push_back(it->id);
+        }
+        FindingQuery q;
+        q.text = text;
+        if (with_host) q.host = "10.0.3.7";
+        q.limit = 997;
+        std::vector<std::string> got;
+        for (int page = 0; page < 10; ++page) {
+          auto p = (*st)->List(q);
+          ASSERT_TRUE(p) << p.error().message();
+          for (auto& f : p->findings) got.push_back(f.finding.id);
+          if (!p->next_cursor) break;
+          q.cursor = p->next_cursor;
+        }
+        EXPECT_EQ(got, want);
+        q.cursor.reset();
+        auto c = (*st)->Counts(q);
+        ASSERT_TRUE(c) << c.error().message();
+        EXPECT_EQ(c->total, want.size());
+        EXPECT_TRUE(c->exact);
+      }
+    }
+  }
+}
+
+// The maintained counters equal a GROUP BY over the table after inserts, escalations, state
+// changes, auto-resolve and retention, and filtered counts read them.
+TEST_F(StoreTest, CountersStayExactThroughEveryWrite) {
+  std::vector<Finding> batch;
+  for (int i = 0; i < 60; ++i) {
+    Finding f = MakeFinding("10.0.0." + std::to_string(i % 7), "p" + std::to_string(i), kT0 + i * kSec, 1, 1,
+                            i % 2 ? Stage::kMining : Stage::kPrecursor);
+    f.severity = Severity(i % 5);
+    if (i % 4 == 0) f.category = std::string(category::kBadDomain);
+    batch.push_back(std::move(f));
+  }
+  ASSERT_TRUE(store_->Upsert(batch, kT0));
+  for (int i = 0; i < 60; i += 3) {  // escalate and re-grade some
+    batch[size_t(i)].stage = Stage::kMining;
+    batch[size_t(i)].severity = Severity::kCritical;
+    batch[size_t(i)].revision = batch[size_t(i)].count = 2;
+    batch[size_t(i)].last_seen += 100 * kSec;
+  }
+  ASSERT_TRUE(store_->Upsert(batch, kT0 + 200 * kSec));
+  ASSERT_TRUE(store_->SetState(batch[1].id, FindingState::kMuted, "known", "a", kT0 + 201 * kSec));
+  ASSERT_TRUE(store_->SetState(batch[2].id, FindingState::kResolved, "", "a", kT0 + 201 * kSec));
+  ASSERT_TRUE(store_->SetState(batch[2].id, FindingState::kActive, "", "a", kT0 + 202 * kSec));
+  ASSERT_TRUE(store_->AutoResolve(kT0 + 150 * kSec, 60, 10));
+  RetentionPolicy p;
+  p.max_findings = 50;
+  ASSERT_TRUE(store_->ApplyRetention(kT0 + 300 * kSec, p));
+
+  Db db;
+  ASSERT_TRUE(db.Open((dir_ / "mw.db").string(), true));
+  auto group = [&](const char* sql) {
+    std::vector<std::string> rows;
+    auto s = db.Prepare(sql);
+    EXPECT_TRUE(s);
+    while (s && *s->Step()) {
+      rows.push_back(s->Text(0) + "|" + s->Text(1) + "|" + s->Text(2) + "|" + s->Text(3) + "|" + s->Text(4));
+    }
+    return rows;
+  };
+  auto want = group("SELECT category, stage, state, severity, COUNT(*) FROM findings GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4");
+  auto got = group("SELECT category, stage, state, severity, n FROM finding_counts WHERE n > 0 ORDER BY 1, 2, 3, 4");
+  EXPECT_EQ(got, want);
+  EXPECT_GE(want.size(), 10u) << "the test must exercise many facet combinations";
+
+  FindingQuery q;
+  q.stage = Stage::kMining;
+  q.min_severity = Severity::kMedium;
+  q.state = FindingState::kActive;
+  auto c = store_->Counts(q);
+  ASSERT_TRUE(c);
+  auto s = db.Prepare("SELECT COUNT(*) FROM findings WHERE stage = 1 AND severity >= 2 AND state = 0");
+  ASSERT_TRUE(s && *s->Step());
+  EXPECT_EQ(c->total, uint64_t(s->Int(0)));
+  EXPECT_TRUE(c->exact);
+  EXPECT_EQ(store_->Counts({})->total, 50u);
+}
+
+// Counts that cannot come from the counters stop at kCountCap and say so.
+TEST_F(StoreTest, CappedCountsAreFlagged) {
+  std::vector<Finding> batch;
+  for (uint64_t i = 0; i < kCountCap + 50; ++i) {
+    batch.push_back(MakeFinding(i < 20 ? "10.0.0.2" : "10.0.0.1", "x" + std::to_string(i), kT0 + int64_t(i), 1, 1));
+    if (batch.size() == 2000) {
+      ASSERT_TRUE(store_->Upsert(batch, kT0));
+      batch.clear();
+    }
+  }
+  ASSERT_TRUE(store_->Upsert(batch, kT0));
+  auto all = store_->Counts({});
+  ASSERT_TRUE(all);
+  EXPECT_EQ(all->total, kCountCap + 50);
+  EXPECT_TRUE(all->exact);
+  FindingQuery q;
+  q.host = "10.0.0.1";
+  auto busy = store_->Counts(q);
+  ASSERT_TRUE(busy);
+  EXPECT_EQ(busy->total, kCountCap);
+  EXPECT_FALSE(busy->exact);
+  EXPECT_EQ(ToJson(*busy)["count_exact"], false);
+  q.host = "10.0.0.2";
+  EXPECT_EQ(store_->Counts(q)->total, 20u);
+  EXPECT_TRUE(store_->Counts(q)->exact);
+  FindingQuery text;
+  text.text = "xmrig";  // every finding
+  auto common = store_->Counts(text);
+  ASSERT_TRUE(common);
+  EXPECT_EQ(common->total, kCountCap);
+  EXPECT_FALSE(common->exact);
+  text.text = "x1004";  // x1004, x10040..x10049
+  EXPECT_EQ(store_->Counts(text)->total, 11u);
+}
+
 TEST_F(StoreTest, RetentionDropsOldResolvedFirst) {
   std::vector<Finding> batch;
   for (int i = 0; i < 10; ++i) {
