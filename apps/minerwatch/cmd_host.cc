@@ -61,7 +61,8 @@ int RunHostScan(const HostScanArgs& a) {
   if (o.scan_memory) {
     auto rules = hostscan::YaraRules::Load(!a.no_builtin_rules, a.rules);
     if (!rules) throw std::runtime_error("rules: " + rules.error().message());
-    if (auto w = (*rules)->PrefilterWarning(); !w.empty()) std::fprintf(stderr, "minerwatch: %s\n", w.c_str());
+    if (auto w = (*rules)->PrefilterWarning(); !w.empty())
+      std::fprintf(stderr, "minerwatch: %s\n", w.c_str());
     o.rules = *rules;
   }
   std::string state = StateDir(a.state_dir);
@@ -118,15 +119,16 @@ int RunHostScan(const HostScanArgs& a) {
   }
   if (!a.quiet) {
     for (const auto& n : rep.notes) std::fprintf(stderr, "note: %s\n", n.c_str());
-    std::fprintf(stderr,
-                 "summary: %llu processes (%llu memory-scanned, %llu exited mid-scan), %.1f MB "
-                 "read, %.1f MB to YARA, %llu regions unchanged, %llu shared regions cached, "
-                 "%llu persistence entries, %zu findings, %.2f s\n",
-                 (unsigned long long)rep.processes, (unsigned long long)rep.processes_memory_scanned,
-                 (unsigned long long)rep.processes_vanished, rep.memory.bytes_read / 1048576.0,
-                 rep.memory.bytes_yara / 1048576.0, (unsigned long long)rep.memory.regions_unchanged,
-                 (unsigned long long)rep.memory.regions_shared_cached,
-                 (unsigned long long)rep.persistence_entries, findings.size(), rep.seconds);
+    std::fprintf(
+        stderr,
+        "summary: %llu processes (%llu memory-scanned, %llu exited mid-scan), %.1f MB "
+        "read, %.1f MB to YARA, %llu regions unchanged, %llu shared regions cached, "
+        "%llu persistence entries, %zu findings, %.2f s\n",
+        (unsigned long long)rep.processes, (unsigned long long)rep.processes_memory_scanned,
+        (unsigned long long)rep.processes_vanished, rep.memory.bytes_read / 1048576.0,
+        rep.memory.bytes_yara / 1048576.0, (unsigned long long)rep.memory.regions_unchanged,
+        (unsigned long long)rep.memory.regions_shared_cached,
+        (unsigned long long)rep.persistence_entries, findings.size(), rep.seconds);
   }
   if (failed) return kExitError;
   return findings.empty() ? kExitClean : kExitFindings;
@@ -244,7 +246,8 @@ void AddHostCommands(CLI::App& app, CommandContext& ctx) {
       "restore", "Put a quarantined executable back (<state-dir>/quarantine/<sha256>)");
   restore->add_option("entry", *q, "Quarantine entry folder")->required();
   restore->callback([q, &ctx] {
-    if (auto s = hostscan::RestoreQuarantined(*q); !s) throw std::runtime_error(s.error().message());
+    if (auto s = hostscan::RestoreQuarantined(*q); !s)
+      throw std::runtime_error(s.error().message());
     std::printf("restored %s\n", q->c_str());
     ctx.exit_code = kExitClean;
   });

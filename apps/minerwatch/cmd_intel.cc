@@ -69,8 +69,8 @@ int RunImport(const ImportArgs& args) {
                                    .list = args.allow ? ListKind::kAllow : ListKind::kBlock,
                                    .subdomains = args.subdomains});
     if (!parsed) return Error(path + ": " + parsed.error().message());
-    std::string source = intel::SanitizeSourceName(args.source.empty() ? BaseName(path)
-                                                                       : args.source);
+    std::string source =
+        intel::SanitizeSourceName(args.source.empty() ? BaseName(path) : args.source);
     Pending& p = by_source[source];
     if (!p.origin.empty()) p.origin += " ";
     p.origin += path;
@@ -87,8 +87,8 @@ int RunImport(const ImportArgs& args) {
   for (const auto& [path, s] : report) {
     std::printf("%s: format=%s domains=%llu ips=%llu cidrs=%llu skipped=%llu invalid=%llu\n",
                 path.c_str(), std::string(intel::FormatName(s.format)).c_str(),
-                static_cast<unsigned long long>(s.domains),
-                static_cast<unsigned long long>(s.ips), static_cast<unsigned long long>(s.cidrs),
+                static_cast<unsigned long long>(s.domains), static_cast<unsigned long long>(s.ips),
+                static_cast<unsigned long long>(s.cidrs),
                 static_cast<unsigned long long>(s.skipped),
                 static_cast<unsigned long long>(s.invalid));
   }
@@ -108,8 +108,8 @@ void PrintEntry(const char* label, std::string_view pattern, const intel::Entry&
 }
 
 int RunCheck(const CheckArgs& args) {
-  auto store = intel::LoadIntel(intel::IntelOptions{.load_defaults = !args.no_defaults,
-                                                    .intel_dir = args.intel_dir});
+  auto store = intel::LoadIntel(
+      intel::IntelOptions{.load_defaults = !args.no_defaults, .intel_dir = args.intel_dir});
   if (!store) return Error(store.error().message());
   // Accept what people paste: a name, an address, a URL, "host:port".
   intel::Token t = intel::ClassifyToken(args.query);
@@ -177,8 +177,9 @@ void AddIntelCommands(CLI::App& app, CommandContext& ctx) {
 
   auto import_args = std::make_shared<ImportArgs>();
   CLI::App* imp = intel->add_subcommand(
-      "import", "Parse public lists and store them, normalized, in the intel dir (one file per "
-                "source; re-importing a source replaces it)");
+      "import",
+      "Parse public lists and store them, normalized, in the intel dir (one file per "
+      "source; re-importing a source replaces it)");
   imp->add_option("files", import_args->files, "List files to import")->required();
   imp->add_option("--format", import_args->format,
                   "auto|plain|hosts|adblock|csv|stix|misp|json|tsv (auto: detect from content)")

@@ -50,8 +50,8 @@ class Outputs {
     std::string json = opt.json_path;
     if (json.empty() && !stdout_tty && !opt.table) json = "-";
     if (!json.empty()) {
-      auto sink = JsonlSink::Open(
-          json, opt.append ? JsonlSink::Mode::kAppend : JsonlSink::Mode::kTruncate);
+      auto sink =
+          JsonlSink::Open(json, opt.append ? JsonlSink::Mode::kAppend : JsonlSink::Mode::kTruncate);
       if (!sink) throw std::runtime_error(sink.error().message());
       out->sinks_.push_back(std::move(*sink));
     }
@@ -86,8 +86,7 @@ void PrintSummary(const SensorStats& s) {
                "summary: %llu packets, %.1f MB captured (%.1f MB on the wire), %llu flows, "
                "%llu findings, %llu parse errors, %llu kernel drops, %.2f s (%.2f Gbit/s)\n",
                static_cast<unsigned long long>(s.packets), double(s.captured_bytes) / 1e6,
-               double(s.bytes) / 1e6,
-               static_cast<unsigned long long>(s.flows),
+               double(s.bytes) / 1e6, static_cast<unsigned long long>(s.flows),
                static_cast<unsigned long long>(s.findings),
                static_cast<unsigned long long>(s.parse_errors),
                static_cast<unsigned long long>(s.kernel_drops), s.seconds, gbit);
@@ -97,8 +96,8 @@ int RunScanPcap(const std::vector<std::string>& files, SensorOptions sensor,
                 const OutputOptions& out_opt) {
   auto outputs = Outputs::Open(out_opt);
   sensor.progress = !out_opt.quiet && isatty(STDERR_FILENO) == 1;
-  auto stats = RunFiles(files, sensor,
-                        [&](std::span<const Finding> findings) { outputs->Write(findings); });
+  auto stats =
+      RunFiles(files, sensor, [&](std::span<const Finding> findings) { outputs->Write(findings); });
   if (!stats) {
     std::fprintf(stderr, "minerwatch: error: %s\n", stats.error().message().c_str());
     return kExitError;
@@ -152,7 +151,8 @@ void AddScanCommands(CLI::App& app, CommandContext& ctx) {
   auto out = std::make_shared<OutputOptions>();
   pcap->add_option("files", *files, "Capture files (pcap or pcapng)")->required();
   AddOutputFlags(pcap, *out, *sensor);
-  pcap->callback([&ctx, files, sensor, out] { ctx.exit_code = RunScanPcap(*files, *sensor, *out); });
+  pcap->callback(
+      [&ctx, files, sensor, out] { ctx.exit_code = RunScanPcap(*files, *sensor, *out); });
 
   auto* live_cmd = app.add_subcommand(
       "sensor", "Capture live traffic and report mining until SIGINT/SIGTERM, then flush");
@@ -164,8 +164,9 @@ void AddScanCommands(CLI::App& app, CommandContext& ctx) {
   live_cmd->add_option("-i,--interface", live->interfaces,
                        "Interface to capture on (repeatable; 'any' = all; default any)");
   live_cmd->add_option("--bpf", live->bpf, "Capture filter in tcpdump syntax");
-  live_cmd->add_option("--flush-interval", live_sensor->flush_interval_s,
-                       "Seconds between deliveries of new or updated findings")
+  live_cmd
+      ->add_option("--flush-interval", live_sensor->flush_interval_s,
+                   "Seconds between deliveries of new or updated findings")
       ->capture_default_str();
   AddOutputFlags(live_cmd, *live_out, *live_sensor);
   live_cmd->callback([&ctx, live, live_sensor, live_out] {

@@ -101,12 +101,14 @@ struct ServiceOptions {
 void AddServiceCommands(CLI::App& app, CommandContext& ctx) {
   static ServiceOptions opts;
   // ---- up ----
-  auto* up = app.add_subcommand("up", "Run the findings service: sensor, host scan, store, API and console");
+  auto* up = app.add_subcommand(
+      "up", "Run the findings service: sensor, host scan, store, API and console");
   auto* up_config = &opts.up_config;
   auto* up_listen = &opts.up_listen;
   auto* up_store = &opts.up_store;
   auto* up_no_sensor = &opts.up_no_sensor;
-  up->add_option("-c,--config", *up_config, "config file (docs/config.md); defaults apply without one");
+  up->add_option("-c,--config", *up_config,
+                 "config file (docs/config.md); defaults apply without one");
   up->add_option("--listen", *up_listen, "override server.listen (host:port)");
   up->add_option("--store", *up_store, "override store.path");
   up->add_flag("--no-sensor", *up_no_sensor, "do not capture (API and store only)");
@@ -132,7 +134,8 @@ void AddServiceCommands(CLI::App& app, CommandContext& ctx) {
   });
 
   // ---- token ----
-  auto* token = app.add_subcommand("token", "API tokens (run on the service host; writes the store)");
+  auto* token =
+      app.add_subcommand("token", "API tokens (run on the service host; writes the store)");
   token->require_subcommand(1);
   auto* tok_config = &opts.tok_config;
   auto* tok_store = &opts.tok_store;
@@ -170,7 +173,8 @@ void AddServiceCommands(CLI::App& app, CommandContext& ctx) {
     }
     for (const auto& t : *l) {
       std::printf("%-14s %-24s %-10s %s\n", t.id.c_str(), t.name.c_str(),
-                  std::string(store::RoleName(t.role)).c_str(), FormatTimestamp(t.created_at).c_str());
+                  std::string(store::RoleName(t.role)).c_str(),
+                  FormatTimestamp(t.created_at).c_str());
     }
   });
   auto* revoke = token->add_subcommand("revoke", "Delete a token by id or name");
@@ -208,9 +212,11 @@ void AddServiceCommands(CLI::App& app, CommandContext& ctx) {
     doctor::DoctorOptions o;
     o.url = doc_url->empty() ? "http://" + c->server.listen : *doc_url;
     o.token = *doc_token;
-    if (o.token.empty() && std::getenv("MINERWATCH_TOKEN")) o.token = std::getenv("MINERWATCH_TOKEN");
+    if (o.token.empty() && std::getenv("MINERWATCH_TOKEN"))
+      o.token = std::getenv("MINERWATCH_TOKEN");
     auto report = doctor::RunDoctor(*c, o);
-    std::fputs((*doc_json ? doctor::RenderJson(report) : doctor::RenderTable(report)).c_str(), stdout);
+    std::fputs((*doc_json ? doctor::RenderJson(report) : doctor::RenderTable(report)).c_str(),
+               stdout);
     ctx.exit_code = doctor::ExitCode(report);
   });
 }

@@ -16,9 +16,9 @@ struct CommandContext {
   int exit_code = kExitClean;
 };
 
-void AddScanCommands(CLI::App& app, CommandContext& ctx);    // scan pcap, sensor
-void AddIntelCommands(CLI::App& app, CommandContext& ctx);   // intel import/check/add-binary
-void AddHostCommands(CLI::App& app, CommandContext& ctx);    // host scan/remediate
-void AddServiceCommands(CLI::App& app, CommandContext& ctx); // up, config check, doctor
+void AddScanCommands(CLI::App& app, CommandContext& ctx);     // scan pcap, sensor
+void AddIntelCommands(CLI::App& app, CommandContext& ctx);    // intel import/check/add-binary
+void AddHostCommands(CLI::App& app, CommandContext& ctx);     // host scan/remediate
+void AddServiceCommands(CLI::App& app, CommandContext& ctx);  // up, config check, doctor
 
 }  // namespace mw::cli

@@ -1,7 +1,10 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
 #include "capture/capture_file_reader.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 namespace mw::capture {
@@ -45,13 +48,13 @@ uint32_t MaxSnaplenForDlt(int dlt) {
 
 uint16_t CaptureFileReader::Load16(uint64_t at) const {
   uint16_t v;
-  std::memcpy(&v, in_.data() + at, 2);
+  std::memcpy(&v, At(at), 2);
   return swapped_ ? __builtin_bswap16(v) : v;
 }
 
 uint32_t CaptureFileReader::Load32(uint64_t at) const {
   uint32_t v;
-  std::memcpy(&v, in_.data() + at, 4);
+  std::memcpy(&v, At(at), 4);
   return swapped_ ? Swap32(v) : v;
 }
 
@@ -67,35 +70,87 @@ Status CaptureFileReader::Truncated(uint64_t at, const std::string& detail) {
 
 Result<CaptureFileReader> CaptureFileReader::Open(ByteView input) {
   CaptureFileReader r(input);
+  if (auto s = r.OpenFormat(); !s) return Fail(s.error());
+  return r;
+}
+
+Result<CaptureFileReader> CaptureFileReader::OpenFile(int fd, uint64_t size, size_t window) {
+  CaptureFileReader r(ByteView{});
+  r.size_ = size;
+  r.fd_ = fd;
+  // A small file gets a buffer of its own size, so merging many small files stays cheap.
+  r.window_ = size_t(std::max<uint64_t>(std::min<uint64_t>(window, size), 64));
+  if (auto s = r.OpenFormat(); !s) return Fail(s.error());
+  return r;
+}
+
+Status CaptureFileReader::OpenFormat() {
   auto header_error = [](const std::string& detail) {
     return Fail(Error::Corruption("offset 0: bad or truncated file header (" + detail + ")"));
   };
-  if (input.size() < 4) return header_error("file is shorter than a capture file header");
+  if (size_ < 4) return header_error("file is shorter than a capture file header");
+  if (auto s = Ensure(0, 4); !s) return s;
   uint32_t magic;
-  std::memcpy(&magic, input.data(), 4);
+  std::memcpy(&magic, At(0), 4);
   Status s = Ok();
   if (magic == kPcapngShb) {
-    s = r.OpenPcapng();
+    s = OpenPcapng();
   } else {
-    s = r.OpenPcap();
+    s = OpenPcap();
   }
   if (!s) {
     // The reader's own messages start with "offset N: <kind> (": keep only the detail.
     std::string m = s.error().message();
+    if (m.rfind("offset ", 0) != 0) return s;  // a read error, not the file's content
     size_t open = m.find('(');
     std::string detail = open == std::string::npos ? m : m.substr(open + 1, m.size() - open - 2);
     return header_error(detail);
   }
-  r.done_ = false;
-  return r;
+  done_ = false;
+  return Ok();
+}
+
+Status CaptureFileReader::Refill(uint64_t at, uint64_t n) {
+  if (fd_ < 0 || at < base_ || at + n > size_)  // cannot happen: callers check against size_
+    return Corrupt(at, "read outside the input");
+  const uint64_t keep = base_ + win_len_ > at ? base_ + win_len_ - at : 0;
+  const uint64_t want = std::min<uint64_t>(std::max<uint64_t>(n, window_), size_ - at);
+  if (buf_.size() < want) {
+    // Only a record larger than the window gets here; the window grows to hold it.
+    std::vector<uint8_t> bigger(want);
+    if (keep) std::memcpy(bigger.data(), At(at), keep);
+    buf_.swap(bigger);
+  } else if (keep && at != base_) {
+    std::memmove(buf_.data(), At(at), keep);
+  }
+  uint64_t have = keep;
+  while (have < want) {
+    const ssize_t got = ::pread(fd_, buf_.data() + have, want - have, off_t(at + have));
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      done_ = true;
+      return Fail(Error::IoError("read at offset " + U(at + have) + ": " + std::strerror(errno)));
+    }
+    if (got == 0) {
+      done_ = true;
+      return Fail(Error::IoError("read at offset " + U(at + have) + ": the file shrank from " +
+                                 U(size_) + " bytes while being read"));
+    }
+    have += uint64_t(got);
+  }
+  win_ = buf_.data();
+  base_ = at;
+  win_len_ = have;
+  return Ok();
 }
 
 Status CaptureFileReader::OpenPcap() {
-  if (in_.size() < 24)
+  if (size_ < 24)
     return Truncated(0, "truncated dump file; tried to read 24 file header bytes, only got " +
-                            U(in_.size()));
+                            U(size_));
+  if (auto s = Ensure(0, 24); !s) return s;
   uint32_t magic;
-  std::memcpy(&magic, in_.data(), 4);
+  std::memcpy(&magic, At(0), 4);
   if (magic != kPcapMagicUsec && magic != kPcapMagicNsec && magic != kPcapMagicModified) {
     magic = Swap32(magic);
     if (magic != kPcapMagicUsec && magic != kPcapMagicNsec && magic != kPcapMagicModified)
@@ -122,13 +177,14 @@ Status CaptureFileReader::OpenPcap() {
     if (link_type_ == kDltEthernet) snaplen_ += 14;
   }
   pos_ = 24;
+  fast_pcap_ = !swapped_ && lengths_swapped_ == LengthsSwapped::kNo && record_header_len_ == 16;
   return Ok();
 }
 
 Result<bool> CaptureFileReader::NextPcap(RawPacket& packet) {
   if (done_) return false;
   const uint64_t at = pos_;
-  const uint64_t left = in_.size() - at;
+  const uint64_t left = size_ - at;
   if (left == 0) {
     done_ = true;
     return false;
@@ -137,6 +193,7 @@ Result<bool> CaptureFileReader::NextPcap(RawPacket& packet) {
     return Fail(Truncated(at, "truncated dump file; tried to read " + U(record_header_len_) +
                                   " header bytes, only got " + U(left))
                     .error());
+  if (auto s = Ensure(at, record_header_len_); !s) return Fail(s.error());
   int32_t sec = int32_t(Load32(at));
   int32_t frac = int32_t(Load32(at + 4));
   uint32_t caplen = Load32(at + 8);
@@ -155,7 +212,7 @@ Result<bool> CaptureFileReader::NextPcap(RawPacket& packet) {
                     .error());
   }
   const uint64_t data_at = at + record_header_len_;
-  const uint64_t data_left = in_.size() - data_at;
+  const uint64_t data_left = size_ - data_at;
   if (caplen > data_left)
     return Fail(Truncated(at, "truncated dump file; tried to read " + U(caplen) +
                                   " captured bytes, only got " +
@@ -165,9 +222,10 @@ Result<bool> CaptureFileReader::NextPcap(RawPacket& packet) {
   pos_ = data_at + caplen;
   // A record longer than the file's snapshot length is cut to it, as libpcap does.
   const uint32_t kept = caplen > snaplen_ ? snaplen_ : caplen;
+  if (auto s = Ensure(data_at, kept); !s) return Fail(s.error());
   packet.ts = TimestampUs(sec) * 1'000'000 + TimestampUs(frac);
   packet.link_type = link_type_;
-  packet.data = ByteView(in_.data() + data_at, kept);
+  packet.data = ByteView(At(data_at), kept);
   packet.wire_len = len < kept ? kept : len;
   return true;
 }
@@ -177,16 +235,17 @@ Status CaptureFileReader::OpenPcapng() {
   RawPacket unused;
   pcapng_ = true;
   bool packet_found = false;
-  if (in_.size() < 12)
+  if (size_ < 12)
     return Truncated(0, "truncated pcapng dump file; tried to read 12 bytes, only got " +
-                            U(in_.size()));
+                            U(size_));
+  if (auto s = Ensure(0, 12); !s) return s;
   uint32_t bom;
-  std::memcpy(&bom, in_.data() + 8, 4);
+  std::memcpy(&bom, At(8), 4);
   if (bom == Swap32(kPcapngByteOrder)) swapped_ = true;
   else if (bom != kPcapngByteOrder) return Corrupt(0, "unknown file format");
   if (auto s = ReadBlock(unused, &packet_found); !s) return s;
   while (interfaces_.empty()) {
-    if (pos_ == in_.size())
+    if (pos_ == size_)
       return Corrupt(pos_, "the capture file has no Interface Description Blocks");
     const uint64_t at = pos_;
     if (auto s = ReadBlock(unused, &packet_found); !s) return s;
@@ -211,13 +270,14 @@ Result<bool> CaptureFileReader::NextPcapng(RawPacket& packet) {
 Status CaptureFileReader::ReadBlock(RawPacket& packet, bool* packet_found) {
   *packet_found = false;
   const uint64_t at = pos_;
-  const uint64_t left = in_.size() - at;
+  const uint64_t left = size_ - at;
   if (left == 0) {
     done_ = true;
     return Ok();
   }
   if (left < 8)
     return Truncated(at, "truncated pcapng dump file; tried to read 8 bytes, only got " + U(left));
+  if (auto s = Ensure(at, std::min<uint64_t>(left, 12)); !s) return s;
   uint32_t type = Load32(at);
   if (type == kPcapngShb) {
     // A new section may change the byte order only in the sense of being invalid.
@@ -225,7 +285,7 @@ Status CaptureFileReader::ReadBlock(RawPacket& packet, bool* packet_found) {
     if (left < 12)
       return Truncated(at, "truncated pcapng dump file; tried to read 12 bytes, only got " +
                                U(left));
-    std::memcpy(&bom, in_.data() + at + 8, 4);
+    std::memcpy(&bom, At(at + 8), 4);
     if (bom == Swap32(swapped_ ? Swap32(kPcapngByteOrder) : kPcapngByteOrder))
       return Corrupt(at, "the file has sections with different byte orders");
     if (bom != (swapped_ ? Swap32(kPcapngByteOrder) : kPcapngByteOrder))
@@ -247,6 +307,7 @@ Status CaptureFileReader::ReadBlock(RawPacket& packet, bool* packet_found) {
   if (total > left)
     return Truncated(at, "truncated pcapng dump file; tried to read " + U(total - 8) +
                              " bytes, only got " + U(left - 8));
+  if (auto s = Ensure(at, total); !s) return s;
   const uint64_t body = at + 8;
   const uint64_t body_len = total - 12;
   auto too_short = [&]() {
@@ -317,7 +378,7 @@ Status CaptureFileReader::ReadBlock(RawPacket& packet, bool* packet_found) {
   }
   packet.ts = TimestampUs(sec * 1'000'000 + uint64_t(int64_t(int32_t(frac))));
   packet.link_type = ifc.link_type;
-  packet.data = ByteView(in_.data() + data_at, caplen);
+  packet.data = ByteView(At(data_at), caplen);
   packet.wire_len = len < caplen ? caplen : len;
   pos_ = at + total;
   *packet_found = true;
@@ -365,7 +426,7 @@ Status CaptureFileReader::ReadInterface(uint64_t at, uint32_t total) {
       if (saw_tsresol)
         return Corrupt(at, "Interface Description Block has more than one if_tsresol option");
       saw_tsresol = true;
-      const uint8_t v = in_[o];
+      const uint8_t v = *At(o);
       if (v & 0x80) {
         const unsigned e = v & 0x7f;
         if (e > 63)
@@ -388,7 +449,7 @@ Status CaptureFileReader::ReadInterface(uint64_t at, uint32_t total) {
         return Corrupt(at, "Interface Description Block has more than one if_tsoffset option");
       saw_tsoffset = true;
       uint64_t v;
-      std::memcpy(&v, in_.data() + o, 8);
+      std::memcpy(&v, At(o), 8);
       if (swapped_) v = __builtin_bswap64(v);
       ifc.offset_sec = int64_t(v);
     }

@@ -1,14 +1,28 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
 #include "capture/merged_file_source.h"
 
+#include <sys/resource.h>
+
+#include <algorithm>
+
 namespace mw::capture {
 
 Result<std::unique_ptr<MergedFileSource>> MergedFileSource::Open(
     const std::vector<std::string>& paths) {
   if (paths.empty()) return Fail(Error::InvalidArgument("no capture files given"));
   auto merged = std::unique_ptr<MergedFileSource>(new MergedFileSource());
+  // Every file stays open with a read window of its own: keep the windows to ~8 MB in all, and
+  // make sure the descriptor limit allows that many files (as far as the hard limit does).
+  const size_t window = std::clamp<size_t>((8u << 20) / paths.size(), 16u << 10,
+                                           CaptureFileReader::kDefaultWindow);
+  struct rlimit nofile {};
+  if (::getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY &&
+      nofile.rlim_cur < paths.size() + 64) {
+    nofile.rlim_cur = std::min<rlim_t>(paths.size() + 64, nofile.rlim_max);
+    ::setrlimit(RLIMIT_NOFILE, &nofile);
+  }
   for (const auto& path : paths) {
-    auto file = PcapFileSource::Open(path);
+    auto file = PcapFileSource::Open(path, window);
     if (!file) return Fail(file.error());
     merged->files_.push_back(std::move(*file));
   }

@@ -3,7 +3,6 @@
 
 #include <fcntl.h>
 #include <pcap/pcap.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,11 +27,6 @@ bool IsCaptureMagic(const uint8_t m[4]) {
   return false;
 }
 
-uint64_t PageSize() {
-  static const uint64_t size = uint64_t(::sysconf(_SC_PAGESIZE));
-  return size;
-}
-
 std::string TrimLibpcap(const char* msg) {
   std::string s = msg ? msg : "";
   while (!s.empty() && (s.back() == '\n' || s.back() == '.')) s.pop_back();
@@ -41,7 +35,8 @@ std::string TrimLibpcap(const char* msg) {
 
 }  // namespace
 
-Result<std::unique_ptr<PcapFileSource>> PcapFileSource::Open(const std::string& path) {
+Result<std::unique_ptr<PcapFileSource>> PcapFileSource::Open(const std::string& path,
+                                                             size_t window) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0)
     return Fail(Error::NotFound(path + ": " + std::strerror(errno)));
@@ -62,24 +57,21 @@ Result<std::unique_ptr<PcapFileSource>> PcapFileSource::Open(const std::string& 
   if (S_ISREG(st.st_mode)) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return Fail(Error::IoError(path + ": " + std::strerror(errno)));
-    void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-    ::close(fd);  // the mapping keeps the file
-    if (map != MAP_FAILED) {
-      ::madvise(map, size, MADV_SEQUENTIAL);
-      auto reader =
-          CaptureFileReader::Open(ByteView(static_cast<const uint8_t*>(map), size_t(size)));
-      if (!reader) {
-        ::munmap(map, size);
-        return Fail(Error::Corruption(path + ": " + reader.error().message()));
-      }
-      auto src = std::unique_ptr<PcapFileSource>(new PcapFileSource(path, nullptr, size));
-      src->map_ = map;
-      src->link_type_ = reader->link_type();
-      src->bytes_read_ = reader->offset();
-      src->reader_ = std::make_unique<CaptureFileReader>(std::move(*reader));
-      return src;
+    // Read ahead generously when the file is not in the page cache.
+    ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    auto reader = CaptureFileReader::OpenFile(fd, size, window);
+    if (!reader) {
+      ::close(fd);
+      const bool io = reader.error().code() == Error::Code::kIoError;
+      return Fail(io ? Error::IoError(path + ": " + reader.error().message())
+                     : Error::Corruption(path + ": " + reader.error().message()));
     }
-    // A file that cannot be mapped (e.g. on an odd file system) still reads through libpcap.
+    auto src = std::unique_ptr<PcapFileSource>(new PcapFileSource(path, nullptr, size));
+    src->fd_ = fd;
+    src->link_type_ = reader->link_type();
+    src->bytes_read_ = reader->offset();
+    src->reader_ = std::make_unique<CaptureFileReader>(std::move(*reader));
+    return src;
   }
   char errbuf[PCAP_ERRBUF_SIZE] = {};
   pcap_t* p =
@@ -101,23 +93,17 @@ PcapFileSource::PcapFileSource(std::string path, pcap_t* handle, uint64_t file_s
 
 PcapFileSource::~PcapFileSource() {
   if (handle_) pcap_close(handle_);
-  if (map_) ::munmap(map_, file_size_);
+  if (fd_ >= 0) ::close(fd_);
 }
 
-Result<bool> PcapFileSource::NextMapped(RawPacket& packet) {
-  // Hand back what has been read, in 4 MB steps. Everything before the reader's offset belongs
-  // to packets already returned, which the PacketSource contract lets go at this call.
-  constexpr uint64_t kStep = 4 << 20;
-  const uint64_t before = reader_->offset();
-  if (before - released_ >= kStep) {
-    const uint64_t upto = before & ~(PageSize() - 1);
-    ::madvise(static_cast<uint8_t*>(map_) + released_, upto - released_, MADV_DONTNEED);
-    released_ = upto;
-  }
-
+Result<bool> PcapFileSource::NextFromReader(RawPacket& packet) {
   auto got = reader_->Next(packet);
   bytes_read_ = reader_->offset();
-  if (!got) return Fail(Error::Corruption(path_ + ": " + got.error().message()));
+  if (!got) {
+    const bool io = got.error().code() == Error::Code::kIoError;
+    return Fail(io ? Error::IoError(path_ + ": " + got.error().message())
+                   : Error::Corruption(path_ + ": " + got.error().message()));
+  }
   if (*got) ++packets_read_;
   return got;
 }

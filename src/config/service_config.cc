@@ -51,7 +51,8 @@ class Section {
     errors_.push_back(o.str());
   }
 
-  void Str(const std::string& key, std::string& out, std::initializer_list<const char*> allowed = {}) {
+  void Str(const std::string& key, std::string& out,
+           std::initializer_list<const char*> allowed = {}) {
     YAML::Node n = Child(key);
     if (!n || n.IsNull()) return;
     if (!n.IsScalar()) return Error(n, Join(key) + " must be a string");
@@ -178,7 +179,8 @@ Result<ServiceConfig> ParseConfig(const std::string& text, const std::string& so
       int port = 0;
       if (colon == std::string::npos ||
           std::from_chars(c.server.listen.data() + colon + 1,
-                          c.server.listen.data() + c.server.listen.size(), port).ec != std::errc() ||
+                          c.server.listen.data() + c.server.listen.size(), port)
+                  .ec != std::errc() ||
           port < 0 || port > 65535) {
         s.Error(s.Child("listen"), "server.listen must be host:port, e.g. 127.0.0.1:8080");
       }
@@ -231,15 +233,18 @@ Result<ServiceConfig> ParseConfig(const std::string& text, const std::string& so
       Section s(top.Child("notify"), "notify", source, errors);
       s.Str("personal_address_pattern", c.notify.personal_address_pattern);
       try {
-        std::regex re(c.notify.personal_address_pattern, std::regex::ECMAScript | std::regex::icase);
+        std::regex re(c.notify.personal_address_pattern,
+                      std::regex::ECMAScript | std::regex::icase);
       } catch (const std::regex_error&) {
-        s.Error(s.Child("personal_address_pattern"), "notify.personal_address_pattern is not a valid regex");
+        s.Error(s.Child("personal_address_pattern"),
+                "notify.personal_address_pattern is not a valid regex");
       }
       s.Str("group_address_pattern", c.notify.group_address_pattern);
       try {
         std::regex re(c.notify.group_address_pattern, std::regex::ECMAScript | std::regex::icase);
       } catch (const std::regex_error&) {
-        s.Error(s.Child("group_address_pattern"), "notify.group_address_pattern is not a valid regex");
+        s.Error(s.Child("group_address_pattern"),
+                "notify.group_address_pattern is not a valid regex");
       }
       s.Int("queue_capacity", c.notify.queue_capacity, 100, 10'000'000);
       s.Duration("window", c.notify.window_s, 1);
@@ -276,7 +281,8 @@ Result<ServiceConfig> ParseConfig(const std::string& text, const std::string& so
             k.Sev("min_severity", cc.min_severity);
             k.StrList("categories", cc.categories);
             if (cc.name.empty()) k.Error(cn, path + " needs a name");
-            if (cc.email.empty() && cc.webhook_url.empty()) k.Error(cn, path + " needs an email or a webhook_url");
+            if (cc.email.empty() && cc.webhook_url.empty())
+              k.Error(cn, path + " needs an email or a webhook_url");
             if (!cc.email.empty() && cc.email.find('@') == std::string::npos) {
               k.Error(k.Child("email"), path + ".email is not an e-mail address");
             }
@@ -298,8 +304,10 @@ Result<ServiceConfig> ParseConfig(const std::string& text, const std::string& so
       s.Str("syslog_framing", c.exports.syslog_framing, {"octet-counting", "newline"});
       s.Int("syslog_facility", c.exports.syslog_facility, 0, 23);
       s.Str("ocsf_path", c.exports.ocsf_path);
-      if (!c.exports.syslog_address.empty() && !ValidUrl(c.exports.syslog_address, {"udp", "tcp"})) {
-        s.Error(s.Child("syslog_address"), "export.syslog_address must be udp://host:port or tcp://host:port");
+      if (!c.exports.syslog_address.empty() &&
+          !ValidUrl(c.exports.syslog_address, {"udp", "tcp"})) {
+        s.Error(s.Child("syslog_address"),
+                "export.syslog_address must be udp://host:port or tcp://host:port");
       }
     }
   } catch (const YAML::Exception& e) {
@@ -331,50 +339,81 @@ Result<ServiceConfig> LoadConfig(const std::string& path) {
   if (!in) return Fail(Error::IoError("cannot read config file " + path));
   std::ostringstream text;
   text << in.rdbuf();
-  if (text.str().size() > (4u << 20)) return Fail(Error::InvalidArgument(path + ": config file is larger than 4 MiB"));
+  if (text.str().size() > (4u << 20))
+    return Fail(Error::InvalidArgument(path + ": config file is larger than 4 MiB"));
   return ParseConfig(text.str(), path);
 }
 
 nlohmann::json ToJson(const ServiceConfig& c) {
   nlohmann::json contacts = nlohmann::json::array();
   for (const auto& k : c.notify.contacts) {
-    contacts.push_back({{"name", k.name}, {"email", k.email}, {"webhook_url", k.webhook_url},
+    contacts.push_back({{"name", k.name},
+                        {"email", k.email},
+                        {"webhook_url", k.webhook_url},
                         {"webhook_secret_file", k.webhook_secret_file},
-                        {"min_severity", SeverityName(k.min_severity)}, {"categories", k.categories}});
+                        {"min_severity", SeverityName(k.min_severity)},
+                        {"categories", k.categories}});
   }
   return {
-      {"server", {{"listen", c.server.listen}, {"max_body_bytes", c.server.max_body_bytes},
-                  {"threads", c.server.threads}, {"metrics_public", c.server.metrics_public}}},
-      {"store", {{"path", c.store.path}, {"synchronous", c.store.synchronous},
-                 {"auto_resolve_after_s", c.store.auto_resolve_after_s},
-                 {"resolved_retention_s", c.store.resolved_retention_s},
-                 {"max_findings", c.store.max_findings}, {"evidence_samples", c.store.evidence_samples}}},
-      {"sensor", {{"enabled", c.sensor.enabled}, {"interfaces", c.sensor.interfaces}, {"bpf", c.sensor.bpf},
-                  {"flush_interval_s", c.sensor.flush_interval_s}, {"intel_dir", c.sensor.intel_dir},
-                  {"intel_files", c.sensor.intel_files}}},
-      {"hostscan", {{"enabled", c.hostscan.enabled}, {"interval_s", c.hostscan.interval_s},
-                    {"state_dir", c.hostscan.state_dir}, {"builtin_rules", c.hostscan.builtin_rules},
-                    {"yara_files", c.hostscan.yara_files}, {"read_rate_mb", c.hostscan.read_rate_mb},
-                    {"max_process_mb", c.hostscan.max_process_mb}}},
-      {"detectors", {{"network_protocol", c.detectors.network_protocol}, {"pool_intel", c.detectors.pool_intel},
-                     {"host_memory", c.detectors.host_memory}, {"hash_match", c.detectors.hash_match},
-                     {"persistence", c.detectors.persistence}}},
+      {"server",
+       {{"listen", c.server.listen},
+        {"max_body_bytes", c.server.max_body_bytes},
+        {"threads", c.server.threads},
+        {"metrics_public", c.server.metrics_public}}},
+      {"store",
+       {{"path", c.store.path},
+        {"synchronous", c.store.synchronous},
+        {"auto_resolve_after_s", c.store.auto_resolve_after_s},
+        {"resolved_retention_s", c.store.resolved_retention_s},
+        {"max_findings", c.store.max_findings},
+        {"evidence_samples", c.store.evidence_samples}}},
+      {"sensor",
+       {{"enabled", c.sensor.enabled},
+        {"interfaces", c.sensor.interfaces},
+        {"bpf", c.sensor.bpf},
+        {"flush_interval_s", c.sensor.flush_interval_s},
+        {"intel_dir", c.sensor.intel_dir},
+        {"intel_files", c.sensor.intel_files}}},
+      {"hostscan",
+       {{"enabled", c.hostscan.enabled},
+        {"interval_s", c.hostscan.interval_s},
+        {"state_dir", c.hostscan.state_dir},
+        {"builtin_rules", c.hostscan.builtin_rules},
+        {"yara_files", c.hostscan.yara_files},
+        {"read_rate_mb", c.hostscan.read_rate_mb},
+        {"max_process_mb", c.hostscan.max_process_mb}}},
+      {"detectors",
+       {{"network_protocol", c.detectors.network_protocol},
+        {"pool_intel", c.detectors.pool_intel},
+        {"host_memory", c.detectors.host_memory},
+        {"hash_match", c.detectors.hash_match},
+        {"persistence", c.detectors.persistence}}},
       {"threat_engine", {{"mode", c.threat_engine_mode}}},
       {"remediation", {{"policy", c.remediation_policy}}},
-      {"notify", {{"personal_address_pattern", c.notify.personal_address_pattern},
-                  {"group_address_pattern", c.notify.group_address_pattern},
-                  {"queue_capacity", c.notify.queue_capacity},
-                  {"webhook_timeout_s", c.notify.webhook_timeout_s},
-                  {"webhook_retries", c.notify.webhook_retries},
-                  {"window_s", c.notify.window_s}, {"max_per_window", c.notify.max_per_window},
-                  {"smtp", {{"url", c.notify.smtp.url}, {"from", c.notify.smtp.from},
-                            {"starttls", c.notify.smtp.starttls}, {"username", c.notify.smtp.username},
-                            {"password_file", c.notify.smtp.password_file}}},
-                  {"contacts", contacts}}},
-      {"export", {{"jsonl_path", c.exports.jsonl_path}, {"jsonl_max_bytes", c.exports.jsonl_max_bytes},
-                  {"jsonl_keep", c.exports.jsonl_keep}, {"syslog_address", c.exports.syslog_address},
-                  {"syslog_format", c.exports.syslog_format}, {"syslog_framing", c.exports.syslog_framing},
-                  {"syslog_facility", c.exports.syslog_facility}, {"ocsf_path", c.exports.ocsf_path}}},
+      {"notify",
+       {{"personal_address_pattern", c.notify.personal_address_pattern},
+        {"group_address_pattern", c.notify.group_address_pattern},
+        {"queue_capacity", c.notify.queue_capacity},
+        {"webhook_timeout_s", c.notify.webhook_timeout_s},
+        {"webhook_retries", c.notify.webhook_retries},
+        {"window_s", c.notify.window_s},
+        {"max_per_window", c.notify.max_per_window},
+        {"smtp",
+         {{"url", c.notify.smtp.url},
+          {"from", c.notify.smtp.from},
+          {"starttls", c.notify.smtp.starttls},
+          {"username", c.notify.smtp.username},
+          {"password_file", c.notify.smtp.password_file}}},
+        {"contacts", contacts}}},
+      {"export",
+       {{"jsonl_path", c.exports.jsonl_path},
+        {"jsonl_max_bytes", c.exports.jsonl_max_bytes},
+        {"jsonl_keep", c.exports.jsonl_keep},
+        {"syslog_address", c.exports.syslog_address},
+        {"syslog_format", c.exports.syslog_format},
+        {"syslog_framing", c.exports.syslog_framing},
+        {"syslog_facility", c.exports.syslog_facility},
+        {"ocsf_path", c.exports.ocsf_path}}},
   };
 }
 

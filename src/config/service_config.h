@@ -79,9 +79,10 @@ struct NotifyConfig {
   // notify: a contact whose address matches this is a group mailbox (never warned about).
   std::string group_address_pattern =
       R"(^(security|sec|soc|secops|sec-?ops|csirt|cert|cirt|infosec|it-?sec(urity)?|alerts?|incidents?|abuse|noc|siem|blue-?team|cyber|minerwatch)([-._+][a-z0-9]+)*@)";
-  size_t queue_capacity = 10000;  // notify: changes waiting for the worker; beyond, dropped and counted
-  int64_t window_s = 600;        // rate-limit window
-  uint32_t max_per_window = 3;   // messages per contact per window; the rest go into a digest
+  size_t queue_capacity =
+      10000;               // notify: changes waiting for the worker; beyond, dropped and counted
+  int64_t window_s = 600;  // rate-limit window
+  uint32_t max_per_window = 3;  // messages per contact per window; the rest go into a digest
   int64_t webhook_timeout_s = 10;
   uint32_t webhook_retries = 4;
   SmtpConfig smtp;
@@ -92,11 +93,11 @@ struct ExportConfig {
   std::string jsonl_path;  // empty = off
   uint64_t jsonl_max_bytes = 100ull << 20;
   uint32_t jsonl_keep = 5;
-  std::string syslog_address;  // udp://host:port or tcp://host:port; empty = off
-  std::string syslog_format = "rfc5424";  // rfc5424 | cef | ocsf (the MSG part)
+  std::string syslog_address;                     // udp://host:port or tcp://host:port; empty = off
+  std::string syslog_format = "rfc5424";          // rfc5424 | cef | ocsf (the MSG part)
   std::string syslog_framing = "octet-counting";  // tcp: octet-counting | newline (RFC 6587)
   int syslog_facility = 16;                       // local0
-  std::string ocsf_path;                  // OCSF Detection Finding JSON Lines; empty = off
+  std::string ocsf_path;                          // OCSF Detection Finding JSON Lines; empty = off
 };
 
 struct ServiceConfig {

@@ -28,20 +28,24 @@ TEST(ServiceConfig, ParsesEveryKeyOfTheExample) {
 }
 
 TEST(ServiceConfig, ErrorsCarryLineAndColumn) {
-  auto c = ParseConfig("server:\n  listen: 127.0.0.1:8080\n  thredas: 4\nstore:\n  synchronous: maybe\n",
-                       "bad.yaml");
+  auto c =
+      ParseConfig("server:\n  listen: 127.0.0.1:8080\n  thredas: 4\nstore:\n  synchronous: maybe\n",
+                  "bad.yaml");
   ASSERT_FALSE(c);
   const std::string& m = c.error().message();
   EXPECT_NE(m.find("bad.yaml:3:3: unknown key 'server.thredas'"), std::string::npos) << m;
-  EXPECT_NE(m.find("bad.yaml:5:16: store.synchronous must be one of full, normal"), std::string::npos) << m;
+  EXPECT_NE(m.find("bad.yaml:5:16: store.synchronous must be one of full, normal"),
+            std::string::npos)
+      << m;
 }
 
 TEST(ServiceConfig, RejectsBadValues) {
-  for (const char* text : {"store:\n  auto_resolve_after: soon\n", "server:\n  listen: nope\n",
-                           "server: [1, 2]\n", "notify:\n  contacts:\n    - name: x\n",
-                           "notify:\n  contacts:\n    - {name: x, email: y, min_severity: huge}\n",
-                           "export:\n  syslog_address: 127.0.0.1:514\n", "a: [unclosed\n",
-                           "notify:\n  personal_address_pattern: '('\n", "server:\n  threads: 1e9\n"}) {
+  for (const char* text :
+       {"store:\n  auto_resolve_after: soon\n", "server:\n  listen: nope\n", "server: [1, 2]\n",
+        "notify:\n  contacts:\n    - name: x\n",
+        "notify:\n  contacts:\n    - {name: x, email: y, min_severity: huge}\n",
+        "export:\n  syslog_address: 127.0.0.1:514\n", "a: [unclosed\n",
+        "notify:\n  personal_address_pattern: '('\n", "server:\n  threads: 1e9\n"}) {
     auto c = ParseConfig(text, "x.yaml");
     EXPECT_FALSE(c) << text;
     if (!c) {
@@ -57,9 +61,11 @@ TEST(ServiceConfig, HostScanSection) {
   EXPECT_EQ(d->hostscan.interval_s, 900);
   EXPECT_TRUE(d->hostscan.builtin_rules);
   EXPECT_EQ(d->hostscan.read_rate_mb, 64u);
-  auto c = ParseConfig("hostscan:\n  enabled: false\n  interval: 2m\n  state_dir: /tmp/x\n"
-                       "  builtin_rules: no\n  yara_files: [/etc/a.yar]\n  read_rate_mb: 8\n"
-                       "  max_process_mb: 100\n", "h.yaml");
+  auto c = ParseConfig(
+      "hostscan:\n  enabled: false\n  interval: 2m\n  state_dir: /tmp/x\n"
+      "  builtin_rules: no\n  yara_files: [/etc/a.yar]\n  read_rate_mb: 8\n"
+      "  max_process_mb: 100\n",
+      "h.yaml");
   ASSERT_TRUE(c) << c.error().message();
   EXPECT_FALSE(c->hostscan.enabled);
   EXPECT_EQ(c->hostscan.interval_s, 120);

@@ -9,6 +9,7 @@
 
 namespace mw::decode {
 
+// Decoder::Decode resets every field one by one: a field added here must be reset there too.
 struct DecodedPacket {
   TimestampUs ts = 0;
   IpAddress src;

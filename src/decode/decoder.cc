@@ -1,6 +1,8 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
 #include "decode/decoder.h"
 
+#include <cstring>
+
 namespace mw::decode {
 namespace {
 
@@ -10,11 +12,22 @@ constexpr bool IsVlanTpid(uint16_t t) { return t == 0x8100 || t == 0x88a8 || t =
 // AF_INET6 differs between the systems that wrote DLT_NULL captures.
 constexpr bool IsAfInet6(uint32_t f) { return f == 10 || f == 24 || f == 28 || f == 30; }
 
-uint16_t Ipv4HeaderChecksum(const uint8_t* p, size_t len) {
-  uint32_t sum = 0;
-  for (size_t i = 0; i + 1 < len; i += 2) sum += uint32_t(p[i] << 8 | p[i + 1]);
-  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-  return uint16_t(~sum);
+// True when the header's one's-complement sum is all ones. "len" is a multiple of 4 (IHL * 4).
+// Summing 32-bit words in host order and folding gives the byte-swapped 16-bit sum (RFC 1071,
+// byte-order independence), and all ones is the same either way: five loads instead of a
+// 10-step byte loop on every IPv4 packet.
+bool Ipv4HeaderChecksumOk(const uint8_t* p, size_t len) {
+  uint64_t sum = 0;
+  for (size_t i = 0; i < len; i += 4) {
+    uint32_t w;
+    std::memcpy(&w, p + i, 4);
+    sum += w;
+  }
+  sum = (sum & 0xffffffff) + (sum >> 32);
+  sum = (sum & 0xffffffff) + (sum >> 32);
+  sum = (sum & 0xffff) + (sum >> 16);
+  sum = (sum & 0xffff) + (sum >> 16);
+  return sum == 0xffff;
 }
 
 }  // namespace
@@ -47,8 +60,20 @@ Decoder::Decoder(const DecoderConfig& config)
 
 DecodeResult Decoder::Decode(const capture::RawPacket& raw, DecodedPacket& out) {
   ++counters_.packets;
-  out = DecodedPacket{};
+  // Field by field: `out = DecodedPacket{}` builds a zeroed temporary with `rep stos` and copies
+  // it, and the copy's loads stall on those just-written stores (~7% of the sensor's time).
   out.ts = raw.ts;
+  out.src = IpAddress();
+  out.dst = IpAddress();
+  out.src_port = out.dst_port = 0;
+  out.proto = IpProto::kTcp;
+  out.ip_version = 4;
+  out.ttl = out.tcp_flags = out.icmp_type = out.icmp_code = 0;
+  out.reassembled = false;
+  out.vlan_id = out.tcp_window = 0;
+  out.tcp_seq = out.tcp_ack = 0;
+  out.payload = ByteView();
+  out.payload_wire_len = 0;
   fragments_.Expire(raw.ts);
   ByteView p = raw.data;
   const uint32_t wire_extra = raw.wire_len > p.size() ? uint32_t(raw.wire_len - p.size()) : 0;
@@ -127,7 +152,7 @@ DecodeResult Decoder::DecodeIpv4(ByteView p, uint32_t wire_extra, DecodedPacket&
     wire_extra = uint32_t(total - available);
   }
   // Checksum offload makes outgoing packets look wrong in local captures: count, keep going.
-  if (Ipv4HeaderChecksum(p.data(), ihl) != 0)
+  if (!Ipv4HeaderChecksumOk(p.data(), ihl))
     ++counters_.anomalies[size_t(DecodeAnomaly::kIpv4BadChecksum)];
 
   out.ip_version = 4;

@@ -57,6 +57,49 @@ TEST_F(DecoderTest, EthernetIpv4Tcp) {
   EXPECT_EQ(decoder.counters().anomalies[size_t(DecodeAnomaly::kIpv4BadChecksum)], 0u);
 }
 
+// Decode() resets the output field by field: nothing of the previous packet may leak into the
+// next, whatever the decode result.
+TEST_F(DecoderTest, NothingLeaksFromThePreviousPacket) {
+  Bytes tcp = PacketBuilder()
+                  .Ethernet()
+                  .Vlan(7)
+                  .Ipv4("192.168.1.10", "203.0.113.5", {.ttl = 33})
+                  .Tcp(40000, 3333, {.seq = 1000, .ack = 77, .flags = testing::kSyn,
+                                     .window = 512})
+                  .Payload("abc")
+                  .Build();
+  Bytes not_ip = PacketBuilder().Ethernet(0x0806).Payload(std::string(28, 'x')).Build();
+  DecodedPacket fresh;
+  fresh.ts = 42;
+  auto same_as_fresh = [&]() {
+    EXPECT_EQ(out.src, fresh.src);
+    EXPECT_EQ(out.dst, fresh.dst);
+    EXPECT_EQ(out.src_port, 0);
+    EXPECT_EQ(out.dst_port, 0);
+    EXPECT_EQ(out.proto, fresh.proto);
+    EXPECT_EQ(out.ip_version, fresh.ip_version);
+    EXPECT_EQ(out.ttl, 0);
+    EXPECT_EQ(out.tcp_flags, 0);
+    EXPECT_EQ(out.icmp_type, 0);
+    EXPECT_EQ(out.icmp_code, 0);
+    EXPECT_FALSE(out.reassembled);
+    EXPECT_EQ(out.vlan_id, 0);
+    EXPECT_EQ(out.tcp_window, 0);
+    EXPECT_EQ(out.tcp_seq, 0u);
+    EXPECT_EQ(out.tcp_ack, 0u);
+    EXPECT_TRUE(out.payload.empty());
+    EXPECT_EQ(out.payload_wire_len, 0u);
+    EXPECT_EQ(out.ts, 42);
+  };
+  ASSERT_EQ(Run(tcp), DecodeResult::kPacket);
+  ASSERT_EQ(out.vlan_id, 7);
+  ASSERT_EQ(Run(not_ip), DecodeResult::kSkipped);
+  same_as_fresh();
+  ASSERT_EQ(Run(tcp), DecodeResult::kPacket);
+  ASSERT_EQ(Run(Bytes{1, 2, 3}), DecodeResult::kDropped);
+  same_as_fresh();
+}
+
 TEST_F(DecoderTest, EthernetPaddingIsNotPayload) {
   Bytes f = PacketBuilder().Ethernet().Ipv4("1.1.1.1", "2.2.2.2").Tcp(1, 2).Build();
   f.resize(60, 0);  // minimum Ethernet frame
@@ -75,6 +118,34 @@ TEST_F(DecoderTest, Ipv4OptionsAndBadChecksumCounted) {
   EXPECT_EQ(out.proto, IpProto::kUdp);
   EXPECT_EQ(Payload(), "abc");
   EXPECT_EQ(decoder.counters().anomalies[size_t(DecodeAnomaly::kIpv4BadChecksum)], 1u);
+}
+
+// The word-wise header checksum against many headers: every correct one passes, and any one
+// flipped bit in the checksummed fields fails.
+TEST_F(DecoderTest, Ipv4ChecksumOverManyHeaders) {
+  auto bad = [&]() { return decoder.counters().anomalies[size_t(DecodeAnomaly::kIpv4BadChecksum)]; };
+  uint64_t expected_bad = 0;
+  uint32_t x = 12345;
+  auto next = [&]() { return x = x * 1103515245u + 12345u; };
+  for (int i = 0; i < 2000; ++i) {
+    const std::string src = std::to_string(next() >> 24) + "." + std::to_string(next() >> 24) +
+                            ".0." + std::to_string(next() >> 24);
+    Bytes options;
+    if (i % 3 == 0) options = {0x94, 4, uint8_t(next() >> 24), uint8_t(next() >> 24)};
+    Bytes f = PacketBuilder()
+                  .Ethernet()
+                  .Ipv4(src, "10.0.0.1", {.ttl = uint8_t(next() >> 24),
+                                          .id = uint16_t(next() >> 16), .options = options})
+                  .Tcp(uint16_t(next() >> 16), 443)
+                  .Build();
+    ASSERT_EQ(Run(f), DecodeResult::kPacket);
+    ASSERT_EQ(bad(), expected_bad) << i;
+    // Flip one bit of the TTL, id, checksum or an address byte (fields the decode still takes).
+    const size_t fields[] = {14 + 4, 14 + 5, 14 + 8, 14 + 10, 14 + 11, 14 + 12, 14 + 15, 14 + 19};
+    f[fields[next() >> 29]] ^= uint8_t(1u << (next() >> 29));
+    ASSERT_EQ(Run(f), DecodeResult::kPacket);
+    ASSERT_EQ(bad(), ++expected_bad) << i;
+  }
 }
 
 TEST_F(DecoderTest, VlanQinQAndTripleStack) {

@@ -141,8 +141,7 @@ FragmentReassembler::Outcome FragmentReassembler::Add(const FragmentKey& key, ui
   return Outcome::kHeld;
 }
 
-void FragmentReassembler::Expire(TimestampUs now) {
-  if (now < next_expiry_) return;
+void FragmentReassembler::ExpireDue(TimestampUs now) {
   next_expiry_ = INT64_MAX;
   for (auto& s : slots_) {
     if (!s.in_use) continue;

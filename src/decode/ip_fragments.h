@@ -44,10 +44,13 @@ class FragmentReassembler {
   Outcome Add(const FragmentKey& key, uint32_t offset, bool more, ByteView data, TimestampUs now,
               ByteView* out);
   // Drops datagrams older than the timeout. Cheap when nothing is due.
-  void Expire(TimestampUs now);
+  void Expire(TimestampUs now) {
+    if (now >= next_expiry_) ExpireDue(now);  // inline: runs for every packet
+  }
   size_t in_progress() const { return used_; }
 
  private:
+  void ExpireDue(TimestampUs now);
   static constexpr size_t kMaxRanges = 24;
   struct Range {
     uint32_t begin, end;

@@ -23,7 +23,8 @@ const Check* Find(const std::vector<Check>& cs, std::string_view name) {
 TEST(Doctor, FlagsAMinimalDeploymentAndPassesAGoodOne) {
   auto dir = std::filesystem::temp_directory_path() / ("mw_doctor_" + std::to_string(getpid()));
   std::filesystem::remove_all(dir);
-  auto bad = config::ParseConfig("detectors:\n  hash_match: false\nsensor:\n  enabled: false\n", "t");
+  auto bad =
+      config::ParseConfig("detectors:\n  hash_match: false\nsensor:\n  enabled: false\n", "t");
   ASSERT_TRUE(bad);
   bad->store.path = (dir / "mw.db").string();
   bad->server.listen = "127.0.0.1:0";

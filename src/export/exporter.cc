@@ -19,24 +19,27 @@ struct SiemExporter::Outputs {
 SiemExporter::SiemExporter(const config::ExportConfig& cfg, LogFn log, size_t cap)
     : cfg_(cfg), log_(std::move(log)), queue_(cap), out_(std::make_unique<Outputs>()) {}
 
-Result<std::unique_ptr<SiemExporter>> SiemExporter::Start(const config::ExportConfig& cfg, LogFn log,
-                                                          size_t queue_capacity) {
+Result<std::unique_ptr<SiemExporter>> SiemExporter::Start(const config::ExportConfig& cfg,
+                                                          LogFn log, size_t queue_capacity) {
   if (cfg.jsonl_path.empty() && cfg.ocsf_path.empty() && cfg.syslog_address.empty()) {
     return std::unique_ptr<SiemExporter>();
   }
   std::unique_ptr<SiemExporter> e(new SiemExporter(cfg, std::move(log), queue_capacity));
   if (!cfg.jsonl_path.empty()) {
-    e->out_->jsonl = std::make_unique<RotatingFile>(cfg.jsonl_path, cfg.jsonl_max_bytes, cfg.jsonl_keep);
+    e->out_->jsonl =
+        std::make_unique<RotatingFile>(cfg.jsonl_path, cfg.jsonl_max_bytes, cfg.jsonl_keep);
   }
   if (!cfg.ocsf_path.empty()) {
-    e->out_->ocsf = std::make_unique<RotatingFile>(cfg.ocsf_path, cfg.jsonl_max_bytes, cfg.jsonl_keep);
+    e->out_->ocsf =
+        std::make_unique<RotatingFile>(cfg.ocsf_path, cfg.jsonl_max_bytes, cfg.jsonl_keep);
   }
   if (!cfg.syslog_address.empty()) {
     auto addr = ParseSyslogAddress(cfg.syslog_address);
     if (!addr) return Fail(addr.error());
     SyslogClientOptions so;
     so.address = *addr;
-    so.framing = cfg.syslog_framing == "newline" ? TcpFraming::kNewline : TcpFraming::kOctetCounting;
+    so.framing =
+        cfg.syslog_framing == "newline" ? TcpFraming::kNewline : TcpFraming::kOctetCounting;
     e->out_->syslog = std::make_unique<SyslogClient>(so);
     char host[256] = {};
     if (::gethostname(host, sizeof(host) - 1) == 0 && host[0]) e->header_.hostname = host;
@@ -76,7 +79,8 @@ void SiemExporter::Export(const store::StoredFinding& f) {
   if (o.jsonl) write(o.jsonl.get(), DumpJson(store::ToJson(f, false)), o.jsonl_error);
   bool previously_seen = f.finding.revision > 1;
   std::string ocsf;
-  if (o.ocsf || (o.syslog && cfg_.syslog_format == "ocsf")) ocsf = DumpJson(ToOcsf(f, previously_seen));
+  if (o.ocsf || (o.syslog && cfg_.syslog_format == "ocsf"))
+    ocsf = DumpJson(ToOcsf(f, previously_seen));
   if (o.ocsf) write(o.ocsf.get(), ocsf, o.ocsf_error);
   if (o.syslog) {
     std::string msg;

@@ -24,9 +24,9 @@ namespace mw::siem {
 using LogFn = std::function<void(const std::string&)>;
 
 struct ExporterStats {
-  std::atomic<uint64_t> exported{0};        // findings fully handed to every configured output
-  std::atomic<uint64_t> queue_dropped{0};   // findings refused because the queue was full
-  std::atomic<uint64_t> write_errors{0};    // file write failures
+  std::atomic<uint64_t> exported{0};       // findings fully handed to every configured output
+  std::atomic<uint64_t> queue_dropped{0};  // findings refused because the queue was full
+  std::atomic<uint64_t> write_errors{0};   // file write failures
   std::atomic<uint64_t> syslog_sent{0};
   std::atomic<uint64_t> syslog_dropped{0};
 };

@@ -48,7 +48,8 @@ TEST(BoundedQueue, RefusesBeyondCapacityAndAfterClose) {
   q.Close();
   EXPECT_FALSE(q.Push(4));
   EXPECT_EQ(*q.PopUntil(std::chrono::steady_clock::now()), 2);
-  EXPECT_FALSE(q.PopUntil(std::chrono::steady_clock::now() + std::chrono::seconds(5)));  // closed: no wait
+  EXPECT_FALSE(
+      q.PopUntil(std::chrono::steady_clock::now() + std::chrono::seconds(5)));  // closed: no wait
 }
 
 TEST(SiemExporter, NothingConfiguredIsNull) {

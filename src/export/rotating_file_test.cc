@@ -45,7 +45,8 @@ TEST_F(RotatingFileTest, RotatesBySizeAndKeepsCount) {
   EXPECT_EQ(Slurp(path + ".1").substr(0, 1), "6");
   EXPECT_EQ(Slurp(path + ".2").substr(0, 1), "3");
   EXPECT_FALSE(fs::exists(path + ".3"));
-  for (const auto& e : fs::directory_iterator(dir_ / "sub")) EXPECT_LE(fs::file_size(e.path()), 100u);
+  for (const auto& e : fs::directory_iterator(dir_ / "sub"))
+    EXPECT_LE(fs::file_size(e.path()), 100u);
 }
 
 TEST_F(RotatingFileTest, ContinuesAnExistingFileAndWritesOversizedLinesWhole) {

@@ -50,11 +50,16 @@ std::string HostOf(const Finding& f) {
 
 int CefSeverity(Severity s) {
   switch (s) {
-    case Severity::kInfo: return 1;
-    case Severity::kLow: return 3;
-    case Severity::kMedium: return 5;
-    case Severity::kHigh: return 8;
-    case Severity::kCritical: return 10;
+    case Severity::kInfo:
+      return 1;
+    case Severity::kLow:
+      return 3;
+    case Severity::kMedium:
+      return 5;
+    case Severity::kHigh:
+      return 8;
+    case Severity::kCritical:
+      return 10;
   }
   return 5;
 }
@@ -162,11 +167,16 @@ std::string EscapeCefExtension(std::string_view in) {
 
 int SyslogSeverity(Severity s) {
   switch (s) {
-    case Severity::kCritical: return 2;
-    case Severity::kHigh: return 3;
-    case Severity::kMedium: return 4;
-    case Severity::kLow: return 5;
-    case Severity::kInfo: return 6;
+    case Severity::kCritical:
+      return 2;
+    case Severity::kHigh:
+      return 3;
+    case Severity::kMedium:
+      return 4;
+    case Severity::kLow:
+      return 5;
+    case Severity::kInfo:
+      return 6;
   }
   return 4;
 }
@@ -179,13 +189,15 @@ std::string Summary(const store::StoredFinding& sf) {
   s += store::StageText(f.stage);
   s += " finding on ";
   s += HostOf(f);
-  if (!f.resource.hostname.empty() && !f.resource.host_ip.empty()) s += " (" + f.resource.host_ip + ")";
+  if (!f.resource.hostname.empty() && !f.resource.host_ip.empty())
+    s += " (" + f.resource.host_ip + ")";
   s += ": " + f.category + " - " + f.indicator;
   s += " [" + std::to_string(f.count) + " events, " + std::string(store::StateName(sf.state)) + "]";
   return SanitizeText(s);
 }
 
-std::string FormatRfc5424(const store::StoredFinding& sf, const SyslogHeader& h, std::string_view msg) {
+std::string FormatRfc5424(const store::StoredFinding& sf, const SyslogHeader& h,
+                          std::string_view msg) {
   const Finding& f = sf.finding;
   int facility = (h.facility >= 0 && h.facility <= 23) ? h.facility : 16;
   int pri = facility * 8 + SyslogSeverity(f.severity);
@@ -283,8 +295,12 @@ nlohmann::json ToOcsf(const store::StoredFinding& sf, bool previously_seen) {
     case store::FindingState::kActive:
       if (previously_seen) status_id = 2, status = "In Progress";
       break;
-    case store::FindingState::kMuted: status_id = 3, status = "Suppressed"; break;
-    case store::FindingState::kResolved: status_id = 4, status = "Resolved"; break;
+    case store::FindingState::kMuted:
+      status_id = 3, status = "Suppressed";
+      break;
+    case store::FindingState::kResolved:
+      status_id = 4, status = "Resolved";
+      break;
   }
   int severity_id = int(f.severity) + 1;  // info..critical = 1..5 in OCSF
   static constexpr const char* kSeverity[] = {"Informational", "Low", "Medium", "High", "Critical"};
@@ -302,15 +318,21 @@ nlohmann::json ToOcsf(const store::StoredFinding& sf, bool previously_seen) {
   }
   nlohmann::json observables = nlohmann::json::array();
   if (!f.resource.host_ip.empty()) {
-    observables.push_back({{"name", "device.ip"}, {"type_id", 2}, {"type", "IP Address"},
+    observables.push_back({{"name", "device.ip"},
+                           {"type_id", 2},
+                           {"type", "IP Address"},
                            {"value", f.resource.host_ip}});
   }
   if (!f.resource.hostname.empty()) {
-    observables.push_back({{"name", "device.hostname"}, {"type_id", 1}, {"type", "Hostname"},
+    observables.push_back({{"name", "device.hostname"},
+                           {"type_id", 1},
+                           {"type", "Hostname"},
                            {"value", f.resource.hostname}});
   }
   if (!f.indicator.empty()) {
-    observables.push_back({{"name", "finding_info.indicator"}, {"type_id", 99}, {"type", "Other"},
+    observables.push_back({{"name", "finding_info.indicator"},
+                           {"type_id", 99},
+                           {"type", "Other"},
                            {"value", f.indicator}});
   }
   nlohmann::json finding_info = {
@@ -345,14 +367,23 @@ nlohmann::json ToOcsf(const store::StoredFinding& sf, bool previously_seen) {
        {{"version", "1.1.0"},
         {"profiles", {"host"}},
         {"uid", f.id + ":" + std::to_string(f.revision)},
-        {"product", {{"name", "minerwatch"}, {"vendor_name", "minerwatch"}, {"version", MW_PROJECT_VERSION}}}}},
+        {"product",
+         {{"name", "minerwatch"},
+          {"vendor_name", "minerwatch"},
+          {"version", MW_PROJECT_VERSION}}}}},
       {"finding_info", std::move(finding_info)},
-      {"device", {{"ip", f.resource.host_ip}, {"hostname", f.resource.hostname}, {"type_id", 0}, {"type", "Unknown"}}},
+      {"device",
+       {{"ip", f.resource.host_ip},
+        {"hostname", f.resource.hostname},
+        {"type_id", 0},
+        {"type", "Unknown"}}},
       {"resources", {{{"type", "host"}, {"uid", f.resource.host_ip}, {"name", HostOf(f)}}}},
       {"evidences", {{{"data", f.evidence}}}},
       {"observables", std::move(observables)},
-      {"unmapped", {{"stage", store::StageText(f.stage)}, {"incident_id", sf.incident_id},
-                    {"reopen_count", sf.reopen_count}}},
+      {"unmapped",
+       {{"stage", store::StageText(f.stage)},
+        {"incident_id", sf.incident_id},
+        {"reopen_count", sf.reopen_count}}},
   };
   if (f.resource.host_ip.empty()) j["device"].erase("ip");
   if (sf.state != store::FindingState::kActive && !sf.state_reason.empty()) {
@@ -368,8 +399,9 @@ std::string DumpJson(const nlohmann::json& j) {
 Result<SyslogAddress> ParseSyslogAddress(std::string_view url) {
   SyslogAddress a;
   auto bad = [&](std::string_view why) {
-    return Fail(Error::InvalidArgument("syslog address '" + SanitizeText(url.substr(0, 200)) + "': " +
-                                       std::string(why) + " (want udp://host:port or tcp://host:port)"));
+    return Fail(Error::InvalidArgument("syslog address '" + SanitizeText(url.substr(0, 200)) +
+                                       "': " + std::string(why) +
+                                       " (want udp://host:port or tcp://host:port)"));
   };
   if (url.starts_with("udp://")) {
     url.remove_prefix(6);
@@ -396,7 +428,8 @@ Result<SyslogAddress> ParseSyslogAddress(std::string_view url) {
   std::string_view port = url.substr(colon + 1);
   unsigned p = 0;
   auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
-  if (port.empty() || ec != std::errc() || ptr != port.data() + port.size() || p == 0 || p > 65535) {
+  if (port.empty() || ec != std::errc() || ptr != port.data() + port.size() || p == 0 ||
+      p > 65535) {
     return bad("bad port");
   }
   a.port = uint16_t(p);

@@ -27,10 +27,10 @@ std::string EscapeCefHeader(std::string_view in);
 std::string EscapeCefExtension(std::string_view in);
 
 struct SyslogHeader {
-  int facility = 16;            // local0
-  std::string hostname = "-";   // the sending host (RFC 5424 HOSTNAME); "-" when unknown
+  int facility = 16;           // local0
+  std::string hostname = "-";  // the sending host (RFC 5424 HOSTNAME); "-" when unknown
   std::string app_name = "minerwatch";
-  int64_t procid = 0;           // 0 = "-"
+  int64_t procid = 0;  // 0 = "-"
 };
 
 // The syslog severity of a finding: critical→2 (crit), high→3 (err), medium→4 (warning),
@@ -39,7 +39,8 @@ int SyslogSeverity(Severity s);
 
 // "<PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID [minerwatch@32473 ...] MSG". TIMESTAMP is the
 // finding's last_seen. "msg" is the free-form part (a summary, a CEF record or OCSF JSON).
-std::string FormatRfc5424(const store::StoredFinding& f, const SyslogHeader& h, std::string_view msg);
+std::string FormatRfc5424(const store::StoredFinding& f, const SyslogHeader& h,
+                          std::string_view msg);
 // One-line human summary, used as the RFC 5424 MSG.
 std::string Summary(const store::StoredFinding& f);
 // "CEF:0|minerwatch|minerwatch|VERSION|SIGNATURE|NAME|SEVERITY|EXTENSIONS".

@@ -31,7 +31,7 @@ TEST(SanitizeText, ReplacesInvalidUtf8AndControls) {
   EXPECT_EQ(SanitizeText("a\nb\r\tc"), "a b  c");
   EXPECT_EQ(SanitizeText("a\nb", true), "a\nb");
   EXPECT_EQ(SanitizeText("\xff"), "\xEF\xBF\xBD");
-  EXPECT_EQ(SanitizeText("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");  // overlong '/'
+  EXPECT_EQ(SanitizeText("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");                  // overlong '/'
   EXPECT_EQ(SanitizeText("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // surrogate
   EXPECT_EQ(SanitizeText("caf\xC3\xA9"), "caf\xC3\xA9");
   EXPECT_EQ(SanitizeText("\xF0\x9F\x98\x80"), "\xF0\x9F\x98\x80");
@@ -48,8 +48,11 @@ TEST(Rfc5424, FormatsHeaderAndStructuredData) {
   SyslogHeader h{.facility = 16, .hostname = "sensor-1", .app_name = "minerwatch", .procid = 77};
   std::string line = FormatRfc5424(sf, h, "hello");
   // local0 (16) * 8 + err (3) = 131
-  EXPECT_EQ(line.rfind("<131>1 2026-01-01T00:00:01.500000Z sensor-1 minerwatch 77 finding [minerwatch@32473 ", 0),
-            0u)
+  EXPECT_EQ(
+      line.rfind(
+          "<131>1 2026-01-01T00:00:01.500000Z sensor-1 minerwatch 77 finding [minerwatch@32473 ",
+          0),
+      0u)
       << line;
   EXPECT_NE(line.find(R"(id="0123456789abcdef")"), std::string::npos);
   EXPECT_NE(line.find(R"(category="Execution: Cryptomining Pool Protocol")"), std::string::npos);
@@ -65,7 +68,8 @@ TEST(Rfc5424, HostileFieldsCannotBreakTheLine) {
   SyslogHeader h{.hostname = "bad host\n", .procid = 0};
   std::string line = FormatRfc5424(sf, h, "m\nsg");
   EXPECT_EQ(line.find('\n'), std::string::npos);
-  EXPECT_NE(line.find(R"(indicator="evil\"\] [x@1 a=\"b\"\] next line")"), std::string::npos) << line;
+  EXPECT_NE(line.find(R"(indicator="evil\"\] [x@1 a=\"b\"\] next line")"), std::string::npos)
+      << line;
   EXPECT_NE(line.find(" bad_host_ minerwatch - finding "), std::string::npos) << line;
   EXPECT_NE(line.find("hostname=\"host\xEF\xBF\xBD\""), std::string::npos);
   // Exactly one SD element: the only unescaped ']' closes it.
@@ -82,7 +86,8 @@ TEST(Rfc5424, SeverityMapping) {
   auto sf = Sample();
   sf.finding.severity = Severity::kCritical;
   EXPECT_EQ(FormatRfc5424(sf, SyslogHeader{.facility = 4}, "").rfind("<34>1 ", 0), 0u);
-  EXPECT_EQ(FormatRfc5424(sf, SyslogHeader{.facility = 99}, "").rfind("<130>1 ", 0), 0u);  // bad -> local0
+  EXPECT_EQ(FormatRfc5424(sf, SyslogHeader{.facility = 99}, "").rfind("<130>1 ", 0),
+            0u);  // bad -> local0
 }
 
 TEST(Cef, EscapesHeaderAndExtension) {
@@ -96,7 +101,8 @@ TEST(Cef, FormatsFinding) {
   sf.finding.indicator = "k=v";
   std::string cef = FormatCef(sf);
   EXPECT_EQ(cef.rfind("CEF:0|minerwatch|minerwatch|", 0), 0u) << cef;
-  EXPECT_NE(cef.find(R"(|strat\|um|Execution: Cryptomining Pool Protocol|8|rt=1767225601500 )"), std::string::npos)
+  EXPECT_NE(cef.find(R"(|strat\|um|Execution: Cryptomining Pool Protocol|8|rt=1767225601500 )"),
+            std::string::npos)
       << cef;
   EXPECT_NE(cef.find(" cnt=42 "), std::string::npos);
   EXPECT_NE(cef.find(" src=10.0.0.5 shost=web-1 "), std::string::npos);
@@ -133,8 +139,8 @@ TEST(Ocsf, DetectionFindingFields) {
   EXPECT_EQ(j["evidences"][0]["data"]["agent"], "XMRig/6.16.0");
   EXPECT_EQ(j["observables"][0]["type_id"], 2);
   // Required attributes of the class are all present.
-  for (const char* k : {"activity_id", "category_uid", "class_uid", "finding_info", "metadata", "severity_id",
-                        "time", "type_uid"}) {
+  for (const char* k : {"activity_id", "category_uid", "class_uid", "finding_info", "metadata",
+                        "severity_id", "time", "type_uid"}) {
     EXPECT_TRUE(j.contains(k)) << k;
   }
 }
@@ -159,7 +165,8 @@ TEST(Ocsf, InvalidUtf8DoesNotThrow) {
   sf.finding.evidence = {{"agent", "x\xc3"}};
   std::string text = DumpJson(ToOcsf(sf, false));
   auto back = nlohmann::json::parse(text);
-  EXPECT_EQ(back["finding_info"]["title"], "Execution: Cryptomining Pool Protocol: bad\xEF\xBF\xBD\xEF\xBF\xBD");
+  EXPECT_EQ(back["finding_info"]["title"],
+            "Execution: Cryptomining Pool Protocol: bad\xEF\xBF\xBD\xEF\xBF\xBD");
 }
 
 TEST(SyslogAddress, Parses) {
@@ -172,8 +179,9 @@ TEST(SyslogAddress, Parses) {
   ASSERT_TRUE(a);
   EXPECT_FALSE(a->tcp);
   EXPECT_EQ(a->host, "::1");
-  for (const char* bad : {"", "http://x:1", "udp://", "udp://host", "udp://host:0", "udp://host:65536",
-                          "udp://:514", "udp://::1:514", "tcp://[::1", "tcp://[::1]514", "udp://h:5x"}) {
+  for (const char* bad :
+       {"", "http://x:1", "udp://", "udp://host", "udp://host:0", "udp://host:65536", "udp://:514",
+        "udp://::1:514", "tcp://[::1", "tcp://[::1]514", "udp://h:5x"}) {
     EXPECT_FALSE(ParseSyslogAddress(bad)) << bad;
   }
 }

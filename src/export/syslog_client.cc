@@ -108,7 +108,8 @@ bool SyslogClient::WriteAll(std::string_view data) {
     // UDP: an ICMP port-unreachable for an earlier datagram; this one is lost, the socket is fine.
     if (!o_.address.tcp && errno == ECONNREFUSED) return false;
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
       pollfd p{fd_, POLLOUT, 0};
       if (left.count() > 0 && ::poll(&p, 1, int(left.count())) == 1) continue;
       errno = ETIMEDOUT;

@@ -9,18 +9,23 @@ namespace mw {
 
 std::string_view SeverityName(Severity s) {
   switch (s) {
-    case Severity::kInfo: return "info";
-    case Severity::kLow: return "low";
-    case Severity::kMedium: return "medium";
-    case Severity::kHigh: return "high";
-    case Severity::kCritical: return "critical";
+    case Severity::kInfo:
+      return "info";
+    case Severity::kLow:
+      return "low";
+    case Severity::kMedium:
+      return "medium";
+    case Severity::kHigh:
+      return "high";
+    case Severity::kCritical:
+      return "critical";
   }
   return "medium";
 }
 
 std::optional<Severity> ParseSeverity(std::string_view name) {
-  for (Severity s : {Severity::kInfo, Severity::kLow, Severity::kMedium, Severity::kHigh,
-                     Severity::kCritical}) {
+  for (Severity s :
+       {Severity::kInfo, Severity::kLow, Severity::kMedium, Severity::kHigh, Severity::kCritical}) {
     if (SeverityName(s) == name) return s;
   }
   return std::nullopt;

@@ -70,25 +70,32 @@ void AppSession::ProbeStream(Direction dir, ByteView bytes, const ParseEnv& env)
   auto& buf = probe_[size_t(dir)];
   const size_t room = config_.probe_bytes > buf.size() ? config_.probe_bytes - buf.size() : 0;
   const size_t take = std::min(room, bytes.size());
-  if (buf.capacity() == 0) buf.reserve(std::min<size_t>(config_.probe_bytes, 512));
-  buf.insert(buf.end(), bytes.begin(), bytes.begin() + ptrdiff_t(take));
+  // Most directions are decided by their first segment: probe it in place and copy it into the
+  // probe buffer only if the probes still wait for more (no allocation per flow otherwise).
+  const bool in_place = buf.empty();
+  if (!in_place) buf.insert(buf.end(), bytes.begin(), bytes.begin() + ptrdiff_t(take));
+  const ByteView window = in_place ? bytes.first(take) : ByteView(buf);
   ByteView rest = bytes.subspan(take);  // beyond the probe window: replayed only on attach
 
   const auto& specs = registry_.specs();
   for (size_t i = 0; i < specs.size() && i < 64; ++i) {
     if (!(candidates_ >> i & 1)) continue;
-    ProbeResult r = specs[i].probe(dir, ByteView(buf));
+    ProbeResult r = specs[i].probe(dir, window);
     if (r == ProbeResult::kNo) {
       candidates_ &= ~(uint64_t(1) << i);
     } else if (r == ProbeResult::kYes) {
-      Attach(i, env);
+      Attach(i, env, dir, in_place ? window : ByteView());
       if (state_ == State::kAttached && !rest.empty()) FeedStream(dir, rest, env);
       return;
     }
   }
   // A full window that still leaves probes undecided: they will not decide.
-  if (buf.size() >= config_.probe_bytes) candidates_ = 0;
-  if (candidates_ == 0) GiveUp(env);
+  if (window.size() >= config_.probe_bytes) candidates_ = 0;
+  if (candidates_ == 0) return GiveUp(env);
+  if (in_place) {
+    buf.reserve(std::min<size_t>(config_.probe_bytes, 512));
+    buf.assign(window.begin(), window.end());
+  }
 }
 
 void AppSession::ProbeDatagram(Direction dir, ByteView bytes, const ParseEnv& env) {
@@ -99,7 +106,7 @@ void AppSession::ProbeDatagram(Direction dir, ByteView bytes, const ParseEnv& en
     if (r == ProbeResult::kNo) {
       candidates_ &= ~(uint64_t(1) << i);
     } else if (r == ProbeResult::kYes) {
-      Attach(i, env);
+      Attach(i, env, dir, ByteView());
       if (state_ == State::kAttached) Run(dir, bytes, env);
       return;
     }
@@ -108,7 +115,8 @@ void AppSession::ProbeDatagram(Direction dir, ByteView bytes, const ParseEnv& en
   if (candidates_ == 0) GiveUp(env);
 }
 
-void AppSession::Attach(size_t spec_index, const ParseEnv& env) {
+void AppSession::Attach(size_t spec_index, const ParseEnv& env, Direction dir,
+                        ByteView unbuffered) {
   spec_ = &registry_.specs()[spec_index];
   parser_ = spec_->create();
   if (!parser_) {  // a factory that cannot build: treat as a violation, not a crash
@@ -126,7 +134,10 @@ void AppSession::Attach(size_t spec_index, const ParseEnv& env) {
                                                : Direction::kToServer};
   for (Direction d : order) {
     if (state_ != State::kAttached) return;
-    if (!buffered[size_t(d)].empty()) FeedStream(d, ByteView(buffered[size_t(d)]), env);
+    // "unbuffered" is what direction "dir" probed in place (its buffer is empty then).
+    const ByteView bytes = d == dir && !unbuffered.empty() ? unbuffered
+                                                          : ByteView(buffered[size_t(d)]);
+    if (!bytes.empty()) FeedStream(d, bytes, env);
   }
 }
 

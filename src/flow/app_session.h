@@ -4,7 +4,8 @@
 // attached parser.
 //
 // Until a parser is attached, the first bytes of each direction (up to FlowConfig::probe_bytes)
-// are buffered and offered to every registered probe of the flow's transport; kNo removes that
+// are offered to every registered probe of the flow's transport (in place for the first segment;
+// buffered only while the probes need more bytes); kNo removes that
 // candidate, kYes attaches it (spec.create()) and replays the buffered bytes, first the direction
 // that spoke first. When every candidate said no, identification stops for good. UDP probes each
 // datagram (no buffering) and hands attached parsers whole datagrams.
@@ -60,7 +61,8 @@ class AppSession {
 
   void ProbeStream(Direction dir, ByteView bytes, const ParseEnv& env);
   void ProbeDatagram(Direction dir, ByteView bytes, const ParseEnv& env);
-  void Attach(size_t spec_index, const ParseEnv& env);
+  // "unbuffered": the bytes direction "dir" probed in place, replayed as its probe buffer.
+  void Attach(size_t spec_index, const ParseEnv& env, Direction dir, ByteView unbuffered);
   void GiveUp(const ParseEnv& env);
   // Feeds stream bytes, keeping what the parser does not consume.
   void FeedStream(Direction dir, ByteView bytes, const ParseEnv& env);

@@ -75,6 +75,8 @@ class FlowTable {
 
   void LruUnlink(uint32_t index);
   void LruAppend(uint32_t index, TimeoutClass c);
+  // Makes the flow the most recently seen of class "c" (moving it between classes if needed).
+  void Touch(uint32_t index, TimeoutClass c);
   TimestampUs TimeoutOf(TimeoutClass c) const;
 
   FlowConfig config_;

@@ -26,13 +26,20 @@ std::string Hex(uint64_t v) {
 
 const char* TcpState(uint8_t s) {
   switch (s) {
-    case 1: return "ESTABLISHED";
-    case 2: return "SYN_SENT";
-    case 3: return "SYN_RECV";
-    case 6: return "TIME_WAIT";
-    case 8: return "CLOSE_WAIT";
-    case 10: return "LISTEN";
-    default: return "OTHER";
+    case 1:
+      return "ESTABLISHED";
+    case 2:
+      return "SYN_SENT";
+    case 3:
+      return "SYN_RECV";
+    case 6:
+      return "TIME_WAIT";
+    case 8:
+      return "CLOSE_WAIT";
+    case 10:
+      return "LISTEN";
+    default:
+      return "OTHER";
   }
 }
 
@@ -159,8 +166,8 @@ std::vector<std::string> MinerProcessReasons(const ProcessInfo& p, double high_c
   std::string cmd = p.CmdlineString();
   std::string lower = cmd;
   for (char& c : lower) c = char(std::tolower(static_cast<unsigned char>(c)));
-  for (std::string_view scheme : {"stratum+tcp://", "stratum+ssl://", "stratum+tls://",
-                                  "stratum2+tcp://", "stratum://"}) {
+  for (std::string_view scheme :
+       {"stratum+tcp://", "stratum+ssl://", "stratum+tls://", "stratum2+tcp://", "stratum://"}) {
     if (lower.find(scheme) != std::string::npos) {
       reasons.push_back("pool URL in command line");
       break;
@@ -168,11 +175,11 @@ std::vector<std::string> MinerProcessReasons(const ProcessInfo& p, double high_c
   }
   int flags = 0;
   std::string flag_list;
-  for (std::string_view f : {"--donate-level", "--randomx-mode", "--randomx-1gb-pages",
-                             "--cpu-max-threads-hint", "--max-cpu-usage", "--coin=monero",
-                             "--algo=rx/", "-a rx/", "--algo rx/", "--nicehash", "--cpu-priority",
-                             "--huge-pages-jit", "--rig-id", "--asm=", "--bench=", "--donate-over-proxy", "--no-huge-pages",
-                             "--cuda-devices", "--opencl"}) {
+  for (std::string_view f :
+       {"--donate-level", "--randomx-mode", "--randomx-1gb-pages", "--cpu-max-threads-hint",
+        "--max-cpu-usage", "--coin=monero", "--algo=rx/", "-a rx/", "--algo rx/", "--nicehash",
+        "--cpu-priority", "--huge-pages-jit", "--rig-id", "--asm=", "--bench=",
+        "--donate-over-proxy", "--no-huge-pages", "--cuda-devices", "--opencl"}) {
     if (lower.find(f) != std::string::npos) {
       ++flags;
       if (!flag_list.empty()) flag_list += ", ";
@@ -203,7 +210,8 @@ std::vector<std::string> MinerProcessReasons(const ProcessInfo& p, double high_c
   // Deleted, fileless or /tmp executables alone are common (upgrades, test runners); with high
   // CPU or a kernel-thread disguise they are how miners hide.
   if (busy || masquerade) {
-    if (p.exe_deleted) reasons.push_back(std::string("executable deleted while running, CPU ") + cpu);
+    if (p.exe_deleted)
+      reasons.push_back(std::string("executable deleted while running, CPU ") + cpu);
     if (p.exe_memfd) reasons.push_back(std::string("runs from a memfd (fileless), CPU ") + cpu);
     // Busy programs in /tmp or a dot-dir (~/.pyenv, ~/.cargo) are everyday; only as support.
     if (p.exe_suspicious_dir && !reasons.empty()) {
@@ -237,7 +245,8 @@ HostScanReport HostScanner::RunPass(FindingEmitter& out) {
     auto p = reader.Read(pid);
     if (!p) {
       ++rep.processes_vanished;
-      if (!o.pids.empty()) rep.notes.push_back("pid " + std::to_string(pid) + ": " + p.error().message());
+      if (!o.pids.empty())
+        rep.notes.push_back("pid " + std::to_string(pid) + ": " + p.error().message());
       continue;
     }
     if (p->kernel_thread) continue;
@@ -292,8 +301,8 @@ HostScanReport HostScanner::RunPass(FindingEmitter& out) {
                             {"namespace", h.rule->ns},
                             {"description", h.rule->description},
                             {"family", h.rule->family},
-                            {"region", Hex(h.region_start) + "-" + Hex(h.region_end) + " " + h.perms +
-                                           (h.path.empty() ? "" : " " + h.path)},
+                            {"region", Hex(h.region_start) + "-" + Hex(h.region_end) + " " +
+                                           h.perms + (h.path.empty() ? "" : " " + h.path)},
                             {"address", Hex(h.address)},
                             {"offset", h.address - h.region_start},
                             {"string", h.string_id}});
@@ -337,8 +346,8 @@ HostScanReport HostScanner::RunPass(FindingEmitter& out) {
     }
     if (has_yara && has_pages) {
       Finding& f = out.Upsert(category::kCombined, o.host_ip, indicator, now);
-      Fill(f, Stage::kMining, Severity::kCritical, {"T1496"}, "hostscan.combined",
-           "yara+pagedb", o);
+      Fill(f, Stage::kMining, Severity::kCritical, {"T1496"}, "hostscan.combined", "yara+pagedb",
+           o);
       AddProcess(f, p);
       f.evidence["rules"] = rules_json;
       f.evidence["page_matches"] = pages_json;
@@ -419,8 +428,8 @@ HostScanReport HostScanner::RunPass(FindingEmitter& out) {
                     });
       Fill(f, Stage::kPrecursor, strong ? Severity::kHigh : Severity::kMedium, {"T1496", h.attack},
            "hostscan.persistence", h.kind, o);
-      f.evidence["persistence"] = {{"file", h.file}, {"line", h.line}, {"text", h.text},
-                                   {"kind", h.kind}, {"root", o.root}};
+      f.evidence["persistence"] = {
+          {"file", h.file}, {"line", h.line}, {"text", h.text}, {"kind", h.kind}, {"root", o.root}};
       f.evidence["reasons"] = h.reasons;
     }
   }

@@ -4,12 +4,11 @@
 //   BM_ScanMixed       : 256 MiB, half zero pages (typical process heaps and arenas).
 //   BM_ScanDump        : a memory dump file named by $MW_BENCH_DUMP (compare with `yara`).
 //   BM_ScanProcess*    : a live process named by $MW_BENCH_PID, first pass and unchanged passes.
+#include <benchmark/benchmark.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <benchmark/benchmark.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -36,7 +35,8 @@ std::vector<uint8_t> MakeBuffer(size_t n, bool half_zero) {
     std::memcpy(&b[i], &r, 8);
   }
   if (half_zero) {
-    for (size_t p = 0; p + 4096 <= n; p += 8192) std::memset(&b[p], 0, 4096 * ((p / 8192) % 2 ? 1 : 0));
+    for (size_t p = 0; p + 4096 <= n; p += 8192)
+      std::memset(&b[p], 0, 4096 * ((p / 8192) % 2 ? 1 : 0));
     for (size_t p = 0; p + 65536 <= n; p += 131072) std::memset(&b[p], 0, 65536);
   }
   return b;

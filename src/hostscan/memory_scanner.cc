@@ -222,7 +222,8 @@ ProcessMemResult MemoryScanner::ScanProcess(pid_t pid, const std::string& root,
     maps_text = ReadSmallFile(JoinRoot(root, proc_dir + "/maps"), 64u << 20);
   }
   if (!maps_text) {
-    r.errors.push_back("cannot read /proc/" + std::to_string(pid) + "/maps: " + std::strerror(errno));
+    r.errors.push_back("cannot read /proc/" + std::to_string(pid) +
+                       "/maps: " + std::strerror(errno));
     return r;
   }
   std::vector<Mapping> maps = ParseMaps(*maps_text);
@@ -244,12 +245,12 @@ ProcessMemResult MemoryScanner::ScanProcess(pid_t pid, const std::string& root,
     }
     bool file = !m.path.empty() && m.path[0] == '/' && m.inode != 0;
     bool shared_ro = file && !m.write && !m.deleted();
-    std::string key = shared_ro ? "f:" + std::to_string(m.dev_major) + ":" +
-                                      std::to_string(m.dev_minor) + ":" + std::to_string(m.inode) +
-                                      ":" + std::to_string(m.offset) + ":" + std::to_string(m.size()) +
-                                      (m.exec ? "x" : "")
-                                : "p:" + std::to_string(pid) + ":" + std::to_string(m.start) + ":" +
-                                      std::to_string(m.end) + ":" + std::to_string(m.inode);
+    std::string key = shared_ro
+                          ? "f:" + std::to_string(m.dev_major) + ":" + std::to_string(m.dev_minor) +
+                                ":" + std::to_string(m.inode) + ":" + std::to_string(m.offset) +
+                                ":" + std::to_string(m.size()) + (m.exec ? "x" : "")
+                          : "p:" + std::to_string(pid) + ":" + std::to_string(m.start) + ":" +
+                                std::to_string(m.end) + ":" + std::to_string(m.inode);
     auto emit_cached = [&](const RegionState& st) {
       for (YaraHit h : st.hits) {  // stored relative to region start
         h.address += m.start;
@@ -259,8 +260,9 @@ ProcessMemResult MemoryScanner::ScanProcess(pid_t pid, const std::string& root,
         h.path = m.path;
         r.hits.push_back(std::move(h));
       }
-      if (m.exec) r.exec_page_hashes.insert(r.exec_page_hashes.end(), st.page_hashes.begin(),
-                                            st.page_hashes.end());
+      if (m.exec)
+        r.exec_page_hashes.insert(r.exec_page_hashes.end(), st.page_hashes.begin(),
+                                  st.page_hashes.end());
     };
     auto it = cache_.find(key);
     if (shared_ro && options_.skip_unchanged && it != cache_.end()) {
@@ -271,8 +273,9 @@ ProcessMemResult MemoryScanner::ScanProcess(pid_t pid, const std::string& root,
       emit_cached(it->second);
       continue;
     }
-    uint64_t budget_left = std::min(options_.max_bytes_per_process - std::min(proc_bytes, options_.max_bytes_per_process),
-                                    options_.max_bytes_per_pass - std::min(pass_bytes_, options_.max_bytes_per_pass));
+    uint64_t budget_left = std::min(
+        options_.max_bytes_per_process - std::min(proc_bytes, options_.max_bytes_per_process),
+        options_.max_bytes_per_pass - std::min(pass_bytes_, options_.max_bytes_per_pass));
     // Executable pages are always hashed in full (page-hash matching needs all of them).
     if (budget_left == 0 && !m.exec) {
       ++r.stats.regions_over_budget;
@@ -309,7 +312,8 @@ ProcessMemResult MemoryScanner::ScanProcess(pid_t pid, const std::string& root,
         uint64_t fresh = off < done ? done - off : 0;
         XXH3_64bits_update(hs, chunk.data() + fresh, chunk.size() - fresh);
         if (m.exec && options_.hash_exec_pages) {
-          for (uint64_t p = (fresh + kPage - 1) & ~(kPage - 1); p + kPage <= chunk.size(); p += kPage) {
+          for (uint64_t p = (fresh + kPage - 1) & ~(kPage - 1); p + kPage <= chunk.size();
+               p += kPage) {
             if (!IsZeroPage(chunk.data() + p)) st.page_hashes.push_back(PageHash(chunk.data() + p));
           }
         }
@@ -341,7 +345,8 @@ ProcessMemResult MemoryScanner::ScanProcess(pid_t pid, const std::string& root,
         continue;
       }
     }
-    if (done > 0 || it == cache_.end() || !options_.skip_unchanged) done = read_pass(true, &st.hash);
+    if (done > 0 || it == cache_.end() || !options_.skip_unchanged)
+      done = read_pass(true, &st.hash);
     if (*reader.method()) r.read_method = reader.method();
     if (done == 0) {
       ++r.stats.regions_unreadable;

@@ -49,19 +49,19 @@ struct YaraHit {
 struct MemScanStats {
   uint64_t regions = 0;
   uint64_t regions_scanned = 0;
-  uint64_t regions_unchanged = 0;    // skipped: same bytes as last pass
+  uint64_t regions_unchanged = 0;      // skipped: same bytes as last pass
   uint64_t regions_shared_cached = 0;  // skipped: same read-only file range already scanned
   uint64_t regions_unreadable = 0;
   uint64_t regions_untouched = 0;  // skipped: anonymous memory never touched (reads as zeros)
   uint64_t regions_over_budget = 0;
   uint64_t bytes_read = 0;
-  uint64_t bytes_yara = 0;  // bytes handed to YARA
+  uint64_t bytes_yara = 0;         // bytes handed to YARA
   uint64_t bytes_prefiltered = 0;  // non-zero bytes the prefilter showed no rule can match
   uint64_t bytes_zero_skipped = 0;
 };
 
 struct ProcessMemResult {
-  std::vector<YaraHit> hits;  // at most one per (rule, region)
+  std::vector<YaraHit> hits;               // at most one per (rule, region)
   std::vector<uint64_t> exec_page_hashes;  // XXH3-64 of each 4 KiB page of executable mappings
   MemScanStats stats;
   std::string read_method;  // "process_vm_readv", "/proc/PID/mem", "" when nothing was readable

@@ -118,7 +118,8 @@ Result<PageDb> PageDb::Parse(std::string_view text) {
       i = j + 1;
     }
     uint32_t index = 0;
-    if (f.size() < 2 || std::from_chars(f[1].data(), f[1].data() + f[1].size(), index).ec != std::errc()) {
+    if (f.size() < 2 ||
+        std::from_chars(f[1].data(), f[1].data() + f[1].size(), index).ec != std::errc()) {
       return bad("expected a record type and a binary index");
     }
     if (f[0] == "b") {
@@ -199,14 +200,17 @@ void PageDb::AddHashes(PageDbBinary binary, std::span<const uint64_t> distinct_h
     }
   }
   binary.pages = uint32_t(distinct_hashes.size());
-  if (index == binaries_.size()) binaries_.push_back(std::move(binary));
-  else binaries_[index] = std::move(binary);
+  if (index == binaries_.size())
+    binaries_.push_back(std::move(binary));
+  else
+    binaries_[index] = std::move(binary);
   for (uint64_t h : distinct_hashes) pages_.emplace_back(h, index);
   Reindex();
 }
 
 Status PageDb::AddBinary(const std::string& path, const std::string& family) {
-  if (!ValidToken(family)) return Fail(Error::InvalidArgument("family must be one word: '" + family + "'"));
+  if (!ValidToken(family))
+    return Fail(Error::InvalidArgument("family must be one word: '" + family + "'"));
   auto bytes = ReadSmallFile(path, 1ull << 30);
   if (!bytes) return Fail(Error::IoError(path + ": cannot read"));
   auto hashes = HashElfExecPages(AsBytes(*bytes));

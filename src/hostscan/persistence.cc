@@ -223,29 +223,31 @@ std::vector<std::string> ClassifyLine(std::string_view line,
                                       std::span<const std::string> miner_paths) {
   std::vector<std::string> reasons;
   std::string l = Lower(line.substr(0, 64 * 1024));
-  bool downloads = ContainsAny(l, {"curl ", "curl\t", "wget ", "wget\t", "/curl", "/wget",
-                                   "fetch ", "tftp ", "lwp-download", "/dev/tcp/"});
-  bool runs = ContainsAny(l, {"|sh", "| sh", "|bash", "| bash", "| /bin/sh", "| /bin/bash",
-                              "|/bin/sh", "|/bin/bash", "sh -c", "bash -c", "chmod +x", "chmod 777",
-                              "| python", "|python", "| perl", "$(curl", "$(wget", "`curl", "`wget",
-                              "&& ./", "; ./"});
+  bool downloads = ContainsAny(l, {"curl ", "curl\t", "wget ", "wget\t", "/curl", "/wget", "fetch ",
+                                   "tftp ", "lwp-download", "/dev/tcp/"});
+  bool runs = ContainsAny(
+      l, {"|sh",        "| sh",   "|bash",   "| bash",   "| /bin/sh", "| /bin/bash", "|/bin/sh",
+          "|/bin/bash", "sh -c",  "bash -c", "chmod +x", "chmod 777", "| python",    "|python",
+          "| perl",     "$(curl", "$(wget",  "`curl",    "`wget",     "&& ./",       "; ./"});
   if (downloads && runs) reasons.push_back("downloads and runs code");
   if (ContainsAny(l, {"base64 -d", "base64 --decode", "base64 -di", "b64decode"}) ||
       HasBase64Blob(line)) {
     reasons.push_back("base64-encoded payload");
   }
-  if (ContainsAny(l, {"stratum+tcp://", "stratum+ssl://", "stratum+tls://", "stratum2+tcp://",
-                      "stratum://", "nanopool.org", "minexmr.com", "supportxmr.com",
-                      "moneroocean.stream", "2miners.com", "f2pool.com", "hashvault.pro",
-                      "c3pool.com", "herominers.com", "nicehash.com", "unmineable.com",
-                      "xmrpool.eu", "monerohash.com", "ethermine.org", "pool.hashvault"})) {
+  if (ContainsAny(l,
+                  {"stratum+tcp://",     "stratum+ssl://", "stratum+tls://", "stratum2+tcp://",
+                   "stratum://",         "nanopool.org",   "minexmr.com",    "supportxmr.com",
+                   "moneroocean.stream", "2miners.com",    "f2pool.com",     "hashvault.pro",
+                   "c3pool.com",         "herominers.com", "nicehash.com",   "unmineable.com",
+                   "xmrpool.eu",         "monerohash.com", "ethermine.org",  "pool.hashvault"})) {
     reasons.push_back("references a mining pool");
   }
-  if (ContainsAny(l, {"xmrig", "xmr-stak", "cpuminer", "ccminer", "cgminer", "bfgminer", "minerd",
-                      "t-rex", "lolminer", "nbminer", "phoenixminer", "nanominer", "srbminer",
-                      "teamredminer", "gminer", "kdevtmpfsi", "kinsing", "--donate-level",
-                      "--randomx-mode", "--coin=monero", "--coin monero", "-a rx/0",
-                      "--algo=rx/0", "--algo rx/0", "cryptonight"})) {
+  if (ContainsAny(
+          l, {"xmrig",         "xmr-stak",  "cpuminer",       "ccminer",        "cgminer",
+              "bfgminer",      "minerd",    "t-rex",          "lolminer",       "nbminer",
+              "phoenixminer",  "nanominer", "srbminer",       "teamredminer",   "gminer",
+              "kdevtmpfsi",    "kinsing",   "--donate-level", "--randomx-mode", "--coin=monero",
+              "--coin monero", "-a rx/0",   "--algo=rx/0",    "--algo rx/0",    "cryptonight"})) {
     reasons.push_back("names a miner program or miner option");
   }
   for (const std::string& p : miner_paths) {
@@ -296,12 +298,13 @@ std::vector<std::string> HostsInLine(std::string_view line) {
     }
     if (!ok) continue;
     bool tld = last.size() >= 2 && std::all_of(last.begin(), last.end(), [](char c) {
-      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-    });
+                 return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+               });
     bool ipv4 = all_numeric && labels == 4 && IpAddress::Parse(tok).has_value();
     if (!tld && !ipv4) continue;
     std::string host = Lower(tok);
-    if (std::find(hosts.begin(), hosts.end(), host) == hosts.end()) hosts.push_back(std::move(host));
+    if (std::find(hosts.begin(), hosts.end(), host) == hosts.end())
+      hosts.push_back(std::move(host));
   }
   return hosts;
 }
@@ -325,7 +328,8 @@ std::vector<PersistenceHit> ScanPersistence(const PersistenceOptions& options,
           add(*it);
         }
       } else {
-        for (auto it = fs::directory_iterator(real, ec); !ec && it != fs::end(it); it.increment(ec)) {
+        for (auto it = fs::directory_iterator(real, ec); !ec && it != fs::end(it);
+             it.increment(ec)) {
           add(*it);
         }
       }

@@ -5,9 +5,9 @@
 // rc.local and init scripts, ld.so.preload, shell profiles, authorized_keys, and system
 // binaries that differ from dpkg's md5sums. Files are read with a size cap; nothing is run.
 #include <cstdint>
-#include <span>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,7 +15,7 @@
 namespace mw::hostscan {
 
 struct PersistenceHit {
-  std::string file;  // absolute path inside the root
+  std::string file;   // absolute path inside the root
   uint64_t line = 0;  // 1-based; 0 for whole-file findings (replaced binaries)
   std::string text;   // the line, capped at 512 bytes
   std::string kind;   // "cron", "systemd", "rc", "ld.so.preload", "profile", "authorized_keys",

@@ -192,13 +192,19 @@ ContainerInfo ParseCgroup(std::string_view text) {
       while (j < line.size() && IsHex(line.substr(j, 1))) ++j;
       if (j - i == 64) {
         info.id = std::string(line.substr(i, 64));
-        if (line.find("docker") != std::string_view::npos) info.runtime = "docker";
-        else if (line.find("libpod") != std::string_view::npos) info.runtime = "podman";
+        if (line.find("docker") != std::string_view::npos)
+          info.runtime = "docker";
+        else if (line.find("libpod") != std::string_view::npos)
+          info.runtime = "podman";
         else if (line.find("cri-containerd") != std::string_view::npos ||
-                 line.find("containerd") != std::string_view::npos) info.runtime = "containerd";
-        else if (line.find("crio") != std::string_view::npos) info.runtime = "cri-o";
-        else if (line.find("kubepods") != std::string_view::npos) info.runtime = "kubernetes";
-        else info.runtime = "unknown";
+                 line.find("containerd") != std::string_view::npos)
+          info.runtime = "containerd";
+        else if (line.find("crio") != std::string_view::npos)
+          info.runtime = "cri-o";
+        else if (line.find("kubepods") != std::string_view::npos)
+          info.runtime = "kubernetes";
+        else
+          info.runtime = "unknown";
         return;
       }
       i = j == i ? i + 1 : j;

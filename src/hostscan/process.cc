@@ -117,9 +117,7 @@ std::optional<std::string> ReadSmallFile(const std::string& path, size_t max_byt
 Result<std::string> Sha256File(const std::string& path, uint64_t max_bytes) {
   return DigestFile(path, EVP_sha256(), max_bytes);
 }
-Result<std::string> Md5File(const std::string& path) {
-  return DigestFile(path, EVP_md5(), ~0ull);
-}
+Result<std::string> Md5File(const std::string& path) { return DigestFile(path, EVP_md5(), ~0ull); }
 
 std::vector<pid_t> ListPids(const std::string& root) {
   std::vector<pid_t> pids;
@@ -195,8 +193,8 @@ void ProcReader::ReadSockets(ProcessInfo& p) {
   std::sort(inodes.begin(), inodes.end());
 
   // The socket tables of the process's own network namespace, read once per namespace.
-  std::string ns = ReadLink(ProcPath(options_.root, p.pid, "ns/net")).value_or("pid:" +
-                                                                               std::to_string(p.pid));
+  std::string ns =
+      ReadLink(ProcPath(options_.root, p.pid, "ns/net")).value_or("pid:" + std::to_string(p.pid));
   const std::vector<RemoteEndpoint>* table = nullptr;
   for (const auto& [key, sockets] : netns_cache_) {
     if (key == ns) table = &sockets;
@@ -209,8 +207,8 @@ void ProcReader::ReadSockets(ProcessInfo& p) {
     };
     for (Kind k : {Kind{"tcp", false, false}, Kind{"tcp6", false, true}, Kind{"udp", true, false},
                    Kind{"udp6", true, true}}) {
-      auto text = ReadSmallFile(ProcPath(options_.root, p.pid, (std::string("net/") + k.file).c_str()),
-                                64u << 20);
+      auto text = ReadSmallFile(
+          ProcPath(options_.root, p.pid, (std::string("net/") + k.file).c_str()), 64u << 20);
       if (!text) continue;
       for (const SocketEntry& s : ParseProcNet(*text, k.udp, k.v6)) {
         all.push_back({k.file, s.local, s.local_port, s.remote, s.remote_port, s.state, s.inode});
@@ -253,7 +251,8 @@ Result<ProcessInfo> ProcReader::Read(pid_t pid) {
     p.cmdline = ParseCmdline(*cmd);
     while (!p.cmdline.empty() && p.cmdline.back().empty()) p.cmdline.pop_back();
   }
-  if (auto cg = ReadSmallFile(ProcPath(options_.root, pid, "cgroup"))) p.container = ParseCgroup(*cg);
+  if (auto cg = ReadSmallFile(ProcPath(options_.root, pid, "cgroup")))
+    p.container = ParseCgroup(*cg);
   if (p.kernel_thread) return p;
 
   std::string exe_link = ProcPath(options_.root, pid, "exe");

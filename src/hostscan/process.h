@@ -44,8 +44,8 @@ struct ProcessInfo {
   uint64_t start_time_ticks = 0;
   int64_t start_time_unix = 0;  // seconds; 0 when boot time is unknown
   int64_t threads = 0;
-  uint64_t cpu_ticks = 0;      // utime + stime
-  double cpu_percent = -1;     // over the sampling interval; -1 when not sampled
+  uint64_t cpu_ticks = 0;   // utime + stime
+  double cpu_percent = -1;  // over the sampling interval; -1 when not sampled
   ContainerInfo container;
   std::vector<RemoteEndpoint> sockets;  // the process's sockets, from its own netns tables
   std::vector<std::string> unreadable;  // "exe", "maps", "fd", ... that could not be read

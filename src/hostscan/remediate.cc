@@ -27,8 +27,8 @@ void Audit(const RemediateOptions& o, const std::string& finding_id, const Remed
   std::error_code ec;
   fs::create_directories(o.state_dir, ec);
   std::ofstream out(o.state_dir + "/audit.jsonl", std::ios::app);
-  out << nlohmann::json{{"time", NowSec()},       {"finding", finding_id}, {"action", a.action},
-                        {"target", a.target},     {"result", a.result},    {"dry_run", !o.apply}}
+  out << nlohmann::json{{"time", NowSec()},   {"finding", finding_id}, {"action", a.action},
+                        {"target", a.target}, {"result", a.result},    {"dry_run", !o.apply}}
              .dump()
       << '\n';
 }
@@ -128,9 +128,13 @@ Result<std::vector<RemediationAction>> Remediate(const nlohmann::json& finding,
             bool deleted = pj.value("exe_deleted", false) || pj.value("exe_memfd", false);
             struct stat st {};
             bool on_disk = !deleted && stat(exe.c_str(), &st) == 0;
-            nlohmann::json meta = {{"original_path", exe}, {"sha256", sha}, {"finding", id},
-                                   {"time", NowSec()},     {"mode", on_disk ? int(st.st_mode & 07777) : 0755},
-                                   {"uid", on_disk ? int(st.st_uid) : 0}, {"gid", on_disk ? int(st.st_gid) : 0},
+            nlohmann::json meta = {{"original_path", exe},
+                                   {"sha256", sha},
+                                   {"finding", id},
+                                   {"time", NowSec()},
+                                   {"mode", on_disk ? int(st.st_mode & 07777) : 0755},
+                                   {"uid", on_disk ? int(st.st_uid) : 0},
+                                   {"gid", on_disk ? int(st.st_gid) : 0},
                                    {"was_deleted", !on_disk}};
             std::string dst = qdir + "/binary";
             if (on_disk) {
@@ -211,8 +215,8 @@ Result<std::vector<RemediationAction>> Remediate(const nlohmann::json& finding,
           std::error_code ec;
           std::string bdir = o.state_dir + "/backup";
           fs::create_directories(bdir, ec);
-          std::string backup = bdir + "/" + std::to_string(NowSec()) + "-" +
-                               fs::path(file).filename().string();
+          std::string backup =
+              bdir + "/" + std::to_string(NowSec()) + "-" + fs::path(file).filename().string();
           fs::copy_file(real, backup, fs::copy_options::overwrite_existing, ec);
           if (ec) {
             a.result = "failed: backup: " + ec.message();

@@ -16,8 +16,19 @@ namespace mw::hostscan {
 
 namespace {
 
-enum class Tok : uint8_t { kEnd, kIdent, kNumber, kStrRef, kCountRef, kOtherRef, kLParen, kRParen,
-                           kComma, kOp, kOther };
+enum class Tok : uint8_t {
+  kEnd,
+  kIdent,
+  kNumber,
+  kStrRef,
+  kCountRef,
+  kOtherRef,
+  kLParen,
+  kRParen,
+  kComma,
+  kOp,
+  kOther
+};
 
 struct Token {
   Tok kind = Tok::kEnd;
@@ -65,7 +76,8 @@ std::vector<Token> Tokenize(std::string_view s) {
       while (c == '/' && i < n && (s[i] == 'i' || s[i] == 's')) ++i;
       t.kind = Tok::kOther;
     } else if (c == '$' || c == '#' || c == '@' || (c == '!' && i + 1 < n && IsIdent(s[i + 1]))) {
-      for (++i; i < n && IsIdent(s[i]); ++i) {}
+      for (++i; i < n && IsIdent(s[i]); ++i) {
+      }
       if (c == '$' && i < n && s[i] == '*') ++i;
       t.kind = c == '$' ? Tok::kStrRef : c == '#' ? Tok::kCountRef : Tok::kOtherRef;
     } else if (std::isdigit(static_cast<unsigned char>(c))) {
@@ -83,13 +95,18 @@ std::vector<Token> Tokenize(std::string_view s) {
         v = v * base + uint64_t(d);
       }
       // "1.5" floats and "2KB" sizes: not a plain count, keep as another token.
-      bool plain = !overflow && !(i < n && (IsIdent(s[i]) || (s[i] == '.' && i + 1 < n &&
-                                                                std::isdigit(static_cast<unsigned char>(s[i + 1])))));
-      while (i < n && (IsIdent(s[i]) || s[i] == '.') && !(s[i] == '.' && i + 1 < n && s[i + 1] == '.')) ++i;
+      bool plain =
+          !overflow &&
+          !(i < n && (IsIdent(s[i]) || (s[i] == '.' && i + 1 < n &&
+                                        std::isdigit(static_cast<unsigned char>(s[i + 1])))));
+      while (i < n && (IsIdent(s[i]) || s[i] == '.') &&
+             !(s[i] == '.' && i + 1 < n && s[i + 1] == '.'))
+        ++i;
       t.kind = plain ? Tok::kNumber : Tok::kOther;
       t.value = v;
     } else if (IsIdent(c)) {
-      for (; i < n && (IsIdent(s[i]) || s[i] == '.'); ++i) {}
+      for (; i < n && (IsIdent(s[i]) || s[i] == '.'); ++i) {
+      }
       t.kind = Tok::kIdent;
     } else if (c == '(') {
       ++i;
@@ -128,7 +145,8 @@ class ConditionParser {
   uint32_t Parse() {
     uint32_t root = ParseOr(0);
     // Trailing garbage means we misread the structure: give up on this condition.
-    if (Peek().kind != Tok::kEnd || missing_operand_) return Add({ConditionBound::Node::kTrue, 0, {}});
+    if (Peek().kind != Tok::kEnd || missing_operand_)
+      return Add({ConditionBound::Node::kTrue, 0, {}});
     return root;
   }
 
@@ -273,7 +291,10 @@ class ConditionParser {
       set.erase(std::unique(set.begin(), set.end()), set.end());
       if (!AtTerminator() && !PeekIs("at") && !PeekIs("in")) return Unknown();
       SkipOperand();
-      uint64_t need = t.kind == Tok::kNumber ? t.value : t.text == "any" ? 1 : t.text == "all" ? set.size() : 0;
+      uint64_t need = t.kind == Tok::kNumber ? t.value
+                      : t.text == "any"      ? 1
+                      : t.text == "all"      ? set.size()
+                                             : 0;
       if (need == 0 || set.empty()) return True();
       if (need > set.size()) return Add({Node::kFalse, 0, {}});
       return Add({Node::kAtLeast, uint32_t(need), std::move(set)});
@@ -309,8 +330,10 @@ ConditionBound ConditionBound::Analyze(std::string_view condition,
 bool ConditionBound::EvalNode(uint32_t i, const uint8_t* seen) const {
   const Node& n = nodes_[i];
   switch (n.kind) {
-    case Node::kTrue: return true;
-    case Node::kFalse: return false;
+    case Node::kTrue:
+      return true;
+    case Node::kFalse:
+      return false;
     case Node::kAnd:
       for (uint32_t c : n.items) {
         if (!EvalNode(c, seen)) return false;
@@ -342,8 +365,10 @@ bool ConditionBound::Gated() const {
 std::string ConditionBound::NodeString(uint32_t i) const {
   const Node& n = nodes_[i];
   switch (n.kind) {
-    case Node::kTrue: return "true";
-    case Node::kFalse: return "false";
+    case Node::kTrue:
+      return "true";
+    case Node::kFalse:
+      return "false";
     case Node::kAnd:
     case Node::kOr: {
       std::string s = n.kind == Node::kAnd ? "and(" : "or(";
@@ -519,7 +544,8 @@ std::vector<RuleSource> ParseRuleSource(std::string_view text) {
           end = r.pos();
         }
         std::string_view cond = r.Slice(start, end);
-        while (!cond.empty() && std::isspace(static_cast<unsigned char>(cond.front()))) cond.remove_prefix(1);
+        while (!cond.empty() && std::isspace(static_cast<unsigned char>(cond.front())))
+          cond.remove_prefix(1);
         rule.condition = std::string(cond);
       }
     }
@@ -557,7 +583,8 @@ std::string HexToRegex(std::string_view hex) {
       }
       size_t dash = in.find('-');
       auto digits = [](const std::string& s) {
-        return !s.empty() && s.size() < 9 && std::all_of(s.begin(), s.end(), [](char d) { return d >= '0' && d <= '9'; });
+        return !s.empty() && s.size() < 9 &&
+               std::all_of(s.begin(), s.end(), [](char d) { return d >= '0' && d <= '9'; });
       };
       if (dash == std::string::npos) {
         if (!digits(in)) return "";
@@ -660,8 +687,8 @@ YaraPrefilter::~YaraPrefilter() {
   if (db_) hs_free_database(db_);
 }
 
-std::unique_ptr<const YaraPrefilter> YaraPrefilter::Build(YR_RULES* rules,
-                                                          const std::vector<RuleSourceText>& sources) {
+std::unique_ptr<const YaraPrefilter> YaraPrefilter::Build(
+    YR_RULES* rules, const std::vector<RuleSourceText>& sources) {
   std::unique_ptr<YaraPrefilter> pf(new YaraPrefilter());
   // Rule text by "namespace\0name".
   std::unordered_map<std::string, RuleSource> by_name;
@@ -715,7 +742,8 @@ std::unique_ptr<const YaraPrefilter> YaraPrefilter::Build(YR_RULES* rules,
       // Longest literal part: every part must match for the string to match.
       const YR_STRING* lit = nullptr;
       for (const YR_STRING* p : logical[k]) {
-        if ((p->flags & STRING_FLAGS_LITERAL) && p->length > 0 && (!lit || p->length > lit->length)) lit = p;
+        if ((p->flags & STRING_FLAGS_LITERAL) && p->length > 0 && (!lit || p->length > lit->length))
+          lit = p;
       }
       unsigned base = HS_FLAG_SINGLEMATCH | ((f & STRING_FLAGS_NO_CASE) ? HS_FLAG_CASELESS : 0);
       if (lit) {
@@ -724,10 +752,11 @@ std::unique_ptr<const YaraPrefilter> YaraPrefilter::Build(YR_RULES* rules,
           exprs.push_back(EscapeBytes(lit->string, size_t(lit->length), wide));
           flags.push_back(base);
           pf->atom_string_.push_back(gidx);
-          pf->max_literal_length_ = std::max(pf->max_literal_length_,
-                                             size_t(lit->length) * (wide ? 2 : 1));
+          pf->max_literal_length_ =
+              std::max(pf->max_literal_length_, size_t(lit->length) * (wide ? 2 : 1));
         }
-        if (logical[k].size() > 1) pf->max_literal_length_ = std::max<size_t>(pf->max_literal_length_, 4096);
+        if (logical[k].size() > 1)
+          pf->max_literal_length_ = std::max<size_t>(pf->max_literal_length_, 4096);
         continue;
       }
       std::string expr;
@@ -767,7 +796,8 @@ std::unique_ptr<const YaraPrefilter> YaraPrefilter::Build(YR_RULES* rules,
     hs_compile_error_t* err = nullptr;
     if (hs_compile_multi(cexprs.data(), flags.data(), ids.data(), unsigned(exprs.size()),
                          HS_MODE_BLOCK, nullptr, &pf->db_, &err) != HS_SUCCESS) {
-      pf->reasons_.push_back(std::string("hyperscan: ") + (err && err->message ? err->message : "compile failed"));
+      pf->reasons_.push_back(std::string("hyperscan: ") +
+                             (err && err->message ? err->message : "compile failed"));
       hs_free_compile_error(err);
       pf->db_ = nullptr;
       ok = false;

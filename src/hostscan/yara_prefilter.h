@@ -41,8 +41,8 @@ class ConditionBound {
 
   struct Node {
     enum Kind : uint8_t { kTrue, kFalse, kAnd, kOr, kAtLeast } kind = kTrue;
-    uint32_t n = 0;                // kAtLeast: how many of "items" must be seen
-    std::vector<uint32_t> items;   // kAnd/kOr: node indices; kAtLeast: string indices
+    uint32_t n = 0;               // kAtLeast: how many of "items" must be seen
+    std::vector<uint32_t> items;  // kAnd/kOr: node indices; kAtLeast: string indices
   };
 
  private:
@@ -56,16 +56,18 @@ class ConditionBound {
 
 // A rule as written in source text (only what the prefilter needs).
 struct RuleSourceString {
-  std::string id;    // "$a", "$" for anonymous
-  char kind = 't';   // 't' text, 'h' hex, 'r' regex
-  std::string body;  // text without quotes (escapes kept), hex without braces, regex without slashes
+  std::string id;   // "$a", "$" for anonymous
+  char kind = 't';  // 't' text, 'h' hex, 'r' regex
+  std::string
+      body;  // text without quotes (escapes kept), hex without braces, regex without slashes
 };
 struct RuleSource {
   std::string name;
   std::vector<RuleSourceString> strings;
   std::string condition;
 };
-// Lenient: the text already compiled with libyara. Never fails or loops; garbage yields fewer rules.
+// Lenient: the text already compiled with libyara. Never fails or loops; garbage yields fewer
+// rules.
 std::vector<RuleSource> ParseRuleSource(std::string_view text);
 
 // Translates a YARA hex string body ("4D 5A ?? [2-4] (01|02)") to a Hyperscan regex; "" when
@@ -73,7 +75,7 @@ std::vector<RuleSource> ParseRuleSource(std::string_view text);
 std::string HexToRegex(std::string_view hex);
 
 struct RuleSourceText {
-  std::string ns;    // YARA namespace the text was compiled into
+  std::string ns;  // YARA namespace the text was compiled into
   std::string text;
 };
 
@@ -110,8 +112,8 @@ class YaraPrefilter {
   bool always_scan_ = true;
   std::vector<std::string> reasons_;
   hs_database* db_ = nullptr;
-  std::vector<uint32_t> atom_string_;    // atom id → global logical string index
-  std::vector<uint32_t> string_rule_;    // global logical string index → rule bound index
+  std::vector<uint32_t> atom_string_;  // atom id → global logical string index
+  std::vector<uint32_t> string_rule_;  // global logical string index → rule bound index
   std::vector<RuleBound> rules_;
   size_t max_literal_length_ = 0;
   friend class PrefilterScratch;

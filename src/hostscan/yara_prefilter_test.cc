@@ -145,22 +145,28 @@ std::optional<std::string> Plantable(const RuleSourceString& s) {
         continue;
       }
       char e = s.body[++i];
-      if (e == 'n') out += '\n';
-      else if (e == 't') out += '\t';
+      if (e == 'n')
+        out += '\n';
+      else if (e == 't')
+        out += '\t';
       else if (e == 'x' && i + 2 < s.body.size()) {
         out += char(std::stoi(std::string(s.body.substr(i + 1, 2)), nullptr, 16));
         i += 2;
-      } else out += e;
+      } else
+        out += e;
     }
     return out;
   }
   if (s.kind == 'h') {
     std::string hex;
     for (char c : s.body) {
-      if (std::isxdigit(static_cast<unsigned char>(c))) hex += c;
-      else if (!std::isspace(static_cast<unsigned char>(c))) return std::nullopt;
+      if (std::isxdigit(static_cast<unsigned char>(c)))
+        hex += c;
+      else if (!std::isspace(static_cast<unsigned char>(c)))
+        return std::nullopt;
     }
-    for (size_t i = 0; i + 1 < hex.size(); i += 2) out += char(std::stoi(hex.substr(i, 2), nullptr, 16));
+    for (size_t i = 0; i + 1 < hex.size(); i += 2)
+      out += char(std::stoi(hex.substr(i, 2), nullptr, 16));
     return out;
   }
   return std::nullopt;
@@ -214,7 +220,9 @@ int Differential(std::shared_ptr<const YaraRules> rules, const std::vector<std::
       int variant = int(rng() % 4);
       if (variant == 1) {
         for (char& c : s) {
-          if (rng() % 2) c = char(std::isupper(static_cast<unsigned char>(c)) ? std::tolower(c) : std::toupper(c));
+          if (rng() % 2)
+            c = char(std::isupper(static_cast<unsigned char>(c)) ? std::tolower(c)
+                                                                 : std::toupper(c));
         }
       }
       if (variant == 2) {
@@ -260,10 +268,11 @@ rule Count { strings: $a = "xmrig" nocase $b = "XMR" condition: #a >= 2 or (1 of
   std::string why;
   for (const auto& r : (*rules)->prefilter()->always_scan_reasons()) why += r + "\n";
   ASSERT_FALSE((*rules)->prefilter()->always_scan()) << why;
-  std::vector<std::string> texts = {text,
-                                    "rule P { strings: $ = \"RaXd12345om\" $ = \"stratum+tcp://pool\" "
-                                    "$ = \"mining.notify\" $ = \"XMRig1\" $ = \"RandomX\\x03\" "
-                                    "$ = \"chukwa\" $ = \"xmrigxmrig\" $ = \"Rand\" condition: any of them }"};
+  std::vector<std::string> texts = {
+      text,
+      "rule P { strings: $ = \"RaXd12345om\" $ = \"stratum+tcp://pool\" "
+      "$ = \"mining.notify\" $ = \"XMRig1\" $ = \"RandomX\\x03\" "
+      "$ = \"chukwa\" $ = \"xmrigxmrig\" $ = \"Rand\" condition: any of them }"};
   int matched = Differential(*rules, texts, 40, 2);
   EXPECT_GT(matched, 5);
 }

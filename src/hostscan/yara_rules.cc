@@ -16,7 +16,8 @@ namespace {
 // outlive any one owner (finalising while another thread scans would be a use-after-free).
 Status InitYara() {
   static int rc = yr_initialize();
-  if (rc != ERROR_SUCCESS) return Fail(Error::Internal("yr_initialize failed: " + std::to_string(rc)));
+  if (rc != ERROR_SUCCESS)
+    return Fail(Error::Internal("yr_initialize failed: " + std::to_string(rc)));
   return Ok();
 }
 
@@ -30,7 +31,8 @@ void CompilerCallback(int level, const char* file, int line, const YR_RULE* /*ru
   if (level != YARA_ERROR_LEVEL_ERROR) return;  // warnings (slow rules) are not fatal
   auto* errs = static_cast<CompileErrors*>(user);
   if (errs->count++ == 0) {
-    errs->first = std::string(file ? file : "<rules>") + ":" + std::to_string(line) + ": " + message;
+    errs->first =
+        std::string(file ? file : "<rules>") + ":" + std::to_string(line) + ": " + message;
   }
 }
 
@@ -44,7 +46,8 @@ struct CompilerPtr {
 };
 
 Status MakeCompiler(CompilerPtr& cp, CompileErrors& errs) {
-  if (yr_compiler_create(&cp.c) != ERROR_SUCCESS) return Fail(Error::Internal("yr_compiler_create failed"));
+  if (yr_compiler_create(&cp.c) != ERROR_SUCCESS)
+    return Fail(Error::Internal("yr_compiler_create failed"));
   yr_compiler_set_callback(cp.c, CompilerCallback, &errs);
   for (const char* name : kExternals) yr_compiler_define_string_variable(cp.c, name, "");
   return Ok();
@@ -82,8 +85,8 @@ YaraRules::~YaraRules() {
   if (rules_) yr_rules_destroy(rules_);
 }
 
-Result<std::shared_ptr<const YaraRules>> YaraRules::Load(bool with_builtin,
-                                                         const std::vector<std::string>& user_paths) {
+Result<std::shared_ptr<const YaraRules>> YaraRules::Load(
+    bool with_builtin, const std::vector<std::string>& user_paths) {
   if (auto s = InitYara(); !s) return Fail(s.error());
   std::vector<std::string> files;
   if (auto s = ExpandPaths(user_paths, &files); !s) return Fail(s.error());
@@ -157,7 +160,8 @@ std::string YaraRules::PrefilterWarning() const {
 }
 
 // libyara packs YR_MATCH, so its yr_string_matches_foreach reads misaligned fields.
-__attribute__((no_sanitize("alignment"))) int YaraCallback(YR_SCAN_CONTEXT* context, int message, void* message_data, void* user_data) {
+__attribute__((no_sanitize("alignment"))) int YaraCallback(YR_SCAN_CONTEXT* context, int message,
+                                                           void* message_data, void* user_data) {
   if (message != CALLBACK_MSG_RULE_MATCHING) return CALLBACK_CONTINUE;
   auto* self = static_cast<YaraScanner*>(user_data);
   auto* rule = static_cast<YR_RULE*>(message_data);
@@ -198,9 +202,12 @@ YaraScanner::YaraScanner(std::shared_ptr<const YaraRules> rules) : rules_(std::m
     yr_rule_metas_foreach(rule, meta) {
       if (meta->type != META_TYPE_STRING || !meta->string) continue;
       std::string_view id = meta->identifier;
-      if (id == "description") info.description = meta->string;
-      else if (id == "family" || id == "malware_family") info.family = meta->string;
-      else if (id == "severity") info.severity = meta->string;
+      if (id == "description")
+        info.description = meta->string;
+      else if (id == "family" || id == "malware_family")
+        info.family = meta->string;
+      else if (id == "severity")
+        info.severity = meta->string;
     }
     infos_.push_back(std::move(info));
   }
@@ -210,7 +217,8 @@ YaraScanner::YaraScanner(std::shared_ptr<const YaraRules> rules) : rules_(std::m
     // Fast mode: one match per string is enough to name the rule and the region.
     yr_scanner_set_flags(scanner_, SCAN_FLAGS_FAST_MODE);
   }
-  if (rules_->prefilter()) prefilter_scratch_ = std::make_unique<PrefilterScratch>(rules_->prefilter());
+  if (rules_->prefilter())
+    prefilter_scratch_ = std::make_unique<PrefilterScratch>(rules_->prefilter());
 }
 
 bool YaraScanner::MayMatch(ByteView data) {
@@ -237,11 +245,16 @@ Status YaraScanner::Scan(ByteView data, uint64_t base_address, std::vector<RuleM
   int rc = yr_scanner_scan_mem(scanner_, data.data(), data.size());
   out_ = nullptr;
   switch (rc) {
-    case ERROR_SUCCESS: return Ok();
-    case ERROR_SCAN_TIMEOUT: return Fail(Error::Unsupported("yara scan timed out"));
-    case ERROR_TOO_MANY_MATCHES: return Fail(Error::Unsupported("yara: too many matches"));
-    case ERROR_INSUFFICIENT_MEMORY: return Fail(Error::Internal("yara: out of memory"));
-    default: return Fail(Error::Internal("yara scan failed: error " + std::to_string(rc)));
+    case ERROR_SUCCESS:
+      return Ok();
+    case ERROR_SCAN_TIMEOUT:
+      return Fail(Error::Unsupported("yara scan timed out"));
+    case ERROR_TOO_MANY_MATCHES:
+      return Fail(Error::Unsupported("yara: too many matches"));
+    case ERROR_INSUFFICIENT_MEMORY:
+      return Fail(Error::Internal("yara: out of memory"));
+    default:
+      return Fail(Error::Internal("yara scan failed: error " + std::to_string(rc)));
   }
 }
 

@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "hostscan/yara_prefilter.h"
 #include "mw/core/byte_view.h"
 #include "mw/core/result.h"
-#include "hostscan/yara_prefilter.h"
 
 struct YR_RULES;
 struct YR_SCAN_CONTEXT;
@@ -95,7 +95,7 @@ class YaraScanner {
  private:
   std::shared_ptr<const YaraRules> rules_;
   YR_SCAN_CONTEXT* scanner_ = nullptr;  // libyara: YR_SCANNER is this type
-  std::vector<RuleInfo> infos_;  // indexed like the rules in YR_RULES
+  std::vector<RuleInfo> infos_;         // indexed like the rules in YR_RULES
   std::unique_ptr<PrefilterScratch> prefilter_scratch_;
   // Scratch for the callback.
   std::vector<RuleMatch>* out_ = nullptr;

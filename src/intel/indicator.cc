@@ -1,10 +1,10 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
 #include "intel/indicator.h"
 
-#include <algorithm>
-#include <array>
 #include <idn2.h>
 
+#include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstdlib>
 
@@ -125,8 +125,8 @@ std::string_view TrimToken(std::string_view s) {
       v.remove_suffix(1);
       return true;
     }
-    if (v.ends_with("\xEF\xBB\xBF") || v.ends_with("\xE2\x80\x8B") ||
-        v.ends_with("\xE2\x80\x8E") || v.ends_with("\xE2\x80\x8F")) {
+    if (v.ends_with("\xEF\xBB\xBF") || v.ends_with("\xE2\x80\x8B") || v.ends_with("\xE2\x80\x8E") ||
+        v.ends_with("\xE2\x80\x8F")) {
       v.remove_suffix(3);
       return true;
     }
@@ -151,8 +151,7 @@ bool NormalizeDomain(std::string_view name, std::string* out) {
   if (std::any_of(name.begin(), name.end(), [](char c) { return (c & 0x80) != 0; })) {
     std::string input(name);
     char* ascii = nullptr;
-    if (idn2_to_ascii_8z(input.c_str(), &ascii, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL) !=
-        IDN2_OK) {
+    if (idn2_to_ascii_8z(input.c_str(), &ascii, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL) != IDN2_OK) {
       return false;
     }
     std::string converted(ascii);

@@ -16,17 +16,19 @@ TEST(ClassifyToken, Domains) {
   ExpectToken("Pool.SupportXMR.com.", TokenKind::kDomain, "pool.supportxmr.com");
   ExpectToken("*.nanopool.org", TokenKind::kDomainSuffix, "*.nanopool.org");
   ExpectToken(".nanopool.org", TokenKind::kDomainSuffix, "*.nanopool.org");
-  ExpectToken("\xEF\xBB\xBF" "ftp.ftp0930.host \xE2\x80\x8E", TokenKind::kDomain,
-              "ftp.ftp0930.host");
+  ExpectToken(
+      "\xEF\xBB\xBF"
+      "ftp.ftp0930.host \xE2\x80\x8E",
+      TokenKind::kDomain, "ftp.ftp0930.host");
   ExpectToken("'minero.cc'", TokenKind::kDomain, "minero.cc");
   ExpectToken("^.*\\.nanopool\\.org$", TokenKind::kDomainSuffix, "*.nanopool.org");
   EXPECT_EQ(ClassifyToken("example.com", /*subdomains=*/true).pattern, "*.example.com");
 }
 
 TEST(ClassifyToken, RejectsNonHosts) {
-  for (std::string_view bad : {"localhost", "coinhive.min.js", "_client.start", "a..b.com",
-                               "CRLT.Anonymous(", "download sites:", "", "1.2.3", "-",
-                               "x.123", "pool.com:abc:def", "(.*)\\.pool\\.com"}) {
+  for (std::string_view bad :
+       {"localhost", "coinhive.min.js", "_client.start", "a..b.com", "CRLT.Anonymous(",
+        "download sites:", "", "1.2.3", "-", "x.123", "pool.com:abc:def", "(.*)\\.pool\\.com"}) {
     EXPECT_EQ(ClassifyToken(bad).kind, TokenKind::kInvalid) << bad;
   }
   std::string long_label(64, 'a');

@@ -1,10 +1,11 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
 // IntelStore::LoadDefaults: the embedded ruleset/intel files. A malformed line in our own list is
 // a build defect, so it fails loudly instead of being counted like a public list's junk.
+#include "intel/intel_defaults.h"
+
 #include <charconv>
 
 #include "intel/indicator.h"
-#include "intel/intel_defaults.h"
 #include "intel/intel_store.h"
 
 namespace mw::intel {

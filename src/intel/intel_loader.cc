@@ -118,8 +118,8 @@ Result<std::vector<std::string>> WriteSource(const std::string& dir, std::string
   for (ListKind list : {ListKind::kBlock, ListKind::kAllow}) {
     std::string path =
         dir + "/" + name + std::string(list == ListKind::kAllow ? kAllowSuffix : kBlockSuffix);
-    std::string data = "# minerwatch-intel v1 source=" + name + " list=" +
-                       std::string(ListKindName(list)) + "\n# imported from: ";
+    std::string data = "# minerwatch-intel v1 source=" + name +
+                       " list=" + std::string(ListKindName(list)) + "\n# imported from: ";
     for (char c : origin) data.push_back(c == '\n' ? ' ' : c);
     data += "\n";
     size_t n = 0;
@@ -161,12 +161,12 @@ Result<IntelStore> LoadIntel(const IntelOptions& options) {
           name.substr(0, name.size() - (allow ? kAllowSuffix.size() : kBlockSuffix.size()));
       auto text = ReadTextFile(dir + "/" + name);
       if (!text) return Fail(text.error());
-      auto stats = store.ImportText(
-          *text, ImportOptions{.format = Format::kTsv,
-                               .list = allow ? ListKind::kAllow : ListKind::kBlock,
-                               .source = source});
-      if (!stats) return Fail(Error(stats.error().code(), dir + "/" + name + ": " +
-                                                              stats.error().message()));
+      auto stats =
+          store.ImportText(*text, ImportOptions{.format = Format::kTsv,
+                                                .list = allow ? ListKind::kAllow : ListKind::kBlock,
+                                                .source = source});
+      if (!stats)
+        return Fail(Error(stats.error().code(), dir + "/" + name + ": " + stats.error().message()));
     }
   } else if (fs::exists(dir, ec)) {
     return Fail(Error::IoError("intel dir " + dir + " is not a directory"));
@@ -176,8 +176,7 @@ Result<IntelStore> LoadIntel(const IntelOptions& options) {
       auto text = ReadTextFile(path);
       if (!text) return Fail(text.error());
       auto stats = store.ImportText(
-          *text, ImportOptions{.list = list,
-                               .source = path.substr(path.find_last_of('/') + 1)});
+          *text, ImportOptions{.list = list, .source = path.substr(path.find_last_of('/') + 1)});
       if (!stats) return Fail(Error(stats.error().code(), path + ": " + stats.error().message()));
     }
     return Ok();

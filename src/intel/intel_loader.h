@@ -17,7 +17,7 @@ struct IntelOptions {
   bool load_defaults = true;
   // Empty: DefaultIntelDir(). A directory that does not exist holds nothing (not an error).
   std::string intel_dir{};
-  std::vector<std::string> extra_files{};      // blocklists, format detected
+  std::vector<std::string> extra_files{};        // blocklists, format detected
   std::vector<std::string> extra_allow_files{};  // allowlists, format detected
 };
 

@@ -12,12 +12,13 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace mw::intel;
   if (size == 0) return 0;
-  constexpr Format kFormats[] = {Format::kAuto,  Format::kPlain, Format::kHosts,
-                                 Format::kAdblock, Format::kCsv, Format::kStix,
-                                 Format::kMisp,  Format::kJson,  Format::kTsv};
+  constexpr Format kFormats[] = {Format::kAuto,    Format::kPlain, Format::kHosts,
+                                 Format::kAdblock, Format::kCsv,   Format::kStix,
+                                 Format::kMisp,    Format::kJson,  Format::kTsv};
   Format format = kFormats[data[0] % (sizeof(kFormats) / sizeof(kFormats[0]))];
   std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
-  auto parsed = ParseIntel(text, ParseOptions{.format = format, .subdomains = (data[0] & 0x80) != 0});
+  auto parsed =
+      ParseIntel(text, ParseOptions{.format = format, .subdomains = (data[0] & 0x80) != 0});
   if (!parsed) return 0;
   IntelStore store;
   for (const Indicator& ind : parsed->indicators) {

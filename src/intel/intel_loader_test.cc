@@ -39,9 +39,9 @@ TEST(LoadDefaults, CuratedListLoadsCleanly) {
   EXPECT_GT(s.domain_count(), 40u);
   EXPECT_GT(s.port_count(), 10u);
   // Subdomains of curated pools.
-  for (std::string_view pool : {"pool.supportxmr.com", "xmr-eu1.nanopool.org", "auto.c3pool.com",
-                                "gulf.moneroocean.stream", "rx.unmineable.com",
-                                "etc.2miners.com", "stratum.antpool.com"}) {
+  for (std::string_view pool :
+       {"pool.supportxmr.com", "xmr-eu1.nanopool.org", "auto.c3pool.com", "gulf.moneroocean.stream",
+        "rx.unmineable.com", "etc.2miners.com", "stratum.antpool.com"}) {
     auto m = s.LookupDomain(pool);
     ASSERT_TRUE(m) << pool;
     EXPECT_EQ(m->list, ListKind::kBlock) << pool;
@@ -69,8 +69,11 @@ TEST(LoadDefaults, CuratedListLoadsCleanly) {
 TEST(LoadIntel, DefaultsPlusIntelDirPlusExtraFiles) {
   TempDir dir;
   std::vector<Indicator> inds = {
-      {.kind = TokenKind::kDomain, .list = ListKind::kBlock, .pattern = "evil.example.com",
-       .category = "intel", .note = "from a feed"},
+      {.kind = TokenKind::kDomain,
+       .list = ListKind::kBlock,
+       .pattern = "evil.example.com",
+       .category = "intel",
+       .note = "from a feed"},
       {.kind = TokenKind::kCidr, .list = ListKind::kBlock, .pattern = "198.51.100.0/24"},
       {.kind = TokenKind::kDomainSuffix, .list = ListKind::kAllow, .pattern = "*.good.example"},
   };
@@ -100,8 +103,8 @@ TEST(LoadIntel, DefaultsPlusIntelDirPlusExtraFiles) {
 }
 
 TEST(LoadIntel, MissingDirIsEmptyButUnreadableFilesFail) {
-  auto store = LoadIntel(IntelOptions{.load_defaults = false,
-                                      .intel_dir = "/nonexistent/minerwatch/intel"});
+  auto store =
+      LoadIntel(IntelOptions{.load_defaults = false, .intel_dir = "/nonexistent/minerwatch/intel"});
   ASSERT_TRUE(store);
   EXPECT_EQ(store->domain_count(), 0u);
   auto bad = LoadIntel(IntelOptions{.load_defaults = false,

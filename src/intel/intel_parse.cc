@@ -150,9 +150,9 @@ void ParsePlain(std::string_view text, Collector& c) {
 
 bool IsHostsBoilerplate(std::string_view name) {
   static constexpr std::array<std::string_view, 12> kNames = {
-      "localhost",      "localhost.localdomain", "local",           "broadcasthost",
-      "ip6-localhost",  "ip6-loopback",          "ip6-localnet",    "ip6-mcastprefix",
-      "ip6-allnodes",   "ip6-allrouters",        "ip6-allhosts",    "0.0.0.0"};
+      "localhost",     "localhost.localdomain", "local",        "broadcasthost",
+      "ip6-localhost", "ip6-loopback",          "ip6-localnet", "ip6-mcastprefix",
+      "ip6-allnodes",  "ip6-allrouters",        "ip6-allhosts", "0.0.0.0"};
   return std::find(kNames.begin(), kNames.end(), name) != kNames.end();
 }
 
@@ -339,9 +339,9 @@ void ParseCsv(std::string_view text, Collector& c) {
     return IsNetwork(ClassifyToken(cell).kind);
   });
   if (!head_has_indicator) {
-    value_col = FindColumn(head, {"indicator", "ioc", "value", "data", "domain", "hostname",
-                                  "host", "fqdn", "address", "ip", "ip_address", "ipaddress",
-                                  "url", "uri", "pool", "server", "dst"});
+    value_col = FindColumn(
+        head, {"indicator", "ioc", "value", "data", "domain", "hostname", "host", "fqdn", "address",
+               "ip", "ip_address", "ipaddress", "url", "uri", "pool", "server", "dst"});
     if (value_col >= 0) {
       first_data = 1;
       type_col = FindColumn(head, {"indicator_type", "ioc_type", "type", "kind"});
@@ -426,8 +426,7 @@ void ParseStixObject(const json& obj, Collector& c) {
     std::string note = JsonString(obj, "name");
     if (note.empty()) note = JsonString(obj, "description");
     ParseStixPattern(JsonString(obj, "pattern"), note, c);
-  } else if (type == "domain-name" || type == "ipv4-addr" || type == "ipv6-addr" ||
-             type == "url") {
+  } else if (type == "domain-name" || type == "ipv4-addr" || type == "ipv6-addr" || type == "url") {
     c.Add(JsonString(obj, "value"), c.list());
   }
 }
@@ -564,7 +563,8 @@ Format DetectFormat(std::string_view text) {
   if (text.starts_with('[')) {
     // "[Adblock Plus 2.0]" / "[uBlock Origin]" headers vs a JSON array.
     std::string_view rest = SkipBomAndSpace(text.substr(1));
-    if (!rest.empty() && ((rest[0] >= 'A' && rest[0] <= 'Z') || (rest[0] >= 'a' && rest[0] <= 'z'))) {
+    if (!rest.empty() &&
+        ((rest[0] >= 'A' && rest[0] <= 'Z') || (rest[0] >= 'a' && rest[0] <= 'z'))) {
       return Format::kAdblock;
     }
   }
@@ -596,8 +596,7 @@ Format DetectFormat(std::string_view text) {
       ++adblock;
     }
     auto tokens = SplitWhitespace(StripInlineComment(line));
-    if (tokens.size() >= 2 && IpAddress::Parse(tokens[0]) &&
-        !IpAddress::Parse(tokens[1])) {
+    if (tokens.size() >= 2 && IpAddress::Parse(tokens[0]) && !IpAddress::Parse(tokens[1])) {
       ++hosts;
     }
     if (line.find(',') != std::string_view::npos) ++commas;

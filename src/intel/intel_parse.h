@@ -31,7 +31,7 @@ struct ParseOptions {
 };
 
 struct ParsedIntel {
-  ImportStats stats{};  // stats.format holds the format used
+  ImportStats stats{};                  // stats.format holds the format used
   std::vector<Indicator> indicators{};  // deduplicated by (list, pattern)
 };
 

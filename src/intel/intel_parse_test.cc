@@ -16,9 +16,8 @@ ParsedIntel Parse(std::string_view text, Format format = Format::kAuto,
 }
 
 bool Has(const ParsedIntel& p, std::string_view pattern, ListKind list = ListKind::kBlock) {
-  return std::any_of(p.indicators.begin(), p.indicators.end(), [&](const Indicator& i) {
-    return i.pattern == pattern && i.list == list;
-  });
+  return std::any_of(p.indicators.begin(), p.indicators.end(),
+                     [&](const Indicator& i) { return i.pattern == pattern && i.list == list; });
 }
 
 TEST(ParsePlain, CommentsDuplicatesAndInvalid) {
@@ -205,7 +204,10 @@ TEST(ParseJson, GenericObjectsAndBrokenJson) {
 }
 
 TEST(ParseIntel, BinaryInputIsAnError) {
-  std::string bin("\x7f" "ELF\0\0\0", 7);
+  std::string bin(
+      "\x7f"
+      "ELF\0\0\0",
+      7);
   EXPECT_FALSE(ParseIntel(bin, ParseOptions{}));
 }
 

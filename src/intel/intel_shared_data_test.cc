@@ -161,11 +161,11 @@ TEST_F(SharedIntel, PureListsHaveNoInvalidLines) {
 }
 
 TEST_F(SharedIntel, DefaultsOnTopOfCoinBlocker) {
-  auto store = LoadIntel(IntelOptions{
-      .intel_dir = "/nonexistent",
-      .extra_files = {IntelDir() + "/coinblockerlists/list.txt",
-                      IntelDir() + "/coinblockerlists/MiningServerIPList.txt",
-                      IntelDir() + "/falco/extracted_miner_domains.txt"}});
+  auto store = LoadIntel(
+      IntelOptions{.intel_dir = "/nonexistent",
+                   .extra_files = {IntelDir() + "/coinblockerlists/list.txt",
+                                   IntelDir() + "/coinblockerlists/MiningServerIPList.txt",
+                                   IntelDir() + "/falco/extracted_miner_domains.txt"}});
   ASSERT_TRUE(store) << store.error().message();
   // CoinBlockerLists lists the payment processor; the default allowlist overrides it.
   auto bitpay = store->LookupDomain("bitpay.com");
@@ -194,9 +194,9 @@ TEST_F(SharedIntel, CuratedPoolsAgreeWithPublicLists) {
   ASSERT_TRUE(defaults.LoadDefaults());
   IntelStore cape;
   ASSERT_TRUE(cape.ImportFile(IntelDir() + "/cape-community/cryptopools_pool_domains.txt", {}));
-  for (std::string_view host : {"pool.supportxmr.com", "xmr-eu1.nanopool.org",
-                                "pool.hashvault.pro", "rx.unmineable.com", "mine.xmrpool.net",
-                                "eth-eu1.nanopool.org", "stratum.antpool.com"}) {
+  for (std::string_view host :
+       {"pool.supportxmr.com", "xmr-eu1.nanopool.org", "pool.hashvault.pro", "rx.unmineable.com",
+        "mine.xmrpool.net", "eth-eu1.nanopool.org", "stratum.antpool.com"}) {
     auto m = defaults.LookupDomain(host);
     ASSERT_TRUE(m) << host;
     EXPECT_EQ(m->list, ListKind::kBlock) << host;

@@ -85,9 +85,9 @@ std::string_view ListKindName(ListKind list) {
 
 Result<Format> ParseFormat(std::string_view name) {
   static constexpr std::pair<std::string_view, Format> kNames[] = {
-      {"auto", Format::kAuto},   {"plain", Format::kPlain}, {"hosts", Format::kHosts},
-      {"adblock", Format::kAdblock}, {"csv", Format::kCsv}, {"stix", Format::kStix},
-      {"misp", Format::kMisp},   {"json", Format::kJson},   {"tsv", Format::kTsv}};
+      {"auto", Format::kAuto},       {"plain", Format::kPlain}, {"hosts", Format::kHosts},
+      {"adblock", Format::kAdblock}, {"csv", Format::kCsv},     {"stix", Format::kStix},
+      {"misp", Format::kMisp},       {"json", Format::kJson},   {"tsv", Format::kTsv}};
   for (const auto& [n, f] : kNames) {
     if (n == name) return f;
   }
@@ -98,15 +98,24 @@ Result<Format> ParseFormat(std::string_view name) {
 
 std::string_view FormatName(Format format) {
   switch (format) {
-    case Format::kAuto: return "auto";
-    case Format::kPlain: return "plain";
-    case Format::kHosts: return "hosts";
-    case Format::kAdblock: return "adblock";
-    case Format::kCsv: return "csv";
-    case Format::kStix: return "stix";
-    case Format::kMisp: return "misp";
-    case Format::kJson: return "json";
-    case Format::kTsv: return "tsv";
+    case Format::kAuto:
+      return "auto";
+    case Format::kPlain:
+      return "plain";
+    case Format::kHosts:
+      return "hosts";
+    case Format::kAdblock:
+      return "adblock";
+    case Format::kCsv:
+      return "csv";
+    case Format::kStix:
+      return "stix";
+    case Format::kMisp:
+      return "misp";
+    case Format::kJson:
+      return "json";
+    case Format::kTsv:
+      return "tsv";
   }
   return "unknown";
 }
@@ -309,8 +318,8 @@ std::optional<Match> IntelStore::LookupIp(const IpAddress& address) const {
     return m;
   }
   if (best[kB] != nullptr) {
-    return Match{.list = ListKind::kBlock, .pattern = best[kB]->pattern,
-                 .entry = best[kB]->entry[kB]};
+    return Match{
+        .list = ListKind::kBlock, .pattern = best[kB]->pattern, .entry = best[kB]->entry[kB]};
   }
   return std::nullopt;
 }
@@ -321,9 +330,9 @@ const std::string* IntelStore::PortNote(uint16_t port) const {
 }
 
 Result<ImportStats> IntelStore::ImportText(std::string_view text, const ImportOptions& options) {
-  auto parsed = ParseIntel(text, ParseOptions{.format = options.format,
-                                              .list = options.list,
-                                              .subdomains = options.subdomains});
+  auto parsed = ParseIntel(
+      text, ParseOptions{
+                .format = options.format, .list = options.list, .subdomains = options.subdomains});
   if (!parsed) return Fail(parsed.error());
   for (Indicator& ind : parsed->indicators) {
     Entry entry{.source = options.source,
@@ -363,8 +372,8 @@ Result<ImportStats> IntelStore::ImportFile(const std::string& path, const Import
 
 Result<ImportStats> IntelStore::Import(const std::string& path, Format format, ListKind list,
                                        std::string_view source_name) {
-  return ImportFile(path, ImportOptions{.format = format, .list = list,
-                                        .source = std::string(source_name)});
+  return ImportFile(
+      path, ImportOptions{.format = format, .list = list, .source = std::string(source_name)});
 }
 
 uint64_t IntelStore::domain_count() const { return impl_->domain_entries; }

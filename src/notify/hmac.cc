@@ -13,8 +13,8 @@ std::string HmacSha256Hex(std::string_view key, std::string_view message) {
   // An empty key is valid HMAC input; OpenSSL wants a non-null pointer for it.
   static const unsigned char kEmpty = 0;
   const void* k = key.empty() ? static_cast<const void*>(&kEmpty) : key.data();
-  if (!HMAC(EVP_sha256(), k, int(key.size()), reinterpret_cast<const unsigned char*>(message.data()),
-            message.size(), mac, &len)) {
+  if (!HMAC(EVP_sha256(), k, int(key.size()),
+            reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac, &len)) {
     return {};
   }
   static constexpr char kHex[] = "0123456789abcdef";

@@ -60,12 +60,13 @@ std::string StripCrLf(std::string s) {
 
 void DescribeItem(std::string& b, const NoticeItem& it, bool with_evidence) {
   const Finding& f = it.finding.finding;
-  b += "- [" + Upper(SeverityName(f.severity)) + ", " + std::string(store::StageText(f.stage)) + ", " +
-       std::string(ReasonName(it.reason)) + "] " + f.category + "\n";
+  b += "- [" + Upper(SeverityName(f.severity)) + ", " + std::string(store::StageText(f.stage)) +
+       ", " + std::string(ReasonName(it.reason)) + "] " + f.category + "\n";
   b += "  host:      " + Host(f) + "\n";
   b += "  indicator: " + f.indicator + "\n";
   b += "  detector:  " + f.detector + (f.source.empty() ? "" : " (" + f.source + ")") + "\n";
-  b += "  events:    " + std::to_string(it.new_events) + " new, " + std::to_string(f.count) + " total\n";
+  b += "  events:    " + std::to_string(it.new_events) + " new, " + std::to_string(f.count) +
+       " total\n";
   b += "  seen:      " + (f.first_seen ? FormatTimestamp(f.first_seen) : "-") + " .. " +
        (f.last_seen ? FormatTimestamp(f.last_seen) : "-") + "\n";
   if (!f.attack.empty()) {
@@ -74,7 +75,8 @@ void DescribeItem(std::string& b, const NoticeItem& it, bool with_evidence) {
     b += "\n";
   }
   b += "  id:        " + f.id + "\n";
-  if (with_evidence && !f.evidence.empty()) b += "  evidence:  " + siem::DumpJson(f.evidence) + "\n";
+  if (with_evidence && !f.evidence.empty())
+    b += "  evidence:  " + siem::DumpJson(f.evidence) + "\n";
 }
 
 }  // namespace
@@ -82,12 +84,15 @@ void DescribeItem(std::string& b, const NoticeItem& it, bool with_evidence) {
 std::string NoticeSubject(const Notice& n) {
   if (n.digest) {
     uint64_t findings = n.items.size() + n.omitted_findings;
-    return "[minerwatch] digest: " + std::to_string(findings) + " finding" + (findings == 1 ? "" : "s") +
-           " changed, " + std::to_string(n.total_events) + " events";
+    return "[minerwatch] digest: " + std::to_string(findings) + " finding" +
+           (findings == 1 ? "" : "s") + " changed, " + std::to_string(n.total_events) + " events";
   }
   const Finding& f = n.items.front().finding.finding;
-  std::string prefix = n.items.front().reason == Reason::kNew ? "" : std::string(ReasonName(n.items.front().reason)) + ": ";
-  return "[minerwatch] " + Upper(SeverityName(f.severity)) + " " + prefix + f.category + " on " + Host(f);
+  std::string prefix = n.items.front().reason == Reason::kNew
+                           ? ""
+                           : std::string(ReasonName(n.items.front().reason)) + ": ";
+  return "[minerwatch] " + Upper(SeverityName(f.severity)) + " " + prefix + f.category + " on " +
+         Host(f);
 }
 
 std::string EncodeHeaderValue(const std::string& raw) {
@@ -104,8 +109,9 @@ std::string EncodeHeaderValue(const std::string& raw) {
     while (end < s.size() && end > i && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
     std::string chunk = s.substr(i, end - i);
     std::string b64(4 * ((chunk.size() + 2) / 3) + 1, '\0');
-    int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()),
-                            reinterpret_cast<const unsigned char*>(chunk.data()), int(chunk.size()));
+    int n =
+        EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()),
+                        reinterpret_cast<const unsigned char*>(chunk.data()), int(chunk.size()));
     b64.resize(size_t(n));
     if (!out.empty()) out += "\r\n ";
     out += "=?UTF-8?B?" + b64 + "?=";
@@ -114,7 +120,8 @@ std::string EncodeHeaderValue(const std::string& raw) {
   return out;
 }
 
-nlohmann::json WebhookPayload(const Notice& n, const config::ContactConfig& contact, TimestampUs now) {
+nlohmann::json WebhookPayload(const Notice& n, const config::ContactConfig& contact,
+                              TimestampUs now) {
   nlohmann::json findings = nlohmann::json::array();
   for (const auto& it : n.items) {
     nlohmann::json f = store::ToJson(it.finding, false);
@@ -123,32 +130,32 @@ nlohmann::json WebhookPayload(const Notice& n, const config::ContactConfig& cont
     findings.push_back(std::move(f));
   }
   nlohmann::json j = {
-      {"type", n.digest ? "digest" : "finding"},
-      {"contact", contact.name},
-      {"sent_at", FormatTimestamp(now)},
-      {"subject", NoticeSubject(n)},
-      {"total_events", n.total_events},
-      {"findings", std::move(findings)},
+      {"type", n.digest ? "digest" : "finding"}, {"contact", contact.name},
+      {"sent_at", FormatTimestamp(now)},         {"subject", NoticeSubject(n)},
+      {"total_events", n.total_events},          {"findings", std::move(findings)},
   };
   if (n.digest) {
-    j["window"] = {{"start", FormatTimestamp(n.window_start)}, {"end", FormatTimestamp(n.window_end)}};
+    j["window"] = {{"start", FormatTimestamp(n.window_start)},
+                   {"end", FormatTimestamp(n.window_end)}};
     j["omitted_changes"] = n.omitted_findings;
     j["omitted_events"] = n.omitted_events;
   }
   return j;
 }
 
-EmailMessage RenderEmail(const Notice& n, const config::ContactConfig& contact, const std::string& from,
-                         TimestampUs now, const std::string& message_id_seed) {
+EmailMessage RenderEmail(const Notice& n, const config::ContactConfig& contact,
+                         const std::string& from, TimestampUs now,
+                         const std::string& message_id_seed) {
   EmailMessage m;
   m.from = StripCrLf(from);
   m.to = StripCrLf(contact.email);
   m.subject = NoticeSubject(n);
   std::string body;
   if (n.digest) {
-    body += "minerwatch digest for " + contact.name + ", " + FormatTimestamp(n.window_start) + " to " +
-            FormatTimestamp(n.window_end) + ".\n";
-    body += std::to_string(n.total_events) + " events on " + std::to_string(n.items.size() + n.omitted_findings) +
+    body += "minerwatch digest for " + contact.name + ", " + FormatTimestamp(n.window_start) +
+            " to " + FormatTimestamp(n.window_end) + ".\n";
+    body += std::to_string(n.total_events) + " events on " +
+            std::to_string(n.items.size() + n.omitted_findings) +
             " changed findings were held back by rate limiting (notify.max_per_window).\n\n";
     for (const auto& it : n.items) DescribeItem(body, it, false);
     if (n.omitted_findings) {
@@ -159,16 +166,19 @@ EmailMessage RenderEmail(const Notice& n, const config::ContactConfig& contact, 
     body += "minerwatch found a cryptocurrency-mining finding routed to " + contact.name + ".\n\n";
     DescribeItem(body, n.items.front(), true);
   }
-  body += "\nOpen the console or GET /api/v1/findings/<id> for details; mute or resolve it there.\n";
+  body +=
+      "\nOpen the console or GET /api/v1/findings/<id> for details; mute or resolve it there.\n";
   body = siem::SanitizeText(body, /*keep_newlines=*/true);
 
-  std::string at = m.from.substr(m.from.find('@') == std::string::npos ? m.from.size() : m.from.find('@'));
+  std::string at =
+      m.from.substr(m.from.find('@') == std::string::npos ? m.from.size() : m.from.find('@'));
   std::string& d = m.data;
   d += "Date: " + Rfc5322Date(now) + "\r\n";
   d += "From: minerwatch <" + m.from + ">\r\n";
   d += "To: " + EncodeHeaderValue(contact.name) + " <" + m.to + ">\r\n";
   d += "Subject: " + EncodeHeaderValue(m.subject) + "\r\n";
-  d += "Message-ID: <" + message_id_seed + "." + std::to_string(now) + (at.empty() ? "@minerwatch" : at) + ">\r\n";
+  d += "Message-ID: <" + message_id_seed + "." + std::to_string(now) +
+       (at.empty() ? "@minerwatch" : at) + ">\r\n";
   d += "MIME-Version: 1.0\r\n";
   d += "Content-Type: text/plain; charset=utf-8\r\n";
   d += "Content-Transfer-Encoding: 8bit\r\n";

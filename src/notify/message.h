@@ -12,7 +12,8 @@
 namespace mw::notify {
 
 // {"type":"finding"|"digest","contact":...,"sent_at":...,"total_events":...,"findings":[...]}
-nlohmann::json WebhookPayload(const Notice& n, const config::ContactConfig& contact, TimestampUs now);
+nlohmann::json WebhookPayload(const Notice& n, const config::ContactConfig& contact,
+                              TimestampUs now);
 
 struct EmailMessage {
   std::string from;  // bare addresses, for the SMTP envelope
@@ -22,8 +23,9 @@ struct EmailMessage {
 };
 
 // "message_id_seed" makes the Message-ID unique per delivery.
-EmailMessage RenderEmail(const Notice& n, const config::ContactConfig& contact, const std::string& from,
-                         TimestampUs now, const std::string& message_id_seed);
+EmailMessage RenderEmail(const Notice& n, const config::ContactConfig& contact,
+                         const std::string& from, TimestampUs now,
+                         const std::string& message_id_seed);
 
 // Subject lines, shared by both forms.
 std::string NoticeSubject(const Notice& n);

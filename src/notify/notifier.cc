@@ -27,12 +27,12 @@ Result<std::string> ReadSecret(const std::string& path, const std::string& what)
   std::ostringstream s;
   s << in.rdbuf();
   std::string v = s.str();
-  if (v.size() > 4096) return Fail(Error::InvalidArgument(what + " " + path + " is larger than 4 KiB"));
+  if (v.size() > 4096)
+    return Fail(Error::InvalidArgument(what + " " + path + " is larger than 4 KiB"));
   while (!v.empty() && (v.back() == '\n' || v.back() == '\r' || v.back() == ' ')) v.pop_back();
   if (v.empty()) return Fail(Error::InvalidArgument(what + " " + path + " is empty"));
   return v;
 }
-
 
 }  // namespace
 
@@ -43,14 +43,16 @@ std::vector<std::string> Notifier::ContactWarnings(const config::NotifyConfig& c
       auto kind = config::ClassifyContactAddress(cfg, c.email);
       if (kind != config::AddressKind::kGroup) {
         w.push_back("contact " + c.name + ": " + c.email +
-                    (kind == config::AddressKind::kPersonal ? " looks like a personal address"
-                                                            : " is not recognised as a group mailbox") +
+                    (kind == config::AddressKind::kPersonal
+                         ? " looks like a personal address"
+                         : " is not recognised as a group mailbox") +
                     "; route alerts to a group mailbox (e.g. secops@) so they survive absences "
                     "(notify.group_address_pattern)");
       }
     }
     if (!c.webhook_url.empty() && c.webhook_secret_file.empty()) {
-      w.push_back("contact " + c.name + ": webhook has no webhook_secret_file; its requests are unsigned");
+      w.push_back("contact " + c.name +
+                  ": webhook has no webhook_secret_file; its requests are unsigned");
     }
   }
   return w;
@@ -72,7 +74,8 @@ Result<std::unique_ptr<Transport>> Notifier::MakeCurlTransport(const config::Not
       std::make_unique<CurlTransport>(so, std::chrono::seconds(cfg.webhook_timeout_s)));
 }
 
-Notifier::Notifier(const config::NotifyConfig& cfg, std::unique_ptr<Transport> t, LogFn log, NotifierOptions o)
+Notifier::Notifier(const config::NotifyConfig& cfg, std::unique_ptr<Transport> t, LogFn log,
+                   NotifierOptions o)
     : cfg_(cfg),
       transport_(std::move(t)),
       log_(std::move(log)),
@@ -91,9 +94,11 @@ Result<std::unique_ptr<Notifier>> Notifier::Start(const config::NotifyConfig& cf
   bool emails = false;
   for (const auto& c : cfg.contacts) emails |= !c.email.empty();
   if (emails && cfg.smtp.url.empty()) {
-    return Fail(Error::InvalidArgument("notify: contacts have e-mail addresses but notify.smtp.url is not set"));
+    return Fail(Error::InvalidArgument(
+        "notify: contacts have e-mail addresses but notify.smtp.url is not set"));
   }
-  std::unique_ptr<Notifier> n(new Notifier(cfg, std::move(transport), std::move(log), std::move(o)));
+  std::unique_ptr<Notifier> n(
+      new Notifier(cfg, std::move(transport), std::move(log), std::move(o)));
   for (const auto& c : cfg.contacts) {
     std::string key;
     if (!c.webhook_secret_file.empty()) {
@@ -148,11 +153,18 @@ void Notifier::Enqueue(std::vector<Notice>& notices) {
     std::string event = n.digest ? "digest" : "finding";
     if (!c.email.empty()) {
       EmailMessage m = RenderEmail(n, c, cfg_.smtp.from, now, id);
-      add(Delivery{.contact = n.contact, .webhook = false, .id = id, .payload = std::move(m.data), .event = event});
+      add(Delivery{.contact = n.contact,
+                   .webhook = false,
+                   .id = id,
+                   .payload = std::move(m.data),
+                   .event = event});
     }
     if (!c.webhook_url.empty()) {
-      add(Delivery{.contact = n.contact, .webhook = true, .id = id,
-                   .payload = siem::DumpJson(WebhookPayload(n, c, now)), .event = event});
+      add(Delivery{.contact = n.contact,
+                   .webhook = true,
+                   .id = id,
+                   .payload = siem::DumpJson(WebhookPayload(n, c, now)),
+                   .event = event});
     }
   }
   notices.clear();
@@ -169,7 +181,8 @@ Notifier::Outcome Notifier::Attempt(Delivery& d) {
         "X-Minerwatch-Delivery: " + d.id,
     };
     if (!secrets_[d.contact].empty()) {
-      headers.push_back("X-Minerwatch-Signature: " + SignatureHeaderValue(secrets_[d.contact], d.payload));
+      headers.push_back("X-Minerwatch-Signature: " +
+                        SignatureHeaderValue(secrets_[d.contact], d.payload));
     }
     r = transport_->PostWebhook(c.webhook_url, d.payload, headers);
     if (r.ok) ++stats_.sent_webhook;

@@ -33,7 +33,7 @@ struct NotifierStats {
   std::atomic<uint64_t> sent_email{0};
   std::atomic<uint64_t> sent_webhook{0};
   std::atomic<uint64_t> retries{0};
-  std::atomic<uint64_t> failed{0};           // gave up after the retries, or a permanent error
+  std::atomic<uint64_t> failed{0};              // gave up after the retries, or a permanent error
   std::atomic<uint64_t> deliveries_dropped{0};  // retry queue full
   std::atomic<uint64_t> digests{0};
   std::atomic<uint64_t> immediate{0};
@@ -77,7 +77,8 @@ class Notifier {
     std::chrono::steady_clock::time_point due{};
   };
 
-  Notifier(const config::NotifyConfig& cfg, std::unique_ptr<Transport> t, LogFn log, NotifierOptions o);
+  Notifier(const config::NotifyConfig& cfg, std::unique_ptr<Transport> t, LogFn log,
+           NotifierOptions o);
   void Run();
   void Enqueue(std::vector<Notice>& notices);
   enum class Outcome { kSent, kRetry, kGaveUp };

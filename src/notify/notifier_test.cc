@@ -1,9 +1,9 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
 #include "notify/notifier.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -31,7 +31,8 @@ class FakeTransport : public Transport {
  public:
   explicit FakeTransport(int fail_first = 0, bool retryable = true)
       : fail_first_(fail_first), retryable_(retryable) {}
-  DeliveryResult SendEmail(const std::string&, const std::string& to, const std::string& data) override {
+  DeliveryResult SendEmail(const std::string&, const std::string& to,
+                           const std::string& data) override {
     return Record({false, to, data, {}});
   }
   DeliveryResult PostWebhook(const std::string& url, const std::string& body,
@@ -81,7 +82,8 @@ class NotifierTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  static store::StoredFinding F(const std::string& id, uint64_t revision, Severity sev = Severity::kHigh) {
+  static store::StoredFinding F(const std::string& id, uint64_t revision,
+                                Severity sev = Severity::kHigh) {
     store::StoredFinding sf;
     sf.finding.id = id;
     sf.finding.category = std::string(category::kPoolProtocol);
@@ -123,8 +125,9 @@ TEST_F(NotifierTest, OneFindingOneEmailAndOneSignedWebhook) {
   const Call& mail = calls[0].webhook ? calls[1] : calls[0];
   const Call& hook = calls[0].webhook ? calls[0] : calls[1];
   EXPECT_EQ(mail.target, "secops@example.com");
-  EXPECT_NE(mail.payload.find("Subject: [minerwatch] HIGH Execution: Cryptomining Pool Protocol on db-1"),
-            std::string::npos);
+  EXPECT_NE(
+      mail.payload.find("Subject: [minerwatch] HIGH Execution: Cryptomining Pool Protocol on db-1"),
+      std::string::npos);
   EXPECT_EQ(hook.target, "http://127.0.0.1:1/hook");
   std::string sig;
   for (const auto& h : hook.headers) {
@@ -197,7 +200,8 @@ TEST_F(NotifierTest, BurstOfTenThousandIsAHandfulOfMessages) {
   EXPECT_GE(calls.size(), 4u);
   EXPECT_LE(calls.size(), 6u);
   uint64_t events = 0;
-  for (const auto& c : calls) events += nlohmann::json::parse(c.payload)["total_events"].get<uint64_t>();
+  for (const auto& c : calls)
+    events += nlohmann::json::parse(c.payload)["total_events"].get<uint64_t>();
   EXPECT_EQ(events, 10000u) << "every event is accounted for in some message";
 }
 
@@ -231,8 +235,10 @@ TEST_F(NotifierTest, WarnsAboutPersonalAddressesAndUnsignedWebhooks) {
   ASSERT_EQ(w.size(), 3u);
   EXPECT_NE(w[0].find("john.smith@example.com looks like a personal address"), std::string::npos);
   EXPECT_NE(w[1].find("unsigned"), std::string::npos);
-  EXPECT_NE(w[2].find("jsmith@example.com is not recognised as a group mailbox"), std::string::npos);
-  for (const char* group : {"secops@x.org", "SOC@x.org", "security-team@x.org", "alerts+mw@x.org", "csirt@x.org"}) {
+  EXPECT_NE(w[2].find("jsmith@example.com is not recognised as a group mailbox"),
+            std::string::npos);
+  for (const char* group :
+       {"secops@x.org", "SOC@x.org", "security-team@x.org", "alerts+mw@x.org", "csirt@x.org"}) {
     EXPECT_EQ(config::ClassifyContactAddress(cfg_, group), config::AddressKind::kGroup) << group;
   }
 }
@@ -251,7 +257,8 @@ TEST_F(NotifierTest, CurlWebhookAgainstLoopbackServer) {
       res.status = 503;
       return;
     }
-    verified &= VerifySignature("hook-secret", req.body, req.get_header_value("X-Minerwatch-Signature"));
+    verified &=
+        VerifySignature("hook-secret", req.body, req.get_header_value("X-Minerwatch-Signature"));
     verified &= req.get_header_value("Content-Type") == "application/json";
     bodies.push_back(req.body);
     res.status = 204;

@@ -53,7 +53,8 @@ BENCHMARK(BM_RouterObserve);
 void BM_FormatRfc5424(benchmark::State& state) {
   auto fs = Findings(1);
   mw::siem::SyslogHeader h{.hostname = "sensor-1", .procid = 1};
-  for (auto _ : state) benchmark::DoNotOptimize(mw::siem::FormatRfc5424(fs[0], h, mw::siem::Summary(fs[0])));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(mw::siem::FormatRfc5424(fs[0], h, mw::siem::Summary(fs[0])));
   state.SetItemsProcessed(int64_t(state.iterations()));
 }
 BENCHMARK(BM_FormatRfc5424);

@@ -12,10 +12,14 @@ constexpr size_t kOmitted = SIZE_MAX;
 
 std::string_view ReasonName(Reason r) {
   switch (r) {
-    case Reason::kNew: return "new";
-    case Reason::kReopened: return "reopened";
-    case Reason::kEscalated: return "escalated";
-    case Reason::kUpdated: return "updated";
+    case Reason::kNew:
+      return "new";
+    case Reason::kReopened:
+      return "reopened";
+    case Reason::kEscalated:
+      return "escalated";
+    case Reason::kUpdated:
+      return "updated";
   }
   return "updated";
 }
@@ -54,7 +58,8 @@ void NotificationRouter::Remember(const store::StoredFinding& f) {
   }
 }
 
-void NotificationRouter::Observe(const store::StoredFinding& f, TimestampUs now, std::vector<Notice>& out) {
+void NotificationRouter::Observe(const store::StoredFinding& f, TimestampUs now,
+                                 std::vector<Notice>& out) {
   ++stats_.observed;
   const Finding& fd = f.finding;
   // What kind of change this is, from what we remember of the finding.

@@ -34,7 +34,7 @@ enum class Reason : uint8_t { kNew, kReopened, kEscalated, kUpdated };
 std::string_view ReasonName(Reason r);
 
 struct NoticeItem {
-  store::StoredFinding finding;  // latest state (without evidence samples)
+  store::StoredFinding finding;      // latest state (without evidence samples)
   Reason reason = Reason::kUpdated;  // the most significant reason seen in the window
   uint64_t new_events = 0;           // events folded into this item
 };

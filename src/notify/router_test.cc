@@ -18,8 +18,9 @@ config::ContactConfig Contact(std::string name, Severity min, std::vector<std::s
   return c;
 }
 
-store::StoredFinding F(std::string id, uint64_t revision, uint64_t count, Severity sev = Severity::kHigh,
-                       Stage stage = Stage::kMining, std::string cat = std::string(category::kPoolProtocol)) {
+store::StoredFinding F(std::string id, uint64_t revision, uint64_t count,
+                       Severity sev = Severity::kHigh, Stage stage = Stage::kMining,
+                       std::string cat = std::string(category::kPoolProtocol)) {
   store::StoredFinding sf;
   sf.finding.id = std::move(id);
   sf.finding.category = std::move(cat);
@@ -48,13 +49,15 @@ TEST(Router, OneFindingOneImmediateNotice) {
 }
 
 TEST(Router, RoutesBySeverityAndCategory) {
-  NotificationRouter r({Contact("all-high", Severity::kHigh), Contact("dns-medium", Severity::kMedium,
-                                                                      {std::string(category::kBadDomain)})},
-                       Opts());
+  NotificationRouter r(
+      {Contact("all-high", Severity::kHigh),
+       Contact("dns-medium", Severity::kMedium, {std::string(category::kBadDomain)})},
+      Opts());
   std::vector<Notice> out;
   r.Observe(F("low", 1, 1, Severity::kLow), kT0, out);
   EXPECT_TRUE(out.empty());
-  r.Observe(F("dns", 1, 1, Severity::kMedium, Stage::kPrecursor, std::string(category::kBadDomain)), kT0, out);
+  r.Observe(F("dns", 1, 1, Severity::kMedium, Stage::kPrecursor, std::string(category::kBadDomain)),
+            kT0, out);
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].contact, 1u);
   out.clear();
@@ -62,8 +65,9 @@ TEST(Router, RoutesBySeverityAndCategory) {
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].contact, 0u);
   out.clear();
-  r.Observe(F("dns-crit", 1, 1, Severity::kCritical, Stage::kPrecursor, std::string(category::kBadDomain)), kT0,
-            out);
+  r.Observe(F("dns-crit", 1, 1, Severity::kCritical, Stage::kPrecursor,
+              std::string(category::kBadDomain)),
+            kT0, out);
   EXPECT_EQ(out.size(), 2u);
   EXPECT_EQ(r.stats().not_routed, 1u);
 }
@@ -71,9 +75,9 @@ TEST(Router, RoutesBySeverityAndCategory) {
 TEST(Router, MutingWithdrawsAFindingFromThePendingDigest) {
   NotificationRouter r({Contact("soc", Severity::kInfo)}, Opts(/*max_per_window=*/1));
   std::vector<Notice> out;
-  r.Observe(F("first", 1, 1), kT0, out);   // immediate, uses the window's budget
-  r.Observe(F("noisy", 1, 1), kT0, out);   // digested
-  r.Observe(F("kept", 1, 1), kT0, out);    // digested
+  r.Observe(F("first", 1, 1), kT0, out);  // immediate, uses the window's budget
+  r.Observe(F("noisy", 1, 1), kT0, out);  // digested
+  r.Observe(F("kept", 1, 1), kT0, out);   // digested
   ASSERT_EQ(out.size(), 1u);
   out.clear();
   auto muted = F("noisy", 2, 1);
@@ -122,7 +126,8 @@ TEST(Router, BurstOfTenThousandEventsIsAHandfulOfMessages) {
   uint64_t events = 0;
   for (int round = 1; round <= 50; ++round) {
     for (int i = 0; i < 200; ++i) {
-      r.Observe(F("f" + std::to_string(i), uint64_t(round), uint64_t(round)), kT0 + round * kSec / 2, out);
+      r.Observe(F("f" + std::to_string(i), uint64_t(round), uint64_t(round)),
+                kT0 + round * kSec / 2, out);
       ++events;
     }
   }
@@ -134,7 +139,7 @@ TEST(Router, BurstOfTenThousandEventsIsAHandfulOfMessages) {
   ASSERT_EQ(out.size(), 4u);
   const Notice& d = out[3];
   EXPECT_TRUE(d.digest);
-  EXPECT_EQ(d.items.size(), 50u);  // detail limit
+  EXPECT_EQ(d.items.size(), 50u);                        // detail limit
   EXPECT_EQ(d.items.size() + d.omitted_findings, 200u);  // every finding, counted once
   // Events: 3 were notified at once (1 event each); every other event is in the digest.
   EXPECT_EQ(d.total_events, 10000u - 3u);

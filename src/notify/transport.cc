@@ -61,7 +61,8 @@ void CurlTransport::GlobalInit() {
 CurlTransport::CurlTransport(SmtpOptions smtp, std::chrono::seconds webhook_timeout)
     : smtp_(std::move(smtp)), webhook_timeout_(webhook_timeout) {}
 
-DeliveryResult CurlTransport::SendEmail(const std::string& from, const std::string& to, const std::string& data) {
+DeliveryResult CurlTransport::SendEmail(const std::string& from, const std::string& to,
+                                        const std::string& data) {
   DeliveryResult r;
   if (smtp_.url.empty()) {
     r.error = "notify.smtp.url is not set";

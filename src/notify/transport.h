@@ -22,14 +22,15 @@ struct DeliveryResult {
 class Transport {
  public:
   virtual ~Transport() = default;
-  virtual DeliveryResult SendEmail(const std::string& from, const std::string& to, const std::string& data) = 0;
+  virtual DeliveryResult SendEmail(const std::string& from, const std::string& to,
+                                   const std::string& data) = 0;
   virtual DeliveryResult PostWebhook(const std::string& url, const std::string& body,
                                      const std::vector<std::string>& headers) = 0;
 };
 
 struct SmtpOptions {
-  std::string url;                  // smtp://host:port or smtps://host:port
-  std::string starttls = "try";     // off | try | require (smtp:// only)
+  std::string url;               // smtp://host:port or smtps://host:port
+  std::string starttls = "try";  // off | try | require (smtp:// only)
   std::string username;
   std::string password;
   std::chrono::seconds timeout{20};
@@ -40,7 +41,8 @@ class CurlTransport : public Transport {
  public:
   CurlTransport(SmtpOptions smtp, std::chrono::seconds webhook_timeout);
   static void GlobalInit();
-  DeliveryResult SendEmail(const std::string& from, const std::string& to, const std::string& data) override;
+  DeliveryResult SendEmail(const std::string& from, const std::string& to,
+                           const std::string& data) override;
   DeliveryResult PostWebhook(const std::string& url, const std::string& body,
                              const std::vector<std::string>& headers) override;
 

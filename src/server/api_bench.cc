@@ -33,7 +33,8 @@ Fixture& Get() {
     auto* f = new Fixture;
     const char* env = std::getenv("MW_BENCH_FINDINGS");
     f->n = env ? std::atoll(env) : 100000;
-    auto dir = std::filesystem::temp_directory_path() / ("mw_api_bench_" + std::to_string(getpid()));
+    auto dir =
+        std::filesystem::temp_directory_path() / ("mw_api_bench_" + std::to_string(getpid()));
     std::filesystem::create_directories(dir);
     store::SqliteOptions o;
     o.path = (dir / "api.db").string();
@@ -43,13 +44,15 @@ Fixture& Get() {
     for (int64_t i = 0; i < f->n; ++i) {
       Finding x;
       x.category = std::string(i % 3 ? category::kPoolProtocol : category::kBadDomain);
-      x.resource.host_ip = "10.2." + std::to_string(i % 200) + "." + std::to_string((i / 200) % 250);
+      x.resource.host_ip =
+          "10.2." + std::to_string(i % 200) + "." + std::to_string((i / 200) % 250);
       x.indicator = "pool" + std::to_string(i) + ".example:3333";
       x.id = Finding::MakeId(x.category, x.resource.host_ip, x.indicator);
       x.stage = i % 3 ? Stage::kMining : Stage::kPrecursor;
       x.severity = Severity::kHigh;
       x.evidence = {{"agent", "XMRig/6.16.0 (Linux x86_64) libuv/1.38.0 gcc/9.3.0"},
-                    {"server", "203.0.113.7:3333"}, {"method", "login"}};
+                    {"server", "203.0.113.7:3333"},
+                    {"method", "login"}};
       x.first_seen = x.last_seen = kT0 + i * 1000;
       x.count = 1;
       x.revision = 1;
@@ -89,15 +92,15 @@ void BM_ApiList(benchmark::State& state) {
                          "/api/v1/findings?limit=100&stage=mining&severity=high",
                          "/api/v1/findings?limit=100&q=pool4242",
                          // A term in every finding's evidence: the text index's worst case.
-                         "/api/v1/findings?limit=100&q=XMRig",
-                         "/api/v1/findings/counts",
+                         "/api/v1/findings?limit=100&q=XMRig", "/api/v1/findings/counts",
                          "/api/v1/findings/counts?stage=mining"};
   const char* path = paths[state.range(0)];
   std::vector<double> us;
   for (auto _ : state) {
     auto t = std::chrono::steady_clock::now();
     auto r = c.Get(path, h);
-    us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t).count());
+    us.push_back(
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t).count());
     if (!r || r->status != 200) state.SkipWithError("request failed");
   }
   Report(state, us, f.n);
@@ -116,7 +119,8 @@ void BM_ConsoleFirstLoad(benchmark::State& state) {
     bool ok = c.Get("/") && c.Get("/console/app.js") && c.Get("/console/app.css") &&
               c.Get("/api/v1/findings?limit=100", h) && c.Get("/api/v1/findings/counts", h) &&
               c.Get("/api/v1/incidents?limit=50", h);
-    us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t).count());
+    us.push_back(
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t).count());
     if (!ok) state.SkipWithError("request failed");
   }
   Report(state, us, f.n);

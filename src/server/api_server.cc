@@ -22,8 +22,9 @@ constexpr const char* kJson = "application/json";
 
 void SendError(httplib::Response& res, int status, std::string_view code, std::string message) {
   res.status = status;
-  res.set_content(json{{"error", {{"status", status}, {"code", code}, {"message", std::move(message)}}}}.dump(),
-                  kJson);
+  res.set_content(
+      json{{"error", {{"status", status}, {"code", code}, {"message", std::move(message)}}}}.dump(),
+      kJson);
 }
 
 void SendJson(httplib::Response& res, const json& j, int status = 200) {
@@ -33,15 +34,24 @@ void SendJson(httplib::Response& res, const json& j, int status = 200) {
 
 std::string_view StatusCode(int status) {
   switch (status) {
-    case 400: return "bad_request";
-    case 401: return "unauthorized";
-    case 403: return "forbidden";
-    case 404: return "not_found";
-    case 405: return "method_not_allowed";
-    case 413: return "payload_too_large";
-    case 414: return "uri_too_long";
-    case 415: return "unsupported_media_type";
-    default: return status >= 500 ? "internal" : "error";
+    case 400:
+      return "bad_request";
+    case 401:
+      return "unauthorized";
+    case 403:
+      return "forbidden";
+    case 404:
+      return "not_found";
+    case 405:
+      return "method_not_allowed";
+    case 413:
+      return "payload_too_large";
+    case 414:
+      return "uri_too_long";
+    case 415:
+      return "unsupported_media_type";
+    default:
+      return status >= 500 ? "internal" : "error";
   }
 }
 
@@ -78,7 +88,7 @@ std::optional<std::pair<TimestampUs, std::string>> DecodeCursor(std::string_view
 std::optional<std::string> ParseQuery(const httplib::Request& req, store::FindingQuery& q,
                                       bool allow_paging) {
   static const std::set<std::string> kKnown = {"category", "stage", "severity", "state", "host",
-                                               "since", "until", "q", "limit", "cursor"};
+                                               "since",    "until", "q",        "limit", "cursor"};
   for (const auto& [k, v] : req.params) {
     if (!kKnown.count(k)) return "unknown query parameter '" + k + "'";
     if (v.size() > 512) return "query parameter '" + k + "' is longer than 512 bytes";
@@ -130,7 +140,8 @@ std::optional<std::string> ParseQuery(const httplib::Request& req, store::Findin
 
 }  // namespace
 
-ApiServer::ApiServer(store::Store& store, Metrics& metrics, ServerOptions options, ServiceHooks hooks)
+ApiServer::ApiServer(store::Store& store, Metrics& metrics, ServerOptions options,
+                     ServiceHooks hooks)
     : store_(store), metrics_(metrics), options_(std::move(options)), hooks_(std::move(hooks)) {
   if (!hooks_.now) {
     hooks_.now = [] {
@@ -177,7 +188,8 @@ Status ApiServer::Start() {
     if (port_ <= 0) return Fail(Error::IoError("cannot bind " + options_.host + ":0"));
   } else {
     if (!http_->bind_to_port(options_.host, options_.port)) {
-      return Fail(Error::IoError("cannot bind " + options_.host + ":" + std::to_string(options_.port) +
+      return Fail(Error::IoError("cannot bind " + options_.host + ":" +
+                                 std::to_string(options_.port) +
                                  " (in use, or not a local address?)"));
     }
     port_ = options_.port;
@@ -209,29 +221,32 @@ void ApiServer::Routes() {
     }
   };
 
-  s.set_error_handler(httplib::Server::HandlerWithResponse([this](const httplib::Request& req, httplib::Response& res) {
-    // A known path asked with another method: 405 with the methods it has (RFC 9110 15.5.6).
-    if (res.status == 404 && res.body.empty()) {
-      std::string allow = AllowedMethods(req.path);
-      if (!allow.empty()) {
-        res.set_header("Allow", allow);
-        SendError(res, 405, "method_not_allowed", req.method + " is not supported here; use " + allow);
+  s.set_error_handler(httplib::Server::HandlerWithResponse(
+      [this](const httplib::Request& req, httplib::Response& res) {
+        // A known path asked with another method: 405 with the methods it has (RFC 9110 15.5.6).
+        if (res.status == 404 && res.body.empty()) {
+          std::string allow = AllowedMethods(req.path);
+          if (!allow.empty()) {
+            res.set_header("Allow", allow);
+            SendError(res, 405, "method_not_allowed",
+                      req.method + " is not supported here; use " + allow);
+            return httplib::Server::HandlerResponse::Handled;
+          }
+        }
+        // Handlers set their own message; this fills the ones httplib answers itself (404, 413...).
+        if (res.body.empty()) {
+          std::string msg = res.status == 413   ? "request body is larger than the configured limit"
+                            : res.status == 404 ? "no such endpoint"
+                                                : "request rejected";
+          SendError(res, res.status, StatusCode(res.status), msg);
+        }
         return httplib::Server::HandlerResponse::Handled;
-      }
-    }
-    // Handlers set their own message; this fills the ones httplib answers itself (404, 413...).
-    if (res.body.empty()) {
-      std::string msg = res.status == 413 ? "request body is larger than the configured limit"
-                        : res.status == 404 ? "no such endpoint"
-                                            : "request rejected";
-      SendError(res, res.status, StatusCode(res.status), msg);
-    }
-    return httplib::Server::HandlerResponse::Handled;
-  }));
-  s.set_exception_handler([this](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-    ++metrics_.http_5xx;
-    SendError(res, 500, "internal", "internal error; see the service log");
-  });
+      }));
+  s.set_exception_handler(
+      [this](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+        ++metrics_.http_5xx;
+        SendError(res, 500, "internal", "internal error; see the service log");
+      });
   s.set_logger([this](const httplib::Request&, const httplib::Response& res) {
     ++metrics_.http_requests;
     if (res.status >= 400 && res.status < 500) ++metrics_.http_4xx;
@@ -266,7 +281,8 @@ void ApiServer::Routes() {
   };
 
   // Parses an optional JSON object body; answers 415/400 and returns nullopt on bad input.
-  auto body_object = [](const httplib::Request& req, httplib::Response& res) -> std::optional<json> {
+  auto body_object = [](const httplib::Request& req,
+                        httplib::Response& res) -> std::optional<json> {
     if (req.body.empty()) return json::object();
     std::string ct = req.get_header_value("Content-Type");
     if (ct.rfind("application/json", 0) != 0) {
@@ -286,236 +302,280 @@ void ApiServer::Routes() {
   };
 
   auto store_error = [](httplib::Response& res, const Error& e) {
-    int status = e.code() == Error::Code::kNotFound ? 404
+    int status = e.code() == Error::Code::kNotFound          ? 404
                  : e.code() == Error::Code::kInvalidArgument ? 400
                                                              : 500;
     SendError(res, status, StatusCode(status), e.message());
   };
 
-  route("GET", {"/api/v1/health"}, "/api/v1/health", [this](const httplib::Request&, httplib::Response& res) {
-    json j = {{"status", "ok"}};
-    auto v = store_.SchemaVersion();
-    j["store"] = v ? json{{"status", "ok"}, {"schema_version", *v}}
-                   : json{{"status", "error"}, {"message", v.error().message()}};
-    if (!v) j["status"] = "degraded";
-    if (hooks_.health) j["components"] = hooks_.health();
-    SendJson(res, j, v ? 200 : 503);
-  });
+  route("GET", {"/api/v1/health"}, "/api/v1/health",
+        [this](const httplib::Request&, httplib::Response& res) {
+          json j = {{"status", "ok"}};
+          auto v = store_.SchemaVersion();
+          j["store"] = v ? json{{"status", "ok"}, {"schema_version", *v}}
+                         : json{{"status", "error"}, {"message", v.error().message()}};
+          if (!v) j["status"] = "degraded";
+          if (hooks_.health) j["components"] = hooks_.health();
+          SendJson(res, j, v ? 200 : 503);
+        });
 
-  route("GET", {"/metrics"}, "/metrics", [this, authorize](const httplib::Request& req, httplib::Response& res) {
-    if (!options_.metrics_public && !authorize(req, res, Role::kViewer)) return;
-    res.set_content(metrics_.Render(), "text/plain; version=0.0.4");
-  });
+  route("GET", {"/metrics"}, "/metrics",
+        [this, authorize](const httplib::Request& req, httplib::Response& res) {
+          if (!options_.metrics_public && !authorize(req, res, Role::kViewer)) return;
+          res.set_content(metrics_.Render(), "text/plain; version=0.0.4");
+        });
 
-  route("GET", {"/api/v1/findings"}, "/api/v1/findings", [this, authorize, store_error](const httplib::Request& req, httplib::Response& res) {
-    if (!authorize(req, res, Role::kViewer)) return;
-    store::FindingQuery q;
-    if (auto err = ParseQuery(req, q, true)) return SendError(res, 400, "bad_request", *err);
-    auto page = store_.List(q);
-    if (!page) return store_error(res, page.error());
-    json items = json::array();
-    for (const auto& f : page->findings) items.push_back(store::ToJson(f, false));
-    json j = {{"findings", std::move(items)}};
-    j["next_cursor"] = page->next_cursor ? json(EncodeCursor(*page->next_cursor)) : json();
-    SendJson(res, j);
-  });
+  route("GET", {"/api/v1/findings"}, "/api/v1/findings",
+        [this, authorize, store_error](const httplib::Request& req, httplib::Response& res) {
+          if (!authorize(req, res, Role::kViewer)) return;
+          store::FindingQuery q;
+          if (auto err = ParseQuery(req, q, true)) return SendError(res, 400, "bad_request", *err);
+          auto page = store_.List(q);
+          if (!page) return store_error(res, page.error());
+          json items = json::array();
+          for (const auto& f : page->findings) items.push_back(store::ToJson(f, false));
+          json j = {{"findings", std::move(items)}};
+          j["next_cursor"] = page->next_cursor ? json(EncodeCursor(*page->next_cursor)) : json();
+          SendJson(res, j);
+        });
 
   // Ingest from remote agents (and the durability test): 200 means the batch is on disk.
-  route("POST", {"/api/v1/findings"}, "/api/v1/findings", [this, authorize, body_object, store_error](const httplib::Request& req, httplib::Response& res) {
-    auto tok = authorize(req, res, Role::kResponder);
-    if (!tok) return;
-    auto body = body_object(req, res);
-    if (!body) return;
-    if (!body->contains("findings") || !(*body)["findings"].is_array()) {
-      return SendError(res, 400, "bad_request", "body must be {\"findings\": [finding, ...]}");
-    }
-    std::vector<Finding> batch;
-    size_t i = 0;
-    for (const auto& fj : (*body)["findings"]) {
-      auto f = Finding::FromJson(fj);
-      if (!f || f->id.empty() || f->category.empty() || f->resource.host_ip.empty()) {
-        return SendError(res, 400, "bad_request",
-                         "findings[" + std::to_string(i) + "] is not a valid finding (docs/findings.md)");
-      }
-      batch.push_back(std::move(*f));
-      ++i;
-    }
-    auto out = hooks_.ingest ? hooks_.ingest(batch) : store_.Upsert(batch, hooks_.now());
-    if (!out) return store_error(res, out.error());
-    metrics_.findings_ingested += batch.size();
-    SendJson(res, json{{"accepted", batch.size()}, {"created", out->created}, {"updated", out->updated},
-                       {"reopened", out->reopened}});
-  });
+  route("POST", {"/api/v1/findings"}, "/api/v1/findings",
+        [this, authorize, body_object, store_error](const httplib::Request& req,
+                                                    httplib::Response& res) {
+          auto tok = authorize(req, res, Role::kResponder);
+          if (!tok) return;
+          auto body = body_object(req, res);
+          if (!body) return;
+          if (!body->contains("findings") || !(*body)["findings"].is_array()) {
+            return SendError(res, 400, "bad_request",
+                             "body must be {\"findings\": [finding, ...]}");
+          }
+          std::vector<Finding> batch;
+          size_t i = 0;
+          for (const auto& fj : (*body)["findings"]) {
+            auto f = Finding::FromJson(fj);
+            if (!f || f->id.empty() || f->category.empty() || f->resource.host_ip.empty()) {
+              return SendError(
+                  res, 400, "bad_request",
+                  "findings[" + std::to_string(i) + "] is not a valid finding (docs/findings.md)");
+            }
+            batch.push_back(std::move(*f));
+            ++i;
+          }
+          auto out = hooks_.ingest ? hooks_.ingest(batch) : store_.Upsert(batch, hooks_.now());
+          if (!out) return store_error(res, out.error());
+          metrics_.findings_ingested += batch.size();
+          SendJson(res, json{{"accepted", batch.size()},
+                             {"created", out->created},
+                             {"updated", out->updated},
+                             {"reopened", out->reopened}});
+        });
 
-  route("GET", {"/api/v1/findings/counts"}, "/api/v1/findings/counts", [this, authorize, store_error](const httplib::Request& req, httplib::Response& res) {
-    if (!authorize(req, res, Role::kViewer)) return;
-    store::FindingQuery q;
-    if (auto err = ParseQuery(req, q, false)) return SendError(res, 400, "bad_request", *err);
-    auto c = store_.Counts(q);
-    if (!c) return store_error(res, c.error());
-    SendJson(res, store::ToJson(*c));
-  });
+  route("GET", {"/api/v1/findings/counts"}, "/api/v1/findings/counts",
+        [this, authorize, store_error](const httplib::Request& req, httplib::Response& res) {
+          if (!authorize(req, res, Role::kViewer)) return;
+          store::FindingQuery q;
+          if (auto err = ParseQuery(req, q, false)) return SendError(res, 400, "bad_request", *err);
+          auto c = store_.Counts(q);
+          if (!c) return store_error(res, c.error());
+          SendJson(res, store::ToJson(*c));
+        });
 
   route("GET", {"/api/v1/findings/{id}"}, R"(/api/v1/findings/([A-Za-z0-9_.:-]{1,128}))",
         [this, authorize, store_error](const httplib::Request& req, httplib::Response& res) {
           if (!authorize(req, res, Role::kViewer)) return;
           auto f = store_.Get(req.matches[1]);
           if (!f) return store_error(res, f.error());
-          if (!f->has_value()) return SendError(res, 404, "not_found", "no finding with id " + std::string(req.matches[1]));
+          if (!f->has_value())
+            return SendError(res, 404, "not_found",
+                             "no finding with id " + std::string(req.matches[1]));
           SendJson(res, store::ToJson(**f, true));
         });
 
   // mute / unmute / resolve / reopen: responder and up.
   route("POST",
-        {"/api/v1/findings/{id}/mute", "/api/v1/findings/{id}/unmute", "/api/v1/findings/{id}/resolve",
-         "/api/v1/findings/{id}/reopen", "/api/v1/findings/{id}/remediate"},
+        {"/api/v1/findings/{id}/mute", "/api/v1/findings/{id}/unmute",
+         "/api/v1/findings/{id}/resolve", "/api/v1/findings/{id}/reopen",
+         "/api/v1/findings/{id}/remediate"},
         R"(/api/v1/findings/([A-Za-z0-9_.:-]{1,128})/(mute|unmute|resolve|reopen|remediate))",
-         [this, authorize, body_object, store_error](const httplib::Request& req, httplib::Response& res) {
-           auto tok = authorize(req, res, Role::kResponder);
-           if (!tok) return;
-           auto body = body_object(req, res);
-           if (!body) return;
-           for (auto& [k, v] : body->items()) {
-             if (k != "reason") return SendError(res, 400, "bad_request", "unknown field '" + k + "'");
-             if (!v.is_string()) return SendError(res, 400, "bad_request", "reason must be a string");
-           }
-           std::string reason = body->value("reason", "");
-           if (reason.size() > 1000) return SendError(res, 400, "bad_request", "reason is longer than 1000 characters");
-           std::string id = req.matches[1];
-           std::string action = req.matches[2];
-           std::string actor = "token:" + tok->name;
-           if (action == "mute" && reason.empty()) {
-             return SendError(res, 400, "bad_request", "muting needs a reason: {\"reason\": \"...\"}");
-           }
-           auto cur = store_.Get(id);
-           if (!cur) return store_error(res, cur.error());
-           if (!cur->has_value()) return SendError(res, 404, "not_found", "no finding with id " + id);
-           TimestampUs now = hooks_.now();
-           if (action == "remediate") {
-             if (!hooks_.remediate) {
-               return SendError(res, 409, "remediation_unavailable",
-                                "no remediation is configured for this deployment (remediation.policy)");
-             }
-             auto done = hooks_.remediate(**cur, actor);
-             (void)store_.AppendAudit({0, now, actor, "finding.remediate", id,
-                                       json{{"reason", reason}, {"ok", bool(done)},
-                                            {"result", done ? *done : done.error().message()}}.dump()});
-             if (!done) return SendError(res, 502, "remediation_failed", done.error().message());
-             (void)store_.AddTimeline((*cur)->finding.resource.host_ip,
-                                      {now, "remediation", id, "remediation by " + actor + ": " + *done});
-           } else {
-             store::FindingState target = action == "mute"      ? store::FindingState::kMuted
-                                          : action == "resolve" ? store::FindingState::kResolved
-                                                                : store::FindingState::kActive;
-             auto st = store_.SetState(id, target, reason, actor, now);
-             if (!st) return store_error(res, st.error());
-           }
-           auto after = store_.Get(id);
-           if (!after || !after->has_value()) return SendError(res, 500, "internal", "finding vanished");
-           if (action != "remediate" && hooks_.state_changed) {
-             store::StoredFinding slim = **after;
-             slim.evidence_samples = json::array();
-             hooks_.state_changed(slim);
-           }
-           SendJson(res, store::ToJson(**after, false));
-         });
+        [this, authorize, body_object, store_error](const httplib::Request& req,
+                                                    httplib::Response& res) {
+          auto tok = authorize(req, res, Role::kResponder);
+          if (!tok) return;
+          auto body = body_object(req, res);
+          if (!body) return;
+          for (auto& [k, v] : body->items()) {
+            if (k != "reason")
+              return SendError(res, 400, "bad_request", "unknown field '" + k + "'");
+            if (!v.is_string())
+              return SendError(res, 400, "bad_request", "reason must be a string");
+          }
+          std::string reason = body->value("reason", "");
+          if (reason.size() > 1000)
+            return SendError(res, 400, "bad_request", "reason is longer than 1000 characters");
+          std::string id = req.matches[1];
+          std::string action = req.matches[2];
+          std::string actor = "token:" + tok->name;
+          if (action == "mute" && reason.empty()) {
+            return SendError(res, 400, "bad_request",
+                             "muting needs a reason: {\"reason\": \"...\"}");
+          }
+          auto cur = store_.Get(id);
+          if (!cur) return store_error(res, cur.error());
+          if (!cur->has_value())
+            return SendError(res, 404, "not_found", "no finding with id " + id);
+          TimestampUs now = hooks_.now();
+          if (action == "remediate") {
+            if (!hooks_.remediate) {
+              return SendError(
+                  res, 409, "remediation_unavailable",
+                  "no remediation is configured for this deployment (remediation.policy)");
+            }
+            auto done = hooks_.remediate(**cur, actor);
+            (void)store_.AppendAudit({0, now, actor, "finding.remediate", id,
+                                      json{{"reason", reason},
+                                           {"ok", bool(done)},
+                                           {"result", done ? *done : done.error().message()}}
+                                          .dump()});
+            if (!done) return SendError(res, 502, "remediation_failed", done.error().message());
+            (void)store_.AddTimeline(
+                (*cur)->finding.resource.host_ip,
+                {now, "remediation", id, "remediation by " + actor + ": " + *done});
+          } else {
+            store::FindingState target = action == "mute"      ? store::FindingState::kMuted
+                                         : action == "resolve" ? store::FindingState::kResolved
+                                                               : store::FindingState::kActive;
+            auto st = store_.SetState(id, target, reason, actor, now);
+            if (!st) return store_error(res, st.error());
+          }
+          auto after = store_.Get(id);
+          if (!after || !after->has_value())
+            return SendError(res, 500, "internal", "finding vanished");
+          if (action != "remediate" && hooks_.state_changed) {
+            store::StoredFinding slim = **after;
+            slim.evidence_samples = json::array();
+            hooks_.state_changed(slim);
+          }
+          SendJson(res, store::ToJson(**after, false));
+        });
 
-  route("GET", {"/api/v1/incidents"}, "/api/v1/incidents", [this, authorize, store_error](const httplib::Request& req, httplib::Response& res) {
-    if (!authorize(req, res, Role::kViewer)) return;
-    std::optional<bool> open;
-    uint32_t limit = 100;
-    for (const auto& [k, v] : req.params) {
-      if (k == "state") {
-        if (v != "open" && v != "closed") return SendError(res, 400, "bad_request", "state must be open or closed");
-        open = v == "open";
-      } else if (k == "limit") {
-        auto n = ParseInt(v);
-        if (!n || *n < 1 || *n > 1000) return SendError(res, 400, "bad_request", "limit must be an integer from 1 to 1000");
-        limit = uint32_t(*n);
-      } else {
-        return SendError(res, 400, "bad_request", "unknown query parameter '" + k + "'");
-      }
-    }
-    auto list = store_.ListIncidents(open, limit);
-    if (!list) return store_error(res, list.error());
-    json items = json::array();
-    for (const auto& i : *list) items.push_back(store::ToJson(i));
-    SendJson(res, json{{"incidents", std::move(items)}});
-  });
+  route("GET", {"/api/v1/incidents"}, "/api/v1/incidents",
+        [this, authorize, store_error](const httplib::Request& req, httplib::Response& res) {
+          if (!authorize(req, res, Role::kViewer)) return;
+          std::optional<bool> open;
+          uint32_t limit = 100;
+          for (const auto& [k, v] : req.params) {
+            if (k == "state") {
+              if (v != "open" && v != "closed")
+                return SendError(res, 400, "bad_request", "state must be open or closed");
+              open = v == "open";
+            } else if (k == "limit") {
+              auto n = ParseInt(v);
+              if (!n || *n < 1 || *n > 1000)
+                return SendError(res, 400, "bad_request",
+                                 "limit must be an integer from 1 to 1000");
+              limit = uint32_t(*n);
+            } else {
+              return SendError(res, 400, "bad_request", "unknown query parameter '" + k + "'");
+            }
+          }
+          auto list = store_.ListIncidents(open, limit);
+          if (!list) return store_error(res, list.error());
+          json items = json::array();
+          for (const auto& i : *list) items.push_back(store::ToJson(i));
+          SendJson(res, json{{"incidents", std::move(items)}});
+        });
 
-  route("GET", {"/api/v1/incidents/{id}"}, R"(/api/v1/incidents/(\d{1,18}))", [this, authorize, store_error](const httplib::Request& req, httplib::Response& res) {
-    if (!authorize(req, res, Role::kViewer)) return;
-    auto id = ParseInt(std::string(req.matches[1]));
-    auto inc = store_.GetIncident(id.value_or(0));
-    if (!inc) return store_error(res, inc.error());
-    if (!inc->has_value()) return SendError(res, 404, "not_found", "no incident " + std::string(req.matches[1]));
-    SendJson(res, store::ToJson(**inc));
-  });
+  route("GET", {"/api/v1/incidents/{id}"}, R"(/api/v1/incidents/(\d{1,18}))",
+        [this, authorize, store_error](const httplib::Request& req, httplib::Response& res) {
+          if (!authorize(req, res, Role::kViewer)) return;
+          auto id = ParseInt(std::string(req.matches[1]));
+          auto inc = store_.GetIncident(id.value_or(0));
+          if (!inc) return store_error(res, inc.error());
+          if (!inc->has_value())
+            return SendError(res, 404, "not_found", "no incident " + std::string(req.matches[1]));
+          SendJson(res, store::ToJson(**inc));
+        });
 
   // ---- admin ----
-  route("GET", {"/api/v1/audit"}, "/api/v1/audit", [this, authorize, store_error](const httplib::Request& req, httplib::Response& res) {
-    if (!authorize(req, res, Role::kAdmin)) return;
-    uint32_t limit = 200;
-    if (req.has_param("limit")) {
-      auto n = ParseInt(req.get_param_value("limit"));
-      if (!n || *n < 1 || *n > 10000) return SendError(res, 400, "bad_request", "limit must be an integer from 1 to 10000");
-      limit = uint32_t(*n);
-    }
-    auto list = store_.ListAudit(limit);
-    if (!list) return store_error(res, list.error());
-    json items = json::array();
-    for (const auto& e : *list) items.push_back(store::ToJson(e));
-    SendJson(res, json{{"audit", std::move(items)}});
-  });
+  route("GET", {"/api/v1/audit"}, "/api/v1/audit",
+        [this, authorize, store_error](const httplib::Request& req, httplib::Response& res) {
+          if (!authorize(req, res, Role::kAdmin)) return;
+          uint32_t limit = 200;
+          if (req.has_param("limit")) {
+            auto n = ParseInt(req.get_param_value("limit"));
+            if (!n || *n < 1 || *n > 10000)
+              return SendError(res, 400, "bad_request", "limit must be an integer from 1 to 10000");
+            limit = uint32_t(*n);
+          }
+          auto list = store_.ListAudit(limit);
+          if (!list) return store_error(res, list.error());
+          json items = json::array();
+          for (const auto& e : *list) items.push_back(store::ToJson(e));
+          SendJson(res, json{{"audit", std::move(items)}});
+        });
 
-  route("GET", {"/api/v1/tokens"}, "/api/v1/tokens", [this, authorize, store_error](const httplib::Request& req, httplib::Response& res) {
-    if (!authorize(req, res, Role::kAdmin)) return;
-    auto list = store_.ListTokens();
-    if (!list) return store_error(res, list.error());
-    json items = json::array();
-    for (const auto& t : *list) items.push_back(store::ToJson(t));
-    SendJson(res, json{{"tokens", std::move(items)}});
-  });
+  route("GET", {"/api/v1/tokens"}, "/api/v1/tokens",
+        [this, authorize, store_error](const httplib::Request& req, httplib::Response& res) {
+          if (!authorize(req, res, Role::kAdmin)) return;
+          auto list = store_.ListTokens();
+          if (!list) return store_error(res, list.error());
+          json items = json::array();
+          for (const auto& t : *list) items.push_back(store::ToJson(t));
+          SendJson(res, json{{"tokens", std::move(items)}});
+        });
 
-  route("POST", {"/api/v1/tokens"}, "/api/v1/tokens", [this, authorize, body_object, store_error](const httplib::Request& req, httplib::Response& res) {
-    auto tok = authorize(req, res, Role::kAdmin);
-    if (!tok) return;
-    auto body = body_object(req, res);
-    if (!body) return;
-    if (!body->contains("name") || !(*body)["name"].is_string() || !body->contains("role") ||
-        !(*body)["role"].is_string()) {
-      return SendError(res, 400, "bad_request", "body must be {\"name\": string, \"role\": viewer|responder|admin}");
-    }
-    auto role = store::ParseRole((*body)["role"].get<std::string>());
-    if (!role) return SendError(res, 400, "bad_request", "role must be viewer, responder or admin");
-    auto t = CreateToken(store_, (*body)["name"].get<std::string>(), *role, "token:" + tok->name, hooks_.now());
-    if (!t) return store_error(res, t.error());
-    json j = store::ToJson(t->record);
-    j["token"] = t->plaintext;
-    SendJson(res, j, 201);
-  });
+  route("POST", {"/api/v1/tokens"}, "/api/v1/tokens",
+        [this, authorize, body_object, store_error](const httplib::Request& req,
+                                                    httplib::Response& res) {
+          auto tok = authorize(req, res, Role::kAdmin);
+          if (!tok) return;
+          auto body = body_object(req, res);
+          if (!body) return;
+          if (!body->contains("name") || !(*body)["name"].is_string() || !body->contains("role") ||
+              !(*body)["role"].is_string()) {
+            return SendError(res, 400, "bad_request",
+                             "body must be {\"name\": string, \"role\": viewer|responder|admin}");
+          }
+          auto role = store::ParseRole((*body)["role"].get<std::string>());
+          if (!role)
+            return SendError(res, 400, "bad_request", "role must be viewer, responder or admin");
+          auto t = CreateToken(store_, (*body)["name"].get<std::string>(), *role,
+                               "token:" + tok->name, hooks_.now());
+          if (!t) return store_error(res, t.error());
+          json j = store::ToJson(t->record);
+          j["token"] = t->plaintext;
+          SendJson(res, j, 201);
+        });
 
-  route("DELETE", {"/api/v1/tokens/{id}"}, R"(/api/v1/tokens/([A-Za-z0-9._-]{1,64}))", [this, authorize, store_error](const httplib::Request& req, httplib::Response& res) {
-    auto tok = authorize(req, res, Role::kAdmin);
-    if (!tok) return;
-    std::string id = req.matches[1];
-    auto gone = store_.DeleteToken(id);
-    if (!gone) return store_error(res, gone.error());
-    if (!*gone) return SendError(res, 404, "not_found", "no token " + id);
-    (void)store_.AppendAudit({0, hooks_.now(), "token:" + tok->name, "token.delete", id, "{}"});
-    res.status = 204;
-  });
+  route(
+      "DELETE", {"/api/v1/tokens/{id}"}, R"(/api/v1/tokens/([A-Za-z0-9._-]{1,64}))",
+      [this, authorize, store_error](const httplib::Request& req, httplib::Response& res) {
+        auto tok = authorize(req, res, Role::kAdmin);
+        if (!tok) return;
+        std::string id = req.matches[1];
+        auto gone = store_.DeleteToken(id);
+        if (!gone) return store_error(res, gone.error());
+        if (!*gone) return SendError(res, 404, "not_found", "no token " + id);
+        (void)store_.AppendAudit({0, hooks_.now(), "token:" + tok->name, "token.delete", id, "{}"});
+        res.status = 204;
+      });
 
-  route("GET", {"/api/v1/config"}, "/api/v1/config", [this, authorize](const httplib::Request& req, httplib::Response& res) {
-    if (!authorize(req, res, Role::kAdmin)) return;
-    SendJson(res, hooks_.config ? hooks_.config() : json::object());
-  });
+  route("GET", {"/api/v1/config"}, "/api/v1/config",
+        [this, authorize](const httplib::Request& req, httplib::Response& res) {
+          if (!authorize(req, res, Role::kAdmin)) return;
+          SendJson(res, hooks_.config ? hooks_.config() : json::object());
+        });
 
-  route("GET", {"/api/v1/whoami"}, "/api/v1/whoami", [authorize](const httplib::Request& req, httplib::Response& res) {
-    auto tok = authorize(req, res, Role::kViewer);
-    if (!tok) return;
-    SendJson(res, json{{"name", tok->name}, {"id", tok->id}, {"role", store::RoleName(tok->role)}});
-  });
+  route("GET", {"/api/v1/whoami"}, "/api/v1/whoami",
+        [authorize](const httplib::Request& req, httplib::Response& res) {
+          auto tok = authorize(req, res, Role::kViewer);
+          if (!tok) return;
+          SendJson(
+              res,
+              json{{"name", tok->name}, {"id", tok->id}, {"role", store::RoleName(tok->role)}});
+        });
 
   // ---- console ----
   auto serve_asset = [](const std::string& path, httplib::Response& res) {
@@ -527,10 +587,13 @@ void ApiServer::Routes() {
                    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'");
     res.set_content(std::string(a->data, a->size), a->content_type);
   };
-  route("GET", {"/"}, "/", [serve_asset](const httplib::Request&, httplib::Response& res) { serve_asset("index.html", res); });
-  route("GET", {"/console/{file}"}, R"(/console/([A-Za-z0-9_.-]{1,64}))", [serve_asset](const httplib::Request& req, httplib::Response& res) {
-    serve_asset(req.matches[1], res);
+  route("GET", {"/"}, "/", [serve_asset](const httplib::Request&, httplib::Response& res) {
+    serve_asset("index.html", res);
   });
+  route("GET", {"/console/{file}"}, R"(/console/([A-Za-z0-9_.-]{1,64}))",
+        [serve_asset](const httplib::Request& req, httplib::Response& res) {
+          serve_asset(req.matches[1], res);
+        });
 }
 
 }  // namespace mw::server

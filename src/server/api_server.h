@@ -32,11 +32,12 @@ struct ServerOptions {
 
 // Hooks into the rest of the process; each may be empty.
 struct ServiceHooks {
-  std::function<TimestampUs()> now;              // default: system clock
-  std::function<nlohmann::json()> health;        // component status merged into /health
-  std::function<nlohmann::json()> config;        // redacted config for GET /api/v1/config
+  std::function<TimestampUs()> now;        // default: system clock
+  std::function<nlohmann::json()> health;  // component status merged into /health
+  std::function<nlohmann::json()> config;  // redacted config for GET /api/v1/config
   // Starts remediation of a finding; returns a human description of what was done.
-  std::function<Result<std::string>(const store::StoredFinding&, const std::string& actor)> remediate;
+  std::function<Result<std::string>(const store::StoredFinding&, const std::string& actor)>
+      remediate;
   // Durable ingest of findings posted by remote agents; answers only after the commit. Default:
   // straight into the store (the service sets this to also notify and export).
   std::function<Result<store::UpsertOutcome>(std::span<const Finding>)> ingest;

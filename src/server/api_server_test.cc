@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <unistd.h>
-
 #include <yaml-cpp/yaml.h>
 
 #include <filesystem>
@@ -103,7 +102,8 @@ TEST_F(ApiTest, ListGetAndFilter) {
   EXPECT_EQ(j["findings"][0]["id"], id_);
   EXPECT_EQ(j["findings"][0]["state"], "active");
   EXPECT_TRUE(j["next_cursor"].is_null());
-  EXPECT_EQ(Body(client_->Get("/api/v1/findings?stage=precursor", Auth(viewer_)))["findings"].size(), 0u);
+  EXPECT_EQ(
+      Body(client_->Get("/api/v1/findings?stage=precursor", Auth(viewer_)))["findings"].size(), 0u);
 
   auto one = client_->Get(("/api/v1/findings/" + id_).c_str(), Auth(viewer_));
   ASSERT_EQ(one->status, 200);
@@ -123,19 +123,22 @@ TEST_F(ApiTest, WrongMethodOnAKnownPathIs405WithAllow) {
   EXPECT_EQ(r->status, 405);
   EXPECT_EQ(r->get_header_value("Allow"), "GET, HEAD, POST");
   EXPECT_EQ(Body(r)["error"]["code"], "method_not_allowed");
-  auto put = client_->Put(("/api/v1/findings/" + id_ + "/mute").c_str(), Auth(responder_), "{}", "application/json");
+  auto put = client_->Put(("/api/v1/findings/" + id_ + "/mute").c_str(), Auth(responder_), "{}",
+                          "application/json");
   ASSERT_TRUE(put);
   EXPECT_EQ(put->status, 405);
   EXPECT_EQ(put->get_header_value("Allow"), "POST");
   auto get_tok = client_->Post("/api/v1/tokens/abc", Auth(admin_), "{}", "application/json");
   EXPECT_EQ(get_tok->status, 405);
   EXPECT_EQ(get_tok->get_header_value("Allow"), "DELETE");
-  EXPECT_EQ(client_->Post("/api/v1/health", "", "text/plain")->get_header_value("Allow"), "GET, HEAD");
+  EXPECT_EQ(client_->Post("/api/v1/health", "", "text/plain")->get_header_value("Allow"),
+            "GET, HEAD");
   // Unknown paths stay 404, without an Allow header; a refused method changed nothing.
   auto nf = client_->Delete("/api/v1/nothing", Auth(admin_));
   EXPECT_EQ(nf->status, 404);
   EXPECT_FALSE(nf->has_header("Allow"));
-  EXPECT_EQ(Body(client_->Get(("/api/v1/findings/" + id_).c_str(), Auth(viewer_)))["state"], "active");
+  EXPECT_EQ(Body(client_->Get(("/api/v1/findings/" + id_).c_str(), Auth(viewer_)))["state"],
+            "active");
 }
 
 TEST_F(ApiTest, StateChangesReachTheHook) {
@@ -150,9 +153,13 @@ TEST_F(ApiTest, StateChangesReachTheHook) {
   ASSERT_TRUE(api.Start());
   httplib::Client c("127.0.0.1", api.port());
   auto path = [&](const char* action) { return "/api/v1/findings/" + id_ + "/" + action; };
-  EXPECT_EQ(c.Post(path("mute").c_str(), Auth(viewer_), R"({"reason":"x"})", "application/json")->status, 403);
+  EXPECT_EQ(
+      c.Post(path("mute").c_str(), Auth(viewer_), R"({"reason":"x"})", "application/json")->status,
+      403);
   EXPECT_TRUE(seen.empty()) << "a refused change must not be reported";
-  EXPECT_EQ(c.Post(path("mute").c_str(), Auth(responder_), R"({"reason":"x"})", "application/json")->status, 200);
+  EXPECT_EQ(c.Post(path("mute").c_str(), Auth(responder_), R"({"reason":"x"})", "application/json")
+                ->status,
+            200);
   EXPECT_EQ(c.Post(path("resolve").c_str(), Auth(responder_), "", "application/json")->status, 200);
   api.Stop();
   EXPECT_EQ(seen, (std::vector<std::string>{id_ + ":muted", id_ + ":resolved"}));
@@ -171,11 +178,13 @@ TEST_F(ApiTest, OpenApiCoversEveryRoute) {
     for (auto& c : m) c = char(std::tolower(static_cast<unsigned char>(c)));
     for (const auto& p : r.documented) {
       served.insert({m, p});
-      EXPECT_TRUE(paths[p] && paths[p][m]) << r.method << " " << p << " is served but not in docs/openapi.yaml";
+      EXPECT_TRUE(paths[p] && paths[p][m])
+          << r.method << " " << p << " is served but not in docs/openapi.yaml";
     }
   }
   EXPECT_GE(served.size(), 20u);
-  static const std::set<std::string> kMethods = {"get", "put", "post", "delete", "patch", "head", "options"};
+  static const std::set<std::string> kMethods = {"get",   "put",  "post",   "delete",
+                                                 "patch", "head", "options"};
   for (const auto& p : paths) {
     std::string path = p.first.as<std::string>();
     for (const auto& op : p.second) {
@@ -193,7 +202,8 @@ TEST_F(ApiTest, OpenApiCoversEveryRoute) {
             std::string ref = prm["$ref"].as<std::string>();
             q = doc["components"]["parameters"][ref.substr(ref.rfind('/') + 1)];
           }
-          declared |= q && q["in"].as<std::string>() == "path" && q["name"].as<std::string>() == name;
+          declared |=
+              q && q["in"].as<std::string>() == "path" && q["name"].as<std::string>() == name;
         }
         EXPECT_TRUE(declared) << m << " " << path << " does not declare path parameter " << name;
       }
@@ -210,7 +220,8 @@ TEST_F(ApiTest, OpenApiCoversEveryRoute) {
           size_t pos = 2;
           while (pos <= ref.size()) {
             size_t slash = ref.find('/', pos);
-            std::string key = ref.substr(pos, slash == std::string::npos ? std::string::npos : slash - pos);
+            std::string key =
+                ref.substr(pos, slash == std::string::npos ? std::string::npos : slash - pos);
             at = at[key];
             ASSERT_TRUE(at) << "dangling $ref " << ref;
             if (slash == std::string::npos) break;
@@ -228,10 +239,10 @@ TEST_F(ApiTest, OpenApiCoversEveryRoute) {
 }
 
 TEST_F(ApiTest, BadQueriesGet400) {
-  for (const char* path : {"/api/v1/findings?stage=bogus", "/api/v1/findings?limit=0",
-                           "/api/v1/findings?limit=abc", "/api/v1/findings?since=yesterday",
-                           "/api/v1/findings?cursor=nope", "/api/v1/findings?colour=red",
-                           "/api/v1/incidents?state=maybe"}) {
+  for (const char* path :
+       {"/api/v1/findings?stage=bogus", "/api/v1/findings?limit=0", "/api/v1/findings?limit=abc",
+        "/api/v1/findings?since=yesterday", "/api/v1/findings?cursor=nope",
+        "/api/v1/findings?colour=red", "/api/v1/incidents?state=maybe"}) {
     auto r = client_->Get(path, Auth(viewer_));
     ASSERT_TRUE(r) << path;
     EXPECT_EQ(r->status, 400) << path;
@@ -251,7 +262,9 @@ TEST_F(ApiTest, MuteNeedsResponderAndIsAudited) {
   EXPECT_EQ(Post(path, responder_, R"({"reason": 5})")->status, 400);
   EXPECT_EQ(Post(path, responder_, R"({"reason":"x","extra":1})")->status, 400);
   EXPECT_EQ(Post(path, responder_, "{}")->status, 400);  // mute needs a reason
-  EXPECT_EQ(client_->Post(path.c_str(), Auth(responder_), R"({"reason":"x"})", "text/plain")->status, 415);
+  EXPECT_EQ(
+      client_->Post(path.c_str(), Auth(responder_), R"({"reason":"x"})", "text/plain")->status,
+      415);
   auto big = Post(path, responder_, R"({"reason":")" + std::string(4096, 'a') + "\"}");
   ASSERT_TRUE(big);
   EXPECT_EQ(big->status, 413);
@@ -306,7 +319,8 @@ TEST_F(ApiTest, IncidentsAndMetricsAndConsole) {
   EXPECT_EQ(Body(one)["timeline"][0]["phase"], "mining");
   EXPECT_EQ(client_->Get("/api/v1/incidents/999", Auth(viewer_))->status, 404);
 
-  metrics_.AddCollector([](MetricsText& t) { t.Sample("minerwatch_packets_total", "counter", "packets", 42); });
+  metrics_.AddCollector(
+      [](MetricsText& t) { t.Sample("minerwatch_packets_total", "counter", "packets", 42); });
   auto m = client_->Get("/metrics");
   ASSERT_EQ(m->status, 200);
   EXPECT_NE(m->body.find("minerwatch_packets_total 42"), std::string::npos);

@@ -69,9 +69,9 @@ Result<NewToken> CreateToken(store::Store& store, std::string_view name, store::
   t.record.created_by = std::string(actor);
   t.plaintext = "mw_" + t.record.id + "_" + secret_hex;
   if (auto s = store.PutToken(t.record); !s) return Fail(s.error());
-  auto audit = store.AppendAudit({0, now, std::string(actor), "token.create", t.record.id,
-                                  nlohmann::json{{"name", t.record.name},
-                                                 {"role", store::RoleName(role)}}.dump()});
+  auto audit = store.AppendAudit(
+      {0, now, std::string(actor), "token.create", t.record.id,
+       nlohmann::json{{"name", t.record.name}, {"role", store::RoleName(role)}}.dump()});
   if (!audit) return Fail(audit.error());
   return t;
 }

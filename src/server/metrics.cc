@@ -44,12 +44,16 @@ void Metrics::AddCollector(Collector c) {
 std::string Metrics::Render() {
   std::string out;
   MetricsText t(out);
-  t.Sample("minerwatch_http_requests_total", "counter", "API requests served", double(http_requests));
-  t.Sample("minerwatch_http_client_errors_total", "counter", "API requests answered 4xx", double(http_4xx));
-  t.Sample("minerwatch_http_server_errors_total", "counter", "API requests answered 5xx", double(http_5xx));
+  t.Sample("minerwatch_http_requests_total", "counter", "API requests served",
+           double(http_requests));
+  t.Sample("minerwatch_http_client_errors_total", "counter", "API requests answered 4xx",
+           double(http_4xx));
+  t.Sample("minerwatch_http_server_errors_total", "counter", "API requests answered 5xx",
+           double(http_5xx));
   t.Sample("minerwatch_store_findings_ingested_total", "counter",
            "finding updates written to the store", double(findings_ingested));
-  t.Sample("minerwatch_store_ingest_errors_total", "counter", "failed store writes", double(ingest_errors));
+  t.Sample("minerwatch_store_ingest_errors_total", "counter", "failed store writes",
+           double(ingest_errors));
   std::lock_guard lock(mu_);
   for (auto& c : collectors_) c(t);
   return out;

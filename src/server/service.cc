@@ -100,8 +100,8 @@ Result<std::unique_ptr<Service>> Service::Start(const config::ServiceConfig& cfg
       t.Sample("minerwatch_packets_total", "counter", "packets captured", double(ss.packets));
       t.Sample("minerwatch_bytes_total", "counter", "bytes captured", double(ss.bytes));
       t.Sample("minerwatch_flows_total", "counter", "flows tracked", double(ss.flows));
-      t.Sample("minerwatch_parse_errors_total", "counter", "malformed packets and parser violations",
-               double(ss.parse_errors));
+      t.Sample("minerwatch_parse_errors_total", "counter",
+               "malformed packets and parser violations", double(ss.parse_errors));
       t.Sample("minerwatch_capture_drops_total", "counter", "packets dropped by the kernel",
                double(ss.kernel_drops));
     }
@@ -172,7 +172,8 @@ Status Service::StartHostScan() {
   if (o.scan.memory.yara) {
     auto rules = hostscan::YaraRules::Load(hc.builtin_rules, hc.yara_files);
     if (!rules) return Fail(Error(rules.error().code(), "YARA rules: " + rules.error().message()));
-    if (auto w = (*rules)->PrefilterWarning(); !w.empty()) std::fprintf(stderr, "minerwatch: %s\n", w.c_str());
+    if (auto w = (*rules)->PrefilterWarning(); !w.empty())
+      std::fprintf(stderr, "minerwatch: %s\n", w.c_str());
     o.scan.rules = *rules;
   }
   std::string state = hc.state_dir.empty() ? hostscan::DefaultStateDir() : hc.state_dir;
@@ -192,25 +193,29 @@ Status Service::StartHostScan() {
       if (!m || m->list != intel::ListKind::kBlock || !m->entry) return std::nullopt;
       return m->entry->source + ": " + m->entry->category + " (" + std::string(m->pattern) + ")";
     };
-    o.scan.lookup_ip = [store, describe](const IpAddress& ip) { return describe(store->LookupIp(ip)); };
-    o.scan.lookup_domain = [store, describe](std::string_view d) { return describe(store->LookupDomain(d)); };
+    o.scan.lookup_ip = [store, describe](const IpAddress& ip) {
+      return describe(store->LookupIp(ip));
+    };
+    o.scan.lookup_domain = [store, describe](std::string_view d) {
+      return describe(store->LookupDomain(d));
+    };
   }
   host_->sink = std::make_unique<HostHolder::QueueSink>(this);
   HostHolder* h = host_.get();
   host_->monitor = std::make_unique<hostscan::HostMonitor>(
-      std::move(o), host_->sink.get(), [h](const hostscan::HostScanReport&) {
-        h->last_pass_at_s = Now() / 1000000;
-      });
+      std::move(o), host_->sink.get(),
+      [h](const hostscan::HostScanReport&) { h->last_pass_at_s = Now() / 1000000; });
   if (auto st = host_->monitor->Start(); !st) return st;
   host_->status = "running";
   metrics_.AddCollector([h](MetricsText& t) {
     if (!h->monitor) return;
     auto hs = h->monitor->stats();
-    t.Sample("minerwatch_hostscan_passes_total", "counter", "host scan passes completed", double(hs.passes));
+    t.Sample("minerwatch_hostscan_passes_total", "counter", "host scan passes completed",
+             double(hs.passes));
     t.Sample("minerwatch_hostscan_cpu_seconds_total", "counter", "CPU time used by the host scan",
              hs.cpu_seconds);
-    t.Sample("minerwatch_hostscan_last_pass_seconds", "gauge", "duration of the last host scan pass",
-             hs.last_pass_seconds);
+    t.Sample("minerwatch_hostscan_last_pass_seconds", "gauge",
+             "duration of the last host scan pass", hs.last_pass_seconds);
     t.Sample("minerwatch_hostscan_processes", "gauge", "processes seen by the last pass",
              double(hs.last_report.processes));
   });
@@ -224,23 +229,29 @@ Status Service::StartOutputs() {
     std::fflush(stderr);
   };
   auto exporter = siem::SiemExporter::Start(cfg_.exports, log);
-  if (!exporter) return Fail(Error(exporter.error().code(), "export: " + exporter.error().message()));
+  if (!exporter)
+    return Fail(Error(exporter.error().code(), "export: " + exporter.error().message()));
   exporter_ = std::move(*exporter);
   if (!cfg_.notify.contacts.empty()) {
     auto transport = notify::Notifier::MakeCurlTransport(cfg_.notify);
-    if (!transport) return Fail(Error(transport.error().code(), "notify: " + transport.error().message()));
+    if (!transport)
+      return Fail(Error(transport.error().code(), "notify: " + transport.error().message()));
     auto n = notify::Notifier::Start(cfg_.notify, std::move(*transport), log);
     if (!n) return Fail(Error(n.error().code(), "notify: " + n.error().message()));
     notifier_ = std::move(*n);
   }
   if (exporter_) {
-    AddObserver([e = exporter_.get()](const std::vector<store::StoredFinding>& c) { e->OnChanges(c); });
-    AddLifecycleObserver([e = exporter_.get()](const std::vector<store::StoredFinding>& c) { e->OnChanges(c); });
+    AddObserver(
+        [e = exporter_.get()](const std::vector<store::StoredFinding>& c) { e->OnChanges(c); });
+    AddLifecycleObserver(
+        [e = exporter_.get()](const std::vector<store::StoredFinding>& c) { e->OnChanges(c); });
   }
   if (notifier_) {
-    AddObserver([n = notifier_.get()](const std::vector<store::StoredFinding>& c) { n->OnChanges(c); });
-    AddLifecycleObserver(
-        [n = notifier_.get()](const std::vector<store::StoredFinding>& c) { n->OnLifecycleChanges(c); });
+    AddObserver(
+        [n = notifier_.get()](const std::vector<store::StoredFinding>& c) { n->OnChanges(c); });
+    AddLifecycleObserver([n = notifier_.get()](const std::vector<store::StoredFinding>& c) {
+      n->OnLifecycleChanges(c);
+    });
   }
   // Whoever started `minerwatch up` in a terminal sees each finding once as it appears (and again
   // when it reopens), as a table row; the console and API have the rest.
@@ -248,38 +259,46 @@ Status Service::StartOutputs() {
     TableSink table{stdout};
     std::unordered_map<std::string, uint32_t> shown;  // id -> reopen count when last shown
   };
-  AddObserver([echo = std::make_shared<TerminalEcho>()](const std::vector<store::StoredFinding>& c) {
-    std::vector<Finding> fresh;
-    for (const auto& sf : c) {
-      auto [it, inserted] = echo->shown.try_emplace(sf.finding.id, sf.reopen_count);
-      if (inserted || it->second != sf.reopen_count) {
-        it->second = sf.reopen_count;
-        fresh.push_back(sf.finding);
-      }
-    }
-    (void)echo->table.Write(fresh);
-  });
+  AddObserver(
+      [echo = std::make_shared<TerminalEcho>()](const std::vector<store::StoredFinding>& c) {
+        std::vector<Finding> fresh;
+        for (const auto& sf : c) {
+          auto [it, inserted] = echo->shown.try_emplace(sf.finding.id, sf.reopen_count);
+          if (inserted || it->second != sf.reopen_count) {
+            it->second = sf.reopen_count;
+            fresh.push_back(sf.finding);
+          }
+        }
+        (void)echo->table.Write(fresh);
+      });
   metrics_.AddCollector([this](MetricsText& t) {
     if (notifier_) {
       const auto& ns = notifier_->stats();
-      t.Sample("minerwatch_notify_sent_total", "counter", "notifications delivered", double(ns.sent_email),
-               "channel=\"email\"");
-      t.Sample("minerwatch_notify_sent_total", "counter", "notifications delivered", double(ns.sent_webhook),
-               "channel=\"webhook\"");
-      t.Sample("minerwatch_notify_digests_total", "counter", "digest notices built", double(ns.digests));
-      t.Sample("minerwatch_notify_failed_total", "counter", "notifications given up on", double(ns.failed));
-      t.Sample("minerwatch_notify_retries_total", "counter", "notification retries", double(ns.retries));
-      t.Sample("minerwatch_notify_dropped_total", "counter", "changes dropped because the notify queue was full",
-               double(ns.queue_dropped));
+      t.Sample("minerwatch_notify_sent_total", "counter", "notifications delivered",
+               double(ns.sent_email), "channel=\"email\"");
+      t.Sample("minerwatch_notify_sent_total", "counter", "notifications delivered",
+               double(ns.sent_webhook), "channel=\"webhook\"");
+      t.Sample("minerwatch_notify_digests_total", "counter", "digest notices built",
+               double(ns.digests));
+      t.Sample("minerwatch_notify_failed_total", "counter", "notifications given up on",
+               double(ns.failed));
+      t.Sample("minerwatch_notify_retries_total", "counter", "notification retries",
+               double(ns.retries));
+      t.Sample("minerwatch_notify_dropped_total", "counter",
+               "changes dropped because the notify queue was full", double(ns.queue_dropped));
     }
     if (exporter_) {
       const auto& es = exporter_->stats();
-      t.Sample("minerwatch_export_findings_total", "counter", "finding changes exported", double(es.exported));
-      t.Sample("minerwatch_export_dropped_total", "counter", "changes dropped because the export queue was full",
-               double(es.queue_dropped));
-      t.Sample("minerwatch_export_write_errors_total", "counter", "export file write errors", double(es.write_errors));
-      t.Sample("minerwatch_export_syslog_sent_total", "counter", "syslog messages sent", double(es.syslog_sent));
-      t.Sample("minerwatch_export_syslog_dropped_total", "counter", "syslog messages dropped", double(es.syslog_dropped));
+      t.Sample("minerwatch_export_findings_total", "counter", "finding changes exported",
+               double(es.exported));
+      t.Sample("minerwatch_export_dropped_total", "counter",
+               "changes dropped because the export queue was full", double(es.queue_dropped));
+      t.Sample("minerwatch_export_write_errors_total", "counter", "export file write errors",
+               double(es.write_errors));
+      t.Sample("minerwatch_export_syslog_sent_total", "counter", "syslog messages sent",
+               double(es.syslog_sent));
+      t.Sample("minerwatch_export_syslog_dropped_total", "counter", "syslog messages dropped",
+               double(es.syslog_dropped));
     }
   });
   return Ok();
@@ -298,7 +317,8 @@ nlohmann::json Service::Health() const {
     host["last_pass_at"] = at ? nlohmann::json(FormatTimestamp(at * 1000000)) : nlohmann::json();
     host["processes"] = hs.last_report.processes;
     host["notes"] = hs.last_report.notes.size() > 20
-                        ? std::vector<std::string>(hs.last_report.notes.begin(), hs.last_report.notes.begin() + 20)
+                        ? std::vector<std::string>(hs.last_report.notes.begin(),
+                                                   hs.last_report.notes.begin() + 20)
                         : hs.last_report.notes;
   }
   nlohmann::json j = {{"sensor", {{"status", sensor_ ? sensor_->status : "starting"}}},
@@ -362,7 +382,8 @@ void Service::WriterLoop() {
       // one fsync, for what piled up while the previous one was on disk.
       while (!queue_.empty() && batch.size() + queue_.front().size() <= kMaxFindingsPerTxn) {
         auto& next = queue_.front();
-        batch.insert(batch.end(), std::make_move_iterator(next.begin()), std::make_move_iterator(next.end()));
+        batch.insert(batch.end(), std::make_move_iterator(next.begin()),
+                     std::make_move_iterator(next.end()));
         queue_.pop_front();
       }
       queued_findings_ -= batch.size();

@@ -87,8 +87,8 @@ class Service {
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::vector<Finding>> queue_;  // guarded by mu_
-  size_t queued_findings_ = 0;               // guarded by mu_
-  bool stopping_ = false;                    // guarded by mu_
+  size_t queued_findings_ = 0;              // guarded by mu_
+  bool stopping_ = false;                   // guarded by mu_
   std::thread writer_;
   std::atomic<uint64_t> dropped_{0};
   std::atomic<uint64_t> auto_resolved_{0};

@@ -53,7 +53,7 @@ struct Finding {
   std::string source;  // rule or intel source
   TimestampUs first_seen = 0;
   TimestampUs last_seen = 0;
-  uint64_t count = 0;  // events folded into this finding
+  uint64_t count = 0;     // events folded into this finding
   uint64_t revision = 0;  // bumped on every update; sinks use it to skip unchanged findings
 
   // The JSON Lines form (docs/findings.md); FromJson reads it back (for stores and remediation).
