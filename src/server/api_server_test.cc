@@ -115,6 +115,7 @@ TEST_F(ApiTest, ListGetAndFilter) {
   ASSERT_EQ(counts->status, 200);
   EXPECT_EQ(Body(counts)["by_category"][std::string(category::kPoolProtocol)], 1);
   EXPECT_EQ(Body(counts)["by_stage"]["mining"], 1);
+  EXPECT_EQ(Body(counts)["count_exact"], true);  // filtered by the counted columns only
 }
 
 TEST_F(ApiTest, WrongMethodOnAKnownPathIs405WithAllow) {
