@@ -147,7 +147,8 @@ END;
 
 Result<int> CurrentVersion(Db& db) {
   auto st = db.Exec(
-      "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
+      "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER PRIMARY KEY, applied_at INTEGER "
+      "NOT NULL)");
   (void)st;  // a read-only connection cannot create it; the writer always has by then
   auto s = db.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_version");
   if (!s) return Fail(s.error());
@@ -169,7 +170,8 @@ Status Migrate(Db& db) {
     Txn txn(db);
     if (auto s = txn.Begin(); !s) return s;
     if (auto s = db.Exec(all[size_t(v - 1)]); !s) {
-      return Fail(Error::Corruption("migration " + std::to_string(v) + " failed: " + s.error().message()));
+      return Fail(
+          Error::Corruption("migration " + std::to_string(v) + " failed: " + s.error().message()));
     }
     auto ins = db.Prepare("INSERT INTO schema_version(version, applied_at) VALUES (?, ?)");
     if (!ins) return Fail(ins.error());

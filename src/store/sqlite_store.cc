@@ -65,9 +65,12 @@ Result<Stmt> Db::Prepare(std::string_view sql) {
 
 std::string_view StateName(FindingState s) {
   switch (s) {
-    case FindingState::kActive: return "active";
-    case FindingState::kMuted: return "muted";
-    case FindingState::kResolved: return "resolved";
+    case FindingState::kActive:
+      return "active";
+    case FindingState::kMuted:
+      return "muted";
+    case FindingState::kResolved:
+      return "resolved";
   }
   return "active";
 }
@@ -89,9 +92,12 @@ std::optional<Stage> ParseStage(std::string_view s) {
 
 std::string_view RoleName(Role r) {
   switch (r) {
-    case Role::kViewer: return "viewer";
-    case Role::kResponder: return "responder";
-    case Role::kAdmin: return "admin";
+    case Role::kViewer:
+      return "viewer";
+    case Role::kResponder:
+      return "responder";
+    case Role::kAdmin:
+      return "admin";
   }
   return "viewer";
 }
@@ -188,7 +194,8 @@ std::string SearchText(const nlohmann::json& evidence) {
   CollectStrings(evidence, out);
   if (out.size() > kMaxSearchText) {
     size_t n = kMaxSearchText;
-    while (n > 0 && (static_cast<unsigned char>(out[n]) & 0xC0) == 0x80) --n;  // whole UTF-8 characters
+    while (n > 0 && (static_cast<unsigned char>(out[n]) & 0xC0) == 0x80)
+      --n;  // whole UTF-8 characters
     out.resize(n);
   }
   return out;
@@ -217,8 +224,8 @@ bool IndexableText(std::string_view s) {
     for (size_t k = 1; k <= n; ++k) {
       auto d = static_cast<unsigned char>(s[i + k]);
       if ((d & 0xC0) != 0x80) return false;
-      if (k == 1 && ((c == 0xE0 && d < 0xA0) || (c == 0xED && d > 0x9F) || (c == 0xF0 && d < 0x90) ||
-                     (c == 0xF4 && d > 0x8F))) {
+      if (k == 1 && ((c == 0xE0 && d < 0xA0) || (c == 0xED && d > 0x9F) ||
+                     (c == 0xF0 && d < 0x90) || (c == 0xF4 && d > 0x8F))) {
         return false;  // overlong, surrogate or beyond U+10FFFF
       }
     }
@@ -258,15 +265,15 @@ std::string TrigramQuery(std::string_view text) {
 // How a text filter is answered. Every plan tests each row with the same LIKE; they differ in
 // which rows they test.
 enum class TextPlan {
-  kScan,            // the rows the other filters select (no text, or under three characters)
-  kWalkThenIndex,   // last_seen order with a step budget, then kIndex if the budget runs out
-  kIndex,           // the trigram index's candidates
+  kScan,           // the rows the other filters select (no text, or under three characters)
+  kWalkThenIndex,  // last_seen order with a step budget, then kIndex if the budget runs out
+  kIndex,          // the trigram index's candidates
 };
 
 // A WHERE clause with its bound values, built from a FindingQuery.
 struct Where {
   std::string sql;
-  std::vector<std::string> text_args;  // bound in order, interleaved with ints via kinds
+  std::vector<std::string> text_args;          // bound in order, interleaved with ints via kinds
   std::vector<std::pair<bool, size_t>> order;  // (is_text, index)
   std::vector<int64_t> int_args;
 
@@ -280,7 +287,9 @@ struct Where {
     order.push_back({false, int_args.size()});
     int_args.push_back(v);
   }
-  void Append(const std::string& clause) { sql += sql.empty() ? " WHERE " + clause : " AND " + clause; }
+  void Append(const std::string& clause) {
+    sql += sql.empty() ? " WHERE " + clause : " AND " + clause;
+  }
   int BindAll(Stmt& s) const {
     int i = 1;
     for (auto [is_text, idx] : order) {
@@ -315,7 +324,8 @@ Where BuildWhere(const FindingQuery& q, bool with_cursor, TextPlan plan) {
   if (!q.text.empty()) {
     std::string fts = plan == TextPlan::kIndex ? TrigramQuery(q.text) : std::string();
     if (!fts.empty()) {
-      w.AddText("rowid IN (SELECT rowid FROM findings_fts WHERE findings_fts MATCH ?)", std::move(fts));
+      w.AddText("rowid IN (SELECT rowid FROM findings_fts WHERE findings_fts MATCH ?)",
+                std::move(fts));
     }
     // ASCII case-insensitive substring, the same whichever plan found the candidates.
     std::string like = EscapeLike(q.text);
@@ -370,14 +380,14 @@ class StepBudget {
   bool exhausted_ = false;
 };
 
-#define MW_TRY(expr)                                   \
-  do {                                                 \
-    auto mw_try_status_ = (expr);                      \
+#define MW_TRY(expr)                                          \
+  do {                                                        \
+    auto mw_try_status_ = (expr);                             \
     if (!mw_try_status_) return Fail(mw_try_status_.error()); \
   } while (0)
 
-#define MW_ASSIGN(lhs, expr)                         \
-  auto lhs##_result_ = (expr);                       \
+#define MW_ASSIGN(lhs, expr)                              \
+  auto lhs##_result_ = (expr);                            \
   if (!lhs##_result_) return Fail(lhs##_result_.error()); \
   auto lhs = std::move(*lhs##_result_)
 
@@ -388,7 +398,8 @@ class SqliteStore final : public Store {
   Status Init() {
     MW_TRY(w_.Open(opts_.path, false));
     MW_TRY(w_.Exec("PRAGMA journal_mode=WAL"));
-    MW_TRY(w_.Exec(opts_.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL"));
+    MW_TRY(
+        w_.Exec(opts_.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL"));
     MW_TRY(w_.Exec("PRAGMA foreign_keys=OFF"));
     MW_TRY(Migrate(w_));
     MW_TRY(r_.Open(opts_.path, true));
@@ -410,7 +421,8 @@ class SqliteStore final : public Store {
 
   Result<std::optional<StoredFinding>> Get(const std::string& id) override {
     std::lock_guard lock(rmu_);
-    MW_ASSIGN(s, r_.Prepare("SELECT " + std::string(kFindingColumns) + " FROM findings WHERE id = ?"));
+    MW_ASSIGN(s,
+              r_.Prepare("SELECT " + std::string(kFindingColumns) + " FROM findings WHERE id = ?"));
     s.Bind(1, id);
     MW_ASSIGN(row, s.Step());
     if (!row) return std::optional<StoredFinding>();
@@ -449,8 +461,8 @@ class SqliteStore final : public Store {
       if (FacetsOnly(q)) {
         // Exact, from the counters the writing transactions keep (a few rows, not the table).
         Where w = BuildWhere(q, false, TextPlan::kScan);
-        MW_ASSIGN(s, r_.Prepare("SELECT category, stage, state, severity, n FROM finding_counts" + w.sql +
-                                (w.sql.empty() ? " WHERE" : " AND") + " n > 0"));
+        MW_ASSIGN(s, r_.Prepare("SELECT category, stage, state, severity, n FROM finding_counts" +
+                                w.sql + (w.sql.empty() ? " WHERE" : " AND") + " n > 0"));
         w.BindAll(s);
         for (;;) {
           MW_ASSIGN(row, s.Step());
@@ -472,9 +484,11 @@ class SqliteStore final : public Store {
         c.exact = c.total < kCountCap;
       }
     }
-    auto sorted = [](std::map<std::string, uint64_t>& m, std::vector<std::pair<std::string, uint64_t>>& out) {
+    auto sorted = [](std::map<std::string, uint64_t>& m,
+                     std::vector<std::pair<std::string, uint64_t>>& out) {
       out.assign(m.begin(), m.end());
-      std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+      std::stable_sort(out.begin(), out.end(),
+                       [](const auto& a, const auto& b) { return a.second > b.second; });
     };
     sorted(cat, c.by_category);
     sorted(stage, c.by_stage);
@@ -488,7 +502,10 @@ class SqliteStore final : public Store {
     std::lock_guard lock(wmu_);
     Txn txn(w_);
     MW_TRY(txn.Begin());
-    MW_ASSIGN(sel, w_.Prepare("SELECT state, host_ip, incident_id, category, indicator FROM findings WHERE id = ?"));
+    MW_ASSIGN(
+        sel,
+        w_.Prepare(
+            "SELECT state, host_ip, incident_id, category, indicator FROM findings WHERE id = ?"));
     sel.Bind(1, id);
     MW_ASSIGN(row, sel.Step());
     if (!row) return Fail(Error::NotFound("no finding with id " + id));
@@ -498,7 +515,12 @@ class SqliteStore final : public Store {
     std::string what = sel.Text(3) + " " + sel.Text(4);
     MW_ASSIGN(upd, w_.Prepare("UPDATE findings SET state = ?, state_reason = ?, state_by = ?, "
                               "state_at = ?, updated_at = ? WHERE id = ?"));
-    upd.Bind(1, int64_t(state)).Bind(2, reason).Bind(3, actor).Bind(4, now).Bind(5, now).Bind(6, id);
+    upd.Bind(1, int64_t(state))
+        .Bind(2, reason)
+        .Bind(3, actor)
+        .Bind(4, now)
+        .Bind(5, now)
+        .Bind(6, id);
     MW_TRY(upd.Run());
     if (state == FindingState::kActive && old_state == FindingState::kResolved) {
       MW_ASSIGN(inc, OpenIncidentFor(host, "", now));
@@ -510,8 +532,9 @@ class SqliteStore final : public Store {
     std::string text = std::string(StateName(state)) + " by " + actor +
                        (reason.empty() ? "" : " (" + reason + ")") + ": " + what;
     MW_TRY(AddTimelineRow(incident, {now, "remediation", id, text}));
-    MW_TRY(InsertAudit({0, now, actor, "finding." + std::string(StateName(state)), id,
-                        nlohmann::json{{"reason", reason}, {"from", StateName(old_state)}}.dump()}));
+    MW_TRY(
+        InsertAudit({0, now, actor, "finding." + std::string(StateName(state)), id,
+                     nlohmann::json{{"reason", reason}, {"from", StateName(old_state)}}.dump()}));
     MW_TRY(CloseQuietIncidents());
     return Commit(txn);
   }
@@ -524,8 +547,10 @@ class SqliteStore final : public Store {
     TimestampUs cutoff = now - inactivity_s * 1000000;
     Txn txn(w_);
     MW_TRY(txn.Begin());
-    MW_ASSIGN(sel, w_.Prepare("SELECT " + std::string(kFindingColumns) +
-                              " FROM findings WHERE state = 0 AND last_seen < ? ORDER BY last_seen LIMIT ?"));
+    MW_ASSIGN(
+        sel,
+        w_.Prepare("SELECT " + std::string(kFindingColumns) +
+                   " FROM findings WHERE state = 0 AND last_seen < ? ORDER BY last_seen LIMIT ?"));
     sel.Bind(1, cutoff).Bind(2, int64_t(max_findings));
     for (;;) {
       MW_ASSIGN(row, sel.Step());
@@ -534,13 +559,15 @@ class SqliteStore final : public Store {
     }
     std::string reason = "no activity for " + std::to_string(inactivity_s / 86400) + "d" +
                          (inactivity_s % 86400 ? std::to_string(inactivity_s % 86400) + "s" : "");
-    MW_ASSIGN(upd, w_.Prepare("UPDATE findings SET state = 2, state_reason = ?, state_by = 'system', "
-                              "state_at = ?, updated_at = ? WHERE id = ?"));
+    MW_ASSIGN(upd,
+              w_.Prepare("UPDATE findings SET state = 2, state_reason = ?, state_by = 'system', "
+                         "state_at = ?, updated_at = ? WHERE id = ?"));
     for (auto& sf : out) {
       upd.Reset();
       upd.Bind(1, reason).Bind(2, now).Bind(3, now).Bind(4, sf.finding.id);
       MW_TRY(upd.Run());
-      MW_TRY(AddTimelineRow(sf.incident_id, {now, "remediation", sf.finding.id, "auto-resolved: " + reason}));
+      MW_TRY(AddTimelineRow(sf.incident_id,
+                            {now, "remediation", sf.finding.id, "auto-resolved: " + reason}));
       sf.state = FindingState::kResolved;
       sf.state_reason = reason;
       sf.state_by = "system";
@@ -549,7 +576,8 @@ class SqliteStore final : public Store {
       sf.evidence_samples = nlohmann::json::array();
     }
     if (!out.empty()) {
-      MW_TRY(InsertAudit({0, now, "system", "finding.auto_resolve", std::to_string(out.size()) + " findings",
+      MW_TRY(InsertAudit({0, now, "system", "finding.auto_resolve",
+                          std::to_string(out.size()) + " findings",
                           nlohmann::json{{"reason", reason}}.dump()}));
     }
     MW_TRY(CloseQuietIncidents());
@@ -577,8 +605,9 @@ class SqliteStore final : public Store {
       MW_TRY(del.Run());
       removed += uint64_t(w_.Changes());
     }
-    MW_TRY(w_.Exec("DELETE FROM incidents WHERE open = 0 AND id NOT IN "
-                   "(SELECT DISTINCT incident_id FROM findings)"));
+    MW_TRY(
+        w_.Exec("DELETE FROM incidents WHERE open = 0 AND id NOT IN "
+                "(SELECT DISTINCT incident_id FROM findings)"));
     MW_TRY(w_.Exec("DELETE FROM timeline WHERE incident_id NOT IN (SELECT id FROM incidents)"));
     MW_ASSIGN(aud, w_.Prepare("DELETE FROM audit WHERE id <= (SELECT MAX(id) FROM audit) - ?"));
     aud.Bind(1, int64_t(p.max_audit_rows));
@@ -592,7 +621,8 @@ class SqliteStore final : public Store {
         "SELECT id, host_ip, hostname, open, first_seen, last_seen, max_severity, max_stage, "
         "finding_count FROM incidents";
     if (open) sql += *open ? " WHERE open = 1" : " WHERE open = 0";
-    sql += " ORDER BY last_seen DESC, id DESC LIMIT " + std::to_string(std::clamp<uint32_t>(limit, 1, 1000));
+    sql += " ORDER BY last_seen DESC, id DESC LIMIT " +
+           std::to_string(std::clamp<uint32_t>(limit, 1, 1000));
     std::lock_guard lock(rmu_);
     MW_ASSIGN(s, r_.Prepare(sql));
     std::vector<Incident> out;
@@ -606,14 +636,16 @@ class SqliteStore final : public Store {
 
   Result<std::optional<Incident>> GetIncident(int64_t id) override {
     std::lock_guard lock(rmu_);
-    MW_ASSIGN(s, r_.Prepare("SELECT id, host_ip, hostname, open, first_seen, last_seen, max_severity, "
-                            "max_stage, finding_count FROM incidents WHERE id = ?"));
+    MW_ASSIGN(s,
+              r_.Prepare("SELECT id, host_ip, hostname, open, first_seen, last_seen, max_severity, "
+                         "max_stage, finding_count FROM incidents WHERE id = ?"));
     s.Bind(1, id);
     MW_ASSIGN(row, s.Step());
     if (!row) return std::optional<Incident>();
     Incident inc = ReadIncident(s);
-    MW_ASSIGN(t, r_.Prepare("SELECT ts, phase, finding_id, text FROM timeline WHERE incident_id = ? "
-                            "ORDER BY ts, id LIMIT 10000"));
+    MW_ASSIGN(t,
+              r_.Prepare("SELECT ts, phase, finding_id, text FROM timeline WHERE incident_id = ? "
+                         "ORDER BY ts, id LIMIT 10000"));
     t.Bind(1, id);
     for (;;) {
       MW_ASSIGN(trow, t.Step());
@@ -639,7 +671,9 @@ class SqliteStore final : public Store {
 
   Result<std::vector<AuditEntry>> ListAudit(uint32_t limit) override {
     std::lock_guard lock(rmu_);
-    MW_ASSIGN(s, r_.Prepare("SELECT id, ts, actor, action, target, detail FROM audit ORDER BY id DESC LIMIT ?"));
+    MW_ASSIGN(
+        s, r_.Prepare(
+               "SELECT id, ts, actor, action, target, detail FROM audit ORDER BY id DESC LIMIT ?"));
     s.Bind(1, int64_t(std::clamp<uint32_t>(limit, 1, 10000)));
     std::vector<AuditEntry> out;
     for (;;) {
@@ -652,18 +686,28 @@ class SqliteStore final : public Store {
 
   Status PutToken(const TokenRecord& t) override {
     std::lock_guard lock(wmu_);
-    MW_ASSIGN(s, w_.Prepare("INSERT INTO tokens(id, name, role, secret_hash, created_at, created_by) "
-                            "VALUES (?, ?, ?, ?, ?, ?)"));
-    s.Bind(1, t.id).Bind(2, t.name).Bind(3, RoleName(t.role)).Bind(4, t.secret_hash)
-        .Bind(5, t.created_at).Bind(6, t.created_by);
+    MW_ASSIGN(s,
+              w_.Prepare("INSERT INTO tokens(id, name, role, secret_hash, created_at, created_by) "
+                         "VALUES (?, ?, ?, ?, ?, ?)"));
+    s.Bind(1, t.id)
+        .Bind(2, t.name)
+        .Bind(3, RoleName(t.role))
+        .Bind(4, t.secret_hash)
+        .Bind(5, t.created_at)
+        .Bind(6, t.created_by);
     auto st = s.Run();
-    if (!st) return Fail(Error::InvalidArgument("cannot store token '" + t.name + "': " + st.error().message()));
+    if (!st)
+      return Fail(
+          Error::InvalidArgument("cannot store token '" + t.name + "': " + st.error().message()));
     return Ok();
   }
 
   Result<std::optional<TokenRecord>> GetToken(const std::string& id) override {
     std::lock_guard lock(rmu_);
-    MW_ASSIGN(s, r_.Prepare("SELECT id, name, role, secret_hash, created_at, created_by FROM tokens WHERE id = ?"));
+    MW_ASSIGN(
+        s,
+        r_.Prepare(
+            "SELECT id, name, role, secret_hash, created_at, created_by FROM tokens WHERE id = ?"));
     s.Bind(1, id);
     MW_ASSIGN(row, s.Step());
     if (!row) return std::optional<TokenRecord>();
@@ -672,7 +716,8 @@ class SqliteStore final : public Store {
 
   Result<std::vector<TokenRecord>> ListTokens() override {
     std::lock_guard lock(rmu_);
-    MW_ASSIGN(s, r_.Prepare("SELECT id, name, role, secret_hash, created_at, created_by FROM tokens ORDER BY name"));
+    MW_ASSIGN(s, r_.Prepare("SELECT id, name, role, secret_hash, created_at, created_by FROM "
+                            "tokens ORDER BY name"));
     std::vector<TokenRecord> out;
     for (;;) {
       MW_ASSIGN(row, s.Step());
@@ -726,12 +771,13 @@ class SqliteStore final : public Store {
     std::string fts = IndexableText(text) ? TrigramQuery(text) : std::string();
     if (fts.empty()) return TextPlan::kScan;  // no text, too short for trigrams, or malformed
     // Counting candidates stops at the cap, so a common term costs no more than a rare one.
-    MW_ASSIGN(s, r_.Prepare("SELECT COUNT(*) FROM (SELECT rowid FROM findings_fts WHERE findings_fts "
-                            "MATCH ? LIMIT ?)"));
+    MW_ASSIGN(s,
+              r_.Prepare("SELECT COUNT(*) FROM (SELECT rowid FROM findings_fts WHERE findings_fts "
+                         "MATCH ? LIMIT ?)"));
     s.Bind(1, fts).Bind(2, int64_t(opts_.text_index_candidates) + 1);
     MW_ASSIGN(row, s.Step());
     return row && s.Int(0) <= int64_t(opts_.text_index_candidates) ? TextPlan::kIndex
-                                                                     : TextPlan::kWalkThenIndex;
+                                                                   : TextPlan::kWalkThenIndex;
   }
 
   uint64_t ScanBudgetTicks() const {
@@ -739,10 +785,11 @@ class SqliteStore final : public Store {
   }
 
   // One list page with "plan"; with a budget, stops early and sets *exhausted when it runs out.
-  Result<FindingPage> RunList(const FindingQuery& q, uint32_t limit, TextPlan plan, uint64_t budget_ticks,
-                              bool* exhausted) {
+  Result<FindingPage> RunList(const FindingQuery& q, uint32_t limit, TextPlan plan,
+                              uint64_t budget_ticks, bool* exhausted) {
     Where w = BuildWhere(q, true, plan);
-    // Lists never return evidence samples: read an empty array instead of parsing up to N snapshots.
+    // Lists never return evidence samples: read an empty array instead of parsing up to N
+    // snapshots.
     std::string sql = "SELECT " + std::string(kListColumns) + " FROM findings" + w.sql +
                       " ORDER BY last_seen DESC, id DESC LIMIT " + std::to_string(limit + 1);
     MW_ASSIGN(s, r_.Prepare(sql));
@@ -772,11 +819,14 @@ class SqliteStore final : public Store {
 
   // Feeds "fold" (category, stage, state, severity, n) rows over at most kCountCap matches.
   template <typename Fold>
-  Status RunCapped(const FindingQuery& q, TextPlan plan, uint64_t budget_ticks, bool* exhausted, Fold&& fold) {
+  Status RunCapped(const FindingQuery& q, TextPlan plan, uint64_t budget_ticks, bool* exhausted,
+                   Fold&& fold) {
     Where w = BuildWhere(q, false, plan);
-    MW_ASSIGN(s, r_.Prepare("SELECT category, stage, state, severity, COUNT(*) FROM (SELECT category, stage, "
-                            "state, severity FROM findings" + w.sql + " LIMIT " + std::to_string(kCountCap) +
-                            ") GROUP BY 1, 2, 3, 4"));
+    MW_ASSIGN(s,
+              r_.Prepare(
+                  "SELECT category, stage, state, severity, COUNT(*) FROM (SELECT category, stage, "
+                  "state, severity FROM findings" +
+                  w.sql + " LIMIT " + std::to_string(kCountCap) + ") GROUP BY 1, 2, 3, 4"));
     w.BindAll(s);
     std::optional<StepBudget> budget;
     if (budget_ticks) budget.emplace(r_.raw(), budget_ticks);
@@ -815,26 +865,32 @@ class SqliteStore final : public Store {
   }
 
   Status InsertAudit(const AuditEntry& e) {
-    MW_ASSIGN(s, Cached("INSERT INTO audit(ts, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)"));
+    MW_ASSIGN(
+        s, Cached("INSERT INTO audit(ts, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)"));
     s->Bind(1, e.ts).Bind(2, e.actor).Bind(3, e.action).Bind(4, e.target).Bind(5, e.detail);
     return s->Run();
   }
 
   Status AddTimelineRow(int64_t incident, const TimelineEntry& e) {
     if (incident == 0) return Ok();
-    MW_ASSIGN(s, Cached("INSERT INTO timeline(incident_id, ts, phase, finding_id, text) VALUES (?, ?, ?, ?, ?)"));
+    MW_ASSIGN(s, Cached("INSERT INTO timeline(incident_id, ts, phase, finding_id, text) VALUES (?, "
+                        "?, ?, ?, ?)"));
     s->Bind(1, incident).Bind(2, e.ts).Bind(3, e.phase).Bind(4, e.finding_id).Bind(5, e.text);
     return s->Run();
   }
 
   // The open incident of "host", created if there is none.
-  Result<int64_t> OpenIncidentFor(const std::string& host, const std::string& hostname, TimestampUs ts) {
-    MW_ASSIGN(sel, Cached("SELECT id FROM incidents WHERE host_ip = ? AND open = 1 ORDER BY id DESC LIMIT 1"));
+  Result<int64_t> OpenIncidentFor(const std::string& host, const std::string& hostname,
+                                  TimestampUs ts) {
+    MW_ASSIGN(
+        sel,
+        Cached("SELECT id FROM incidents WHERE host_ip = ? AND open = 1 ORDER BY id DESC LIMIT 1"));
     sel->Bind(1, host);
     MW_ASSIGN(row, sel->Step());
     if (row) return sel->Int(0);
-    MW_ASSIGN(ins, Cached("INSERT INTO incidents(host_ip, hostname, open, first_seen, last_seen, "
-                          "max_severity, max_stage, finding_count) VALUES (?, ?, 1, ?, ?, 0, 0, 0)"));
+    MW_ASSIGN(ins,
+              Cached("INSERT INTO incidents(host_ip, hostname, open, first_seen, last_seen, "
+                     "max_severity, max_stage, finding_count) VALUES (?, ?, 1, ?, ?, 0, 0, 0)"));
     ins->Bind(1, host).Bind(2, hostname).Bind(3, ts).Bind(4, ts);
     MW_TRY(ins->Run());
     return w_.LastInsertId();
@@ -842,8 +898,9 @@ class SqliteStore final : public Store {
 
   // An incident closes when none of its findings is active any more.
   Status CloseQuietIncidents() {
-    return w_.Exec("UPDATE incidents SET open = 0 WHERE open = 1 AND NOT EXISTS (SELECT 1 FROM "
-                   "findings WHERE findings.incident_id = incidents.id AND findings.state = 0)");
+    return w_.Exec(
+        "UPDATE incidents SET open = 0 WHERE open = 1 AND NOT EXISTS (SELECT 1 FROM "
+        "findings WHERE findings.incident_id = incidents.id AND findings.state = 0)");
   }
 
   std::string BoundedEvidence(const nlohmann::json& ev, bool* truncated) const {
@@ -856,8 +913,10 @@ class SqliteStore final : public Store {
   }
 
   Status UpsertOne(const Finding& f, TimestampUs now, UpsertOutcome& out) {
-    MW_ASSIGN(sel, Cached("SELECT state, count, src_count, src_revision, stage, state_at, incident_id, "
-                          "evidence_samples, reopen_count, first_seen, last_seen, evidence FROM findings WHERE id = ?"));
+    MW_ASSIGN(sel,
+              Cached("SELECT state, count, src_count, src_revision, stage, state_at, incident_id, "
+                     "evidence_samples, reopen_count, first_seen, last_seen, evidence FROM "
+                     "findings WHERE id = ?"));
     sel->Bind(1, f.id);
     MW_ASSIGN(row, sel->Step());
     bool truncated = false;
@@ -868,18 +927,39 @@ class SqliteStore final : public Store {
     uint64_t src_count = std::max<uint64_t>(f.count, 1);
     if (!row) {
       MW_ASSIGN(incident, OpenIncidentFor(f.resource.host_ip, f.resource.hostname, f.first_seen));
-      MW_ASSIGN(ins, Cached(
-          "INSERT INTO findings(id, category, stage, severity, host_ip, hostname, indicator, detector, "
-          "source, attack, evidence, evidence_samples, first_seen, last_seen, count, revision, "
-          "src_count, src_revision, state, state_reason, state_by, state_at, reopen_count, reopened_at, "
-          "incident_id, created_at, updated_at, search_text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-          "?, ?, 1, ?, ?, 0, '', '', ?, 0, 0, ?, ?, ?, ?)"));
-      ins->Bind(1, f.id).Bind(2, f.category).Bind(3, int64_t(f.stage)).Bind(4, int64_t(f.severity))
-          .Bind(5, f.resource.host_ip).Bind(6, f.resource.hostname).Bind(7, f.indicator)
-          .Bind(8, f.detector).Bind(9, f.source).Bind(10, attack).Bind(11, evidence)
-          .Bind(12, "[" + evidence + "]").Bind(13, f.first_seen).Bind(14, f.last_seen)
-          .Bind(15, int64_t(src_count)).Bind(16, int64_t(src_count)).Bind(17, int64_t(f.revision))
-          .Bind(18, now).Bind(19, incident).Bind(20, now).Bind(21, now).Bind(22, search_text);
+      MW_ASSIGN(
+          ins,
+          Cached(
+              "INSERT INTO findings(id, category, stage, severity, host_ip, hostname, indicator, "
+              "detector, "
+              "source, attack, evidence, evidence_samples, first_seen, last_seen, count, revision, "
+              "src_count, src_revision, state, state_reason, state_by, state_at, reopen_count, "
+              "reopened_at, "
+              "incident_id, created_at, updated_at, search_text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+              "?, ?, ?, ?, ?, "
+              "?, ?, 1, ?, ?, 0, '', '', ?, 0, 0, ?, ?, ?, ?)"));
+      ins->Bind(1, f.id)
+          .Bind(2, f.category)
+          .Bind(3, int64_t(f.stage))
+          .Bind(4, int64_t(f.severity))
+          .Bind(5, f.resource.host_ip)
+          .Bind(6, f.resource.hostname)
+          .Bind(7, f.indicator)
+          .Bind(8, f.detector)
+          .Bind(9, f.source)
+          .Bind(10, attack)
+          .Bind(11, evidence)
+          .Bind(12, "[" + evidence + "]")
+          .Bind(13, f.first_seen)
+          .Bind(14, f.last_seen)
+          .Bind(15, int64_t(src_count))
+          .Bind(16, int64_t(src_count))
+          .Bind(17, int64_t(f.revision))
+          .Bind(18, now)
+          .Bind(19, incident)
+          .Bind(20, now)
+          .Bind(21, now)
+          .Bind(22, search_text);
       MW_TRY(ins->Run());
       MW_TRY(TouchIncident(incident, f, true));
       MW_TRY(AddTimelineRow(incident, {f.first_seen, std::string(StageText(f.stage)), f.id,
@@ -939,31 +1019,54 @@ class SqliteStore final : public Store {
       }
     }
 
-    MW_ASSIGN(upd, Cached(
-        "UPDATE findings SET category = ?, stage = ?, severity = ?, hostname = ?, detector = ?, "
-        "source = ?, attack = ?, evidence = ?, search_text = ?, evidence_samples = ?, first_seen = ?, last_seen = ?, "
-        "count = ?, revision = revision + 1, src_count = ?, src_revision = ?, state = ?, "
-        "state_reason = CASE WHEN ? THEN 'recurred after resolution' ELSE state_reason END, "
-        "state_by = CASE WHEN ? THEN 'system' ELSE state_by END, "
-        "state_at = CASE WHEN ? THEN ? ELSE state_at END, reopen_count = ?, "
-        "reopened_at = CASE WHEN ? THEN ? ELSE reopened_at END, incident_id = ?, updated_at = ? "
-        "WHERE id = ? RETURNING revision"));
-    upd->Bind(1, f.category).Bind(2, int64_t(stage)).Bind(3, int64_t(f.severity))
-        .Bind(4, f.resource.hostname).Bind(5, f.detector).Bind(6, f.source).Bind(7, attack)
-        .Bind(8, evidence).Bind(9, search_text).Bind(10, samples_text).Bind(11, first_seen)
-        .Bind(12, last_seen).Bind(13, int64_t(count)).Bind(14, int64_t(src_count))
-        .Bind(15, int64_t(f.revision)).Bind(16, int64_t(state)).Bind(17, int64_t(reopened))
-        .Bind(18, int64_t(reopened)).Bind(19, int64_t(reopened)).Bind(20, now)
-        .Bind(21, int64_t(reopen_count)).Bind(22, int64_t(reopened)).Bind(23, now).Bind(24, incident)
-        .Bind(25, now).Bind(26, f.id);
+    MW_ASSIGN(
+        upd,
+        Cached("UPDATE findings SET category = ?, stage = ?, severity = ?, hostname = ?, detector "
+               "= ?, "
+               "source = ?, attack = ?, evidence = ?, search_text = ?, evidence_samples = ?, "
+               "first_seen = ?, last_seen = ?, "
+               "count = ?, revision = revision + 1, src_count = ?, src_revision = ?, state = ?, "
+               "state_reason = CASE WHEN ? THEN 'recurred after resolution' ELSE state_reason END, "
+               "state_by = CASE WHEN ? THEN 'system' ELSE state_by END, "
+               "state_at = CASE WHEN ? THEN ? ELSE state_at END, reopen_count = ?, "
+               "reopened_at = CASE WHEN ? THEN ? ELSE reopened_at END, incident_id = ?, updated_at "
+               "= ? "
+               "WHERE id = ? RETURNING revision"));
+    upd->Bind(1, f.category)
+        .Bind(2, int64_t(stage))
+        .Bind(3, int64_t(f.severity))
+        .Bind(4, f.resource.hostname)
+        .Bind(5, f.detector)
+        .Bind(6, f.source)
+        .Bind(7, attack)
+        .Bind(8, evidence)
+        .Bind(9, search_text)
+        .Bind(10, samples_text)
+        .Bind(11, first_seen)
+        .Bind(12, last_seen)
+        .Bind(13, int64_t(count))
+        .Bind(14, int64_t(src_count))
+        .Bind(15, int64_t(f.revision))
+        .Bind(16, int64_t(state))
+        .Bind(17, int64_t(reopened))
+        .Bind(18, int64_t(reopened))
+        .Bind(19, int64_t(reopened))
+        .Bind(20, now)
+        .Bind(21, int64_t(reopen_count))
+        .Bind(22, int64_t(reopened))
+        .Bind(23, now)
+        .Bind(24, incident)
+        .Bind(25, now)
+        .Bind(26, f.id);
     MW_ASSIGN(urow, upd->Step());
     uint64_t revision = urow ? uint64_t(upd->Int(0)) : 0;
     MW_TRY(upd->Run());
     MW_TRY(TouchIncident(incident, f, reopened));
     if (reopened) {
       ++out.reopened;
-      MW_TRY(AddTimelineRow(incident, {f.last_seen, std::string(StageText(stage)), f.id,
-                                       "reopened: recurred after resolution: " + f.category + " " + f.indicator}));
+      MW_TRY(AddTimelineRow(
+          incident, {f.last_seen, std::string(StageText(stage)), f.id,
+                     "reopened: recurred after resolution: " + f.category + " " + f.indicator}));
     }
     if (escalated) {
       ++out.escalated;
@@ -986,19 +1089,26 @@ class SqliteStore final : public Store {
   }
 
   Status TouchIncident(int64_t incident, const Finding& f, bool new_member) {
-    MW_ASSIGN(s, Cached("UPDATE incidents SET last_seen = MAX(last_seen, ?), first_seen = MIN(first_seen, ?), "
-                        "max_severity = MAX(max_severity, ?), max_stage = MAX(max_stage, ?), "
-                        "finding_count = finding_count + ?, hostname = CASE WHEN hostname = '' THEN ? "
-                        "ELSE hostname END WHERE id = ?"));
-    s->Bind(1, f.last_seen).Bind(2, f.first_seen ? f.first_seen : f.last_seen)
-        .Bind(3, int64_t(f.severity)).Bind(4, int64_t(f.stage)).Bind(5, int64_t(new_member ? 1 : 0))
-        .Bind(6, f.resource.hostname).Bind(7, incident);
+    MW_ASSIGN(
+        s,
+        Cached(
+            "UPDATE incidents SET last_seen = MAX(last_seen, ?), first_seen = MIN(first_seen, ?), "
+            "max_severity = MAX(max_severity, ?), max_stage = MAX(max_stage, ?), "
+            "finding_count = finding_count + ?, hostname = CASE WHEN hostname = '' THEN ? "
+            "ELSE hostname END WHERE id = ?"));
+    s->Bind(1, f.last_seen)
+        .Bind(2, f.first_seen ? f.first_seen : f.last_seen)
+        .Bind(3, int64_t(f.severity))
+        .Bind(4, int64_t(f.stage))
+        .Bind(5, int64_t(new_member ? 1 : 0))
+        .Bind(6, f.resource.hostname)
+        .Bind(7, incident);
     return s->Run();
   }
 
   SqliteOptions opts_;
   std::mutex wmu_;
-  Db w_;  // guarded by wmu_
+  Db w_;                                         // guarded by wmu_
   std::unordered_map<const char*, Stmt> cache_;  // guarded by wmu_
   std::mutex rmu_;
   Db r_;  // guarded by rmu_

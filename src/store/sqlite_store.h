@@ -9,9 +9,9 @@
 namespace mw::store {
 
 struct SqliteOptions {
-  std::string path;             // database file; created with its directory's permissions
-  bool synchronous_full = true;  // FULL survives power loss; NORMAL survives kill -9 only
-  uint32_t evidence_samples = 16;      // distinct evidence snapshots kept per finding
+  std::string path;                     // database file; created with its directory's permissions
+  bool synchronous_full = true;         // FULL survives power loss; NORMAL survives kill -9 only
+  uint32_t evidence_samples = 16;       // distinct evidence snapshots kept per finding
   uint32_t max_evidence_bytes = 16384;  // larger evidence objects are replaced by a stub
   // Text search plans (docs/benchmarks.md, service section): a term with at most this many
   // candidate rows in the trigram index is answered from the index; a more common one walks

@@ -29,7 +29,7 @@ struct StoredFinding {
   std::string state_reason;
   std::string state_by;  // who changed the state ("system" for auto-resolve)
   TimestampUs state_at = 0;
-  uint32_t reopen_count = 0;   // times it recurred after being resolved
+  uint32_t reopen_count = 0;  // times it recurred after being resolved
   TimestampUs reopened_at = 0;
   int64_t incident_id = 0;
   nlohmann::json evidence_samples = nlohmann::json::array();  // distinct evidence, bounded
@@ -56,7 +56,7 @@ struct FindingQuery {
   std::optional<Stage> stage;
   std::optional<Severity> min_severity;
   std::optional<FindingState> state;
-  std::string host;  // host_ip or hostname, exact
+  std::string host;       // host_ip or hostname, exact
   TimestampUs since = 0;  // last_seen >= since (0 = unbounded)
   TimestampUs until = 0;  // last_seen <= until (0 = unbounded)
   std::string text;       // substring of indicator, category, detector, host or evidence strings

@@ -25,12 +25,13 @@ Finding Realistic(int host, int pool, TimestampUs ts, uint64_t count) {
   f.attack = {"T1496"};
   f.detector = "stratum_session";
   f.source = "protocol";
-  f.evidence = {{"flow", {{"client", f.resource.host_ip + ":41234"}, {"server", "203.0.113.7:3333"}}},
-                {"method", "login"},
-                {"agent", "XMRig/6.16.0 (Linux x86_64) libuv/1.38.0 gcc/9.3.0"},
-                {"algo", {"rx/0", "cn/r", "cn-pico"}},
-                {"worker", "4AfjQ8...redacted"},
-                {"jobs", count}};
+  f.evidence = {
+      {"flow", {{"client", f.resource.host_ip + ":41234"}, {"server", "203.0.113.7:3333"}}},
+      {"method", "login"},
+      {"agent", "XMRig/6.16.0 (Linux x86_64) libuv/1.38.0 gcc/9.3.0"},
+      {"algo", {"rx/0", "cn/r", "cn-pico"}},
+      {"worker", "4AfjQ8...redacted"},
+      {"jobs", count}};
   f.first_seen = ts;
   f.last_seen = ts;
   f.count = count;
@@ -39,7 +40,8 @@ Finding Realistic(int host, int pool, TimestampUs ts, uint64_t count) {
 }
 
 std::string TempDb(const char* name) {
-  auto dir = std::filesystem::temp_directory_path() / ("mw_store_bench_" + std::to_string(getpid()));
+  auto dir =
+      std::filesystem::temp_directory_path() / ("mw_store_bench_" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   auto p = dir / name;
   std::filesystem::remove(p);
@@ -132,7 +134,8 @@ void BM_ListQuery(benchmark::State& state) {
   FindingQuery q = QueryFor(state.range(0));
   for (auto _ : state) {
     auto p = store->List(q);
-    if (!p || (p->findings.empty() && state.range(0) != 6)) state.SkipWithError("list failed or empty");
+    if (!p || (p->findings.empty() && state.range(0) != 6))
+      state.SkipWithError("list failed or empty");
     benchmark::DoNotOptimize(p);
   }
   state.counters["stored"] = double(n);

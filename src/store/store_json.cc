@@ -3,7 +3,9 @@
 
 namespace mw::store {
 namespace {
-nlohmann::json Ts(TimestampUs ts) { return ts ? nlohmann::json(FormatTimestamp(ts)) : nlohmann::json(); }
+nlohmann::json Ts(TimestampUs ts) {
+  return ts ? nlohmann::json(FormatTimestamp(ts)) : nlohmann::json();
+}
 
 nlohmann::json Pairs(const std::vector<std::pair<std::string, uint64_t>>& v) {
   nlohmann::json o = nlohmann::json::object();
@@ -46,7 +48,8 @@ nlohmann::json ToJson(const Incident& inc) {
   if (!inc.timeline.empty()) {
     nlohmann::json t = nlohmann::json::array();
     for (const auto& e : inc.timeline) {
-      t.push_back({{"ts", Ts(e.ts)}, {"phase", e.phase}, {"finding_id", e.finding_id}, {"text", e.text}});
+      t.push_back(
+          {{"ts", Ts(e.ts)}, {"phase", e.phase}, {"finding_id", e.finding_id}, {"text", e.text}});
     }
     j["timeline"] = std::move(t);
   }
@@ -55,9 +58,10 @@ nlohmann::json ToJson(const Incident& inc) {
 
 nlohmann::json ToJson(const AuditEntry& e) {
   auto detail = nlohmann::json::parse(e.detail, nullptr, false);
-  return {{"id", e.id},         {"ts", Ts(e.ts)},         {"actor", e.actor},
-          {"action", e.action}, {"target", e.target},
-          {"detail", detail.is_discarded() ? nlohmann::json(e.detail) : detail}};
+  return {
+      {"id", e.id},         {"ts", Ts(e.ts)},
+      {"actor", e.actor},   {"action", e.action},
+      {"target", e.target}, {"detail", detail.is_discarded() ? nlohmann::json(e.detail) : detail}};
 }
 
 nlohmann::json ToJson(const FindingCounts& c) {

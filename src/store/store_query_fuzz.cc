@@ -13,7 +13,8 @@
 namespace {
 
 mw::store::Store* StoreWith(uint32_t index_candidates, uint64_t budget_steps) {
-  auto dir = std::filesystem::temp_directory_path() / ("mw_store_query_fuzz_" + std::to_string(getpid()));
+  auto dir =
+      std::filesystem::temp_directory_path() / ("mw_store_query_fuzz_" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   mw::store::SqliteOptions o;
   o.path = (dir / "fuzz.db").string();

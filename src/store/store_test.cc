@@ -178,7 +178,8 @@ TEST_F(StoreTest, AutoResolveAfterInactivity) {
     Finding f = MakeFinding("10.0.0.6", "idle" + std::to_string(i) + ":3333", kT0, 1, 1);
     ASSERT_TRUE(store_->Upsert({&f, 1}, kT0));
   }
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(store_->AutoResolve(kT0 + 8 * 86400 * kSec, 7 * 86400, 1)->size(), 1u);
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(store_->AutoResolve(kT0 + 8 * 86400 * kSec, 7 * 86400, 1)->size(), 1u);
   EXPECT_EQ(store_->AutoResolve(kT0 + 8 * 86400 * kSec, 7 * 86400, 1)->size(), 0u);
 }
 
@@ -191,7 +192,8 @@ TEST_F(StoreTest, IncidentGroupsHostWithTimeline) {
   ASSERT_TRUE(store_->Upsert({&dns, 1}, kT0));
   std::vector<Finding> batch = {mining, other};
   ASSERT_TRUE(store_->Upsert(batch, kT0 + kSec));
-  ASSERT_TRUE(store_->SetState(mining.id, FindingState::kResolved, "killed miner", "bob", kT0 + 5 * kSec));
+  ASSERT_TRUE(
+      store_->SetState(mining.id, FindingState::kResolved, "killed miner", "bob", kT0 + 5 * kSec));
 
   auto incidents = store_->ListIncidents(std::nullopt, 10);
   ASSERT_TRUE(incidents);
@@ -218,8 +220,9 @@ TEST_F(StoreTest, IncidentGroupsHostWithTimeline) {
 TEST_F(StoreTest, ListFiltersAndPaginates) {
   std::vector<Finding> batch;
   for (int i = 0; i < 25; ++i) {
-    batch.push_back(MakeFinding("10.0.0." + std::to_string(i % 5), "pool" + std::to_string(i) + ":3333",
-                                kT0 + i * kSec, 1, 1, i % 2 ? Stage::kMining : Stage::kPrecursor));
+    batch.push_back(MakeFinding("10.0.0." + std::to_string(i % 5),
+                                "pool" + std::to_string(i) + ":3333", kT0 + i * kSec, 1, 1,
+                                i % 2 ? Stage::kMining : Stage::kPrecursor));
   }
   batch[3].severity = Severity::kLow;
   ASSERT_TRUE(store_->Upsert(batch, kT0));
@@ -340,12 +343,12 @@ TEST_F(StoreTest, TextSearchFollowsTheData) {
   b.evidence["agent"] = "xmr-stak/2.10 \"quoted\" 100%";
   ASSERT_TRUE(store_->Upsert(std::vector<Finding>{a, b}, kT0));
   EXPECT_EQ(hits("pool.example"), (V{"alpha.pool.example:3333", "beta.pool.example:4444"}));
-  EXPECT_EQ(hits("ALPHA.POOL"), (V{"alpha.pool.example:3333"}));     // case-insensitive
-  EXPECT_EQ(hits("XMR-STAK"), (V{"beta.pool.example:4444"}));        // in the evidence
+  EXPECT_EQ(hits("ALPHA.POOL"), (V{"alpha.pool.example:3333"}));  // case-insensitive
+  EXPECT_EQ(hits("XMR-STAK"), (V{"beta.pool.example:4444"}));     // in the evidence
   EXPECT_EQ(hits("quoted"), (V{"beta.pool.example:4444"}));
-  EXPECT_EQ(hits("100%"), (V{"beta.pool.example:4444"}));            // so is %
-  EXPECT_EQ(hits("10.0.0.6"), (V{"beta.pool.example:4444"}));        // host
-  EXPECT_EQ(hits("ta"), (V{"beta.pool.example:4444"}));              // short: LIKE path
+  EXPECT_EQ(hits("100%"), (V{"beta.pool.example:4444"}));      // so is %
+  EXPECT_EQ(hits("10.0.0.6"), (V{"beta.pool.example:4444"}));  // host
+  EXPECT_EQ(hits("ta"), (V{"beta.pool.example:4444"}));        // short: LIKE path
   EXPECT_EQ(hits("stratum_sess"), (V{"alpha.pool.example:3333", "beta.pool.example:4444"}));
   EXPECT_TRUE(hits("gamma").empty());
   for (const char* odd : {"\"", "\"\"\"", "a OR b", "NEAR(x y)", "*", "col:val", "^abc", "(((("}) {
@@ -380,7 +383,8 @@ TEST_F(StoreTest, MigratesVersionOneAndIndexesOldRows) {
     ASSERT_TRUE(db.Exec(Migrations()[0]));
     ASSERT_TRUE(db.Exec("INSERT INTO schema_version VALUES (1, 0)"));
     ASSERT_TRUE(db.Exec(
-        "INSERT INTO findings(id, category, stage, severity, host_ip, indicator, evidence, first_seen, "
+        "INSERT INTO findings(id, category, stage, severity, host_ip, indicator, evidence, "
+        "first_seen, "
         "last_seen, count, revision, src_count, src_revision, created_at, updated_at) VALUES "
         "('old1', 'Execution: Cryptomining Pool Protocol', 1, 3, '10.9.9.9', 'legacy.pool:3333', "
         "'{\"agent\":\"XMRig/5.0\"}', 1, 1, 1, 1, 1, 1, 1, 1)"));
@@ -451,7 +455,8 @@ TEST_F(StoreTest, TextPlansAgreeWithSubstringSemantics) {
     all.push_back(std::move(f));
   }
   for (size_t i = 0; i < all.size(); i += 500) {
-    ASSERT_TRUE(store_->Upsert(std::span(all).subspan(i, std::min<size_t>(500, all.size() - i)), kT0));
+    ASSERT_TRUE(
+        store_->Upsert(std::span(all).subspan(i, std::min<size_t>(500, all.size() - i)), kT0));
   }
   struct Config {
     const char* name;
@@ -462,8 +467,8 @@ TEST_F(StoreTest, TextPlansAgreeWithSubstringSemantics) {
                             {"always-walk", 0, 1'000'000'000},
                             {"walk-then-index", 0, 1000},
                             {"always-index", 1'000'000'000, 4'000'000}};
-  const char* texts[] = {"xmrig", "XMRIG-PROXY", "pool12", "yzwxy", "4Ab2999", "zw", "6.16.0", "3333",
-                         "no-such-thing"};
+  const char* texts[] = {"xmrig", "XMRIG-PROXY", "pool12", "yzwxy",        "4Ab2999",
+                         "zw",    "6.16.0",      "3333",   "no-such-thing"};
   for (const auto& cfg : configs) {
     SqliteOptions o;
     o.path = (dir_ / "mw.db").string();
@@ -510,8 +515,8 @@ TEST_F(StoreTest, TextPlansAgreeWithSubstringSemantics) {
 TEST_F(StoreTest, CountersStayExactThroughEveryWrite) {
   std::vector<Finding> batch;
   for (int i = 0; i < 60; ++i) {
-    Finding f = MakeFinding("10.0.0." + std::to_string(i % 7), "p" + std::to_string(i), kT0 + i * kSec, 1, 1,
-                            i % 2 ? Stage::kMining : Stage::kPrecursor);
+    Finding f = MakeFinding("10.0.0." + std::to_string(i % 7), "p" + std::to_string(i),
+                            kT0 + i * kSec, 1, 1, i % 2 ? Stage::kMining : Stage::kPrecursor);
     f.severity = Severity(i % 5);
     if (i % 4 == 0) f.category = std::string(category::kBadDomain);
     batch.push_back(std::move(f));
@@ -539,12 +544,17 @@ TEST_F(StoreTest, CountersStayExactThroughEveryWrite) {
     auto s = db.Prepare(sql);
     EXPECT_TRUE(s);
     while (s && *s->Step()) {
-      rows.push_back(s->Text(0) + "|" + s->Text(1) + "|" + s->Text(2) + "|" + s->Text(3) + "|" + s->Text(4));
+      rows.push_back(s->Text(0) + "|" + s->Text(1) + "|" + s->Text(2) + "|" + s->Text(3) + "|" +
+                     s->Text(4));
     }
     return rows;
   };
-  auto want = group("SELECT category, stage, state, severity, COUNT(*) FROM findings GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4");
-  auto got = group("SELECT category, stage, state, severity, n FROM finding_counts WHERE n > 0 ORDER BY 1, 2, 3, 4");
+  auto want = group(
+      "SELECT category, stage, state, severity, COUNT(*) FROM findings GROUP BY 1, 2, 3, 4 ORDER "
+      "BY 1, 2, 3, 4");
+  auto got = group(
+      "SELECT category, stage, state, severity, n FROM finding_counts WHERE n > 0 ORDER BY 1, 2, "
+      "3, 4");
   EXPECT_EQ(got, want);
   EXPECT_GE(want.size(), 10u) << "the test must exercise many facet combinations";
 
@@ -554,7 +564,8 @@ TEST_F(StoreTest, CountersStayExactThroughEveryWrite) {
   q.state = FindingState::kActive;
   auto c = store_->Counts(q);
   ASSERT_TRUE(c);
-  auto s = db.Prepare("SELECT COUNT(*) FROM findings WHERE stage = 1 AND severity >= 2 AND state = 0");
+  auto s =
+      db.Prepare("SELECT COUNT(*) FROM findings WHERE stage = 1 AND severity >= 2 AND state = 0");
   ASSERT_TRUE(s && *s->Step());
   EXPECT_EQ(c->total, uint64_t(s->Int(0)));
   EXPECT_TRUE(c->exact);
@@ -565,7 +576,8 @@ TEST_F(StoreTest, CountersStayExactThroughEveryWrite) {
 TEST_F(StoreTest, CappedCountsAreFlagged) {
   std::vector<Finding> batch;
   for (uint64_t i = 0; i < kCountCap + 50; ++i) {
-    batch.push_back(MakeFinding(i < 20 ? "10.0.0.2" : "10.0.0.1", "x" + std::to_string(i), kT0 + int64_t(i), 1, 1));
+    batch.push_back(MakeFinding(i < 20 ? "10.0.0.2" : "10.0.0.1", "x" + std::to_string(i),
+                                kT0 + int64_t(i), 1, 1));
     if (batch.size() == 2000) {
       ASSERT_TRUE(store_->Upsert(batch, kT0));
       batch.clear();

@@ -18,7 +18,9 @@ class Reader {
   Reader(const uint8_t* d, size_t n) : d_(d), n_(n) {}
   bool empty() const { return i_ >= n_; }
   uint8_t U8() { return i_ < n_ ? d_[i_++] : 0; }
-  uint32_t U32() { return uint32_t(U8()) << 24 | uint32_t(U8()) << 16 | uint32_t(U8()) << 8 | U8(); }
+  uint32_t U32() {
+    return uint32_t(U8()) << 24 | uint32_t(U8()) << 16 | uint32_t(U8()) << 8 | U8();
+  }
   ByteView Bytes(size_t n) {
     n = std::min(n, n_ - std::min(i_, n_));
     ByteView v(d_ + i_, n);
@@ -34,8 +36,9 @@ class Reader {
 
 mw::ProbeResult Probe(mw::Direction, ByteView b) {
   if (b.empty()) return mw::ProbeResult::kMaybe;
-  return b[0] % 3 == 0 ? mw::ProbeResult::kYes : b[0] % 3 == 1 ? mw::ProbeResult::kMaybe
-                                                              : mw::ProbeResult::kNo;
+  return b[0] % 3 == 0   ? mw::ProbeResult::kYes
+         : b[0] % 3 == 1 ? mw::ProbeResult::kMaybe
+                         : mw::ProbeResult::kNo;
 }
 
 class ChaosParser : public mw::AppParser {
@@ -44,13 +47,23 @@ class ChaosParser : public mw::AppParser {
     (void)ctx.flow().flow_id;
     if (b.empty()) return mw::ParseResult::Ok(0);
     switch (b[0] % 8) {
-      case 0: return mw::ParseResult::NeedMore(0);
-      case 1: return mw::ParseResult::Ok(uint32_t(b.size() / 2));
-      case 2: ctx.Anomaly("fuzz.anomaly"); return mw::ParseResult::Ok(uint32_t(b.size()));
-      case 3: if (b.size() > 100) ctx.Violate("fuzz.violate"); return mw::ParseResult::Ok(1);
-      case 4: return b.size() > 200 ? mw::ParseResult::Invalid() : mw::ParseResult::NeedMore(0);
-      case 5: ctx.Confirm(); return mw::ParseResult::Ok(uint32_t(b.size() + 10));  // over-consume
-      default: return mw::ParseResult::Ok(uint32_t(b.size()));
+      case 0:
+        return mw::ParseResult::NeedMore(0);
+      case 1:
+        return mw::ParseResult::Ok(uint32_t(b.size() / 2));
+      case 2:
+        ctx.Anomaly("fuzz.anomaly");
+        return mw::ParseResult::Ok(uint32_t(b.size()));
+      case 3:
+        if (b.size() > 100) ctx.Violate("fuzz.violate");
+        return mw::ParseResult::Ok(1);
+      case 4:
+        return b.size() > 200 ? mw::ParseResult::Invalid() : mw::ParseResult::NeedMore(0);
+      case 5:
+        ctx.Confirm();
+        return mw::ParseResult::Ok(uint32_t(b.size() + 10));  // over-consume
+      default:
+        return mw::ParseResult::Ok(uint32_t(b.size()));
     }
   }
   void OnGap(mw::Direction, uint32_t, mw::ParseContext&) override {}
@@ -62,7 +75,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static mw::ParserRegistry registry = [] {
     mw::ParserRegistry r;
     for (auto t : {mw::Transport::kTcp, mw::Transport::kUdp})
-      r.Add({.name = "chaos", .transport = t, .probe = &Probe,
+      r.Add({.name = "chaos",
+             .transport = t,
+             .probe = &Probe,
              .create = [] { return std::unique_ptr<mw::AppParser>(new ChaosParser()); },
              .max_buffer = 512});
     return r;

@@ -91,8 +91,7 @@ PacketBuilder& PacketBuilder::Ipv4(std::string_view src, std::string_view dst,
   l.ip4 = std::move(options);
   return *this;
 }
-PacketBuilder& PacketBuilder::Ipv6(std::string_view src, std::string_view dst,
-                                   uint8_t hop_limit) {
+PacketBuilder& PacketBuilder::Ipv6(std::string_view src, std::string_view dst, uint8_t hop_limit) {
   Layer& l = Push(Kind::kIpv6, hop_limit);
   ParseAddr(src, true, l.src);
   ParseAddr(dst, true, l.dst);
@@ -135,16 +134,26 @@ PacketBuilder& PacketBuilder::Payload(const Bytes& bytes) {
 uint16_t PacketBuilder::NextProto(size_t i) const {
   if (i >= layers_.size()) return 59;  // IPv6 "no next header"
   switch (layers_[i].kind) {
-    case Kind::kIpv4: return 0x0800;
-    case Kind::kIpv6: return 0x86dd;
-    case Kind::kVlan: return uint16_t(layers_[i].b);
-    case Kind::kIpv6Ext: return uint16_t(layers_[i].a);
-    case Kind::kIpv6Frag: return 44;
-    case Kind::kTcp: return 6;
-    case Kind::kUdp: return 17;
-    case Kind::kIcmp: return 1;
-    case Kind::kIcmpv6: return 58;
-    default: return 0;
+    case Kind::kIpv4:
+      return 0x0800;
+    case Kind::kIpv6:
+      return 0x86dd;
+    case Kind::kVlan:
+      return uint16_t(layers_[i].b);
+    case Kind::kIpv6Ext:
+      return uint16_t(layers_[i].a);
+    case Kind::kIpv6Frag:
+      return 44;
+    case Kind::kTcp:
+      return 6;
+    case Kind::kUdp:
+      return 17;
+    case Kind::kIcmp:
+      return 1;
+    case Kind::kIcmpv6:
+      return 58;
+    default:
+      return 0;
   }
 }
 
@@ -178,24 +187,27 @@ Bytes PacketBuilder::Build() const {
         break;
       }
       case Kind::kSll:
-        Put16(h, 0);       // packet type: to us
-        Put16(h, 1);       // ARPHRD_ETHER
-        Put16(h, 6);       // address length
+        Put16(h, 0);  // packet type: to us
+        Put16(h, 1);  // ARPHRD_ETHER
+        Put16(h, 6);  // address length
         for (int k = 0; k < 8; ++k) h.push_back(uint8_t(k < 6 ? 0x12 + k : 0));
         Put16(h, NextProto(i + 1));
         break;
       case Kind::kSll2:
         Put16(h, NextProto(i + 1));
-        Put16(h, 0);       // reserved
-        Put32(h, 1);       // interface index
-        Put16(h, 1);       // ARPHRD_ETHER
-        h.push_back(0);    // packet type
-        h.push_back(6);    // address length
+        Put16(h, 0);     // reserved
+        Put32(h, 1);     // interface index
+        Put16(h, 1);     // ARPHRD_ETHER
+        h.push_back(0);  // packet type
+        h.push_back(6);  // address length
         for (int k = 0; k < 8; ++k) h.push_back(uint8_t(k < 6 ? 0x12 + k : 0));
         break;
       case Kind::kNull: {
         uint32_t fam = l.b ? l.b : (NextProto(i + 1) == 0x86dd ? 10 : 2);
-        if (l.a) Put32(h, fam); else PutLe32(h, fam);
+        if (l.a)
+          Put32(h, fam);
+        else
+          PutLe32(h, fam);
         break;
       }
       case Kind::kIpv4: {

@@ -26,9 +26,9 @@ struct Ipv4Options {
   uint16_t id = 1;
   bool dont_fragment = false;
   bool more_fragments = false;
-  uint16_t fragment_offset = 0;       // in bytes; must be a multiple of 8
-  std::optional<uint8_t> protocol = {};  // default: from the next layer
-  Bytes options = {};                 // raw IP options, padded to 4 bytes
+  uint16_t fragment_offset = 0;               // in bytes; must be a multiple of 8
+  std::optional<uint8_t> protocol = {};       // default: from the next layer
+  Bytes options = {};                         // raw IP options, padded to 4 bytes
   std::optional<uint16_t> total_length = {};  // force a (wrong) total length
   bool bad_checksum = false;
 };
@@ -65,8 +65,22 @@ class PacketBuilder {
   Bytes Build() const;
 
  private:
-  enum class Kind { kEth, kVlan, kSll, kSll2, kNull, kIpv4, kIpv6, kIpv6Ext, kIpv6Frag, kTcp,
-                    kUdp, kIcmp, kIcmpv6, kPayload };
+  enum class Kind {
+    kEth,
+    kVlan,
+    kSll,
+    kSll2,
+    kNull,
+    kIpv4,
+    kIpv6,
+    kIpv6Ext,
+    kIpv6Frag,
+    kTcp,
+    kUdp,
+    kIcmp,
+    kIcmpv6,
+    kPayload
+  };
   struct Layer {
     Kind kind = Kind::kPayload;
     uint32_t a = 0, b = 0, c = 0;  // small per-kind parameters
