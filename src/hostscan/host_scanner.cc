@@ -1,6 +1,7 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
 #include "hostscan/host_scanner.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -264,6 +265,17 @@ HostScanReport HostScanner::RunPass(FindingEmitter& out) {
                         " processes: executable not readable (needs root or CAP_SYS_PTRACE)");
   }
 
+  // Other minerwatch processes (the service while `host scan` runs, a second agent) hold our
+  // compiled rules and would match every one of them: same executable file, memory not scanned.
+  struct stat self_exe {};
+  bool have_self_exe = live && stat("/proc/self/exe", &self_exe) == 0;
+  auto is_minerwatch = [&](pid_t pid) {
+    struct stat st {};
+    return have_self_exe && stat(("/proc/" + std::to_string(pid) + "/exe").c_str(), &st) == 0 &&
+           st.st_dev == self_exe.st_dev && st.st_ino == self_exe.st_ino;
+  };
+  uint64_t skipped_own = 0;
+
   std::vector<std::string> miner_paths;
   if (memory_) memory_->BeginPass();
   uint64_t mem_unreadable = 0;
@@ -271,7 +283,9 @@ HostScanReport HostScanner::RunPass(FindingEmitter& out) {
     std::vector<YaraHit> yara_hits;
     std::vector<PageDbHit> page_hits;
     ProcessMemResult mem;
-    if (memory_ && (!live || p.pid != self)) {
+    bool own = memory_ && live && p.pid != self && is_minerwatch(p.pid);
+    skipped_own += own;
+    if (memory_ && (!live || p.pid != self) && !own) {
       mem = memory_->ScanProcess(p.pid, o.root, p.exe);
       ++rep.processes_memory_scanned;
       const MemScanStats& s = mem.stats;
@@ -397,6 +411,10 @@ HostScanReport HostScanner::RunPass(FindingEmitter& out) {
     if ((has_yara || has_pages || !reasons.empty()) && !p.exe.empty()) {
       miner_paths.push_back(p.exe);
     }
+  }
+  if (skipped_own > 0) {
+    rep.notes.push_back(std::to_string(skipped_own) +
+                        " other minerwatch processes: memory not scanned (they hold our rules)");
   }
   if (mem_unreadable > 0) {
     rep.notes.push_back(std::to_string(mem_unreadable) +

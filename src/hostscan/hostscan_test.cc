@@ -423,6 +423,32 @@ TEST(Process, TruncatedProcFilesInFixtureRoot) {
   fs::remove_all(root);
 }
 
+TEST(HostScan, AnotherMinerwatchProcessIsNotScannedForOurOwnRules) {
+  // A forked child runs this very executable, as a second minerwatch would: it holds the RandomX
+  // bytes (as the service holds our compiled rules), yet must not be reported.
+  auto rules = YaraRules::Load(true, {});
+  ASSERT_TRUE(rules);
+  int fd;
+  pid_t child = SpawnHolder(&fd);
+  ASSERT_GT(child, 0);
+  HostScanOptions o;
+  o.pids = {child};
+  o.cpu_sample_ms = 0;
+  o.scan_persistence = false;
+  o.rules = *rules;
+  HostScanner scanner(o);
+  FindingEmitter out;
+  auto rep = scanner.RunPass(out);
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
+  close(fd);
+  EXPECT_EQ(out.size(), 0u);
+  EXPECT_EQ(rep.processes_memory_scanned, 0u);
+  bool noted = false;
+  for (const auto& n : rep.notes) noted |= n.find("other minerwatch processes") != std::string::npos;
+  EXPECT_TRUE(noted);
+}
+
 TEST(Process, MinerHeuristics) {
   ProcessInfo p;
   p.pid = 10;
