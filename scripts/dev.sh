@@ -16,7 +16,7 @@ case "${1:-}" in
     shift
     scripts/install-deps.sh
     build release
-    exec build/release/minerwatch up "$@"
+    exec build/release/apps/minerwatch/minerwatch up "$@"
     ;;
   test)
     scripts/install-deps.sh --test

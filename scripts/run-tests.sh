@@ -41,6 +41,35 @@ build() {  # build PRESET [extra cmake args]
   return "${PIPESTATUS[0]}"
 }
 
+# The README's first command, exactly as a user runs it: `scripts/dev.sh run` must bring up the
+# service on embedded defaults (API on 127.0.0.1:8080) and stop cleanly on SIGTERM.
+main_job_smoke() {
+  local log=$logdir/main-job.log pid ok=0 rc
+  echo "---- main job: scripts/dev.sh run ----"
+  if python3 -c 'import socket; socket.create_connection(("127.0.0.1", 8080), 1)' 2>/dev/null; then
+    echo "SKIP: 127.0.0.1:8080 is in use here, the main job cannot start on its defaults"
+    return
+  fi
+  scripts/dev.sh run >"$log" 2>&1 &
+  pid=$!
+  for _ in $(seq 600); do
+    if curl -fsS http://127.0.0.1:8080/api/v1/health >/dev/null 2>&1; then ok=1; break; fi
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.2
+  done
+  kill -TERM "$pid" 2>/dev/null
+  wait "$pid"
+  rc=$?
+  if [[ $ok == 1 && $rc == 0 ]]; then
+    echo "main job: ok (healthy on 127.0.0.1:8080, clean exit on SIGTERM)"
+    passed=$((passed + 1))
+  else
+    echo "main job: FAILED (healthy=$ok, exit=$rc)"
+    tail -n 40 "$log"
+    failed=$((failed + 1))
+  fi
+}
+
 stage "release build: unit and integration tests"
 if build release; then
   ctest --test-dir build/release --output-on-failure -j "$jobs" -LE integration \
@@ -49,6 +78,7 @@ if build release; then
   ctest --test-dir build/release --output-on-failure -L integration \
     2>&1 | tee "$logdir/ctest-integration.log" | grep -vE '^ +Start ' | tail -n 80
   count_ctest "$logdir/ctest-integration.log"
+  main_job_smoke
 else
   echo "release build failed"
   failed=$((failed + 1))
