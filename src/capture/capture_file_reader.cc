@@ -17,7 +17,7 @@ constexpr uint32_t kPcapngShb = 0x0a0d0d0a;
 constexpr uint32_t kPcapngByteOrder = 0x1a2b3c4d;
 constexpr uint32_t kBlockIdb = 1, kBlockOpb = 2, kBlockSpb = 3, kBlockEpb = 6;
 constexpr int kDltEthernet = 1;
-constexpr uint64_t kUserUnitsPerSec = 1'000'000;  // RawPacket timestamps are microseconds
+constexpr uint64_t kUserUnitsPerSec = 1'000'000;         // RawPacket timestamps are microseconds
 constexpr uint32_t kInitialMaxBlock = 16 * 1024 * 1024;  // libpcap's INITIAL_MAX_BLOCKSIZE
 
 uint32_t Swap32(uint32_t v) { return __builtin_bswap32(v); }
@@ -28,21 +28,31 @@ std::string U(uint64_t v) { return std::to_string(v); }
 int LinktypeToDlt(uint32_t linktype) {
   // pcap-common.c: values below LINKTYPE_MATCHING_MIN (104) that differ from the Linux DLT_*.
   switch (linktype) {
-    case 100: return 11;   // ATM_RFC1483
-    case 101: return 12;   // RAW
-    case 102: return 15;   // SLIP_BSDOS
-    case 103: return 16;   // PPP_BSDOS
-    case 106: return 19;   // ATM_CLIP
-    default: return int(linktype);
+    case 100:
+      return 11;  // ATM_RFC1483
+    case 101:
+      return 12;  // RAW
+    case 102:
+      return 15;  // SLIP_BSDOS
+    case 103:
+      return 16;  // PPP_BSDOS
+    case 106:
+      return 19;  // ATM_CLIP
+    default:
+      return int(linktype);
   }
 }
 
 uint32_t MaxSnaplenForDlt(int dlt) {
   switch (dlt) {
-    case 231: return 128 * 1024 * 1024;  // DBUS
-    case 279: return 8 * 1024 * 1024;    // EBHSCR
-    case 249: return 1024 * 1024;        // USBPCAP
-    default: return 262144;              // MAXIMUM_SNAPLEN
+    case 231:
+      return 128 * 1024 * 1024;  // DBUS
+    case 279:
+      return 8 * 1024 * 1024;  // EBHSCR
+    case 249:
+      return 1024 * 1024;  // USBPCAP
+    default:
+      return 262144;  // MAXIMUM_SNAPLEN
   }
 }
 
@@ -146,8 +156,8 @@ Status CaptureFileReader::Refill(uint64_t at, uint64_t n) {
 
 Status CaptureFileReader::OpenPcap() {
   if (size_ < 24)
-    return Truncated(0, "truncated dump file; tried to read 24 file header bytes, only got " +
-                            U(size_));
+    return Truncated(
+        0, "truncated dump file; tried to read 24 file header bytes, only got " + U(size_));
   if (auto s = Ensure(0, 24); !s) return s;
   uint32_t magic;
   std::memcpy(&magic, At(0), 4);
@@ -168,9 +178,12 @@ Status CaptureFileReader::OpenPcap() {
   const uint32_t max = MaxSnaplenForDlt(link_type_);
   const int32_t snap = int32_t(Load32(16));
   snaplen_ = snap <= 0 || uint32_t(snap) > max ? max : uint32_t(snap);
-  if (major == 2 && minor < 3) lengths_swapped_ = LengthsSwapped::kYes;
-  else if (major == 2 && minor == 3) lengths_swapped_ = LengthsSwapped::kMaybe;
-  else if (major == 543) lengths_swapped_ = LengthsSwapped::kYes;
+  if (major == 2 && minor < 3)
+    lengths_swapped_ = LengthsSwapped::kYes;
+  else if (major == 2 && minor == 3)
+    lengths_swapped_ = LengthsSwapped::kMaybe;
+  else if (major == 543)
+    lengths_swapped_ = LengthsSwapped::kYes;
   if (magic == kPcapMagicModified) {
     record_header_len_ = 24;
     // Such captures may be raw or cooked; libpcap allows for the 14-byte link header.
@@ -207,18 +220,17 @@ Result<bool> CaptureFileReader::NextPcap(RawPacket& packet) {
                                 ? "invalid packet capture length " + U(caplen) +
                                       ", bigger than snaplen of " + U(snaplen_)
                                 : "invalid packet capture length " + U(caplen) +
-                                      ", bigger than maximum of " +
-                                      U(MaxSnaplenForDlt(link_type_)))
+                                      ", bigger than maximum of " + U(MaxSnaplenForDlt(link_type_)))
                     .error());
   }
   const uint64_t data_at = at + record_header_len_;
   const uint64_t data_left = size_ - data_at;
   if (caplen > data_left)
-    return Fail(Truncated(at, "truncated dump file; tried to read " + U(caplen) +
-                                  " captured bytes, only got " +
-                                  U(caplen > snaplen_ ? std::min<uint64_t>(data_left, snaplen_)
-                                                      : data_left))
-                    .error());
+    return Fail(
+        Truncated(at,
+                  "truncated dump file; tried to read " + U(caplen) + " captured bytes, only got " +
+                      U(caplen > snaplen_ ? std::min<uint64_t>(data_left, snaplen_) : data_left))
+            .error());
   pos_ = data_at + caplen;
   // A record longer than the file's snapshot length is cut to it, as libpcap does.
   const uint32_t kept = caplen > snaplen_ ? snaplen_ : caplen;
@@ -236,23 +248,24 @@ Status CaptureFileReader::OpenPcapng() {
   pcapng_ = true;
   bool packet_found = false;
   if (size_ < 12)
-    return Truncated(0, "truncated pcapng dump file; tried to read 12 bytes, only got " +
-                            U(size_));
+    return Truncated(0, "truncated pcapng dump file; tried to read 12 bytes, only got " + U(size_));
   if (auto s = Ensure(0, 12); !s) return s;
   uint32_t bom;
   std::memcpy(&bom, At(8), 4);
-  if (bom == Swap32(kPcapngByteOrder)) swapped_ = true;
-  else if (bom != kPcapngByteOrder) return Corrupt(0, "unknown file format");
+  if (bom == Swap32(kPcapngByteOrder))
+    swapped_ = true;
+  else if (bom != kPcapngByteOrder)
+    return Corrupt(0, "unknown file format");
   if (auto s = ReadBlock(unused, &packet_found); !s) return s;
   while (interfaces_.empty()) {
-    if (pos_ == size_)
-      return Corrupt(pos_, "the capture file has no Interface Description Blocks");
+    if (pos_ == size_) return Corrupt(pos_, "the capture file has no Interface Description Blocks");
     const uint64_t at = pos_;
     if (auto s = ReadBlock(unused, &packet_found); !s) return s;
     if (done_) return Corrupt(at, "the capture file has no Interface Description Blocks");
     if (packet_found)
-      return Corrupt(at, "the capture file has a packet block before any Interface Description "
-                         "Blocks");
+      return Corrupt(at,
+                     "the capture file has a packet block before any Interface Description "
+                     "Blocks");
   }
   link_type_ = interfaces_[0].link_type;
   return Ok();
@@ -283,8 +296,8 @@ Status CaptureFileReader::ReadBlock(RawPacket& packet, bool* packet_found) {
     // A new section may change the byte order only in the sense of being invalid.
     uint32_t bom;
     if (left < 12)
-      return Truncated(at, "truncated pcapng dump file; tried to read 12 bytes, only got " +
-                               U(left));
+      return Truncated(at,
+                       "truncated pcapng dump file; tried to read 12 bytes, only got " + U(left));
     std::memcpy(&bom, At(at + 8), 4);
     if (bom == Swap32(swapped_ ? Swap32(kPcapngByteOrder) : kPcapngByteOrder))
       return Corrupt(at, "the file has sections with different byte orders");
@@ -430,8 +443,8 @@ Status CaptureFileReader::ReadInterface(uint64_t at, uint32_t total) {
       if (v & 0x80) {
         const unsigned e = v & 0x7f;
         if (e > 63)
-          return Corrupt(at, "Interface Description Block if_tsresol option resolution 2^-" +
-                                 U(e) + " is too high");
+          return Corrupt(at, "Interface Description Block if_tsresol option resolution 2^-" + U(e) +
+                                 " is too high");
         ifc.decimal = false;
         ifc.units_per_sec = uint64_t(1) << e;
       } else {

@@ -80,10 +80,10 @@ class CaptureFileReader {
  private:
   struct Interface {
     int link_type = 0;
-    uint32_t snaplen = 0;        // already clamped to the link type's maximum
+    uint32_t snaplen = 0;  // already clamped to the link type's maximum
     uint64_t units_per_sec = 1'000'000;
-    bool decimal = true;         // units_per_sec is a power of 10 (else of 2)
-    int64_t offset_sec = 0;      // if_tsoffset
+    bool decimal = true;     // units_per_sec is a power of 10 (else of 2)
+    int64_t offset_sec = 0;  // if_tsoffset
   };
 
   explicit CaptureFileReader(ByteView input)
@@ -109,13 +109,13 @@ class CaptureFileReader {
   Status Corrupt(uint64_t at, const std::string& detail);
   Status Truncated(uint64_t at, const std::string& detail);
 
-  uint64_t size_ = 0;          // input (file) size
+  uint64_t size_ = 0;             // input (file) size
   const uint8_t* win_ = nullptr;  // bytes [base_, base_ + win_len_) of the input
   uint64_t base_ = 0;
   uint64_t win_len_ = 0;
-  int fd_ = -1;                // windowed reader: where the bytes come from
-  size_t window_ = 0;          // usual window size
-  std::vector<uint8_t> buf_;   // windowed reader: the window's storage
+  int fd_ = -1;               // windowed reader: where the bytes come from
+  size_t window_ = 0;         // usual window size
+  std::vector<uint8_t> buf_;  // windowed reader: the window's storage
   uint64_t pos_ = 0;
   bool pcapng_ = false;
   bool swapped_ = false;

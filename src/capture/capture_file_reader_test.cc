@@ -1,9 +1,9 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
 #include "capture/capture_file_reader.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <pcap/pcap.h>
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -169,13 +169,17 @@ class CaptureFileReaderTest : public ::testing::Test {
   void TearDown() override { std::filesystem::remove_all(dir_); }
   std::string Write(const std::string& name, const Bytes& b) {
     std::string path = (dir_ / name).string();
-    std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(b.data()),
-                                                std::streamsize(b.size()));
+    std::ofstream(path, std::ios::binary)
+        .write(reinterpret_cast<const char*>(b.data()), std::streamsize(b.size()));
     return path;
   }
   static Bytes Frame(size_t n) {
-    return PacketBuilder().Ethernet().Ipv4("10.0.0.1", "10.0.0.2").Udp(1, 2)
-        .Payload(std::string(n, 'q')).Build();
+    return PacketBuilder()
+        .Ethernet()
+        .Ipv4("10.0.0.1", "10.0.0.2")
+        .Udp(1, 2)
+        .Payload(std::string(n, 'q'))
+        .Build();
   }
   std::filesystem::path dir_;
 };
@@ -289,8 +293,8 @@ class PcapngBuilder {
     Bytes body;
     Put16(body, ifc, be_);
     Put16(body, 0, be_);
-    for (uint32_t v : {uint32_t(t >> 32), uint32_t(t), uint32_t(data.size()),
-                       uint32_t(data.size())})
+    for (uint32_t v :
+         {uint32_t(t >> 32), uint32_t(t), uint32_t(data.size()), uint32_t(data.size())})
       Put32(body, v, be_);
     Pad(body, data);
     Block(2, body);
@@ -328,18 +332,18 @@ TEST_F(CaptureFileReaderTest, PcapngInterfacesBlocksAndSections) {
   for (bool be : {false, true}) {
     PcapngBuilder g(be);
     g.Section();
-    g.Other(5);                                // interface statistics before any interface
-    g.Interface(1, 0, 9);                      // Ethernet, nanoseconds, snaplen "none"
-    g.Interface(101, 65535, 0x80 | 10, 100);   // LINKTYPE_RAW, 2^-10 s, +100 s
+    g.Other(5);                               // interface statistics before any interface
+    g.Interface(1, 0, 9);                     // Ethernet, nanoseconds, snaplen "none"
+    g.Interface(101, 65535, 0x80 | 10, 100);  // LINKTYPE_RAW, 2^-10 s, +100 s
     g.Epb(0, 1'700'000'000'123'456'789ull, Frame(5), 1000);
-    g.Other(4);                                // name resolution
+    g.Other(4);                                    // name resolution
     g.Epb(1, (uint64_t(12) << 10) | 512, raw_ip);  // 12.5 s + 100 s
-    g.Spb(Frame(6));                           // interface 0, no time stamp
+    g.Spb(Frame(6));                               // interface 0, no time stamp
     g.Opb(1, 3 << 10, raw_ip);
-    g.Other(0x40000BAD);                       // custom block
+    g.Other(0x40000BAD);  // custom block
     g.Section();
-    g.Interface(113, 128, -1);                 // Linux cooked, default µs, snaplen 128
-    g.Epb(0, 42, Frame(200));                  // longer than the snaplen: corrupt
+    g.Interface(113, 128, -1);  // Linux cooked, default µs, snaplen 128
+    g.Epb(0, 42, Frame(200));   // longer than the snaplen: corrupt
     const Bytes& b = g.bytes();
     auto r = CaptureFileReader::Open(ByteView(b.data(), b.size()));
     ASSERT_TRUE(r) << r.error().message();
@@ -365,8 +369,8 @@ TEST_F(CaptureFileReaderTest, PcapngInterfacesBlocksAndSections) {
     ASSERT_FALSE(bad);
     EXPECT_NE(bad.error().message().find("bigger than snaplen of 128"), std::string::npos)
         << bad.error().message();
-    EXPECT_EQ(bad.error().message().rfind("offset " + std::to_string(b.size() - 32 - (Frame(200).size() + 3) / 4 * 4),
-                                          0),
+    EXPECT_EQ(bad.error().message().rfind(
+                  "offset " + std::to_string(b.size() - 32 - (Frame(200).size() + 3) / 4 * 4), 0),
               0u)
         << bad.error().message();
     EXPECT_FALSE(r->Next(p).value());  // stays ended after an error

@@ -34,8 +34,8 @@ Result<std::unique_ptr<LiveSource>> LiveSource::Open(const LiveOptions& options)
   if (!options.bpf.empty()) {
     struct bpf_program prog {};
     if (pcap_compile(p, &prog, options.bpf.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0)
-      return Fail(Error::InvalidArgument(name + ": bad filter \"" + options.bpf +
-                                         "\": " + pcap_geterr(p)));
+      return Fail(
+          Error::InvalidArgument(name + ": bad filter \"" + options.bpf + "\": " + pcap_geterr(p)));
     int set = pcap_setfilter(p, &prog);
     pcap_freecode(&prog);
     if (set != 0) return Fail(PcapError(name, "cannot set filter", p));
@@ -44,7 +44,8 @@ Result<std::unique_ptr<LiveSource>> LiveSource::Open(const LiveOptions& options)
   return src;
 }
 
-LiveSource::LiveSource(std::string name, pcap_t* handle) : name_(std::move(name)), handle_(handle) {}
+LiveSource::LiveSource(std::string name, pcap_t* handle)
+    : name_(std::move(name)), handle_(handle) {}
 
 LiveSource::~LiveSource() {
   if (handle_) pcap_close(handle_);

@@ -18,10 +18,10 @@ namespace mw::capture {
 
 struct LiveOptions {
   std::string interface = "any";
-  std::string bpf = {};       // optional filter, tcpdump syntax
+  std::string bpf = {};  // optional filter, tcpdump syntax
   int snaplen = 65535;
   bool promiscuous = false;
-  int timeout_ms = 100;       // longest Next() blocks on an idle link before checking Stop()
+  int timeout_ms = 100;         // longest Next() blocks on an idle link before checking Stop()
   int buffer_bytes = 16 << 20;  // kernel ring size; larger absorbs bursts without drops
 };
 

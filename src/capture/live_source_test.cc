@@ -28,7 +28,8 @@ void SendUdp(uint16_t port, const char* msg) {
 
 TEST(LiveSourceTest, CapturesLoopbackWithFilterAndStops) {
   const uint16_t port = uint16_t(40000 + ::getpid() % 20000);
-  auto src = LiveSource::Open({.interface = "lo", .bpf = "udp and dst port " + std::to_string(port)});
+  auto src =
+      LiveSource::Open({.interface = "lo", .bpf = "udp and dst port " + std::to_string(port)});
   if (!src) GTEST_SKIP() << "cannot capture on lo: " << src.error().message();
   std::thread sender([port] {
     for (int i = 0; i < 20; ++i) {

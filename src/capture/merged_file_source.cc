@@ -13,8 +13,8 @@ Result<std::unique_ptr<MergedFileSource>> MergedFileSource::Open(
   auto merged = std::unique_ptr<MergedFileSource>(new MergedFileSource());
   // Every file stays open with a read window of its own: keep the windows to ~8 MB in all, and
   // make sure the descriptor limit allows that many files (as far as the hard limit does).
-  const size_t window = std::clamp<size_t>((8u << 20) / paths.size(), 16u << 10,
-                                           CaptureFileReader::kDefaultWindow);
+  const size_t window =
+      std::clamp<size_t>((8u << 20) / paths.size(), 16u << 10, CaptureFileReader::kDefaultWindow);
   struct rlimit nofile {};
   if (::getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY &&
       nofile.rlim_cur < paths.size() + 64) {

@@ -18,9 +18,9 @@ namespace mw::capture {
 
 struct RawPacket {
   TimestampUs ts = 0;
-  int link_type = 0;        // libpcap DLT_* value of the frame (may differ between merged files)
-  ByteView data;            // captured bytes (caplen); valid until the source's next Next()
-  uint32_t wire_len = 0;    // length on the wire (>= data.size() when the snaplen cut the frame)
+  int link_type = 0;      // libpcap DLT_* value of the frame (may differ between merged files)
+  ByteView data;          // captured bytes (caplen); valid until the source's next Next()
+  uint32_t wire_len = 0;  // length on the wire (>= data.size() when the snaplen cut the frame)
 };
 
 class PacketSource {

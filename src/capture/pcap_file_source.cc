@@ -18,10 +18,10 @@ namespace {
 // First four bytes of every format libpcap reads: pcap (µs and ns, both byte orders, and the
 // old "modified" pcap) and the pcapng section header block.
 bool IsCaptureMagic(const uint8_t m[4]) {
-  static constexpr uint8_t kMagics[][4] = {
-      {0xd4, 0xc3, 0xb2, 0xa1}, {0xa1, 0xb2, 0xc3, 0xd4}, {0x4d, 0x3c, 0xb2, 0xa1},
-      {0xa1, 0xb2, 0x3c, 0x4d}, {0x34, 0xcd, 0xb2, 0xa1}, {0xa1, 0xb2, 0xcd, 0x34},
-      {0x0a, 0x0d, 0x0d, 0x0a}};
+  static constexpr uint8_t kMagics[][4] = {{0xd4, 0xc3, 0xb2, 0xa1}, {0xa1, 0xb2, 0xc3, 0xd4},
+                                           {0x4d, 0x3c, 0xb2, 0xa1}, {0xa1, 0xb2, 0x3c, 0x4d},
+                                           {0x34, 0xcd, 0xb2, 0xa1}, {0xa1, 0xb2, 0xcd, 0x34},
+                                           {0x0a, 0x0d, 0x0d, 0x0a}};
   for (const auto& k : kMagics)
     if (std::memcmp(m, k, 4) == 0) return true;
   return false;
@@ -133,9 +133,8 @@ Result<bool> PcapFileSource::NextLibpcap(RawPacket& packet) {
   done_ = true;
   if (rc == PCAP_ERROR_BREAK || rc == 0) return false;  // end of file
   std::string detail = TrimLibpcap(pcap_geterr(handle_));
-  std::string_view what = detail.find("truncated") != std::string::npos
-                              ? "truncated packet record"
-                              : "corrupt packet record";
+  std::string_view what = detail.find("truncated") != std::string::npos ? "truncated packet record"
+                                                                        : "corrupt packet record";
   return Fail(Error::Corruption(path_ + ": offset " + std::to_string(record_offset) + ": " +
                                 std::string(what) + " (" + detail + ")"));
 }

@@ -53,7 +53,7 @@ class PcapFileSource final : public PacketSource {
 
   std::string path_;
   pcap_t* handle_ = nullptr;  // libpcap fallback
-  int fd_ = -1;  // regular file, read by reader_
+  int fd_ = -1;               // regular file, read by reader_
   std::unique_ptr<CaptureFileReader> reader_;
   uint64_t file_size_;
   uint64_t bytes_read_ = 0;

@@ -36,8 +36,12 @@ class PcapFileSourceTest : public ::testing::Test {
     return path;
   }
   static Bytes Frame(size_t payload_len) {
-    return PacketBuilder().Ethernet().Ipv4("10.0.0.1", "10.0.0.2").Udp(1, 2)
-        .Payload(std::string(payload_len, 'p')).Build();
+    return PacketBuilder()
+        .Ethernet()
+        .Ipv4("10.0.0.1", "10.0.0.2")
+        .Udp(1, 2)
+        .Payload(std::string(payload_len, 'p'))
+        .Build();
   }
   static PcapWriter ThreeFrames() {
     PcapWriter w(PcapWriter::kEthernet);
@@ -122,8 +126,8 @@ TEST_F(PcapFileSourceTest, TruncatedLastRecordData) {
   auto [n, err] = Drain(**src);
   EXPECT_EQ(n, 2);
   const size_t third = 24 + (16 + Frame(10).size()) + (16 + Frame(20).size());
-  EXPECT_EQ(err.rfind(path + ": offset " + std::to_string(third) + ": truncated packet record (", 0),
-            0u)
+  EXPECT_EQ(
+      err.rfind(path + ": offset " + std::to_string(third) + ": truncated packet record (", 0), 0u)
       << err;
 }
 
@@ -175,7 +179,7 @@ TEST_F(PcapFileSourceTest, MergedFilesInTimestampOrder) {
   RawPacket p;
   std::vector<std::pair<int64_t, int>> seen;
   while ((*merged)->Next(p).value()) seen.emplace_back(p.ts / 1000, p.link_type);
-  std::vector<std::pair<int64_t, int>> want = {{1, 1},  {2, 12}, {3, 12}, {4, 1},  {5, 1},
+  std::vector<std::pair<int64_t, int>> want = {{1, 1},  {2, 12}, {3, 12},  {4, 1},  {5, 1},
                                                {5, 12}, {9, 1},  {10, 12}, {11, 12}};
   EXPECT_EQ(seen, want);
   EXPECT_EQ((*merged)->bytes_read(), (*merged)->total_bytes());
@@ -208,8 +212,10 @@ TEST_F(PcapFileSourceTest, RealCapturesFromNdpiOpen) {
     }
     auto [n, err] = Drain(**src);
     // A few of nDPI's captures are cut short on purpose; the error must still name the file.
-    if (err.empty()) ++ok;
-    else EXPECT_EQ(err.rfind(e.path().string() + ": offset ", 0), 0u) << err;
+    if (err.empty())
+      ++ok;
+    else
+      EXPECT_EQ(err.rfind(e.path().string() + ": offset ", 0), 0u) << err;
   }
   EXPECT_GT(files, 500);
   EXPECT_GT(ok, files * 9 / 10);

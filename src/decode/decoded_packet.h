@@ -18,8 +18,8 @@ struct DecodedPacket {
   uint16_t dst_port = 0;
   IpProto proto = IpProto::kTcp;
   uint8_t ip_version = 4;
-  uint8_t ttl = 0;          // IPv4 TTL / IPv6 hop limit
-  uint8_t tcp_flags = 0;    // FIN 0x01 SYN 0x02 RST 0x04 PSH 0x08 ACK 0x10 URG 0x20
+  uint8_t ttl = 0;        // IPv4 TTL / IPv6 hop limit
+  uint8_t tcp_flags = 0;  // FIN 0x01 SYN 0x02 RST 0x04 PSH 0x08 ACK 0x10 URG 0x20
   uint8_t icmp_type = 0;
   uint8_t icmp_code = 0;
   bool reassembled = false;  // rebuilt from IP fragments

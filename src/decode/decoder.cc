@@ -38,19 +38,22 @@ bool Ipv4HeaderChecksumOk(const uint8_t* p, size_t len) {
 std::string_view Name(DropReason r) {
   switch (r) {
     MW_DECODE_DROP_REASONS(MW_NAME_CASE)
-    default: return "unknown";
+    default:
+      return "unknown";
   }
 }
 std::string_view Name(SkipReason r) {
   switch (r) {
     MW_DECODE_SKIP_REASONS(MW_NAME_CASE)
-    default: return "unknown";
+    default:
+      return "unknown";
   }
 }
 std::string_view Name(DecodeAnomaly r) {
   switch (r) {
     MW_DECODE_ANOMALIES(MW_NAME_CASE)
-    default: return "unknown";
+    default:
+      return "unknown";
   }
 }
 #undef MW_NAME_CASE
@@ -105,9 +108,9 @@ DecodeResult Decoder::Decode(const capture::RawPacket& raw, DecodedPacket& out) 
       if (p.size() < 4) return Drop(DropReason::kTruncatedLink);
       // DLT_NULL is in the writer's byte order, DLT_LOOP in network order; families are small
       // numbers, so whichever end holds the non-zero byte tells the order.
-      uint32_t family = (p[0] == 0 && p[1] == 0) ? LoadBe32(&p[0])
-                                                 : uint32_t(p[0] | p[1] << 8 | p[2] << 16 |
-                                                            uint32_t(p[3]) << 24);
+      uint32_t family = (p[0] == 0 && p[1] == 0)
+                            ? LoadBe32(&p[0])
+                            : uint32_t(p[0] | p[1] << 8 | p[2] << 16 | uint32_t(p[3]) << 24);
       if (family == 2) return DecodeIpv4(p.subspan(4), wire_extra, out);
       if (IsAfInet6(family)) return DecodeIpv6(p.subspan(4), wire_extra, out);
       return Skip(SkipReason::kNonIp);
@@ -170,9 +173,12 @@ DecodeResult Decoder::DecodeIpv4(ByteView p, uint32_t wire_extra, DecodedPacket&
     FragmentKey key{out.src, out.dst, LoadBe16(&p[4]), proto, 4};
     ByteView whole;
     switch (fragments_.Add(key, offset, more, body, out.ts, &whole)) {
-      case FragmentReassembler::Outcome::kHeld: return Skip(SkipReason::kLaterFragment);
-      case FragmentReassembler::Outcome::kDropped: return DecodeResult::kDropped;
-      case FragmentReassembler::Outcome::kComplete: break;
+      case FragmentReassembler::Outcome::kHeld:
+        return Skip(SkipReason::kLaterFragment);
+      case FragmentReassembler::Outcome::kDropped:
+        return DecodeResult::kDropped;
+      case FragmentReassembler::Outcome::kComplete:
+        break;
     }
     out.reassembled = true;
     return DecodeTransport(proto, whole, 0, out);
@@ -205,8 +211,8 @@ DecodeResult Decoder::DecodeIpv6Chain(uint8_t next, ByteView p, uint32_t wire_ex
   for (uint32_t n = 0;; ++n) {
     if (n > config_.max_ipv6_ext_headers) return Drop(DropReason::kIpv6TooManyExtHeaders);
     switch (next) {
-      case 0:    // hop-by-hop options
-      case 43:   // routing
+      case 0:     // hop-by-hop options
+      case 43:    // routing
       case 60: {  // destination options
         if (p.size() < 8) return Drop(DropReason::kIpv6BadExtHeader);
         size_t len = (size_t(p[1]) + 1) * 8;
@@ -242,9 +248,12 @@ DecodeResult Decoder::DecodeIpv6Chain(uint8_t next, ByteView p, uint32_t wire_ex
         FragmentKey key{out.src, out.dst, id, inner, 6};
         ByteView whole;
         switch (fragments_.Add(key, offset, more, body, out.ts, &whole)) {
-          case FragmentReassembler::Outcome::kHeld: return Skip(SkipReason::kLaterFragment);
-          case FragmentReassembler::Outcome::kDropped: return DecodeResult::kDropped;
-          case FragmentReassembler::Outcome::kComplete: break;
+          case FragmentReassembler::Outcome::kHeld:
+            return Skip(SkipReason::kLaterFragment);
+          case FragmentReassembler::Outcome::kDropped:
+            return DecodeResult::kDropped;
+          case FragmentReassembler::Outcome::kComplete:
+            break;
         }
         out.reassembled = true;
         return DecodeIpv6Chain(inner, whole, 0, true, out);

@@ -30,8 +30,8 @@ enum class DecodeResult : uint8_t {
 
 // Link types, as libpcap reports them (DLT_*) plus the LINKTYPE_* values that differ.
 namespace link {
-inline constexpr int kNull = 0, kEthernet = 1, kRaw12 = 12, kRaw14 = 14, kRaw = 101,
-                     kLoop = 108, kLinuxSll = 113, kIpv4 = 228, kIpv6 = 229, kLinuxSll2 = 276;
+inline constexpr int kNull = 0, kEthernet = 1, kRaw12 = 12, kRaw14 = 14, kRaw = 101, kLoop = 108,
+                     kLinuxSll = 113, kIpv4 = 228, kIpv6 = 229, kLinuxSll2 = 276;
 }
 
 class Decoder {
@@ -53,15 +53,13 @@ class Decoder {
     return DecodeResult::kSkipped;
   }
   // "wire_extra" = bytes of the packet the snaplen cut off (they count towards lengths).
-  DecodeResult DecodeEtherType(uint16_t type, ByteView p, uint32_t wire_extra,
-                               DecodedPacket& out);
+  DecodeResult DecodeEtherType(uint16_t type, ByteView p, uint32_t wire_extra, DecodedPacket& out);
   DecodeResult DecodeIpv4(ByteView p, uint32_t wire_extra, DecodedPacket& out);
   DecodeResult DecodeIpv6(ByteView p, uint32_t wire_extra, DecodedPacket& out);
   // Walks IPv6 extension headers starting at "next"; handles the fragment header.
   DecodeResult DecodeIpv6Chain(uint8_t next, ByteView p, uint32_t wire_extra, bool in_reassembled,
                                DecodedPacket& out);
-  DecodeResult DecodeTransport(uint8_t proto, ByteView p, uint32_t wire_extra,
-                               DecodedPacket& out);
+  DecodeResult DecodeTransport(uint8_t proto, ByteView p, uint32_t wire_extra, DecodedPacket& out);
 
   DecoderConfig config_;
   DecodeCounters counters_;

@@ -36,8 +36,12 @@ TEST_F(DecoderTest, EthernetIpv4Tcp) {
   Bytes f = PacketBuilder()
                 .Ethernet()
                 .Ipv4("192.168.1.10", "203.0.113.5", {.ttl = 33})
-                .Tcp(40000, 3333, {.seq = 1000, .ack = 77, .flags = testing::kPsh | testing::kAck,
-                                   .window = 512, .options = {2, 4, 5, 0xb4, 1, 1, 4, 2}})
+                .Tcp(40000, 3333,
+                     {.seq = 1000,
+                      .ack = 77,
+                      .flags = testing::kPsh | testing::kAck,
+                      .window = 512,
+                      .options = {2, 4, 5, 0xb4, 1, 1, 4, 2}})
                 .Payload("{\"id\":1}\n")
                 .Build();
   ASSERT_EQ(Run(f), DecodeResult::kPacket);
@@ -64,8 +68,7 @@ TEST_F(DecoderTest, NothingLeaksFromThePreviousPacket) {
                   .Ethernet()
                   .Vlan(7)
                   .Ipv4("192.168.1.10", "203.0.113.5", {.ttl = 33})
-                  .Tcp(40000, 3333, {.seq = 1000, .ack = 77, .flags = testing::kSyn,
-                                     .window = 512})
+                  .Tcp(40000, 3333, {.seq = 1000, .ack = 77, .flags = testing::kSyn, .window = 512})
                   .Payload("abc")
                   .Build();
   Bytes not_ip = PacketBuilder().Ethernet(0x0806).Payload(std::string(28, 'x')).Build();
@@ -123,7 +126,9 @@ TEST_F(DecoderTest, Ipv4OptionsAndBadChecksumCounted) {
 // The word-wise header checksum against many headers: every correct one passes, and any one
 // flipped bit in the checksummed fields fails.
 TEST_F(DecoderTest, Ipv4ChecksumOverManyHeaders) {
-  auto bad = [&]() { return decoder.counters().anomalies[size_t(DecodeAnomaly::kIpv4BadChecksum)]; };
+  auto bad = [&]() {
+    return decoder.counters().anomalies[size_t(DecodeAnomaly::kIpv4BadChecksum)];
+  };
   uint64_t expected_bad = 0;
   uint32_t x = 12345;
   auto next = [&]() { return x = x * 1103515245u + 12345u; };
@@ -132,12 +137,13 @@ TEST_F(DecoderTest, Ipv4ChecksumOverManyHeaders) {
                             ".0." + std::to_string(next() >> 24);
     Bytes options;
     if (i % 3 == 0) options = {0x94, 4, uint8_t(next() >> 24), uint8_t(next() >> 24)};
-    Bytes f = PacketBuilder()
-                  .Ethernet()
-                  .Ipv4(src, "10.0.0.1", {.ttl = uint8_t(next() >> 24),
-                                          .id = uint16_t(next() >> 16), .options = options})
-                  .Tcp(uint16_t(next() >> 16), 443)
-                  .Build();
+    Bytes f =
+        PacketBuilder()
+            .Ethernet()
+            .Ipv4(src, "10.0.0.1",
+                  {.ttl = uint8_t(next() >> 24), .id = uint16_t(next() >> 16), .options = options})
+            .Tcp(uint16_t(next() >> 16), 443)
+            .Build();
     ASSERT_EQ(Run(f), DecodeResult::kPacket);
     ASSERT_EQ(bad(), expected_bad) << i;
     // Flip one bit of the TTL, id, checksum or an address byte (fields the decode still takes).
@@ -219,10 +225,10 @@ TEST_F(DecoderTest, Ipv6ExtensionHeaders) {
   Bytes f = PacketBuilder()
                 .Ethernet()
                 .Ipv6("2001:db8::1", "2001:db8::2")
-                .Ipv6Ext(0)         // hop-by-hop
-                .Ipv6Ext(43, 22)    // routing
-                .Ipv6Ext(60)        // destination options
-                .Ipv6Ext(51, 14)    // AH
+                .Ipv6Ext(0)       // hop-by-hop
+                .Ipv6Ext(43, 22)  // routing
+                .Ipv6Ext(60)      // destination options
+                .Ipv6Ext(51, 14)  // AH
                 .Tcp(443, 50000, {.seq = 9})
                 .Payload("tls")
                 .Build();
@@ -243,7 +249,12 @@ TEST_F(DecoderTest, Ipv6TooManyExtHeaders) {
 }
 
 TEST_F(DecoderTest, IcmpAndIcmpv6) {
-  Bytes f = PacketBuilder().Ethernet().Ipv4("1.1.1.1", "2.2.2.2").Icmp(8, 0, 0x00010001).Payload("ping").Build();
+  Bytes f = PacketBuilder()
+                .Ethernet()
+                .Ipv4("1.1.1.1", "2.2.2.2")
+                .Icmp(8, 0, 0x00010001)
+                .Payload("ping")
+                .Build();
   ASSERT_EQ(Run(f), DecodeResult::kPacket);
   EXPECT_EQ(out.proto, IpProto::kIcmp);
   EXPECT_EQ(out.icmp_type, 8);
@@ -258,7 +269,11 @@ TEST_F(DecoderTest, NonIpAndOtherProtocolsSkipped) {
   Bytes arp = PacketBuilder().Ethernet(0x0806).Payload(std::string(28, '\0')).Build();
   EXPECT_EQ(Run(arp), DecodeResult::kSkipped);
   EXPECT_EQ(Skipped(SkipReason::kNonIp), 1u);
-  Bytes gre = PacketBuilder().Ethernet().Ipv4("1.1.1.1", "2.2.2.2", {.protocol = 47}).Payload("xxxx").Build();
+  Bytes gre = PacketBuilder()
+                  .Ethernet()
+                  .Ipv4("1.1.1.1", "2.2.2.2", {.protocol = 47})
+                  .Payload("xxxx")
+                  .Build();
   EXPECT_EQ(Run(gre), DecodeResult::kSkipped);
   EXPECT_EQ(Skipped(SkipReason::kOtherIpProto), 1u);
 }
@@ -308,7 +323,12 @@ TEST_F(DecoderTest, MalformedFramesCountedNeverCrash) {
 
 TEST_F(DecoderTest, IpLengthBeyondFrameDecodedAsCut) {
   // Some captures record a cut frame's own length as its wire length (nDPI's telnet.pcap).
-  Bytes f = PacketBuilder().Ethernet().Ipv4("1.1.1.1", "2.2.2.2").Tcp(1, 2).Payload(std::string(85, 't')).Build();
+  Bytes f = PacketBuilder()
+                .Ethernet()
+                .Ipv4("1.1.1.1", "2.2.2.2")
+                .Tcp(1, 2)
+                .Payload(std::string(85, 't'))
+                .Build();
   Bytes cut(f.begin(), f.end() - 80);
   ASSERT_EQ(Run(cut), DecodeResult::kPacket);
   EXPECT_EQ(out.payload.size(), 5u);
@@ -317,7 +337,12 @@ TEST_F(DecoderTest, IpLengthBeyondFrameDecodedAsCut) {
 }
 
 TEST_F(DecoderTest, SnaplenCutFrameKeepsWireLength) {
-  Bytes f = PacketBuilder().Ethernet().Ipv4("1.1.1.1", "2.2.2.2").Tcp(1, 2).Payload(std::string(100, 'p')).Build();
+  Bytes f = PacketBuilder()
+                .Ethernet()
+                .Ipv4("1.1.1.1", "2.2.2.2")
+                .Tcp(1, 2)
+                .Payload(std::string(100, 'p'))
+                .Build();
   Bytes cut(f.begin(), f.begin() + 14 + 20 + 20 + 30);
   ASSERT_EQ(Run(cut, link::kEthernet, uint32_t(f.size())), DecodeResult::kPacket);
   EXPECT_EQ(out.payload.size(), 30u);
@@ -391,8 +416,18 @@ TEST_F(DecoderTest, Ipv6Fragments) {
   std::string payload(2000, 'q');
   Bytes l4 = PacketBuilder().Tcp(1234, 3333, {.seq = 5}).Payload(payload).Build();
   Bytes p1(l4.begin(), l4.begin() + 1232), p2(l4.begin() + 1232, l4.end());
-  Bytes f1 = PacketBuilder().Ethernet().Ipv6("2001:db8::1", "2001:db8::2").Ipv6Fragment(0, true, 77).Payload(p1).Build();
-  Bytes f2 = PacketBuilder().Ethernet().Ipv6("2001:db8::1", "2001:db8::2").Ipv6Fragment(1232, false, 77).Payload(p2).Build();
+  Bytes f1 = PacketBuilder()
+                 .Ethernet()
+                 .Ipv6("2001:db8::1", "2001:db8::2")
+                 .Ipv6Fragment(0, true, 77)
+                 .Payload(p1)
+                 .Build();
+  Bytes f2 = PacketBuilder()
+                 .Ethernet()
+                 .Ipv6("2001:db8::1", "2001:db8::2")
+                 .Ipv6Fragment(1232, false, 77)
+                 .Payload(p2)
+                 .Build();
   // The fragment header's next header comes from the builder's next layer; patch it to TCP.
   f1[14 + 40] = 6;
   f2[14 + 40] = 6;

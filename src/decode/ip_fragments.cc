@@ -19,8 +19,7 @@ FragmentReassembler::Slot* FragmentReassembler::Find(const FragmentKey& key) {
   return nullptr;
 }
 
-FragmentReassembler::Slot* FragmentReassembler::Allocate(const FragmentKey& key,
-                                                         TimestampUs now) {
+FragmentReassembler::Slot* FragmentReassembler::Allocate(const FragmentKey& key, TimestampUs now) {
   Slot* victim = nullptr;
   for (auto& s : slots_) {
     if (!s.in_use) {
@@ -128,8 +127,7 @@ FragmentReassembler::Outcome FragmentReassembler::Add(const FragmentKey& key, ui
     Release(*s);
     return Outcome::kDropped;
   }
-  if (s->have_last && s->n_ranges == 1 && s->ranges[0].begin == 0 &&
-      s->ranges[0].end == s->total) {
+  if (s->have_last && s->n_ranges == 1 && s->ranges[0].begin == 0 && s->ranges[0].end == s->total) {
     // Swap rather than copy: the slot keeps the old output buffer's capacity for reuse.
     output_.swap(s->buffer);
     output_.resize(s->total);

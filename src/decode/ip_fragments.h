@@ -28,7 +28,7 @@ struct FragmentKey {
   IpAddress src;
   IpAddress dst;
   uint32_t id = 0;
-  uint8_t proto = 0;    // IPv4 protocol / IPv6 next header after the fragment header
+  uint8_t proto = 0;  // IPv4 protocol / IPv6 next header after the fragment header
   uint8_t version = 4;
   friend bool operator==(const FragmentKey&, const FragmentKey&) = default;
 };

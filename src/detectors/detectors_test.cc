@@ -11,6 +11,7 @@
 #include "intel/intel_store.h"
 #include "mw/detect/detector.h"
 #include "protocols/dns/dns_events.h"
+#include "protocols/http/http_events.h"
 #include "protocols/stratum/stratum_events.h"
 #include "protocols/tls/tls_events.h"
 
@@ -20,12 +21,15 @@ namespace {
 class DetectorsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(intel_.AddDomain("*.pool.example", intel::ListKind::kBlock,
-                                 {.source = "test", .category = "mining_pool", .note = "", .score = {}}));
-    ASSERT_TRUE(intel_.AddDomain("pay.pool.example", intel::ListKind::kAllow,
-                                 {.source = "test-allow", .category = "", .note = "", .score = {}}));
-    ASSERT_TRUE(intel_.AddIpOrCidr("203.0.113.0/24", intel::ListKind::kBlock,
-                                   {.source = "test", .category = "mining_pool", .note = "", .score = {}}));
+    ASSERT_TRUE(
+        intel_.AddDomain("*.pool.example", intel::ListKind::kBlock,
+                         {.source = "test", .category = "mining_pool", .note = "", .score = {}}));
+    ASSERT_TRUE(
+        intel_.AddDomain("pay.pool.example", intel::ListKind::kAllow,
+                         {.source = "test-allow", .category = "", .note = "", .score = {}}));
+    ASSERT_TRUE(
+        intel_.AddIpOrCidr("203.0.113.0/24", intel::ListKind::kBlock,
+                           {.source = "test", .category = "mining_pool", .note = "", .score = {}}));
     SubscribeResolutionRecorder(bus_, cache_, intel_);
     DetectorRegistry registry;
     RegisterBuiltinDetectors(registry);
@@ -64,16 +68,22 @@ class DetectorsTest : public ::testing::Test {
 TEST_F(DetectorsTest, XmrigLoginBecomesOneStageOneFindingWithEvidence) {
   FlowInfo flow = Flow("10.1.1.1", "198.51.100.9", 3333, 1);
   std::string_view algos[] = {"rx/0", "cn/r"};
-  stratum::MessageEvent login{.flow = flow, .dir = Direction::kToServer,
+  stratum::MessageEvent login{.flow = flow,
+                              .dir = Direction::kToServer,
                               .dialect = stratum::Dialect::kCryptoNote,
-                              .kind = stratum::MessageKind::kRequest, .method = "login",
+                              .kind = stratum::MessageKind::kRequest,
+                              .method = "login",
                               .agent = "XMRig/6.16.0 (Linux x86_64) libuv/1.42.0 gcc/9.3.0",
-                              .algos = algos, .login = "44AFFq5kSiGBoZ", .worker = "rig1",
+                              .algos = algos,
+                              .login = "44AFFq5kSiGBoZ",
+                              .worker = "rig1",
                               .coin = "XMR"};
   bus_.Publish(login);
-  stratum::MessageEvent submit{.flow = flow, .dir = Direction::kToServer,
+  stratum::MessageEvent submit{.flow = flow,
+                               .dir = Direction::kToServer,
                                .dialect = stratum::Dialect::kCryptoNote,
-                               .kind = stratum::MessageKind::kRequest, .method = "submit",
+                               .kind = stratum::MessageKind::kRequest,
+                               .method = "submit",
                                .is_share = true};
   bus_.Publish(submit);
   bus_.Publish(submit);
@@ -94,31 +104,111 @@ TEST_F(DetectorsTest, XmrigLoginBecomesOneStageOneFindingWithEvidence) {
   EXPECT_EQ(f.attack, std::vector<std::string>{"T1496"});
 
   std::string_view job_algo[] = {"rx/0"};
-  bus_.Publish(stratum::MessageEvent{.flow = flow, .dir = Direction::kToClient,
+  bus_.Publish(stratum::MessageEvent{.flow = flow,
+                                     .dir = Direction::kToClient,
                                      .dialect = stratum::Dialect::kCryptoNote,
-                                     .kind = stratum::MessageKind::kNotification, .method = "job",
+                                     .kind = stratum::MessageKind::kNotification,
+                                     .method = "job",
                                      .algos = job_algo});
   EXPECT_EQ(Of(category::kPoolProtocol)[0]->evidence["algo"], "rx/0");
 
   // A reconnect to the same pool folds into the same finding.
   bus_.Publish(flow::FlowEndEvent{flow, flow::EndReason::kFin, "stratum"});
   FlowInfo again = Flow("10.1.1.1", "198.51.100.9", 3333, 2);
-  bus_.Publish(stratum::MessageEvent{.flow = again, .dir = Direction::kToServer,
+  bus_.Publish(stratum::MessageEvent{.flow = again,
+                                     .dir = Direction::kToServer,
                                      .dialect = stratum::Dialect::kCryptoNote,
-                                     .kind = stratum::MessageKind::kRequest, .method = "login"});
+                                     .kind = stratum::MessageKind::kRequest,
+                                     .method = "login"});
   ASSERT_EQ(Of(category::kPoolProtocol).size(), 1u);
   EXPECT_EQ(Of(category::kPoolProtocol)[0]->evidence["flows"], 2);
   EXPECT_EQ(Of(category::kPoolProtocol)[0]->evidence["messages"], 5);
 }
 
+// The pool is labelled with the name its client used on that flow (HTTP Host, TLS SNI), and
+// the evidence of one finding fed by two interleaved flows describes the latest message's flow.
+TEST_F(DetectorsTest, MiningFindingNamesPoolAndFollowsInterleavedFlows) {
+  FlowInfo a = Flow("10.1.1.2", "198.51.100.7", 8332, 11);
+  FlowInfo b = Flow("10.1.1.2", "198.51.100.7", 8332, 12);
+  b.client_port = 40001;
+  bus_.Publish(http::RequestEvent{.flow = a,
+                                  .method = "POST",
+                                  .uri = "/",
+                                  .version = "HTTP/1.1",
+                                  .headers = {.host = "getwork.example"}});
+  bus_.Publish(http::RequestEvent{.flow = a,
+                                  .method = "POST",
+                                  .uri = "/",
+                                  .version = "HTTP/1.1",
+                                  .headers = {.host = "second.example"}});  // first Host wins
+  auto message = [](const FlowInfo& f, std::string_view worker) {
+    return stratum::MessageEvent{.flow = f,
+                                 .dir = Direction::kToServer,
+                                 .dialect = stratum::Dialect::kGetwork,
+                                 .kind = stratum::MessageKind::kRequest,
+                                 .method = "getwork",
+                                 .worker = worker,
+                                 .over_http = true};
+  };
+  bus_.Publish(message(a, "rig-a"));
+  auto found = Of(category::kPoolProtocol);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0]->indicator, "getwork.example:8332");
+  EXPECT_EQ(found[0]->evidence["pool"]["host"], "getwork.example");
+  EXPECT_EQ(found[0]->evidence["pool"]["host_from"], "http_host");
+
+  // Flow b has no name of its own: a separate finding keyed by address.
+  bus_.Publish(message(b, "rig-b"));
+  ASSERT_EQ(Of(category::kPoolProtocol).size(), 2u);
+  EXPECT_EQ(Of(category::kPoolProtocol)[1]->indicator, "198.51.100.7:8332");
+
+  // A TLS name replaces an earlier one for the same flow.
+  FlowInfo c = Flow("10.1.1.3", "198.51.100.8", 443, 13);
+  bus_.Publish(http::RequestEvent{.flow = c,
+                                  .method = "GET",
+                                  .uri = "/",
+                                  .version = "HTTP/1.1",
+                                  .headers = {.host = "plain.example"}});
+  bus_.Publish(tls::ClientHelloEvent{.flow = c, .sni = "tls.example"});
+  bus_.Publish(message(c, "rig-c"));
+  ASSERT_EQ(Of(category::kPoolProtocol).size(), 3u);
+  EXPECT_EQ(Of(category::kPoolProtocol)[2]->evidence["pool"]["host_from"], "tls_sni");
+
+  // Two flows of one finding, interleaved: each message rewrites the per-flow evidence.
+  FlowInfo d1 = Flow("10.1.1.4", "198.51.100.9", 3333, 14);
+  FlowInfo d2 = Flow("10.1.1.4", "198.51.100.9", 3333, 15);
+  d2.client_port = 40002;
+  bus_.Publish(message(d1, "w1"));
+  bus_.Publish(message(d2, "w2"));
+  bus_.Publish(message(d1, "w1"));
+  const Finding* d = Of(category::kPoolProtocol)[3];
+  EXPECT_EQ(d->evidence["worker"], "w1");
+  EXPECT_EQ(d->evidence["client"]["port"], 40000);
+  EXPECT_EQ(d->evidence["messages"], 3);
+  EXPECT_EQ(d->evidence["flows"], 2);
+  bus_.Publish(message(d2, "w2"));
+  EXPECT_EQ(d->evidence["worker"], "w2");
+  EXPECT_EQ(d->evidence["client"]["port"], 40002);
+  EXPECT_EQ(d->evidence["messages"], 4);
+}
+
 TEST_F(DetectorsTest, PoolNameInDnsSniOrHostIsBadDomainButAllowlistWins) {
   FlowInfo dns_flow = Flow("10.1.1.1", "10.0.0.53", 53, 1);
-  bus_.Publish(dns::MessageEvent{.flow = dns_flow, .dir = Direction::kToServer,
-                                 .is_response = false, .qname = "xmr.pool.example", .qtype = 1});
-  bus_.Publish(dns::MessageEvent{.flow = dns_flow, .dir = Direction::kToServer,
-                                 .is_response = false, .qname = "pay.pool.example", .qtype = 1});
-  bus_.Publish(dns::MessageEvent{.flow = dns_flow, .dir = Direction::kToServer,
-                                 .is_response = false, .qname = "www.example.org", .qtype = 1});
+  bus_.Publish(dns::MessageEvent{.flow = dns_flow,
+                                 .dir = Direction::kToServer,
+                                 .is_response = false,
+                                 .qname = "xmr.pool.example",
+                                 .qtype = 1});
+  bus_.Publish(dns::MessageEvent{.flow = dns_flow,
+                                 .dir = Direction::kToServer,
+                                 .is_response = false,
+                                 .qname = "pay.pool.example",
+                                 .qtype = 1});
+  bus_.Publish(dns::MessageEvent{.flow = dns_flow,
+                                 .dir = Direction::kToServer,
+                                 .is_response = false,
+                                 .qname = "www.example.org",
+                                 .qtype = 1});
   FlowInfo tls_flow = Flow("10.1.1.1", "192.0.2.1", 443, 2);
   bus_.Publish(tls::ClientHelloEvent{.flow = tls_flow, .sni = "xmr.pool.example"});
   auto found = Of(category::kBadDomain);
@@ -131,14 +221,26 @@ TEST_F(DetectorsTest, PoolNameInDnsSniOrHostIsBadDomainButAllowlistWins) {
 
 TEST_F(DetectorsTest, AddressFromAPoolAnswerMakesALaterConnectionABadIp) {
   FlowInfo dns_flow = Flow("10.1.1.1", "10.0.0.53", 53, 1);
-  dns::Answer answers[] = {
-      {.name = "xmr.pool.example", .type = 5, .ttl = 60, .address = {}, .target = "edge.cdn.example"},
-      {.name = "edge.cdn.example", .type = 1, .ttl = 60,
-       .address = *IpAddress::Parse("198.18.0.2"), .target = {}},
-      {.name = "edge.cdn.example", .type = 1, .ttl = 60,
-       .address = *IpAddress::Parse("0.0.0.0"), .target = {}}};
-  bus_.Publish(dns::MessageEvent{.flow = dns_flow, .dir = Direction::kToClient,
-                                 .is_response = true, .qname = "xmr.pool.example", .qtype = 1,
+  dns::Answer answers[] = {{.name = "xmr.pool.example",
+                            .type = 5,
+                            .ttl = 60,
+                            .address = {},
+                            .target = "edge.cdn.example"},
+                           {.name = "edge.cdn.example",
+                            .type = 1,
+                            .ttl = 60,
+                            .address = *IpAddress::Parse("198.18.0.2"),
+                            .target = {}},
+                           {.name = "edge.cdn.example",
+                            .type = 1,
+                            .ttl = 60,
+                            .address = *IpAddress::Parse("0.0.0.0"),
+                            .target = {}}};
+  bus_.Publish(dns::MessageEvent{.flow = dns_flow,
+                                 .dir = Direction::kToClient,
+                                 .is_response = true,
+                                 .qname = "xmr.pool.example",
+                                 .qtype = 1,
                                  .answers = answers});
   // Another client connecting to the same address did not resolve the pool name.
   bus_.Publish(flow::FlowStartEvent{Flow("10.1.1.2", "198.18.0.2", 443, 2)});

@@ -4,8 +4,7 @@
 namespace mw {
 
 void ResolutionCache::Record(const IpAddress& client, const IpAddress& answer,
-                             std::string_view name, std::string_view pool_match,
-                             TimestampUs when) {
+                             std::string_view name, std::string_view pool_match, TimestampUs when) {
   if (answer.IsUnspecifiedOrLoopback()) return;
   Key key{client, answer};
   auto it = entries_.find(key);

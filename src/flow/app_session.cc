@@ -129,14 +129,13 @@ void AppSession::Attach(size_t spec_index, const ParseEnv& env, Direction dir,
   // Replay what probing buffered, the direction that spoke first first.
   std::array<std::vector<uint8_t>, 2> buffered;
   buffered.swap(probe_);
-  const Direction order[2] = {first_dir_, first_dir_ == Direction::kToServer
-                                               ? Direction::kToClient
-                                               : Direction::kToServer};
+  const Direction order[2] = {
+      first_dir_, first_dir_ == Direction::kToServer ? Direction::kToClient : Direction::kToServer};
   for (Direction d : order) {
     if (state_ != State::kAttached) return;
     // "unbuffered" is what direction "dir" probed in place (its buffer is empty then).
-    const ByteView bytes = d == dir && !unbuffered.empty() ? unbuffered
-                                                          : ByteView(buffered[size_t(d)]);
+    const ByteView bytes =
+        d == dir && !unbuffered.empty() ? unbuffered : ByteView(buffered[size_t(d)]);
     if (!bytes.empty()) FeedStream(d, bytes, env);
   }
 }

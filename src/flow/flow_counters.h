@@ -39,13 +39,13 @@ class NamedCounters {
 };
 
 struct TcpCounters {
-  uint64_t segments = 0;         // TCP packets seen
-  uint64_t payload_segments = 0; // ...that carried payload into reassembly
-  uint64_t bytes_delivered = 0;  // in-order bytes handed to the app layer
-  uint64_t retransmits = 0;      // segments wholly already delivered (dropped)
-  uint64_t overlaps = 0;         // segments partly overlapping known bytes (first copy kept)
-  uint64_t out_of_order = 0;     // segments buffered ahead of a hole
-  uint64_t gaps = 0;             // holes declared lost
+  uint64_t segments = 0;          // TCP packets seen
+  uint64_t payload_segments = 0;  // ...that carried payload into reassembly
+  uint64_t bytes_delivered = 0;   // in-order bytes handed to the app layer
+  uint64_t retransmits = 0;       // segments wholly already delivered (dropped)
+  uint64_t overlaps = 0;          // segments partly overlapping known bytes (first copy kept)
+  uint64_t out_of_order = 0;      // segments buffered ahead of a hole
+  uint64_t gaps = 0;              // holes declared lost
   uint64_t gap_bytes = 0;
   uint64_t buffer_limit_hits = 0;  // holes forced by the per-flow or global buffer cap
 };
@@ -56,9 +56,9 @@ struct FlowCounters {
   uint64_t closed_fin = 0;
   uint64_t closed_rst = 0;
   uint64_t timed_out = 0;
-  uint64_t evicted = 0;            // ended early because the table was full
+  uint64_t evicted = 0;  // ended early because the table was full
   uint64_t ended_at_shutdown = 0;
-  uint64_t after_close = 0;        // stray packets of a flow already closed by FIN/RST
+  uint64_t after_close = 0;  // stray packets of a flow already closed by FIN/RST
   TcpCounters tcp;
   uint64_t parser_attaches = 0;
   uint64_t parser_violations = 0;  // parsers detached (kInvalid, Violate, buffer overflow)

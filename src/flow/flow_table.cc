@@ -18,11 +18,39 @@ namespace tf = decode::tcp_flags;
 bool IsServicePort(uint16_t port) {
   if (port < 1024) return true;
   switch (port) {
-    case 1080: case 1194: case 1433: case 1521: case 1883: case 2049: case 3128: case 3306:
-    case 3333: case 3389: case 4444: case 5060: case 5222: case 5432: case 5900: case 6379:
-    case 6667: case 8000: case 8008: case 8080: case 8333: case 8443: case 8888: case 9000:
-    case 9050: case 9092: case 9200: case 9999: case 11211: case 14433: case 14444:
-    case 27017: case 30303:
+    case 1080:
+    case 1194:
+    case 1433:
+    case 1521:
+    case 1883:
+    case 2049:
+    case 3128:
+    case 3306:
+    case 3333:
+    case 3389:
+    case 4444:
+    case 5060:
+    case 5222:
+    case 5432:
+    case 5900:
+    case 6379:
+    case 6667:
+    case 8000:
+    case 8008:
+    case 8080:
+    case 8333:
+    case 8443:
+    case 8888:
+    case 9000:
+    case 9050:
+    case 9092:
+    case 9200:
+    case 9999:
+    case 11211:
+    case 14433:
+    case 14444:
+    case 27017:
+    case 30303:
       return true;
     default:
       return false;
@@ -80,19 +108,17 @@ struct FlowTable::FlowExt {
   uint32_t buffered = 0;  // out-of-order bytes of both streams (with overhead)
 };
 
-struct FlowTable::Flow {
+struct alignas(64) FlowTable::Flow {
   enum Flags : uint8_t {
     kInUse = 1,
-    kClosed = 2,     // ended by FIN/RST; kept briefly to absorb stray packets
-    kAppDone = 4,    // no parser wants this flow's bytes: skip reassembly
+    kClosed = 2,   // ended by FIN/RST; kept briefly to absorb stray packets
+    kAppDone = 4,  // no parser wants this flow's bytes: skip reassembly
     kFinToServer = 8,
     kFinToClient = 16,
     kSynToServer = 32,  // isn[] holds the SYN sequence number of that direction
     kSynToClient = 64,
   };
   FlowInfo info;
-  uint32_t next = kNil;  // hash chain or free list
-  uint32_t hash = 0;     // low bits of the flow hash: the bucket at any index size
   uint32_t lru_prev = kNil;
   uint32_t lru_next = kNil;
   uint8_t tclass = 0;
@@ -100,8 +126,12 @@ struct FlowTable::Flow {
   uint32_t isn[2] = {0, 0};
   std::unique_ptr<FlowExt> ext;
 
-  static uint8_t FinFlag(Direction d) { return d == Direction::kToServer ? kFinToServer : kFinToClient; }
-  static uint8_t SynFlag(Direction d) { return d == Direction::kToServer ? kSynToServer : kSynToClient; }
+  static uint8_t FinFlag(Direction d) {
+    return d == Direction::kToServer ? kFinToServer : kFinToClient;
+  }
+  static uint8_t SynFlag(Direction d) {
+    return d == Direction::kToServer ? kSynToServer : kSynToClient;
+  }
 };
 
 namespace {
@@ -124,12 +154,16 @@ class StreamToApp final : public TcpStreamSink {
 
 FlowTable::FlowTable(const FlowConfig& config, const ParserRegistry& registry, EventBus& bus)
     : config_(config), registry_(registry), bus_(bus) {
+  // Two whole cache lines per slot (alignas(64) on Flow): unaligned, a slot straddled three and
+  // every packet's lookup and update touched all of them. Growing the slot costs a line a flow.
+  static_assert(sizeof(Flow) == 128);
   if (config_.max_flows == 0) config_.max_flows = 1;
   if (config_.max_flows >= kNil) config_.max_flows = kNil - 1;
   tcp_candidates_ = AppSession::CandidatesFor(registry_, Transport::kTcp);
   udp_candidates_ = AppSession::CandidatesFor(registry_, Transport::kUdp);
   // Address space only: pages are touched as flows are created.
   flows_.reserve(config_.max_flows);
+  links_.reserve(config_.max_flows);
   max_buckets_ = 16;
   while (max_buckets_ < config_.max_flows) max_buckets_ <<= 1;
   const uint64_t nbuckets = std::min<uint64_t>(max_buckets_, kInitialBuckets);
@@ -151,27 +185,27 @@ uint64_t FlowTable::Hash(const DecodedPacket& p) const {
   // cost three times as much on every packet).
   Endpoint a = Load(p.src, p.src_port), b = Load(p.dst, p.dst_port);
   if (Less(b, a)) std::swap(a, b);
-  const uint64_t h = a.lo * 0x9E3779B97F4A7C15ULL ^ a.hi * 0xC2B2AE3D27D4EB4FULL ^
-                     b.lo * 0x165667B19E3779F9ULL ^ b.hi * 0xD6E8FEB86659FD93ULL ^
-                     (uint64_t(a.port) << 32 | uint64_t(b.port) << 16 | uint64_t(p.proto)) *
-                         0xFF51AFD7ED558CCDULL;
+  const uint64_t h =
+      a.lo * 0x9E3779B97F4A7C15ULL ^ a.hi * 0xC2B2AE3D27D4EB4FULL ^ b.lo * 0x165667B19E3779F9ULL ^
+      b.hi * 0xD6E8FEB86659FD93ULL ^
+      (uint64_t(a.port) << 32 | uint64_t(b.port) << 16 | uint64_t(p.proto)) * 0xFF51AFD7ED558CCDULL;
   return Mix(h);
 }
 
 uint32_t FlowTable::Lookup(const DecodedPacket& p, uint64_t hash, Direction* dir) const {
-  for (uint32_t i = buckets_[hash & bucket_mask_]; i != kNil; i = flows_[i].next) {
-    // The stored hash shares a cache line with `next`: other flows of the chain are passed
-    // over without loading their addresses.
-    if (flows_[i].hash != uint32_t(hash)) continue;
+  for (uint32_t i = buckets_[hash & bucket_mask_]; i != kNil; i = links_[i].next) {
+    // The chain is walked in the dense links_ array: other flows of the chain are passed over
+    // without touching their (cold) Flow slots.
+    if (links_[i].hash != uint32_t(hash)) continue;
     const FlowInfo& f = flows_[i].info;
     if (f.proto != p.proto) continue;
-    if (f.client_port == p.src_port && f.server_port == p.dst_port && SameAddress(f.client, p.src) &&
-        SameAddress(f.server, p.dst)) {
+    if (f.client_port == p.src_port && f.server_port == p.dst_port &&
+        SameAddress(f.client, p.src) && SameAddress(f.server, p.dst)) {
       *dir = Direction::kToServer;
       return i;
     }
-    if (f.client_port == p.dst_port && f.server_port == p.src_port && SameAddress(f.client, p.dst) &&
-        SameAddress(f.server, p.src)) {
+    if (f.client_port == p.dst_port && f.server_port == p.src_port &&
+        SameAddress(f.client, p.dst) && SameAddress(f.server, p.src)) {
       *dir = Direction::kToClient;
       return i;
     }
@@ -181,19 +215,27 @@ uint32_t FlowTable::Lookup(const DecodedPacket& p, uint64_t hash, Direction* dir
 
 TimestampUs FlowTable::TimeoutOf(TimeoutClass c) const {
   switch (c) {
-    case kTcpOpen: return config_.tcp_timeout_us;
-    case kTcpClosed: return config_.tcp_closed_timeout_us;
-    case kUdp: return config_.udp_timeout_us;
-    default: return config_.icmp_timeout_us;
+    case kTcpOpen:
+      return config_.tcp_timeout_us;
+    case kTcpClosed:
+      return config_.tcp_closed_timeout_us;
+    case kUdp:
+      return config_.udp_timeout_us;
+    default:
+      return config_.icmp_timeout_us;
   }
 }
 
 void FlowTable::LruUnlink(uint32_t i) {
   Flow& f = flows_[i];
-  if (f.lru_prev != kNil) flows_[f.lru_prev].lru_next = f.lru_next;
-  else lru_head_[f.tclass] = f.lru_next;
-  if (f.lru_next != kNil) flows_[f.lru_next].lru_prev = f.lru_prev;
-  else lru_tail_[f.tclass] = f.lru_prev;
+  if (f.lru_prev != kNil)
+    flows_[f.lru_prev].lru_next = f.lru_next;
+  else
+    lru_head_[f.tclass] = f.lru_next;
+  if (f.lru_next != kNil)
+    flows_[f.lru_next].lru_prev = f.lru_prev;
+  else
+    lru_tail_[f.tclass] = f.lru_prev;
   f.lru_prev = f.lru_next = kNil;
 }
 
@@ -210,8 +252,10 @@ void FlowTable::LruAppend(uint32_t i, TimeoutClass c) {
   f.tclass = c;
   f.lru_prev = lru_tail_[c];
   f.lru_next = kNil;
-  if (lru_tail_[c] != kNil) flows_[lru_tail_[c]].lru_next = i;
-  else lru_head_[c] = i;
+  if (lru_tail_[c] != kNil)
+    flows_[lru_tail_[c]].lru_next = i;
+  else
+    lru_head_[c] = i;
   lru_tail_[c] = i;
 }
 
@@ -220,10 +264,11 @@ uint32_t FlowTable::Create(const DecodedPacket& p, uint64_t hash, Direction* dir
   uint32_t i;
   if (free_head_ != kNil) {
     i = free_head_;
-    free_head_ = flows_[i].next;
+    free_head_ = links_[i].next;
   } else {
     i = uint32_t(flows_.size());
     flows_.emplace_back();
+    links_.emplace_back();
   }
   Flow& f = flows_[i];
   bool reverse;
@@ -247,8 +292,8 @@ uint32_t FlowTable::Create(const DecodedPacket& p, uint64_t hash, Direction* dir
   if (p.proto == IpProto::kTcp ? tcp_candidates_ == 0
                                : (p.proto != IpProto::kUdp || udp_candidates_ == 0))
     f.flags |= Flow::kAppDone;
-  f.hash = uint32_t(hash);
-  f.next = buckets_[hash & bucket_mask_];
+  links_[i].hash = uint32_t(hash);
+  links_[i].next = buckets_[hash & bucket_mask_];
   buckets_[hash & bucket_mask_] = i;
   TimeoutClass c = p.proto == IpProto::kTcp ? kTcpOpen : p.proto == IpProto::kUdp ? kUdp : kIcmp;
   LruAppend(i, c);
@@ -267,10 +312,9 @@ void FlowTable::GrowIndex() {
   bucket_mask_ = nbuckets - 1;
   // Chain order does not matter: a 5-tuple is in the index at most once.
   for (uint32_t i = 0; i < flows_.size(); ++i) {
-    Flow& f = flows_[i];
-    if (!(f.flags & Flow::kInUse)) continue;
-    uint32_t& head = buckets_[f.hash & bucket_mask_];
-    f.next = head;
+    if (!(flows_[i].flags & Flow::kInUse)) continue;
+    uint32_t& head = buckets_[links_[i].hash & bucket_mask_];
+    links_[i].next = head;
     head = i;
   }
 }
@@ -278,12 +322,12 @@ void FlowTable::GrowIndex() {
 void FlowTable::Remove(uint32_t i) {
   Flow& f = flows_[i];
   ReleaseExt(f);
-  uint32_t* link = &buckets_[f.hash & bucket_mask_];
-  while (*link != kNil && *link != i) link = &flows_[*link].next;
-  if (*link == i) *link = f.next;
+  uint32_t* link = &buckets_[links_[i].hash & bucket_mask_];
+  while (*link != kNil && *link != i) link = &links_[*link].next;
+  if (*link == i) *link = links_[i].next;
   LruUnlink(i);
   f.flags = 0;
-  f.next = free_head_;
+  links_[i].next = free_head_;
   free_head_ = i;
   --counters_.active;
 }
@@ -336,11 +380,21 @@ void FlowTable::End(Flow& f, EndReason reason) {
     proto = f.ext->app.confirmed_protocol();
   }
   switch (reason) {
-    case EndReason::kFin: ++counters_.closed_fin; break;
-    case EndReason::kReset: ++counters_.closed_rst; break;
-    case EndReason::kIdleTimeout: ++counters_.timed_out; break;
-    case EndReason::kEvicted: ++counters_.evicted; break;
-    case EndReason::kShutdown: ++counters_.ended_at_shutdown; break;
+    case EndReason::kFin:
+      ++counters_.closed_fin;
+      break;
+    case EndReason::kReset:
+      ++counters_.closed_rst;
+      break;
+    case EndReason::kIdleTimeout:
+      ++counters_.timed_out;
+      break;
+    case EndReason::kEvicted:
+      ++counters_.evicted;
+      break;
+    case EndReason::kShutdown:
+      ++counters_.ended_at_shutdown;
+      break;
   }
   bus_.Publish(FlowEndEvent{f.info, reason, proto});
   ReleaseExt(f);
@@ -385,8 +439,8 @@ void FlowTable::Process(const DecodedPacket& p) {
   Direction dir = Direction::kToServer;
   uint32_t i = Lookup(p, hash, &dir);
   if (i != kNil && (flows_[i].flags & Flow::kClosed)) {
-    const bool new_syn = p.proto == IpProto::kTcp && (p.tcp_flags & tf::kSyn) &&
-                         !(p.tcp_flags & tf::kAck);
+    const bool new_syn =
+        p.proto == IpProto::kTcp && (p.tcp_flags & tf::kSyn) && !(p.tcp_flags & tf::kAck);
     if (!new_syn) {
       ++counters_.after_close;
       flows_[i].info.last_seen = now_;
@@ -431,8 +485,8 @@ void FlowTable::HandleTcp(Flow& f, Direction dir, const DecodedPacket& p) {
     if (p.payload_wire_len > 0) {
       ++counters_.tcp.payload_segments;
       StreamToApp sink(ext->app, dir, env);
-      stream.OnSegment(data_seq, p.payload, p.payload_wire_len - uint32_t(p.payload.size()),
-                       sink, budget, counters_.tcp);
+      stream.OnSegment(data_seq, p.payload, p.payload_wire_len - uint32_t(p.payload.size()), sink,
+                       budget, counters_.tcp);
     }
     if (flags & tf::kFin) stream.OnFin(data_seq + p.payload_wire_len);
     if (ext->app.done()) {
@@ -450,8 +504,7 @@ void FlowTable::HandleTcp(Flow& f, Direction dir, const DecodedPacket& p) {
   if ((f.flags & Flow::kFinToServer) && (f.flags & Flow::kFinToClient)) {
     // Close once both directions delivered everything up to their FIN; a hole still open
     // waits for its retransmission (or the closed-flow timeout, which flushes it as a gap).
-    if (!ext || (ext->streams[0].finished() && ext->streams[1].finished()))
-      End(f, EndReason::kFin);
+    if (!ext || (ext->streams[0].finished() && ext->streams[1].finished())) End(f, EndReason::kFin);
   }
 }
 

@@ -85,13 +85,20 @@ class FlowTable {
   uint64_t tcp_candidates_;
   uint64_t udp_candidates_;
 
-  std::vector<Flow> flows_;         // slab: capacity reserved up front, never reallocated
-  uint32_t free_head_ = kNil;       // free slots chained through Flow::next
-  // Hash index, chains through Flow::next. It grows with the live flow count (load factor <= 1)
+  std::vector<Flow> flows_;  // slab: capacity reserved up front, never reallocated
+  // Beside each Flow slot (same index): its hash-chain link and the low 32 bits of its hash,
+  // kept apart so that a lookup walks 8-byte entries and touches only the Flow it finds.
+  struct Link {
+    uint32_t next = kNil;  // hash chain, or the free list for a free slot
+    uint32_t hash = 0;     // low bits of the flow hash: the bucket at any index size
+  };
+  std::vector<Link> links_;
+  uint32_t free_head_ = kNil;  // free slots chained through Link::next
+  // Hash index, chains through Link::next. It grows with the live flow count (load factor <= 1)
   // instead of being sized for max_flows, so for typical traffic it stays in cache.
   std::vector<uint32_t> buckets_;
   uint64_t bucket_mask_ = 0;
-  uint64_t max_buckets_ = 0;        // power of two >= max_flows
+  uint64_t max_buckets_ = 0;  // power of two >= max_flows
   std::array<uint32_t, kClassCount> lru_head_{};
   std::array<uint32_t, kClassCount> lru_tail_{};
 

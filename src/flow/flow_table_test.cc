@@ -26,8 +26,8 @@ Recorded* g_rec = nullptr;
 
 ProbeResult FakeProbe(Direction, ByteView b) {
   std::string_view s = AsChars(b);
-  if (s.size() < 4) return std::string_view("FAKE").starts_with(s) ? ProbeResult::kMaybe
-                                                                    : ProbeResult::kNo;
+  if (s.size() < 4)
+    return std::string_view("FAKE").starts_with(s) ? ProbeResult::kMaybe : ProbeResult::kNo;
   return s.starts_with("FAKE") ? ProbeResult::kYes : ProbeResult::kNo;
 }
 
@@ -59,10 +59,10 @@ class FlowTableTest : public ::testing::Test {
                   .probe = &FakeProbe,
                   .create = [] { return std::unique_ptr<AppParser>(new FakeParser()); },
                   .max_buffer = 64});
-    registry.Add({.name = "fakeudp",
-                  .transport = Transport::kUdp,
-                  .probe = &FakeProbe,
-                  .create = [] { return std::unique_ptr<AppParser>(new FakeParser()); }});
+    registry.Add(
+        {.name = "fakeudp", .transport = Transport::kUdp, .probe = &FakeProbe, .create = [] {
+           return std::unique_ptr<AppParser>(new FakeParser());
+         }});
     bus.On<FlowStartEvent>([this](const FlowStartEvent& e) { starts.push_back(e.flow); });
     bus.On<FlowEndEvent>([this](const FlowEndEvent& e) {
       ends.push_back(e.flow);
@@ -344,8 +344,8 @@ TEST_F(FlowTableTest, IndexGrowthKeepsEveryFlowFindable) {
   t.Advance(1'000'000 + config.tcp_closed_timeout_us + 2 * kSecond);  // closed flows expire
   EXPECT_EQ(t.size(), kFlows / 2);
   // A freed slot and its pooled FlowExt are reused by a new flow.
-  DecodedPacket p = Tcp("10.0.0.1", 40000, "10.9.9.9", 3333, tf::kSyn, 100,
-                        {}, 1'000'000 + config.tcp_closed_timeout_us + 2 * kSecond);
+  DecodedPacket p = Tcp("10.0.0.1", 40000, "10.9.9.9", 3333, tf::kSyn, 100, {},
+                        1'000'000 + config.tcp_closed_timeout_us + 2 * kSecond);
   t.Process(p);
   EXPECT_EQ(t.size(), kFlows / 2 + 1);
   t.Finish();

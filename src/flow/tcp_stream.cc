@@ -73,9 +73,8 @@ void TcpStream::DeliverInOrder(uint64_t pos, ByteView data, TcpStreamSink& sink,
   }
 }
 
-void TcpStream::OnSegment(uint32_t seq, ByteView data, uint32_t missing_tail,
-                          TcpStreamSink& sink, ReassemblyBudget& budget,
-                          TcpCounters& counters) {
+void TcpStream::OnSegment(uint32_t seq, ByteView data, uint32_t missing_tail, TcpStreamSink& sink,
+                          ReassemblyBudget& budget, TcpCounters& counters) {
   if (!initialized_) {  // mid-stream pickup: start at the first segment seen
     initialized_ = true;
     base_seq_ = seq;
@@ -161,7 +160,8 @@ void TcpStream::Flush(TcpStreamSink& sink, ReassemblyBudget& budget, TcpCounters
     PopFront(budget);
   }
   // A FIN beyond a hole that was never filled: the missing bytes are a gap too.
-  if (fin_seen_ && initialized_ && fin_pos_ > delivered_) Gap(fin_pos_ - delivered_, sink, counters);
+  if (fin_seen_ && initialized_ && fin_pos_ > delivered_)
+    Gap(fin_pos_ - delivered_, sink, counters);
 }
 
 void TcpStream::Discard(ReassemblyBudget& budget) {

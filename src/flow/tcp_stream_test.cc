@@ -39,7 +39,8 @@ class TcpStreamTest : public ::testing::Test {
   TcpStream stream;
 };
 
-const std::string kText = "{\"id\":1,\"method\":\"mining.subscribe\",\"params\":[\"xmrig/6.16\"]}\n";
+const std::string kText =
+    "{\"id\":1,\"method\":\"mining.subscribe\",\"params\":[\"xmrig/6.16\"]}\n";
 
 TEST_F(TcpStreamTest, InOrderAfterSyn) {
   stream.OnSyn(999);
@@ -108,8 +109,8 @@ TEST_F(TcpStreamTest, RetransmissionDropped) {
 TEST_F(TcpStreamTest, OverlapFirstCopyWins) {
   stream.OnSyn(0);
   Seg(1, "ab");
-  Seg(5, "EFGH");   // buffered first
-  Seg(3, "cdXXXX"); // overlaps the buffered bytes with different content
+  Seg(5, "EFGH");    // buffered first
+  Seg(3, "cdXXXX");  // overlaps the buffered bytes with different content
   EXPECT_EQ(sink.out, "abcdEFGH");
   EXPECT_GE(counters.overlaps, 1u);
   // Partly old segment: only the new tail is delivered.
@@ -120,7 +121,7 @@ TEST_F(TcpStreamTest, OverlapFirstCopyWins) {
 TEST_F(TcpStreamTest, OutOfOrderOverlappingBufferedSegments) {
   stream.OnSyn(0);
   Seg(5, "5678");
-  Seg(3, "34xx");   // overlaps 5..6 of the buffered segment: the first copy stays
+  Seg(3, "34xx");  // overlaps 5..6 of the buffered segment: the first copy stays
   Seg(9, "9");
   Seg(1, "12");
   EXPECT_EQ(sink.out, "123456789");

@@ -445,7 +445,8 @@ TEST(HostScan, AnotherMinerwatchProcessIsNotScannedForOurOwnRules) {
   EXPECT_EQ(out.size(), 0u);
   EXPECT_EQ(rep.processes_memory_scanned, 0u);
   bool noted = false;
-  for (const auto& n : rep.notes) noted |= n.find("other minerwatch processes") != std::string::npos;
+  for (const auto& n : rep.notes)
+    noted |= n.find("other minerwatch processes") != std::string::npos;
   EXPECT_TRUE(noted);
 }
 

@@ -48,10 +48,15 @@ TEST(PacketProcessorTest, FramesToStreamBytesAndEvents) {
   });
   PacketProcessor pp({}, registry, bus);
 
-  auto tcp = [](const char* s, const char* d, uint16_t sp, uint16_t dp, uint8_t flags,
-                uint32_t seq, std::string_view payload) {
-    return PacketBuilder().Ethernet().Vlan(7).Ipv4(s, d).Tcp(sp, dp, {.seq = seq, .flags = flags})
-        .Payload(payload).Build();
+  auto tcp = [](const char* s, const char* d, uint16_t sp, uint16_t dp, uint8_t flags, uint32_t seq,
+                std::string_view payload) {
+    return PacketBuilder()
+        .Ethernet()
+        .Vlan(7)
+        .Ipv4(s, d)
+        .Tcp(sp, dp, {.seq = seq, .flags = flags})
+        .Payload(payload)
+        .Build();
   };
   using testing::kAck;
   using testing::kSyn;
@@ -60,9 +65,9 @@ TEST(PacketProcessorTest, FramesToStreamBytesAndEvents) {
       tcp("10.0.0.2", "10.0.0.1", 3333, 40000, kSyn | kAck, 999, ""),
       tcp("10.0.0.1", "10.0.0.2", 40000, 3333, kAck, 106, " world\n"),  // out of order
       tcp("10.0.0.1", "10.0.0.2", 40000, 3333, kAck, 100, "hello,"),
-      tcp("10.0.0.1", "10.0.0.2", 40000, 3333, kAck, 100, "hello,"),     // retransmit
+      tcp("10.0.0.1", "10.0.0.2", 40000, 3333, kAck, 100, "hello,"),            // retransmit
       PacketBuilder().Ethernet(0x0806).Payload(std::string(28, '\0')).Build(),  // ARP
-      Bytes(10, 0xff),                                                   // runt
+      Bytes(10, 0xff),                                                          // runt
   };
   TimestampUs ts = 1'700'000'000'000'000;
   for (const auto& f : frames) {

@@ -30,9 +30,9 @@ struct SensorStats {
   uint64_t captured_bytes = 0;  // bytes actually captured (what a file holds, without headers)
   uint64_t flows = 0;
   uint64_t findings = 0;
-  uint64_t parse_errors = 0;   // malformed packets + parser violations/anomalies
-  uint64_t kernel_drops = 0;   // live capture only
-  double seconds = 0;          // wall time spent
+  uint64_t parse_errors = 0;  // malformed packets + parser violations/anomalies
+  uint64_t kernel_drops = 0;  // live capture only
+  double seconds = 0;         // wall time spent
 };
 
 using FindingCallback = std::function<void(std::span<const Finding>)>;

@@ -36,9 +36,12 @@ std::vector<Bytes> TcpFrames(bool v6, bool vlan) {
     PacketBuilder b;
     b.Ethernet();
     if (vlan) b.Vlan(100, 0x88a8).Vlan(uint16_t(i % 4000 + 1));
-    if (v6) b.Ipv6("2001:db8::1", "2001:db8::2");
-    else b.Ipv4("10.0.0.1", "10.0.0.2");
-    frames.push_back(b.Tcp(uint16_t(1024 + i), 3333, {.seq = i * 100}).Payload(std::string(100, 'x')).Build());
+    if (v6)
+      b.Ipv6("2001:db8::1", "2001:db8::2");
+    else
+      b.Ipv4("10.0.0.1", "10.0.0.2");
+    frames.push_back(
+        b.Tcp(uint16_t(1024 + i), 3333, {.seq = i * 100}).Payload(std::string(100, 'x')).Build());
   }
   return frames;
 }
@@ -51,12 +54,18 @@ void BM_DecodeIpv4Fragments(benchmark::State& state) {
   std::vector<Bytes> frames;
   Bytes l4 = PacketBuilder().Udp(5000, 6000).Payload(std::string(1992, 'f')).Build();
   for (uint16_t id = 0; id < 128; ++id) {
-    frames.push_back(PacketBuilder().Ethernet()
-                         .Ipv4("10.0.0.1", "10.0.0.2", {.id = id, .more_fragments = true, .protocol = 17})
-                         .Payload(Bytes(l4.begin(), l4.begin() + 1480)).Build());
-    frames.push_back(PacketBuilder().Ethernet()
-                         .Ipv4("10.0.0.1", "10.0.0.2", {.id = id, .fragment_offset = 1480, .protocol = 17})
-                         .Payload(Bytes(l4.begin() + 1480, l4.end())).Build());
+    frames.push_back(
+        PacketBuilder()
+            .Ethernet()
+            .Ipv4("10.0.0.1", "10.0.0.2", {.id = id, .more_fragments = true, .protocol = 17})
+            .Payload(Bytes(l4.begin(), l4.begin() + 1480))
+            .Build());
+    frames.push_back(
+        PacketBuilder()
+            .Ethernet()
+            .Ipv4("10.0.0.1", "10.0.0.2", {.id = id, .fragment_offset = 1480, .protocol = 17})
+            .Payload(Bytes(l4.begin() + 1480, l4.end()))
+            .Build());
   }
   RunDecode(state, frames, 1);
 }

@@ -115,7 +115,10 @@ void BM_SynFlood5MWithMax1M(benchmark::State& state) {
   }
 }
 
-BENCHMARK(BM_OneMillionConcurrentTcpFlows)->UseManualTime()->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_OneMillionConcurrentTcpFlows)
+    ->UseManualTime()
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_SynFlood5MWithMax1M)->UseManualTime()->Iterations(1)->Unit(benchmark::kMillisecond);
 
 }  // namespace

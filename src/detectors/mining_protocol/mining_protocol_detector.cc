@@ -1,6 +1,7 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
 #include "detectors/mining_protocol/mining_protocol_detector.h"
 
+#include <array>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -27,10 +28,25 @@ struct SessionState {
   // What this session has already added to its finding's counters.
   bool counted_flow = false;
   uint64_t reported_messages = 0, reported_submitted = 0, reported_accepted = 0;
+  // The finding's key, built once per session instead of per message.
+  std::string client_ip, server_ip, endpoint;
+  // A Stratum flow sends a message every few seconds for hours and most change only counters:
+  // the descriptive evidence is rewritten only when one of its fields changed or when something
+  // else (another flow of the same finding) updated the finding since this session last did.
+  bool evidence_dirty = true;
+  uint64_t written_revision = 0;
 };
 
-void SetIfEmpty(std::string& field, std::string_view value) {
-  if (field.empty() && !value.empty()) field.assign(value);
+bool SetIfEmpty(std::string& field, std::string_view value) {
+  if (!field.empty() || value.empty()) return false;
+  field.assign(value);
+  return true;
+}
+
+bool AssignIfDifferent(std::string& field, std::string_view value) {
+  if (field == value) return false;
+  field.assign(value);
+  return true;
 }
 
 class MiningProtocolDetector : public Detector {
@@ -42,49 +58,58 @@ class MiningProtocolDetector : public Detector {
     bus.On<stratum::MessageEvent>([this](const stratum::MessageEvent& e) { OnMessage(e); });
     // Names the client used for this server, to label the pool endpoint.
     bus.On<tls::ClientHelloEvent>([this](const tls::ClientHelloEvent& e) {
-      if (!e.sni.empty()) server_names_[e.flow.flow_id] = {std::string(e.sni), "tls_sni"};
+      if (!e.sni.empty()) RememberName(e.flow.flow_id, e.sni, "tls_sni", /*replace=*/true);
     });
     bus.On<http::RequestEvent>([this](const http::RequestEvent& e) {
-      if (!e.headers.host.empty() && !server_names_.count(e.flow.flow_id)) {
-        server_names_[e.flow.flow_id] = {std::string(e.headers.host), "http_host"};
+      if (!e.headers.host.empty()) {
+        RememberName(e.flow.flow_id, e.headers.host, "http_host", /*replace=*/false);
       }
     });
     bus.On<flow::FlowEndEvent>([this](const flow::FlowEndEvent& e) {
-      sessions_.erase(e.flow.flow_id);
-      server_names_.erase(e.flow.flow_id);
+      if (sessions_.empty()) return;
+      uint32_t& present = present_[Slot(e.flow.flow_id)];
+      if (present != 0) present -= uint32_t(sessions_.erase(e.flow.flow_id));
     });
   }
 
  private:
   void OnMessage(const stratum::MessageEvent& e) {
     const FlowInfo& flow = e.flow;
-    SessionState& s = sessions_[flow.flow_id];
+    auto [it, inserted] = sessions_.try_emplace(flow.flow_id);
+    if (inserted) ++present_[Slot(flow.flow_id)];
+    SessionState& s = it->second;
     if (s.messages == 0) {
       s.first_message = flow.last_seen;
       ResolveServerName(flow, s);
     }
     s.messages++;
     s.last_message = flow.last_seen;
+    bool dirty = false;
     if (s.dialect == stratum::Dialect::kUnknown ||
         (s.dialect == stratum::Dialect::kStratumV1 &&
          e.dialect == stratum::Dialect::kEthereumStratum)) {
+      dirty |= s.dialect != e.dialect;
       s.dialect = e.dialect;
     }
-    SetIfEmpty(s.agent, e.agent);
-    SetIfEmpty(s.login, e.login);
-    SetIfEmpty(s.worker, e.worker);
-    SetIfEmpty(s.coin, e.coin);
+    dirty |= SetIfEmpty(s.agent, e.agent);
+    dirty |= SetIfEmpty(s.login, e.login);
+    dirty |= SetIfEmpty(s.worker, e.worker);
+    dirty |= SetIfEmpty(s.coin, e.coin);
     // The server's job names the algorithm in use; a client's list is what it offers (XMRig
     // offers every algorithm it supports).
-    if (e.dir == Direction::kToClient && e.algos.size() == 1) s.algo.assign(e.algos[0]);
+    if (e.dir == Direction::kToClient && e.algos.size() == 1) {
+      dirty |= AssignIfDifferent(s.algo, e.algos[0]);
+    }
     if (e.dir == Direction::kToServer) {
       for (auto algo : e.algos) {
-        if (s.algos.size() < 64) s.algos.emplace(algo);
+        if (s.algos.size() < 64) dirty |= s.algos.emplace(algo).second;
       }
-      if (s.algo.empty() && e.algos.size() == 1) s.algo.assign(e.algos[0]);
+      if (s.algo.empty() && e.algos.size() == 1) dirty |= AssignIfDifferent(s.algo, e.algos[0]);
     }
-    if (s.coin.empty() && !s.algo.empty()) SetIfEmpty(s.coin, stratum::InferCoin(s.algo, s.login));
-    if (!e.method.empty() && s.methods.size() < 32) s.methods.emplace(e.method);
+    if (s.coin.empty() && !s.algo.empty()) {
+      dirty |= SetIfEmpty(s.coin, stratum::InferCoin(s.algo, s.login));
+    }
+    if (!e.method.empty() && s.methods.size() < 32) dirty |= s.methods.emplace(e.method).second;
     if (e.is_share) {
       if (e.kind == stratum::MessageKind::kResponse) {
         if (e.accepted) s.shares_accepted++;
@@ -92,17 +117,30 @@ class MiningProtocolDetector : public Detector {
         s.shares_submitted++;
       }
     }
-    if (e.difficulty > 0) s.difficulty = e.difficulty;
+    if (e.difficulty > 0) {
+      dirty |= s.difficulty != e.difficulty;
+      s.difficulty = e.difficulty;
+    }
+    dirty |= e.over_http && !s.over_http;
     s.over_http = s.over_http || e.over_http;
+    s.evidence_dirty |= dirty;
     if (s.dialect == stratum::Dialect::kUnknown) return;  // not yet sure it is mining
     UpdateFinding(flow, s);
   }
 
+  void RememberName(uint64_t flow_id, std::string_view name, const char* source, bool replace) {
+    ServerName& slot = names_[flow_id & (kNameSlots - 1)];
+    if (slot.flow_id == flow_id && !replace) return;
+    slot.flow_id = flow_id;
+    slot.name.assign(name);
+    slot.source = source;
+  }
+
   void ResolveServerName(const FlowInfo& flow, SessionState& s) {
-    auto named = server_names_.find(flow.flow_id);
-    if (named != server_names_.end()) {
-      s.server_name = named->second.first;
-      s.server_name_source = named->second.second;
+    const ServerName& named = names_[flow.flow_id & (kNameSlots - 1)];
+    if (named.flow_id == flow.flow_id) {
+      s.server_name = named.name;
+      s.server_name_source = named.source;
       return;
     }
     if (const auto* r = ctx_.resolutions.Lookup(flow.client, flow.server)) {
@@ -112,33 +150,17 @@ class MiningProtocolDetector : public Detector {
   }
 
   void UpdateFinding(const FlowInfo& flow, SessionState& s) {
-    std::string server_ip = flow.server.ToString();
-    std::string endpoint = (s.server_name.empty() ? server_ip : s.server_name) + ":" +
-                           std::to_string(flow.server_port);
-    Finding& f = ctx_.findings.Upsert(category::kPoolProtocol, flow.client.ToString(), endpoint,
-                                      flow.last_seen);
-    f.stage = Stage::kMining;
-    f.severity = Severity::kHigh;
-    f.attack = {"T1496"};
-    f.detector = "mining_protocol";
-    f.source = "protocol";
-    auto& ev = f.evidence;
-    ev["dialect"] = stratum::DialectName(s.dialect);
-    if (!s.agent.empty()) ev["agent"] = s.agent;
-    if (!s.algo.empty()) ev["algo"] = s.algo;
-    if (!s.algos.empty()) ev["algos"] = s.algos;
-    if (!s.coin.empty()) ev["coin"] = s.coin;
-    if (!s.login.empty()) ev["login"] = s.login;
-    if (!s.worker.empty()) ev["worker"] = s.worker;
-    ev["pool"] = {{"ip", server_ip}, {"port", flow.server_port}};
-    if (!s.server_name.empty()) {
-      ev["pool"]["host"] = s.server_name;
-      ev["pool"]["host_from"] = s.server_name_source;
+    if (s.endpoint.empty()) {
+      s.client_ip = flow.client.ToString();
+      s.server_ip = flow.server.ToString();
+      s.endpoint = (s.server_name.empty() ? s.server_ip : s.server_name) + ":" +
+                   std::to_string(flow.server_port);
     }
-    ev["client"] = {{"ip", flow.client.ToString()}, {"port", flow.client_port}};
-    ev["methods"] = s.methods;
-    if (s.difficulty > 0) ev["difficulty"] = s.difficulty;
-    if (s.over_http) ev["transport"] = "http";
+    Finding& f =
+        ctx_.findings.Upsert(category::kPoolProtocol, s.client_ip, s.endpoint, flow.last_seen);
+    auto& ev = f.evidence;
+    // Upsert bumped the revision once; one more means another writer touched the finding.
+    if (s.evidence_dirty || f.revision != s.written_revision + 1) WriteEvidence(flow, s, f);
     // Counters accumulate across the flows (reconnects) folded into this finding.
     auto add = [&ev](const char* key, uint64_t delta) {
       ev[key] = ev.value(key, uint64_t{0}) + delta;
@@ -155,11 +177,56 @@ class MiningProtocolDetector : public Detector {
     s.reported_accepted = s.shares_accepted;
     if (!ev.contains("first_message")) ev["first_message"] = FormatTimestamp(s.first_message);
     ev["last_message"] = FormatTimestamp(s.last_message);
+    s.evidence_dirty = false;
+    s.written_revision = f.revision;
   }
 
+  // Everything but the counters and timestamps, which UpdateFinding maintains incrementally.
+  static void WriteEvidence(const FlowInfo& flow, const SessionState& s, Finding& f) {
+    f.stage = Stage::kMining;
+    f.severity = Severity::kHigh;
+    f.attack = {"T1496"};
+    f.detector = "mining_protocol";
+    f.source = "protocol";
+    auto& ev = f.evidence;
+    ev["dialect"] = stratum::DialectName(s.dialect);
+    if (!s.agent.empty()) ev["agent"] = s.agent;
+    if (!s.algo.empty()) ev["algo"] = s.algo;
+    if (!s.algos.empty()) ev["algos"] = s.algos;
+    if (!s.coin.empty()) ev["coin"] = s.coin;
+    if (!s.login.empty()) ev["login"] = s.login;
+    if (!s.worker.empty()) ev["worker"] = s.worker;
+    ev["pool"] = {{"ip", s.server_ip}, {"port", flow.server_port}};
+    if (!s.server_name.empty()) {
+      ev["pool"]["host"] = s.server_name;
+      ev["pool"]["host_from"] = s.server_name_source;
+    }
+    ev["client"] = {{"ip", s.client_ip}, {"port", flow.client_port}};
+    ev["methods"] = s.methods;
+    if (s.difficulty > 0) ev["difficulty"] = s.difficulty;
+    if (s.over_http) ev["transport"] = "http";
+  }
+
+  // Every flow's end is checked against sessions_, and most flows are not mining: a counting
+  // filter over flow ids (sessions per slot, 64 KB, cache-resident) answers "not there" without
+  // the bucket miss.
+  static size_t Slot(uint64_t flow_id) { return size_t((flow_id * 0x9E3779B97F4A7C15ull) >> 50); }
+
   DetectorContext& ctx_;
+  std::array<uint32_t, size_t{1} << 14> present_{};
   std::unordered_map<uint64_t, SessionState> sessions_;
-  std::unordered_map<uint64_t, std::pair<std::string, std::string>> server_names_;
+  // The name a flow's client used (TLS SNI, HTTP Host), for the session that may start on that
+  // flow. A direct-mapped table by flow id instead of a map: no node per TLS/HTTP flow and no
+  // erase at every flow end. Flow ids are sequential, so a name is lost only if kNameSlots newer
+  // flows sent a hello or request before this flow's first mining message (in practice that
+  // message follows the request or hello within the same few packets).
+  struct ServerName {
+    uint64_t flow_id = 0;  // 0: empty (flow ids start at 1)
+    std::string name;      // capacity reused across flows
+    const char* source = "";
+  };
+  static constexpr size_t kNameSlots = 4096;
+  std::vector<ServerName> names_ = std::vector<ServerName>(kNameSlots);
 };
 
 }  // namespace

@@ -14,9 +14,12 @@ namespace {
 
 const char* ProtoName(IpProto p) {
   switch (p) {
-    case IpProto::kTcp: return "tcp";
-    case IpProto::kUdp: return "udp";
-    default: return "icmp";
+    case IpProto::kTcp:
+      return "tcp";
+    case IpProto::kUdp:
+      return "udp";
+    default:
+      return "icmp";
   }
 }
 

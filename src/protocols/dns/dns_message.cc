@@ -13,11 +13,16 @@ inline char Lower(uint8_t c) { return (c >= 'A' && c <= 'Z') ? char(c + 32) : ch
 
 DnsAnomaly FromNameStatus(NameStatus s) {
   switch (s) {
-    case NameStatus::kOk: return DnsAnomaly::kNone;
-    case NameStatus::kTruncated: return DnsAnomaly::kTruncated;
-    case NameStatus::kLoop: return DnsAnomaly::kNameLoop;
-    case NameStatus::kTooLong: return DnsAnomaly::kNameTooLong;
-    case NameStatus::kBadLabel: return DnsAnomaly::kBadLabel;
+    case NameStatus::kOk:
+      return DnsAnomaly::kNone;
+    case NameStatus::kTruncated:
+      return DnsAnomaly::kTruncated;
+    case NameStatus::kLoop:
+      return DnsAnomaly::kNameLoop;
+    case NameStatus::kTooLong:
+      return DnsAnomaly::kNameTooLong;
+    case NameStatus::kBadLabel:
+      return DnsAnomaly::kBadLabel;
   }
   return DnsAnomaly::kTruncated;
 }
@@ -26,14 +31,22 @@ DnsAnomaly FromNameStatus(NameStatus s) {
 
 const char* AnomalyName(DnsAnomaly a) {
   switch (a) {
-    case DnsAnomaly::kNone: return "dns.none";
-    case DnsAnomaly::kTruncated: return "dns.truncated";
-    case DnsAnomaly::kNoQuestion: return "dns.no_question";
-    case DnsAnomaly::kNameLoop: return "dns.name_loop";
-    case DnsAnomaly::kNameTooLong: return "dns.name_too_long";
-    case DnsAnomaly::kBadLabel: return "dns.bad_label";
-    case DnsAnomaly::kBadRdata: return "dns.bad_rdata";
-    case DnsAnomaly::kTooManyAnswers: return "dns.too_many_answers";
+    case DnsAnomaly::kNone:
+      return "dns.none";
+    case DnsAnomaly::kTruncated:
+      return "dns.truncated";
+    case DnsAnomaly::kNoQuestion:
+      return "dns.no_question";
+    case DnsAnomaly::kNameLoop:
+      return "dns.name_loop";
+    case DnsAnomaly::kNameTooLong:
+      return "dns.name_too_long";
+    case DnsAnomaly::kBadLabel:
+      return "dns.bad_label";
+    case DnsAnomaly::kBadRdata:
+      return "dns.bad_rdata";
+    case DnsAnomaly::kTooManyAnswers:
+      return "dns.too_many_answers";
   }
   return "dns.unknown";
 }

@@ -45,13 +45,13 @@ struct DecodedMessage {
 // a literal anomaly name ("dns.name_loop", ...) through AnomalyName().
 enum class DnsAnomaly : uint8_t {
   kNone,
-  kTruncated,        // shorter than its header/question/answers say
-  kNoQuestion,       // qdcount == 0
-  kNameLoop,         // compression pointers loop or chain too deep
-  kNameTooLong,      // more than 253 characters / 255 octets
-  kBadLabel,         // reserved label type (0x40 / 0x80)
-  kBadRdata,         // A/AAAA with the wrong rdata length
-  kTooManyAnswers,   // more than kMaxAnswers A/AAAA/CNAME records
+  kTruncated,       // shorter than its header/question/answers say
+  kNoQuestion,      // qdcount == 0
+  kNameLoop,        // compression pointers loop or chain too deep
+  kNameTooLong,     // more than 253 characters / 255 octets
+  kBadLabel,        // reserved label type (0x40 / 0x80)
+  kBadRdata,        // A/AAAA with the wrong rdata length
+  kTooManyAnswers,  // more than kMaxAnswers A/AAAA/CNAME records
 };
 const char* AnomalyName(DnsAnomaly a);
 
@@ -59,7 +59,7 @@ const char* AnomalyName(DnsAnomaly a);
 class DnsMessageDecoder {
  public:
   struct Outcome {
-    bool ok = false;                     // header and first question decoded; "message" is usable
+    bool ok = false;  // header and first question decoded; "message" is usable
     DnsAnomaly anomaly = DnsAnomaly::kNone;  // the first anomaly seen, if any
   };
 

@@ -21,7 +21,7 @@ using mw::testing::StreamFeeder;
 
 // Query: id 0x1234, RD, one question "www.Example.COM" A IN.
 const char* kQuery =
-    "1234 0100 0001 0000 0000 0000"  // header: id, flags (RD), qd=1, an=0, ns=0, ar=0
+    "1234 0100 0001 0000 0000 0000"             // header: id, flags (RD), qd=1, an=0, ns=0, ar=0
     "03 777777 07 4578616d706c65 03 434f4d 00"  // 3www 7Example 3COM . (mixed case on purpose)
     "0001 0001";                                // A, IN
 
@@ -176,9 +176,9 @@ TEST(DnsParser, AnswerLoopKeepsEarlierAnswers) {
   DnsParser p(Framing::kDatagram);
   auto r = FromHex(
       "0001 8180 0001 0002 0000 0000"
-      "01 61 00 0001 0001"                      // @12: "a" A IN
-      "c00c 0001 0001 00000001 0004 01020304"   // @19: a A 1.2.3.4
-      "c023 0001 0001 00000001 0004 05060708"); // @35: owner points at itself
+      "01 61 00 0001 0001"                       // @12: "a" A IN
+      "c00c 0001 0001 00000001 0004 01020304"    // @19: a A 1.2.3.4
+      "c023 0001 0001 00000001 0004 05060708");  // @35: owner points at itself
   p.OnData(Direction::kToClient, r, ctx);
   ASSERT_EQ(rec.events.size(), 1u);
   EXPECT_EQ(rec.events[0], "<R 1 0 a/1 [a 1 1 1.2.3.4]");
@@ -321,7 +321,8 @@ TEST(DnsProbe, AcceptsDnsRejectsOthers) {
   std::string http = "GET / HTTP/1.1\r\nHost: example.com\r\n\r\n";
   EXPECT_EQ(ProbeTcp(Direction::kToServer, AsBytes(http)), ProbeResult::kNo);
   EXPECT_EQ(ProbeUdp(Direction::kToServer, AsBytes(http)), ProbeResult::kNo);
-  std::string stratum = R"({"id":1,"method":"mining.subscribe","params":[]})" "\n";
+  std::string stratum = R"({"id":1,"method":"mining.subscribe","params":[]})"
+                        "\n";
   EXPECT_EQ(ProbeTcp(Direction::kToServer, AsBytes(stratum)), ProbeResult::kNo);
   EXPECT_EQ(ProbeUdp(Direction::kToServer, AsBytes(stratum)), ProbeResult::kNo);
 }
@@ -347,8 +348,8 @@ std::string ToLower(std::string s) {
 }
 
 struct PcapCheck {
-  int flows = 0;      // DNS flows nDPI names a host for
-  int names_ok = 0;   // our first qname equals nDPI's host
+  int flows = 0;     // DNS flows nDPI names a host for
+  int names_ok = 0;  // our first qname equals nDPI's host
   int addr_checked = 0, addr_ok = 0;
   std::vector<std::string> mismatches;
 };
@@ -405,7 +406,8 @@ PcapCheck CheckCapture(const std::string& name) {
     for (size_t i = 0; i + 1 < nf.items.size(); ++i) {
       if (nf.items[i].rfind("Hostname/SNI: ", 0) != 0) continue;
       const std::string& ip = nf.items[i + 1];
-      const bool looks_like_ip = ip.find(':') != std::string::npos || ip.find('.') != std::string::npos;
+      const bool looks_like_ip =
+          ip.find(':') != std::string::npos || ip.find('.') != std::string::npos;
       if (ip == "0.0.0.0" || !looks_like_ip) break;
       if (ip.find(' ') != std::string::npos) break;
       // This capture's responses are deliberately broken after the first question (a second
@@ -428,12 +430,12 @@ TEST(DnsCaptures, MatchNdpiHostnamesAndAddresses) {
   if (!std::filesystem::exists(std::string(MW_SHARED_DATA_DIR) + "/pcaps/ndpi/dns.pcap"))
     GTEST_SKIP() << "shared test data not found at " << MW_SHARED_DATA_DIR;
   int flows = 0, ok = 0, addr_checked = 0, addr_ok = 0;
-  for (const char* f : {"dns.pcap", "dns_fragmented.pcap", "dns_ambiguous_names.pcap",
-                        "bad-dns-traffic.pcap", "dns_long_domainname.pcap",
-                        "dns-tunnel-iodine.pcap", "dns_exfiltration.pcap", "malformed_dns.pcap",
-                        "dns_invert_query.pcapng", "netbios_wildcard_dns_query.pcap",
-                        "mullvad_dns.pcap", "alexa-app.pcapng", "teams.pcap", "android.pcap",
-                        "iphone.pcap", "KakaoTalk_chat.pcap"}) {
+  for (const char* f :
+       {"dns.pcap", "dns_fragmented.pcap", "dns_ambiguous_names.pcap", "bad-dns-traffic.pcap",
+        "dns_long_domainname.pcap", "dns-tunnel-iodine.pcap", "dns_exfiltration.pcap",
+        "malformed_dns.pcap", "dns_invert_query.pcapng", "netbios_wildcard_dns_query.pcap",
+        "mullvad_dns.pcap", "alexa-app.pcapng", "teams.pcap", "android.pcap", "iphone.pcap",
+        "KakaoTalk_chat.pcap"}) {
     PcapCheck c = CheckCapture(f);
     flows += c.flows, ok += c.names_ok;
     addr_checked += c.addr_checked, addr_ok += c.addr_ok;

@@ -267,7 +267,8 @@ inline std::vector<NdpiFlow> ReadNdpiResults(const std::string& path) {
       std::string item = line.substr(pos + 1, close - pos - 1);
       f.items.push_back(item);
       size_t colon = item.find(": ");
-      if (colon != std::string::npos) f.fields.emplace(item.substr(0, colon), item.substr(colon + 2));
+      if (colon != std::string::npos)
+        f.fields.emplace(item.substr(0, colon), item.substr(colon + 2));
       pos = close + 1;
     }
     out.push_back(std::move(f));

@@ -187,8 +187,8 @@ size_t HttpParser::ParseHeaderBlock(Direction dir, std::string_view in, ParseCon
   const bool is_response = dir == Direction::kToClient;
   if (is_response) {
     // HTTP/1.1 200 OK
-    if (line.size() < 12 || line.substr(0, 7) != "HTTP/1." || !IsDigit(line[7]) ||
-        line[8] != ' ' || !IsDigit(line[9]) || !IsDigit(line[10]) || !IsDigit(line[11]) ||
+    if (line.size() < 12 || line.substr(0, 7) != "HTTP/1." || !IsDigit(line[7]) || line[8] != ' ' ||
+        !IsDigit(line[9]) || !IsDigit(line[10]) || !IsDigit(line[11]) ||
         (line.size() > 12 && line[12] != ' ')) {
       ctx.Violate("http: bad status line");
       return kFailed;
@@ -458,7 +458,8 @@ ProbeResult ProbeHttp(Direction dir, ByteView first_bytes) {
   if (i == 0 || s[i] != ' ') return ProbeResult::kNo;
   size_t j = i + 1;
   while (j < s.size() && IsUriChar(s[j])) ++j;
-  if (j == s.size()) return s.size() < kProbeMaxRequestLine ? ProbeResult::kMaybe : ProbeResult::kNo;
+  if (j == s.size())
+    return s.size() < kProbeMaxRequestLine ? ProbeResult::kMaybe : ProbeResult::kNo;
   if (j == i + 1 || s[j] != ' ') return ProbeResult::kNo;
   std::string_view v = s.substr(j + 1);
   if (v.size() < kVersion.size())

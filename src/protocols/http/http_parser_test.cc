@@ -30,10 +30,10 @@ struct Msg {
 
   std::string ToString() const {
     std::ostringstream o;
-    o << (response ? "< " : "> ") << method << " " << uri << " " << version << " " << status
-      << " " << reason << " host=" << host << " ua=" << ua << " ct=" << ctype
-      << " cl=" << content_length << " chunked=" << chunked << " xs=" << x_stratum
-      << " xme=" << x_ext << " trunc=" << truncated << " body[" << body.size() << "]=" << body;
+    o << (response ? "< " : "> ") << method << " " << uri << " " << version << " " << status << " "
+      << reason << " host=" << host << " ua=" << ua << " ct=" << ctype << " cl=" << content_length
+      << " chunked=" << chunked << " xs=" << x_stratum << " xme=" << x_ext << " trunc=" << truncated
+      << " body[" << body.size() << "]=" << body;
     return o.str();
   }
 };
@@ -117,11 +117,14 @@ TEST(HttpParser, GetworkPostAndChunkedResponse) {
        "Host: Pool.Example.COM:8332\r\n"
        "Accept: */*\r\n"
        "Content-Type: application/json\r\n"
-       "Content-Length: " + std::to_string(body.size()) + "\r\n"
-       "User-Agent: cgminer 2.7.5\r\n"
-       "X-Mining-Extensions: longpoll midstate rollntime submitold\r\n"
-       "X-Mining-Hashrate: 1000000\r\n"
-       "\r\n" + body},
+       "Content-Length: " +
+           std::to_string(body.size()) +
+           "\r\n"
+           "User-Agent: cgminer 2.7.5\r\n"
+           "X-Mining-Extensions: longpoll midstate rollntime submitold\r\n"
+           "X-Mining-Hashrate: 1000000\r\n"
+           "\r\n" +
+           body},
       {kDown,
        "HTTP/1.1 200 OK\r\n"
        "Content-Type: application/json\r\n"
@@ -129,12 +132,14 @@ TEST(HttpParser, GetworkPostAndChunkedResponse) {
        "X-Stratum: stratum+tcp://pool.example.com:3333\r\n"
        "Transfer-Encoding: chunked\r\n"
        "\r\n"
-       "10;ext=1\r\n" + result.substr(0, 16) + "\r\n" +
-       [&] {
-         std::ostringstream o;
-         o << std::hex << result.size() - 16;
-         return o.str();
-       }() + "\r\n" + result.substr(16) + "\r\n0\r\nX-Trailer: t\r\n\r\n"},
+       "10;ext=1\r\n" +
+           result.substr(0, 16) + "\r\n" +
+           [&] {
+             std::ostringstream o;
+             o << std::hex << result.size() - 16;
+             return o.str();
+           }() +
+           "\r\n" + result.substr(16) + "\r\n0\r\nX-Trailer: t\r\n\r\n"},
   });
   ASSERT_EQ(out.msgs.size(), 2u) << out.ToString();
   EXPECT_EQ(out.confirms, 1);
@@ -162,7 +167,8 @@ TEST(HttpParser, KeepAlivePipelining) {
       {kUp,
        "GET /a HTTP/1.1\r\nHost: [2001:db8::1]:8080\r\n\r\n"
        "HEAD /b HTTP/1.1\r\nHost: example.org\r\n\r\n"
-       "POST /c HTTP/1.1\r\nHost: example.org\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\nabc"},
+       "POST /c HTTP/1.1\r\nHost: example.org\r\nExpect: 100-continue\r\nContent-Length: "
+       "3\r\n\r\nabc"},
       {kDown,
        "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi"
        "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n"  // HEAD: no body follows

@@ -52,7 +52,8 @@ std::string Ok(std::string_view body) {
 
 TEST(HttpJsonRpcBridge, GetworkOverHttp) {
   auto out = RunHttp({
-      {Direction::kToServer, Post("cgminer 2.7.5", R"({"method": "getwork", "params": [], "id":0})")},
+      {Direction::kToServer,
+       Post("cgminer 2.7.5", R"({"method": "getwork", "params": [], "id":0})")},
       {Direction::kToClient,
        Ok(R"({"result":{"midstate":"5fa8","data":"00000001","hash1":"0000","target":"ffffffffffffffffffffffffffffffffffffffffffffffffffffffff00000000"},"error":null,"id":0})")},
       {Direction::kToServer,
@@ -68,14 +69,15 @@ TEST(HttpJsonRpcBridge, GetworkOverHttp) {
   EXPECT_EQ(out[1].dialect, Dialect::kGetwork);
   EXPECT_EQ(out[1].request_method, "getwork");
   EXPECT_NEAR(out[1].difficulty, 4294967296.0, 1.0);  // difficulty-1 target
-  EXPECT_TRUE(out[2].is_share);  // getwork with data submits a header
+  EXPECT_TRUE(out[2].is_share);                       // getwork with data submits a header
 }
 
 TEST(HttpJsonRpcBridge, GetblocktemplateAndEthereumOverHttp) {
   auto out = RunHttp({
       {Direction::kToServer,
-       Post("bfgminer/5.5.0",
-            R"({"id":1,"method":"getblocktemplate","params":[{"capabilities":["coinbasetxn","workid","coinbase/append"],"rules":["segwit"]}]})")},
+       Post(
+           "bfgminer/5.5.0",
+           R"({"id":1,"method":"getblocktemplate","params":[{"capabilities":["coinbasetxn","workid","coinbase/append"],"rules":["segwit"]}]})")},
       {Direction::kToClient,
        Ok(R"({"result":{"version":536870912,"previousblockhash":"00000000000000000002a7c4c1e48d76c5a37902165a270156b7a8d72728a054","transactions":[],"coinbasevalue":625000000,"target":"00000000000000000004d6f10000000000000000000000000000000000000000","height":840000},"error":null,"id":1})")},
       {Direction::kToServer,
@@ -100,7 +102,8 @@ TEST(HttpJsonRpcBridge, OrdinaryJsonRpcIsNotMining) {
        Post("curl/7.88.1", R"({"jsonrpc":"2.0","method":"eth_blockNumber","params":[],"id":83})")},
       {Direction::kToClient, Ok(R"({"jsonrpc":"2.0","id":83,"result":"0x4b7"})")},
       {Direction::kToServer,
-       Post("python-requests/2.31", R"({"jsonrpc":"2.0","method":"login","params":{"user":"a","password":"b"},"id":1})")},
+       Post("python-requests/2.31",
+            R"({"jsonrpc":"2.0","method":"login","params":{"user":"a","password":"b"},"id":1})")},
       {Direction::kToClient, Ok(R"({"jsonrpc":"2.0","id":1,"result":true})")},
       {Direction::kToServer, Post("curl/7.88.1", "not json at all")},
       {Direction::kToClient, Ok("[1,2,3]")},

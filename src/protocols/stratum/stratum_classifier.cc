@@ -381,18 +381,18 @@ std::string_view CoinFromAlgo(std::string_view a) {
     std::string_view algo, coin;
   };
   static constexpr Exact kExact[] = {
-      {"rx/0", "XMR"},         {"randomx", "XMR"},        {"rx", "XMR"},
-      {"rx/wow", "WOW"},       {"rx/arq", "ARQ"},         {"rx/sfx", "SFX"},
-      {"rx/keva", "KVA"},      {"rx/graft", "GRFT"},      {"cn-heavy/xhv", "XHV"},
-      {"cn/ccx", "CCX"},       {"argon2/chukwa", "TRTL"}, {"argon2/chukwav2", "TRTL"},
-      {"argon2/wrkz", "WRKZ"}, {"astrobwt", "DERO"},      {"kawpow", "RVN"},
-      {"ethash", "ETH"},       {"etchash", "ETC"},        {"equihash", "ZEC"},
-      {"equihash200_9", "ZEC"}, {"zhash", "BTG"},         {"equihash144_5", "BTG"},
-      {"sha256d", "BTC"},      {"sha256", "BTC"},         {"scrypt", "LTC"},
-      {"x11", "DASH"},         {"ghostrider", "RTM"},     {"gr", "RTM"},
-      {"autolykos", "ERG"},    {"autolykos2", "ERG"},     {"kheavyhash", "KAS"},
-      {"octopus", "CFX"},      {"firopow", "FIRO"},       {"verushash", "VRSC"},
-      {"cuckatoo32", "GRIN"},  {"cuckaroo29", "GRIN"},
+      {"rx/0", "XMR"},          {"randomx", "XMR"},        {"rx", "XMR"},
+      {"rx/wow", "WOW"},        {"rx/arq", "ARQ"},         {"rx/sfx", "SFX"},
+      {"rx/keva", "KVA"},       {"rx/graft", "GRFT"},      {"cn-heavy/xhv", "XHV"},
+      {"cn/ccx", "CCX"},        {"argon2/chukwa", "TRTL"}, {"argon2/chukwav2", "TRTL"},
+      {"argon2/wrkz", "WRKZ"},  {"astrobwt", "DERO"},      {"kawpow", "RVN"},
+      {"ethash", "ETH"},        {"etchash", "ETC"},        {"equihash", "ZEC"},
+      {"equihash200_9", "ZEC"}, {"zhash", "BTG"},          {"equihash144_5", "BTG"},
+      {"sha256d", "BTC"},       {"sha256", "BTC"},         {"scrypt", "LTC"},
+      {"x11", "DASH"},          {"ghostrider", "RTM"},     {"gr", "RTM"},
+      {"autolykos", "ERG"},     {"autolykos2", "ERG"},     {"kheavyhash", "KAS"},
+      {"octopus", "CFX"},       {"firopow", "FIRO"},       {"verushash", "VRSC"},
+      {"cuckatoo32", "GRIN"},   {"cuckaroo29", "GRIN"},
   };
   for (const auto& e : kExact)
     if (EqualsLower(a, e.algo)) return e.coin;
@@ -410,8 +410,7 @@ std::string_view CoinFromWallet(std::string_view w) {
   // Monero: 4/8 + 94 base58 (standard, subaddress), or 106 chars integrated.
   if ((w[0] == '4' || w[0] == '8') && (w.size() == 95 || w.size() == 106) && IsBase58(w))
     return "XMR";
-  if ((StartsWith(w, "t1") || StartsWith(w, "t3")) && w.size() == 35 && IsBase58(w))
-    return "ZEC";
+  if ((StartsWith(w, "t1") || StartsWith(w, "t3")) && w.size() == 35 && IsBase58(w)) return "ZEC";
   if (StartsWith(w, "zs1") && w.size() == 78 && IsBech32Data(w.substr(3))) return "ZEC";
   if (StartsWith(w, "0x") && w.size() == 42) {
     for (char c : w.substr(2))
@@ -420,8 +419,7 @@ std::string_view CoinFromWallet(std::string_view w) {
   }
   if (StartsWith(w, "bc1") && w.size() >= 42 && w.size() <= 62 && IsBech32Data(w.substr(3)))
     return "BTC";
-  if ((w[0] == '1' || w[0] == '3') && w.size() >= 26 && w.size() <= 35 && IsBase58(w))
-    return "BTC";
+  if ((w[0] == '1' || w[0] == '3') && w.size() >= 26 && w.size() <= 35 && IsBase58(w)) return "BTC";
   if (StartsWith(w, "ltc1") && w.size() >= 43 && w.size() <= 63 && IsBech32Data(w.substr(4)))
     return "LTC";
   if (w.size() == 34 && IsBase58(w)) {

@@ -7,7 +7,8 @@ namespace mw::stratum {
 namespace {
 
 constexpr std::string_view kMoneroWallet =
-    "48edfHu7V9Z84YzzMa6fUueoELZ9ZRXq9VetWzYGzKt52XU5xvqgzYnDK9URnRoJMk1j8nLwEVsaSWJ4fhdUyZijBGUicoD";
+    "48edfHu7V9Z84YzzMa6fUueoELZ9ZRXq9VetWzYGzKt52XU5xvqgzYnDK9URnRoJMk1j8nLwEVsaSWJ4fhdUyZijBGUico"
+    "D";
 
 TEST(InferCoin, FromAlgorithm) {
   EXPECT_EQ(InferCoin("rx/0", ""), "XMR");
@@ -79,8 +80,9 @@ TEST(Difficulty, CryptoNoteTargets) {
 
 TEST(Difficulty, Target256) {
   // 2^256 / 2^224 = 2^32.
-  EXPECT_DOUBLE_EQ(Target256Difficulty("0x0000000100000000000000000000000000000000000000000000000000000000"),
-                   4294967296.0);
+  EXPECT_DOUBLE_EQ(
+      Target256Difficulty("0x0000000100000000000000000000000000000000000000000000000000000000"),
+      4294967296.0);
   EXPECT_EQ(Target256Difficulty("0x"), 0);
   EXPECT_EQ(Target256Difficulty("xyz"), 0);
   EXPECT_EQ(Target256Difficulty(std::string(65, 'f')), 0);
@@ -92,24 +94,30 @@ TEST(PendingRequests, BoundedAndDirectional) {
   EXPECT_EQ(p.Take(Direction::kToClient, 2), Method::kNone);  // ids are per direction
   EXPECT_EQ(p.Take(Direction::kToServer, 2), Method::kLogin);
   EXPECT_EQ(p.Take(Direction::kToServer, 2), Method::kNone);  // taken once
-  for (uint64_t i = 0; i < kMaxPending + 10; ++i) p.Add(Direction::kToServer, i << 1, Method::kSubmit);
+  for (uint64_t i = 0; i < kMaxPending + 10; ++i)
+    p.Add(Direction::kToServer, i << 1, Method::kSubmit);
   EXPECT_EQ(p.Take(Direction::kToServer, 0), Method::kNone);  // oldest overwritten
   EXPECT_EQ(p.Take(Direction::kToServer, (kMaxPending + 9) << 1), Method::kSubmit);
 }
 
 Classified ClassifyOne(std::string_view json, Direction dir = Direction::kToServer,
-               PendingRequests* pending = nullptr, ClassifyStatus want = ClassifyStatus::kOk) {
+                       PendingRequests* pending = nullptr,
+                       ClassifyStatus want = ClassifyStatus::kOk) {
   Classified c;
   EXPECT_EQ(ThreadClassifier().Classify(json, dir, Dialect::kUnknown, pending, &c), want) << json;
   return c;
 }
 
 TEST(Classifier, GenericNamesNeedTheirDialectShape) {
-  EXPECT_FALSE(ClassifyOne(R"({"id":1,"method":"login","params":{"username":"bob","password":"x"}})").mining);
+  EXPECT_FALSE(
+      ClassifyOne(R"({"id":1,"method":"login","params":{"username":"bob","password":"x"}})")
+          .mining);
   EXPECT_FALSE(ClassifyOne(R"({"id":1,"method":"submit","params":{"form":"contact"}})").mining);
   EXPECT_FALSE(ClassifyOne(R"({"method":"job","params":{"name":"backup"}})").mining);
-  EXPECT_FALSE(ClassifyOne(R"({"jsonrpc":"2.0","id":1,"method":"eth_blockNumber","params":[]})").mining);
-  EXPECT_FALSE(ClassifyOne(R"({"jsonrpc":"2.0","id":1,"method":"textDocument/hover","params":{}})").mining);
+  EXPECT_FALSE(
+      ClassifyOne(R"({"jsonrpc":"2.0","id":1,"method":"eth_blockNumber","params":[]})").mining);
+  EXPECT_FALSE(
+      ClassifyOne(R"({"jsonrpc":"2.0","id":1,"method":"textDocument/hover","params":{}})").mining);
   EXPECT_TRUE(ClassifyOne(R"({"id":1,"method":"login","params":{"login":"x","pass":"y"}})").mining);
   EXPECT_TRUE(ClassifyOne(R"({"id":1,"method":"mining.ping","params":[]})").mining);
 }
@@ -118,18 +126,21 @@ TEST(Classifier, MalformedInput) {
   ClassifyOne("", Direction::kToServer, nullptr, ClassifyStatus::kNotJson);
   ClassifyOne("{\"id\":1,", Direction::kToServer, nullptr, ClassifyStatus::kNotJson);
   ClassifyOne("[1,2]", Direction::kToServer, nullptr, ClassifyStatus::kNotJsonRpc);
-  ClassifyOne(R"({"id":1,"method":42})", Direction::kToServer, nullptr, ClassifyStatus::kNotJsonRpc);
+  ClassifyOne(R"({"id":1,"method":42})", Direction::kToServer, nullptr,
+              ClassifyStatus::kNotJsonRpc);
   ClassifyOne(R"({"hello":"world"})", Direction::kToServer, nullptr, ClassifyStatus::kNotJsonRpc);
-  ClassifyOne(std::string(kMaxLine + 1, ' '), Direction::kToServer, nullptr, ClassifyStatus::kTooLong);
+  ClassifyOne(std::string(kMaxLine + 1, ' '), Direction::kToServer, nullptr,
+              ClassifyStatus::kTooLong);
   // Deep nesting is refused by the parser's depth limit rather than recursing.
   ClassifyOne(std::string(5000, '[') + std::string(5000, ']'), Direction::kToServer, nullptr,
-      ClassifyStatus::kNotJson);
+              ClassifyStatus::kNotJson);
 }
 
 TEST(Classifier, ResponseMatchedToRequest) {
   PendingRequests p;
-  Classified c = ClassifyOne(R"({"id":"s1","method":"eth_submitWork","params":["0x07a0","0x41f3","0x44e9"]})",
-                     Direction::kToServer, &p);
+  Classified c =
+      ClassifyOne(R"({"id":"s1","method":"eth_submitWork","params":["0x07a0","0x41f3","0x44e9"]})",
+                  Direction::kToServer, &p);
   EXPECT_TRUE(c.is_share);
   EXPECT_EQ(c.job_id, "0x41f3");
   c = ClassifyOne(R"({"jsonrpc":"2.0","id":"s1","result":true})", Direction::kToClient, &p);

@@ -8,8 +8,8 @@
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
-#include <new>
 #include <map>
+#include <new>
 #include <sstream>
 #include <string>
 #include <tuple>
@@ -137,11 +137,13 @@ Outcome FeedAllChunkings(const std::vector<Segment>& segments) {
 std::string L(std::string_view json) { return std::string(json) + "\n"; }
 
 constexpr std::string_view kXmrigWallet =
-    "48edfHu7V9Z84YzzMa6fUueoELZ9ZRXq9VetWzYGzKt52XU5xvqgzYnDK9URnRoJMk1j8nLwEVsaSWJ4fhdUyZijBGUicoD";
+    "48edfHu7V9Z84YzzMa6fUueoELZ9ZRXq9VetWzYGzKt52XU5xvqgzYnDK9URnRoJMk1j8nLwEVsaSWJ4fhdUyZijBGUico"
+    "D";
 
 TEST(StratumParser, XmrigCryptoNoteSession) {
   std::string login =
-      R"({"id":1,"jsonrpc":"2.0","method":"login","params":{"login":")" + std::string(kXmrigWallet) +
+      R"({"id":1,"jsonrpc":"2.0","method":"login","params":{"login":")" +
+      std::string(kXmrigWallet) +
       R"(","pass":"x","agent":"XMRig/6.16.0 (Linux x86_64) libuv/1.42.0 gcc/9.3.0","algo":["cn/1","cn/2","cn/r","cn-lite/1","cn-heavy/xhv","rx/0","rx/wow","argon2/chukwav2","astrobwt"],"rigid":"rig01"}})";
   auto out = FeedAllChunkings({
       {kUp, L(login)},
@@ -149,12 +151,15 @@ TEST(StratumParser, XmrigCryptoNoteSession) {
        L(R"({"id":1,"jsonrpc":"2.0","error":null,"result":{"id":"a1b2c3","job":{"blob":"0e0eb8a1ea9f06","job_id":"jNqx","target":"b88d0600","algo":"rx/0","height":2500000,"seed_hash":"d1fc"},"extensions":["algo","nicehash","connect","tls","keepalive"],"status":"OK"}})")},
       {kUp,
        L(R"({"id":2,"jsonrpc":"2.0","method":"submit","params":{"id":"a1b2c3","job_id":"jNqx","nonce":"5e0a0000","result":"c9be9381a68d533c059d614d961e0534d7d8785dd5c339c2f9596eb95f320100","algo":"rx/0"}})")},
-      {kDown, L(R"({"id":2,"jsonrpc":"2.0","error":null,"result":{"status":"OK"}})") +
-                  L(R"({"jsonrpc":"2.0","method":"job","params":{"blob":"0e0e","job_id":"k2","target":"e4a63d00","algo":"rx/0","height":2500001}})")},
-      {kUp, L(R"({"id":3,"jsonrpc":"2.0","method":"keepalived","params":{"id":"a1b2c3"}})") +
-                L(R"({"id":4,"jsonrpc":"2.0","method":"submit","params":{"id":"a1b2c3","job_id":"k2","nonce":"01000000","result":"aa"}})")},
-      {kDown, L(R"({"id":3,"jsonrpc":"2.0","error":null,"result":{"status":"KEEPALIVED"}})") +
-                  L(R"({"id":4,"jsonrpc":"2.0","error":{"code":-1,"message":"Low difficulty share"}})")},
+      {kDown,
+       L(R"({"id":2,"jsonrpc":"2.0","error":null,"result":{"status":"OK"}})") +
+           L(R"({"jsonrpc":"2.0","method":"job","params":{"blob":"0e0e","job_id":"k2","target":"e4a63d00","algo":"rx/0","height":2500001}})")},
+      {kUp,
+       L(R"({"id":3,"jsonrpc":"2.0","method":"keepalived","params":{"id":"a1b2c3"}})") +
+           L(R"({"id":4,"jsonrpc":"2.0","method":"submit","params":{"id":"a1b2c3","job_id":"k2","nonce":"01000000","result":"aa"}})")},
+      {kDown,
+       L(R"({"id":3,"jsonrpc":"2.0","error":null,"result":{"status":"KEEPALIVED"}})") +
+           L(R"({"id":4,"jsonrpc":"2.0","error":{"code":-1,"message":"Low difficulty share"}})")},
   });
   ASSERT_EQ(out.msgs.size(), 9u) << out.ToString();
   EXPECT_EQ(out.confirms, 1);
@@ -199,9 +204,10 @@ TEST(StratumParser, CgminerStratumV1Bitcoin) {
        L(R"({"id": 1, "result": [[["mining.set_difficulty", "b4b6693b72a50c7116db18d6497cac52"], ["mining.notify", "ae6812eb4cd7735a302a8a9dd95cf71f"]], "08000002", 4], "error": null})")},
       {kUp,
        L(R"({"id": 2, "method": "mining.authorize", "params": ["bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq.worker1", "x"]})")},
-      {kDown, L(R"({"id": 2, "result": true, "error": null})") +
-                  L(R"({"id": null, "method": "mining.set_difficulty", "params": [2048]})") +
-                  L(R"({"id": null, "method": "mining.notify", "params": ["bf", "4d16b6f85af6e2198f44ae2a6de67f78487ae5611b77c6c0440b921e00000000", "01000000010000000000000000000000000000000000000000000000000000000000000000ffffffff20020862062f503253482f04b8864e5008", "072f736c7573682f000000000100f2052a010000001976a914d23fcdf86f7e756a64a7a9688ef9903327048ed988ac00000000", [], "00000002", "1c2ac4af", "504e86b9", false]})")},
+      {kDown,
+       L(R"({"id": 2, "result": true, "error": null})") +
+           L(R"({"id": null, "method": "mining.set_difficulty", "params": [2048]})") +
+           L(R"({"id": null, "method": "mining.notify", "params": ["bf", "4d16b6f85af6e2198f44ae2a6de67f78487ae5611b77c6c0440b921e00000000", "01000000010000000000000000000000000000000000000000000000000000000000000000ffffffff20020862062f503253482f04b8864e5008", "072f736c7573682f000000000100f2052a010000001976a914d23fcdf86f7e756a64a7a9688ef9903327048ed988ac00000000", [], "00000002", "1c2ac4af", "504e86b9", false]})")},
       {kUp,
        L(R"({"id": 4, "method": "mining.submit", "params": ["bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq.worker1", "bf", "00000001", "504e86ed", "b2957c02"]})")},
       {kDown, L(R"({"id": 4, "result": true, "error": null})")},
@@ -227,12 +233,14 @@ TEST(StratumParser, EthereumStratumNiceHash) {
        L(R"({"id": 1, "method": "mining.subscribe", "params": ["NiceHash/1.0", "EthereumStratum/1.0.0"]})")},
       {kDown,
        L(R"({"id": 1, "result": [["mining.notify", "ae6812eb4cd7735a302a8a9dd95cf71f", "EthereumStratum/1.0.0"], "080c"], "error": null})")},
-      {kUp, L(R"({"id": 2, "method": "mining.extranonce.subscribe", "params": []})") +
-                L(R"({"id": 3, "method": "mining.authorize", "params": ["0x52bc44d5378309ee2abf1539bf71de1b7d7be3b5.rig7", "x"]})")},
-      {kDown, L(R"({"id": 3, "result": true, "error": null})") +
-                  L(R"({"id": null, "method": "mining.set_difficulty", "params": [0.5]})") +
-                  L(R"({"id": null, "method": "mining.notify", "params": ["bf0488aa", "abad8f99f3918bf903c6a909d9bbc0fdfa5a2f4b9cb1196175ec825c6610126c", "9dc5dfb0fc1fb3dd3c0b3a6a9e8b36f5e0d6e7ee2dc3e2e1d7a4b5c6d7e8f901", true]})") +
-                  L(R"({"id": null, "method": "mining.set_extranonce", "params": ["af4c"]})")},
+      {kUp,
+       L(R"({"id": 2, "method": "mining.extranonce.subscribe", "params": []})") +
+           L(R"({"id": 3, "method": "mining.authorize", "params": ["0x52bc44d5378309ee2abf1539bf71de1b7d7be3b5.rig7", "x"]})")},
+      {kDown,
+       L(R"({"id": 3, "result": true, "error": null})") +
+           L(R"({"id": null, "method": "mining.set_difficulty", "params": [0.5]})") +
+           L(R"({"id": null, "method": "mining.notify", "params": ["bf0488aa", "abad8f99f3918bf903c6a909d9bbc0fdfa5a2f4b9cb1196175ec825c6610126c", "9dc5dfb0fc1fb3dd3c0b3a6a9e8b36f5e0d6e7ee2dc3e2e1d7a4b5c6d7e8f901", true]})") +
+           L(R"({"id": null, "method": "mining.set_extranonce", "params": ["af4c"]})")},
       {kUp,
        L(R"({"id": 4, "method": "mining.submit", "params": ["0x52bc44d5378309ee2abf1539bf71de1b7d7be3b5.rig7", "bf0488aa", "6a909d9bbc0f"]})")},
       {kDown, L(R"({"id": 4, "result": false, "error": [23, "Low difficulty share", null]})")},
@@ -254,9 +262,11 @@ TEST(StratumParser, EthereumProxyClaymore) {
   auto out = FeedAllChunkings({
       {kUp,
        L(R"({"worker": "eth1.0", "jsonrpc": "2.0", "params": ["0x9c99d212f7e5daa18ab50810e0fd255d1f04303b/tester.worker1/vvesely@mailinator", "x"], "id": 2, "method": "eth_submitLogin"})")},
-      {kDown, L(R"({"jsonrpc":"2.0","id":2,"result":true})") +
-                  L(R"({"jsonrpc":"2.0","id":0,"result":["0x415559c31768833f25b6dbfbb39be72e71375e14a3a711e589696850bc9431ec","0x71a56feffb6f10ea9d76e1a9464eb0abd86e4349ae98fb794923a65b650282a3","0x00000000dbe6fecebdedd5beb573440e5a884d1b2fbf06fcce912adcb8d8422e"]})")},
-      {kUp, L(R"({"worker": "", "jsonrpc": "2.0", "params": [], "id": 3, "method": "eth_getWork"})")},
+      {kDown,
+       L(R"({"jsonrpc":"2.0","id":2,"result":true})") +
+           L(R"({"jsonrpc":"2.0","id":0,"result":["0x415559c31768833f25b6dbfbb39be72e71375e14a3a711e589696850bc9431ec","0x71a56feffb6f10ea9d76e1a9464eb0abd86e4349ae98fb794923a65b650282a3","0x00000000dbe6fecebdedd5beb573440e5a884d1b2fbf06fcce912adcb8d8422e"]})")},
+      {kUp,
+       L(R"({"worker": "", "jsonrpc": "2.0", "params": [], "id": 3, "method": "eth_getWork"})")},
       {kUp,
        L(R"({"id":6,"jsonrpc":"2.0","method":"eth_submitHashrate","params":["0x1d08a61", "0x0000000000000000000000000000000000000000000000000000000002df91be"]})")},
       {kUp,
@@ -327,10 +337,11 @@ TEST(StratumParser, MalformedLineAfterConfirmationIsAnAnomaly) {
 }
 
 TEST(StratumParser, OversizedLineIsSkipped) {
-  std::string huge = R"({"id":9,"method":"mining.submit","params":[")" + std::string(kMaxLine, 'a') +
-                     "\"]}\n";
+  std::string huge =
+      R"({"id":9,"method":"mining.submit","params":[")" + std::string(kMaxLine, 'a') + "\"]}\n";
   std::string subscribe = L(R"({"id":1,"method":"mining.subscribe","params":["cpuminer"]})");
-  std::string after = L(R"({"id":10,"method":"mining.submit","params":["u.w","j1","00","01","02"]})");
+  std::string after =
+      L(R"({"id":10,"method":"mining.submit","params":["u.w","j1","00","01","02"]})");
   for (size_t chunk : {size_t(1) << 20, size_t(1000), size_t(1)}) {
     FakeParseContext ctx;
     std::vector<Msg> msgs;
@@ -367,10 +378,10 @@ TEST(StratumParser, SteadyStateDoesNotAllocate) {
   size_t shares = 0;
   ctx.bus().On<MessageEvent>([&shares](const MessageEvent& e) { shares += e.is_share; });
   StratumParser parser;
-  const std::string notify =
-      L(R"({"id": null, "method": "mining.notify", "params": ["bf", "4d16b6f8", "0100", "072f", [], "00000002", "1c2ac4af", "504e86b9", false]})");
-  const std::string submit =
-      L(R"({"id": 4, "method": "mining.submit", "params": ["bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq.worker1", "bf", "00000001", "504e86ed", "b2957c02"]})");
+  const std::string notify = L(
+      R"({"id": null, "method": "mining.notify", "params": ["bf", "4d16b6f8", "0100", "072f", [], "00000002", "1c2ac4af", "504e86b9", false]})");
+  const std::string submit = L(
+      R"({"id": 4, "method": "mining.submit", "params": ["bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq.worker1", "bf", "00000001", "504e86ed", "b2957c02"]})");
   const std::string reply = L(R"({"id": 4, "result": true, "error": null})");
   auto round = [&] {
     parser.OnData(kDown, AsBytes(notify), ctx);
@@ -397,8 +408,12 @@ TEST(StratumProbe, ShortMaybeThenVerdict) {
   // Without its newline yet, a complete object still decides.
   EXPECT_EQ(ProbeStratum(kUp, AsBytes(std::string_view(login).substr(0, login.size() - 1))),
             ProbeResult::kYes);
-  EXPECT_EQ(ProbeStratum(kDown, AsBytes(L(R"({"jsonrpc":"2.0","method":"job","params":{"blob":"0e0e","job_id":"k2","target":"e4a63d00"}})"))),
-            ProbeResult::kYes);
+  EXPECT_EQ(
+      ProbeStratum(
+          kDown,
+          AsBytes(L(
+              R"({"jsonrpc":"2.0","method":"job","params":{"blob":"0e0e","job_id":"k2","target":"e4a63d00"}})"))),
+      ProbeResult::kYes);
   EXPECT_EQ(ProbeStratum(kUp, AsBytes(std::string(5000, ' ') + "{\"id\":")), ProbeResult::kNo);
   EXPECT_EQ(ProbeStratum(kUp, AsBytes(L(R"({"id":1,"result":true})"))), ProbeResult::kNo);
 }
@@ -468,7 +483,8 @@ std::vector<PcapFlow> ReadTcpFlows(const std::string& path, bool strict = true) 
     auto it = index.find(key);
     if (it == index.end()) {
       it = index.emplace(key, flows.size()).first;
-      flows.push_back({a, b, {}, {0, 0}, {false, false}, false});  // first packet's sender is the client
+      flows.push_back(
+          {a, b, {}, {0, 0}, {false, false}, false});  // first packet's sender is the client
     }
     PcapFlow& f = flows[it->second];
     Direction dir = a == f.client ? kUp : kDown;
@@ -514,7 +530,8 @@ TEST(StratumParser, NdpiMiningCapture) {
   std::map<std::string, Expect> expect = {
       {"192.168.2.148:46838",
        {"94.23.199.191:3333", Dialect::kStratumV1, "EWBF 0.3.4b", "ZEC", "rig4"}},
-      {"147.229.13.222:49307", {"185.71.66.39:9999", Dialect::kEthProxy, "", "ETH", "tester.worker1"}},
+      {"147.229.13.222:49307",
+       {"185.71.66.39:9999", Dialect::kEthProxy, "", "ETH", "tester.worker1"}},
       {"192.168.2.92:55190",
        {"178.32.196.217:9050", Dialect::kCryptoNote, "xmr-stak-cpu/1.3.0-1.5.0", "XMR", "ryzen"}},
       {"192.168.2.148:53846",

@@ -11,9 +11,16 @@ namespace mw::tls {
 
 struct ClientHelloEvent {
   const FlowInfo& flow;
-  uint16_t version = 0;   // highest offered (supported_versions wins over legacy_version)
-  std::string_view sni;   // lower-case; empty when absent
+  uint16_t version = 0;  // highest offered (supported_versions wins over legacy_version)
+  std::string_view sni;  // lower-case; empty when absent
   std::span<const std::string_view> alpn;
+};
+
+// Fingerprints of the hello just published (same flow, right after its Client/ServerHelloEvent).
+// The parser computes them only while this event type has subscribers: the strings and the
+// MD5/SHA-256 digests cost more than decoding the hello itself.
+struct ClientFingerprintEvent {
+  const FlowInfo& flow;
   std::string_view ja3;       // the JA3 string
   std::string_view ja3_hash;  // md5 hex of ja3
   std::string_view ja4;       // e.g. t13d1516h2_8daaf6152771_b186095e22b6
@@ -23,6 +30,10 @@ struct ServerHelloEvent {
   const FlowInfo& flow;
   uint16_t version = 0;  // selected
   uint16_t cipher = 0;
+};
+
+struct ServerFingerprintEvent {
+  const FlowInfo& flow;
   std::string_view ja3s;
   std::string_view ja3s_hash;
 };

@@ -6,9 +6,9 @@
 #include <cstdint>
 #include <vector>
 
+#include "protocols/parse_test_util.h"
 #include "protocols/tls/tls_events.h"
 #include "protocols/tls/tls_parser.h"
-#include "protocols/parse_test_util.h"
 
 namespace {
 
@@ -30,11 +30,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   mw::testing::FakeParseContext ctx;
   ctx.bus().On<mw::tls::ClientHelloEvent>([](const mw::tls::ClientHelloEvent& e) {
-    size_t n = Touch(e.sni) + Touch(e.ja3) + Touch(e.ja3_hash) + Touch(e.ja4);
+    size_t n = Touch(e.sni);
     for (auto a : e.alpn) n += Touch(a);
     g_sink = n;
   });
-  ctx.bus().On<mw::tls::ServerHelloEvent>([](const mw::tls::ServerHelloEvent& e) {
+  ctx.bus().On<mw::tls::ClientFingerprintEvent>([](const mw::tls::ClientFingerprintEvent& e) {
+    g_sink = Touch(e.ja3) + Touch(e.ja3_hash) + Touch(e.ja4);
+  });
+  ctx.bus().On<mw::tls::ServerHelloEvent>(
+      [](const mw::tls::ServerHelloEvent& e) { g_sink = e.version + e.cipher; });
+  ctx.bus().On<mw::tls::ServerFingerprintEvent>([](const mw::tls::ServerFingerprintEvent& e) {
     g_sink = Touch(e.ja3s) + Touch(e.ja3s_hash);
   });
   ctx.bus().On<mw::tls::CertificateEvent>([](const mw::tls::CertificateEvent& e) {
@@ -43,7 +48,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     g_sink = n;
   });
   mw::tls::TlsParser parser;
-  mw::testing::StreamFeeder feeder(parser, ctx, mw::tls::kRecordHeader + mw::tls::kMaxRecordPayload);
+  mw::testing::StreamFeeder feeder(parser, ctx,
+                                   mw::tls::kRecordHeader + mw::tls::kMaxRecordPayload);
   const size_t chunk = 1 + (mode >> 1) * 8;
   for (size_t pos = 0; pos < in.size(); pos += chunk) {
     const size_t n = std::min(chunk, in.size() - pos);

@@ -111,16 +111,26 @@ void AppendHex4List(std::string& s, const std::vector<uint16_t>& v) {
 
 const char* Ja4Version(uint16_t v) {
   switch (v) {
-    case 0x0304: return "13";
-    case 0x0303: return "12";
-    case 0x0302: return "11";
-    case 0x0301: return "10";
-    case 0x0300: return "s3";
-    case 0x0002: return "s2";
-    case 0xfeff: return "d1";
-    case 0xfefd: return "d2";
-    case 0xfefc: return "d3";
-    default: return "00";
+    case 0x0304:
+      return "13";
+    case 0x0303:
+      return "12";
+    case 0x0302:
+      return "11";
+    case 0x0301:
+      return "10";
+    case 0x0300:
+      return "s3";
+    case 0x0002:
+      return "s2";
+    case 0xfeff:
+      return "d1";
+    case 0xfefd:
+      return "d2";
+    case 0xfefc:
+      return "d3";
+    default:
+      return "00";
   }
 }
 
@@ -139,7 +149,7 @@ void AppendTwoDigits(std::string& s, size_t n) {
 void Md5Hex(std::string_view data, char out[32]) { DigestHex(false, data, out, 32); }
 void Sha256Hex(std::string_view data, char out[64]) { DigestHex(true, data, out, 64); }
 
-HelloStatus HelloDecoder::DecodeClientHello(ByteView body, ClientHelloInfo& out) {
+HelloStatus HelloDecoder::DecodeClientHello(ByteView body, ClientHelloInfo& out, bool fingerprint) {
   ciphers_.clear(), extensions_.clear(), groups_.clear(), sigalgs_.clear();
   point_formats_.clear(), sni_.clear();
   out.alpn.clear();
@@ -234,7 +244,12 @@ HelloStatus HelloDecoder::DecodeClientHello(ByteView body, ClientHelloInfo& out)
   }
   out.version = best_version ? best_version : out.legacy_version;
   out.sni = sni_;
+  out.ja3 = out.ja3_hash = out.ja4 = {};
+  if (fingerprint) FingerprintClientHello(has_sni, out);
+  return HelloStatus::kOk;
+}
 
+void HelloDecoder::FingerprintClientHello(bool has_sni, ClientHelloInfo& out) {
   ja3_.clear();
   AppendDecimal(ja3_, out.legacy_version);
   ja3_.push_back(',');
@@ -299,10 +314,9 @@ HelloStatus HelloDecoder::DecodeClientHello(ByteView body, ClientHelloInfo& out)
     ja4_.append(digest, 12);
   }
   out.ja4 = ja4_;
-  return HelloStatus::kOk;
 }
 
-HelloStatus HelloDecoder::DecodeServerHello(ByteView body, ServerHelloInfo& out) {
+HelloStatus HelloDecoder::DecodeServerHello(ByteView body, ServerHelloInfo& out, bool fingerprint) {
   extensions_.clear();
   Reader r(body);
   uint8_t sid_len = 0, comp = 0;
@@ -326,6 +340,8 @@ HelloStatus HelloDecoder::DecodeServerHello(ByteView body, ServerHelloInfo& out)
       if (type == kExtSupportedVersions && data.size() == 2) out.version = LoadBe16(data.data());
     }
   }
+  out.ja3s = out.ja3s_hash = {};
+  if (!fingerprint) return HelloStatus::kOk;
   ja3_.clear();
   AppendDecimal(ja3_, out.legacy_version);
   ja3_.push_back(',');

@@ -26,8 +26,8 @@ enum class HelloStatus : uint8_t { kOk, kTruncated, kMalformed };
 
 struct ClientHelloInfo {
   uint16_t legacy_version = 0;
-  uint16_t version = 0;  // highest supported_versions entry, else legacy_version
-  std::string_view sni;  // lower-case; views the decoder's storage
+  uint16_t version = 0;                // highest supported_versions entry, else legacy_version
+  std::string_view sni;                // lower-case; views the decoder's storage
   std::vector<std::string_view> alpn;  // views into the message bytes
   std::string_view ja3, ja3_hash, ja4;
 };
@@ -42,11 +42,14 @@ struct ServerHelloInfo {
 class HelloDecoder {
  public:
   // "body" is the handshake message body (after the 4-byte handshake header). Views in "out"
-  // are valid until the next call and while "body" is alive.
-  HelloStatus DecodeClientHello(ByteView body, ClientHelloInfo& out);
-  HelloStatus DecodeServerHello(ByteView body, ServerHelloInfo& out);
+  // are valid until the next call and while "body" is alive. With "fingerprint" false the
+  // JA3/JA3S/JA4 views are left empty (they are most of the cost).
+  HelloStatus DecodeClientHello(ByteView body, ClientHelloInfo& out, bool fingerprint = true);
+  HelloStatus DecodeServerHello(ByteView body, ServerHelloInfo& out, bool fingerprint = true);
 
  private:
+  void FingerprintClientHello(bool has_sni, ClientHelloInfo& out);
+
   std::vector<uint16_t> ciphers_, extensions_, groups_, sigalgs_, sorted_;
   std::vector<uint8_t> point_formats_;
   std::string sni_, ja3_, ja4_, hash_input_;

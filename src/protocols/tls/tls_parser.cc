@@ -25,7 +25,9 @@ constexpr uint8_t kCertificate = 11;
 
 constexpr size_t kMaxSanNames = 1024;
 
-inline uint32_t LoadBe24(const uint8_t* p) { return uint32_t(p[0]) << 16 | uint32_t(p[1]) << 8 | p[2]; }
+inline uint32_t LoadBe24(const uint8_t* p) {
+  return uint32_t(p[0]) << 16 | uint32_t(p[1]) << 8 | p[2];
+}
 
 // Decoding state shared by every TLS flow of a pipeline thread: hellos are decoded and
 // published synchronously, so per-flow copies of these scratch buffers would only cost memory.
@@ -176,7 +178,8 @@ TlsParser::Step TlsParser::HandleMessage(Direction dir, uint8_t type, ByteView b
                                          ParseContext& ctx) {
   Scratch& s = ThreadScratch();
   if (type == kClientHello) {
-    if (s.decoder.DecodeClientHello(body, s.client) != HelloStatus::kOk) {
+    const bool fingerprint = ctx.events().HasSubscribers<ClientFingerprintEvent>();
+    if (s.decoder.DecodeClientHello(body, s.client, fingerprint) != HelloStatus::kOk) {
       if (!confirmed_) {
         ctx.Violate("tls: malformed ClientHello");
         return Step::kInvalid;
@@ -191,14 +194,18 @@ TlsParser::Step TlsParser::HandleMessage(Direction dir, uint8_t type, ByteView b
     ctx.events().Publish(ClientHelloEvent{.flow = ctx.flow(),
                                           .version = s.client.version,
                                           .sni = s.client.sni,
-                                          .alpn = s.client.alpn,
-                                          .ja3 = s.client.ja3,
-                                          .ja3_hash = s.client.ja3_hash,
-                                          .ja4 = s.client.ja4});
+                                          .alpn = s.client.alpn});
+    if (fingerprint) {
+      ctx.events().Publish(ClientFingerprintEvent{.flow = ctx.flow(),
+                                                  .ja3 = s.client.ja3,
+                                                  .ja3_hash = s.client.ja3_hash,
+                                                  .ja4 = s.client.ja4});
+    }
     return Step::kContinue;
   }
   if (type == kServerHello) {
-    if (s.decoder.DecodeServerHello(body, s.server) != HelloStatus::kOk) {
+    const bool fingerprint = ctx.events().HasSubscribers<ServerFingerprintEvent>();
+    if (s.decoder.DecodeServerHello(body, s.server, fingerprint) != HelloStatus::kOk) {
       if (!confirmed_) {
         ctx.Violate("tls: malformed ServerHello");
         return Step::kInvalid;
@@ -211,11 +218,12 @@ TlsParser::Step TlsParser::HandleMessage(Direction dir, uint8_t type, ByteView b
       ctx.Confirm();
     }
     server_version_ = s.server.version;
-    ctx.events().Publish(ServerHelloEvent{.flow = ctx.flow(),
-                                          .version = s.server.version,
-                                          .cipher = s.server.cipher,
-                                          .ja3s = s.server.ja3s,
-                                          .ja3s_hash = s.server.ja3s_hash});
+    ctx.events().Publish(ServerHelloEvent{
+        .flow = ctx.flow(), .version = s.server.version, .cipher = s.server.cipher});
+    if (fingerprint) {
+      ctx.events().Publish(ServerFingerprintEvent{
+          .flow = ctx.flow(), .ja3s = s.server.ja3s, .ja3s_hash = s.server.ja3s_hash});
+    }
     // Everything the TLS 1.3 server sends after its hello is encrypted.
     return IsTls13(server_version_) ? Step::kStopDirection : Step::kContinue;
   }
@@ -249,8 +257,8 @@ void TlsParser::HandleCertificate(ByteView body, ParseContext& ctx) {
   const std::string issuer = NameToString(X509_get_issuer_name(cert));
   std::string names;  // SAN DNS names back to back; views are taken once it stops growing
   std::vector<std::pair<size_t, size_t>> spans;
-  auto* sans = static_cast<GENERAL_NAMES*>(
-      X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  auto* sans =
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
   if (sans) {
     const int n = sk_GENERAL_NAME_num(sans);
     for (int i = 0; i < n && spans.size() < kMaxSanNames; ++i) {

@@ -25,7 +25,7 @@ class TlsParser final : public AppParser {
 
  private:
   struct DirState {
-    bool done = false;          // encrypted from here on, or given up
+    bool done = false;             // encrypted from here on, or given up
     std::vector<uint8_t> partial;  // a handshake message that spans records
   };
   enum class Step : uint8_t { kContinue, kStopDirection, kInvalid };

@@ -106,8 +106,8 @@ std::vector<uint8_t> Records(uint8_t type, const std::vector<uint8_t>& data,
 // extensions in the listed order, plus GREASE values that must be ignored.
 HelloSpec Ja4SpecExample() {
   HelloSpec s;
-  s.ciphers = {0x0a0a, 0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9,
-               0xcca8, 0xc013, 0xc014, 0x009c, 0x009d, 0x002f, 0x0035};
+  s.ciphers = {0x0a0a, 0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030,
+               0xcca9, 0xcca8, 0xc013, 0xc014, 0x009c, 0x009d, 0x002f, 0x0035};
   s.extensions = {0x2a2a, 0x001b, 0x0000, 0x0033, 0x0010, 0x4469, 0x0017, 0x002d, 0x000d,
                   0x0005, 0x0023, 0x0012, 0x002b, 0xff01, 0x000b, 0x000a, 0x0015};
   s.sni = "WWW.Example.com";
@@ -123,17 +123,23 @@ struct Recorder {
     ctx.bus().On<ClientHelloEvent>([this](const ClientHelloEvent& e) {
       std::string s = "CH v=" + std::to_string(e.version) + " sni=" + std::string(e.sni) + " alpn=";
       for (auto a : e.alpn) s += std::string(a) + ";";
-      s += " ja3=" + std::string(e.ja3) + " " + std::string(e.ja3_hash) + " ja4=" + std::string(e.ja4);
       events.push_back(s);
-      ja3.emplace_back(e.ja3_hash);
-      ja3_text.emplace_back(e.ja3);
       alpn0.emplace_back(e.alpn.empty() ? "" : e.alpn[0]);
-      ja4.emplace_back(e.ja4);
       sni.emplace_back(e.sni);
     });
+    // Published right after the hello event; appended to that event's line.
+    ctx.bus().On<ClientFingerprintEvent>([this](const ClientFingerprintEvent& e) {
+      events.back() += " ja3=" + std::string(e.ja3) + " " + std::string(e.ja3_hash) +
+                       " ja4=" + std::string(e.ja4);
+      ja3.emplace_back(e.ja3_hash);
+      ja3_text.emplace_back(e.ja3);
+      ja4.emplace_back(e.ja4);
+    });
     ctx.bus().On<ServerHelloEvent>([this](const ServerHelloEvent& e) {
-      events.push_back("SH v=" + std::to_string(e.version) + " c=" + std::to_string(e.cipher) +
-                       " ja3s=" + std::string(e.ja3s) + " " + std::string(e.ja3s_hash));
+      events.push_back("SH v=" + std::to_string(e.version) + " c=" + std::to_string(e.cipher));
+    });
+    ctx.bus().On<ServerFingerprintEvent>([this](const ServerFingerprintEvent& e) {
+      events.back() += " ja3s=" + std::string(e.ja3s) + " " + std::string(e.ja3s_hash);
       ja3s.emplace_back(e.ja3s_hash);
     });
     ctx.bus().On<CertificateEvent>([this](const CertificateEvent& e) {
@@ -171,6 +177,30 @@ TEST(TlsHello, Ja4SpecificationExample) {
   EXPECT_EQ(ctx.confirms, 1);
 }
 
+// Without a fingerprint subscriber the hello is still decoded and published, but no JA3/JA4
+// is computed or published.
+TEST(TlsHello, FingerprintsOnlyWhenSubscribed) {
+  FakeParseContext ctx;
+  std::vector<std::string> sni;
+  ctx.bus().On<ClientHelloEvent>([&](const ClientHelloEvent& e) { sni.emplace_back(e.sni); });
+  TlsParser p;
+  auto rec_bytes = Records(22, BuildClientHello(Ja4SpecExample()));
+  p.OnData(Direction::kToServer, rec_bytes, ctx);
+  ASSERT_EQ(sni.size(), 1u);
+  EXPECT_EQ(sni[0], "www.example.com");
+  EXPECT_FALSE(ctx.bus().HasSubscribers<ClientFingerprintEvent>());
+
+  HelloDecoder d;
+  ClientHelloInfo info;
+  auto msg = BuildClientHello(Ja4SpecExample());
+  ASSERT_EQ(d.DecodeClientHello(ByteView(msg).subspan(4), info), HelloStatus::kOk);
+  EXPECT_FALSE(info.ja4.empty());
+  ASSERT_EQ(d.DecodeClientHello(ByteView(msg).subspan(4), info, false), HelloStatus::kOk);
+  EXPECT_TRUE(info.ja3.empty() && info.ja3_hash.empty() && info.ja4.empty());
+  EXPECT_EQ(info.sni, "www.example.com");
+  EXPECT_EQ(info.version, 0x0304);
+}
+
 TEST(TlsHello, DigestsMatchKnownValues) {
   char md5[32], sha[64];
   Md5Hex("", md5);
@@ -199,11 +229,13 @@ TEST(TlsHello, Ja4AlpnAndEdgeCases) {
   EXPECT_EQ(alpn_part({"http/1.1"}), "h1");
   EXPECT_EQ(alpn_part({"h"}), "hh");
   EXPECT_EQ(alpn_part({""}), "00");
-  EXPECT_EQ(alpn_part({"\xab"}), "ab");                // spec: 0xAB -> "ab"
-  EXPECT_EQ(alpn_part({"\xab\xcd"}), "ad");            // spec: 0xAB 0xCD -> "ad"
-  EXPECT_EQ(alpn_part({"0\xab"}), "3b");               // spec: 0x30 0xAB -> "3b"
-  EXPECT_EQ(alpn_part({"01\xab\xcd"}), "3d");          // spec: -> "3d"
-  EXPECT_EQ(alpn_part({"0\xab\xcd" "1"}), "01");       // spec: -> "01"
+  EXPECT_EQ(alpn_part({"\xab"}), "ab");        // spec: 0xAB -> "ab"
+  EXPECT_EQ(alpn_part({"\xab\xcd"}), "ad");    // spec: 0xAB 0xCD -> "ad"
+  EXPECT_EQ(alpn_part({"0\xab"}), "3b");       // spec: 0x30 0xAB -> "3b"
+  EXPECT_EQ(alpn_part({"01\xab\xcd"}), "3d");  // spec: -> "3d"
+  EXPECT_EQ(alpn_part({"0\xab\xcd"
+                       "1"}),
+            "01");  // spec: -> "01"
   // No ALPN, no SNI, TLS 1.2, and only SNI/ALPN-free extension list empty -> zeros.
   HelloSpec bare;
   bare.ciphers = {0x0a0a, 0x002f};
@@ -264,8 +296,7 @@ TEST(TlsParser, GarbageBeforeConfirmationViolates) {
   FakeParseContext ctx;
   TlsParser p;
   std::string http = "GET / HTTP/1.1\r\n\r\n";
-  EXPECT_EQ(p.OnData(Direction::kToServer, AsBytes(http), ctx).kind,
-            ParseResult::Kind::kInvalid);
+  EXPECT_EQ(p.OnData(Direction::kToServer, AsBytes(http), ctx).kind, ParseResult::Kind::kInvalid);
   EXPECT_EQ(ctx.violations.size(), 1u);
 }
 
@@ -397,35 +428,49 @@ void CheckCapture(const std::string& name, Totals& t, bool chunking) {
     for (char& c : sni) c = char(std::tolower(static_cast<unsigned char>(c)));
     if (!sni.empty() && !ja3.empty()) {
       ++t.sni;
-      if (!rec.sni.empty() && rec.sni[0] == sni) ++t.sni_ok;
-      else ADD_FAILURE() << where << " SNI nDPI " << sni;
+      if (!rec.sni.empty() && rec.sni[0] == sni)
+        ++t.sni_ok;
+      else
+        ADD_FAILURE() << where << " SNI nDPI " << sni;
     }
     if (!ja3.empty()) {
       ++t.ja3;
-      if (!rec.ja3.empty() && rec.ja3[0] == ja3) ++t.ja3_ok;
-      else ADD_FAILURE() << where << " JA3 nDPI " << ja3 << " ours " << (rec.ja3.empty() ? "-" : rec.ja3[0]);
+      if (!rec.ja3.empty() && rec.ja3[0] == ja3)
+        ++t.ja3_ok;
+      else
+        ADD_FAILURE() << where << " JA3 nDPI " << ja3 << " ours "
+                      << (rec.ja3.empty() ? "-" : rec.ja3[0]);
     }
     if (!ja4.empty()) {
       ++t.ja4;
-      if (!rec.ja4.empty() && rec.ja4[0] == ja4) ++t.ja4_ok;
+      if (!rec.ja4.empty() && rec.ja4[0] == ja4)
+        ++t.ja4_ok;
       else if (!rec.ja4.empty() && WithNdpiQuirks(rec.ja4[0], rec.ja3_text[0], rec.alpn0[0]) == ja4)
         ++t.ja4_ndpi_quirk;
-      else ADD_FAILURE() << where << " JA4 nDPI " << ja4 << " ours " << (rec.ja4.empty() ? "-" : rec.ja4[0]);
+      else
+        ADD_FAILURE() << where << " JA4 nDPI " << ja4 << " ours "
+                      << (rec.ja4.empty() ? "-" : rec.ja4[0]);
     }
     if (!ja3s.empty()) {
       ++t.ja3s;
-      if (!rec.ja3s.empty() && rec.ja3s[0] == ja3s) ++t.ja3s_ok;
-      else ADD_FAILURE() << where << " JA3S nDPI " << ja3s << " ours " << (rec.ja3s.empty() ? "-" : rec.ja3s[0]);
+      if (!rec.ja3s.empty() && rec.ja3s[0] == ja3s)
+        ++t.ja3s_ok;
+      else
+        ADD_FAILURE() << where << " JA3S nDPI " << ja3s << " ours "
+                      << (rec.ja3s.empty() ? "-" : rec.ja3s[0]);
     }
     const std::string subject = nf.Field("Subject"), issuer = nf.Field("Issuer");
     if (!subject.empty()) {
       ++t.cert;
       const bool ok = !rec.subject.empty() && NdpiDn(rec.subject[0]) == subject &&
-                      NdpiDn(rec.issuer[0]) == issuer &&
-                      rec.san[0] == nf.Field("ServerNames");
-      if (ok) ++t.cert_ok;
-      else ADD_FAILURE() << where << " cert nDPI " << subject << " / " << issuer << " ours "
-                         << (rec.subject.empty() ? "-" : rec.subject[0] + " / " + rec.issuer[0] + " / " + rec.san[0]);
+                      NdpiDn(rec.issuer[0]) == issuer && rec.san[0] == nf.Field("ServerNames");
+      if (ok)
+        ++t.cert_ok;
+      else
+        ADD_FAILURE() << where << " cert nDPI " << subject << " / " << issuer << " ours "
+                      << (rec.subject.empty()
+                              ? "-"
+                              : rec.subject[0] + " / " + rec.issuer[0] + " / " + rec.san[0]);
     }
     if (chunking) {
       // The chunking property on real traffic: every 2-way split and 1 byte at a time.
@@ -438,7 +483,8 @@ void CheckCapture(const std::string& name, Totals& t, bool chunking) {
           const auto& s = streams[d];
           Direction dir = d == 0 ? Direction::kToServer : Direction::kToClient;
           if (step) {
-            for (size_t i = 0; i < s.size(); i += step) f2.Feed(dir, s.data() + i, std::min(step, s.size() - i));
+            for (size_t i = 0; i < s.size(); i += step)
+              f2.Feed(dir, s.data() + i, std::min(step, s.size() - i));
           } else {
             size_t cut = std::min(split, s.size());
             f2.Feed(dir, s.data(), cut);
@@ -460,13 +506,13 @@ TEST(TlsCaptures, MatchNdpiFingerprints) {
   if (!std::filesystem::exists(std::string(MW_SHARED_DATA_DIR) + "/pcaps/ndpi/443-curl.pcap"))
     GTEST_SKIP() << "shared test data not found at " << MW_SHARED_DATA_DIR;
   Totals t;
-  for (const char* f : {"443-curl.pcap", "443-firefox.pcap", "443-safari.pcap", "443-git.pcap",
-                        "chrome.pcap", "tls_2_reasms.pcapng", "tls_2_reasms_b.pcapng",
-                        "long_tls_certificate.pcap", "tls_1.2_unidirectional_server.pcapng",
-                        "tls_1.3_unidirectional_client.pcapng", "tls_alert.pcap",
-                        "tls_missing_ch_frag.pcap", "tls_with_huge_ch.pcapng",
-                        "tls_esni_sni_both.pcap", "tls_port_80.pcapng", "instagram.pcap",
-                        "facebook.pcap", "netflix.pcap"}) {
+  for (const char* f :
+       {"443-curl.pcap", "443-firefox.pcap", "443-safari.pcap", "443-git.pcap", "chrome.pcap",
+        "tls_2_reasms.pcapng", "tls_2_reasms_b.pcapng", "long_tls_certificate.pcap",
+        "tls_1.2_unidirectional_server.pcapng", "tls_1.3_unidirectional_client.pcapng",
+        "tls_alert.pcap", "tls_missing_ch_frag.pcap", "tls_with_huge_ch.pcapng",
+        "tls_esni_sni_both.pcap", "tls_port_80.pcapng", "instagram.pcap", "facebook.pcap",
+        "netflix.pcap"}) {
     CheckCapture(f, t, false);
   }
   std::printf(
