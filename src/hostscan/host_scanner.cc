@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
+#include <filesystem>
 #include <set>
 
 namespace mw::hostscan {
@@ -266,12 +267,17 @@ HostScanReport HostScanner::RunPass(FindingEmitter& out) {
   }
 
   // Other minerwatch processes (the service while `host scan` runs, a second agent) hold our
-  // compiled rules and would match every one of them: same executable file, memory not scanned.
+  // compiled rules and would match every one of them, so their memory is not scanned: the same
+  // executable file, or (a service still running after an upgrade replaced the binary) a
+  // deleted file at our own path. Both need root to fake, and root could stop us anyway.
   struct stat self_exe {};
   bool have_self_exe = live && stat("/proc/self/exe", &self_exe) == 0;
-  auto is_minerwatch = [&](pid_t pid) {
+  std::error_code ec;
+  std::string self_path = live ? std::filesystem::read_symlink("/proc/self/exe", ec).string() : "";
+  auto is_minerwatch = [&](const ProcessInfo& p) {
+    if (p.exe_deleted && !self_path.empty() && p.exe == self_path) return true;
     struct stat st {};
-    return have_self_exe && stat(("/proc/" + std::to_string(pid) + "/exe").c_str(), &st) == 0 &&
+    return have_self_exe && stat(("/proc/" + std::to_string(p.pid) + "/exe").c_str(), &st) == 0 &&
            st.st_dev == self_exe.st_dev && st.st_ino == self_exe.st_ino;
   };
   uint64_t skipped_own = 0;
@@ -283,7 +289,7 @@ HostScanReport HostScanner::RunPass(FindingEmitter& out) {
     std::vector<YaraHit> yara_hits;
     std::vector<PageDbHit> page_hits;
     ProcessMemResult mem;
-    bool own = memory_ && live && p.pid != self && is_minerwatch(p.pid);
+    bool own = memory_ && live && p.pid != self && is_minerwatch(p);
     skipped_own += own;
     if (memory_ && (!live || p.pid != self) && !own) {
       mem = memory_->ScanProcess(p.pid, o.root, p.exe);
