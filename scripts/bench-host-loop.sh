@@ -25,10 +25,9 @@ while getopts "b:n:p:i:h" opt; do
 done
 [[ -x $bin ]] || { echo "no minerwatch binary at $bin (build the release preset or pass -b)" >&2; exit 2; }
 
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
+# shellcheck source=../tests/integration/service_common.sh
+source "$src/tests/integration/service_common.sh"
+service_scratch  # $work and "pids", both cleaned up on exit
 
 for i in $(seq "$nproc_extra"); do
   case $((i % 3)) in
@@ -40,23 +39,13 @@ for i in $(seq "$nproc_extra"); do
 done
 sleep 2
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat >"$work/mw.yaml" <<YAML
-server:
-  listen: 127.0.0.1:$port
-store:
-  path: $work/state/minerwatch.db
-sensor:
-  enabled: false
-hostscan:
+service_config "$(freeport)" "hostscan:
   enabled: true
   interval: ${interval}s
-  state_dir: $work/state
-YAML
-"$bin" up -c "$work/mw.yaml" >"$work/up.log" 2>&1 &
-pids+=($!)
+  state_dir: $work/state"
+service_start "$bin"
 
-metric() { curl -fsS "http://127.0.0.1:$port/metrics" 2>/dev/null | awk -v m="$1" '$1 == m {print $2}' || true; }
+metric() { curl -fsS "$url/metrics" 2>/dev/null | awk -v m="$1" '$1 == m {print $2}' || true; }
 first_cpu=""
 deadline=$((SECONDS + interval * (passes + 2) + 120))
 while ((SECONDS < deadline)); do

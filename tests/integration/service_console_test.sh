@@ -16,11 +16,9 @@ for tool in node npm python3 curl; do
 done
 [[ -x /usr/bin/chromium ]] || { echo "SKIP: /usr/bin/chromium not installed"; exit 77; }
 
-work=$(mktemp -d)
-pid=""
-cleanup() { [[ -n $pid ]] && kill -9 "$pid" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; [[ -f $work/up.log ]] && sed 's/^/  up.log: /' "$work/up.log" >&2; exit 1; }
+# shellcheck source=service_common.sh
+source "$here/service_common.sh"
+service_scratch
 
 # Packages from the lock file; node_modules is a cache, refreshed when the lock file changes.
 if [[ ! -f $tests_dir/node_modules/.package-lock.json || $tests_dir/package-lock.json -nt $tests_dir/node_modules/.package-lock.json ]]; then
@@ -28,23 +26,9 @@ if [[ ! -f $tests_dir/node_modules/.package-lock.json || $tests_dir/package-lock
     || fail "npm ci in web/tests failed"
 fi
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-url=http://127.0.0.1:$port
-cat > "$work/mw.yaml" <<YAML
-server:
-  listen: 127.0.0.1:$port
-store:
-  path: $work/state/minerwatch.db
-sensor:
-  enabled: false
-hostscan:
-  enabled: false
-YAML
+service_config "$(freeport)"
 token=$("$bin" token --config "$work/mw.yaml" create --name console-test --role responder)
-"$bin" up -c "$work/mw.yaml" >"$work/up.log" 2>&1 &
-pid=$!
-for _ in $(seq 100); do curl -fs "$url/api/v1/health" -o /dev/null && break; sleep 0.1; done
-curl -fs "$url/api/v1/health" -o /dev/null || fail "minerwatch up did not come up"
+service_start "$bin"
 
 # Three findings: two pool connections (mining) on two hosts, one pool-domain lookup (precursor).
 pool_id=$(python3 - "$url" "$token" <<'PY'

@@ -9,13 +9,9 @@
 # daemons_require exits 77 when something is missing; daemons_start sets smtp_port, hook_port,
 # tcp_syslog, udp_syslog and $work/hook.key.
 
-freeport() { python3 -c 'import socket,sys; s=socket.socket(type=socket.SOCK_DGRAM if sys.argv[1]=="udp" else socket.SOCK_STREAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' "$1"; }
-wait_for() {  # seconds command...
-  local t=$1; shift
-  for _ in $(seq $((t * 10))); do "$@" && return 0; sleep 0.1; done
-  return 1
-}
-listening() { python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1",int(sys.argv[1])),1)' "$1" 2>/dev/null; }
+# freeport, wait_for, listening (and a default fail, which callers redefine).
+# shellcheck source=service_common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/service_common.sh"
 
 daemons_require() {
   for tool in smtpd rsyslogd python3 curl; do

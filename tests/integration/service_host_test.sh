@@ -7,44 +7,28 @@
 # Usage: service_host_test.sh /path/to/minerwatch
 set -euo pipefail
 bin=${1:?usage: $0 MINERWATCH_BINARY}
-work=$(mktemp -d)
-pid=""
-fake=""
-cleanup() {
-  [[ -n $pid ]] && kill -9 "$pid" 2>/dev/null
-  [[ -n $fake ]] && kill "$fake" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; [[ -f $work/up.log ]] && sed 's/^/  up.log: /' "$work/up.log" >&2; exit 1; }
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=service_common.sh
+source "$here/service_common.sh"
+service_scratch
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-url=http://127.0.0.1:$port
 # A name under a pool domain of the shipped default intel (*.supportxmr.com), unique to this run.
 pool=mwtest$$.supportxmr.com
-cat > "$work/mw.yaml" <<YAML
-server:
-  listen: 127.0.0.1:$port
-store:
-  path: $work/state/minerwatch.db
-sensor:
-  enabled: false
-hostscan:
+service_config "$(freeport)" "hostscan:
   enabled: true
   interval: 10s
   state_dir: $work/state
 detectors:
   host_memory: false
   hash_match: false
-  persistence: false
-YAML
+  persistence: false"
 "$bin" config check "$work/mw.yaml" >/dev/null || fail "config check rejected the test config"
 viewer=$("$bin" token --config "$work/mw.yaml" create --name viewer --role viewer)
 
 (exec -a xmrig python3 -c 'import time; time.sleep(120)' -o "stratum+tcp://$pool:3333" -u wallet -t 1) &
 fake=$!
-"$bin" up -c "$work/mw.yaml" >"$work/up.log" 2>&1 &
-pid=$!
+pids+=("$fake")
+service_start "$bin"
 
 ours() {  # prints "category|indicator" of findings that are about the fake miner
   curl -fsS -H "Authorization: Bearer $viewer" "$url/api/v1/findings?limit=1000" 2>/dev/null | python3 -c '

@@ -4,36 +4,13 @@
 # in the middle of a burst of writes. Usage: service_up_test.sh /path/to/minerwatch
 set -euo pipefail
 bin=${1:?usage: $0 MINERWATCH_BINARY}
-work=$(mktemp -d)
-pid=""
-cleanup() { [[ -n $pid ]] && kill -9 "$pid" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; [[ -f $work/up.log ]] && sed 's/^/  up.log: /' "$work/up.log" >&2; exit 1; }
-
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-url=http://127.0.0.1:$port
-cat > "$work/mw.yaml" <<YAML
-server:
-  listen: 127.0.0.1:$port
-store:
-  path: $work/state/minerwatch.db
-sensor:
-  enabled: false
-hostscan:
-  enabled: false
-YAML
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=service_common.sh
+source "$here/service_common.sh"
+service_scratch
+service_config "$(freeport)"
 "$bin" config check "$work/mw.yaml" >/dev/null || fail "config check rejected a valid file"
-
-start() {
-  "$bin" up -c "$work/mw.yaml" >>"$work/up.log" 2>&1 &
-  pid=$!
-  for _ in $(seq 100); do
-    curl -fsS "$url/api/v1/health" >/dev/null 2>&1 && return 0
-    kill -0 "$pid" 2>/dev/null || fail "up exited early"
-    sleep 0.1
-  done
-  fail "service did not come up"
-}
+start() { service_start "$bin"; }
 
 viewer=$("$bin" token --config "$work/mw.yaml" create --name viewer --role viewer)
 responder=$("$bin" token --config "$work/mw.yaml" create --name responder --role responder)
