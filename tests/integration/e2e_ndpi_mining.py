@@ -13,6 +13,7 @@ ZCash/Monero, ZCash):
   192.168.2.148 -> 116.211.167.195:3333  Stratum v1, EWBF 0.3.4b, cn1-zcash.flypool.org, t1fJuH...c1
 """
 import os
+import struct
 import sys
 
 from e2e_common import (POOL_CATEGORY, Failures, base_args, cleanup_dir, describe,
@@ -46,6 +47,63 @@ DIALECT_ALIASES = {
 # A coin may be given by name or ticker.
 COIN_NAMES = {"zcash": {"zcash", "zec"}, "ethereum": {"ethereum", "eth"},
               "monero": {"monero", "xmr"}}
+
+
+def pcapng_packets(path):
+    """(linktype, [(ts_us, caplen, origlen, data)]) of a little-endian, one-interface pcapng."""
+    raw = open(path, "rb").read()
+    linktype, packets, off = None, [], 0
+    while off + 12 <= len(raw):
+        btype, blen = struct.unpack_from("<II", raw, off)
+        if blen < 12 or off + blen > len(raw):
+            break
+        if btype == 1:  # interface description
+            linktype = struct.unpack_from("<H", raw, off + 8)[0]
+        elif btype == 6:  # enhanced packet
+            _, hi, lo, cap, orig = struct.unpack_from("<IIIII", raw, off + 8)
+            packets.append(((hi << 32) | lo, cap, orig, raw[off + 28:off + 28 + cap]))
+        off += blen
+    return linktype, packets
+
+
+def write_midsession_pcap(src, dst, skip):
+    """Drops the first "skip" packets of every IPv4 TCP connection (handshake, subscribe, login,
+    first jobs), as when capture starts while the miner is already mining."""
+    linktype, packets = pcapng_packets(src)
+    seen = {}
+    with open(dst, "wb") as out:
+        out.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, linktype))
+        for ts, cap, orig, data in packets:
+            if linktype == 1 and len(data) >= 34 and data[12:14] == b"\x08\x00" and data[23] == 6:
+                ihl = (data[14] & 15) * 4
+                sport, dport = struct.unpack_from(">HH", data, 14 + ihl)
+                key = tuple(sorted([(data[26:30], sport), (data[30:34], dport)]))
+                seen[key] = seen.get(key, 0) + 1
+                if seen[key] <= skip:
+                    continue
+            out.write(struct.pack("<IIII", ts // 1000000, ts % 1000000, cap, orig) + data)
+
+
+def check_midsession(args, pcap, d, fl):
+    """Capture started mid-session: no handshake, no login. The 4 miners must still be found
+    from what they keep sending (jobs, submits, hashrate)."""
+    cut = os.path.join(d, "mining-midsession.pcap")
+    write_midsession_pcap(pcap, cut, skip=12)
+    out = os.path.join(d, "midsession.jsonl")
+    r = scan(args.minerwatch, [cut], out, timeout=60)
+    fl.check(r.returncode == 1, "mid-session: scan exit code %d, want 1; stderr: %s"
+             % (r.returncode, r.stderr.strip()[:500]))
+    pool = [f for f in read_jsonl(out, fl)
+            if f.get("category") == POOL_CATEGORY and f.get("stage") == 1]
+    fl.check(sorted(pool_endpoint(f) for f in pool) == sorted(EXPECTED),
+             "mid-session: want the 4 pools %s, got:\n  %s"
+             % (sorted(EXPECTED), "\n  ".join(describe(f) for f in pool)))
+    for f in pool:
+        want = EXPECTED.get(pool_endpoint(f))
+        if want:
+            fl.check(norm(evidence(f).get("dialect")) in DIALECT_ALIASES[want["dialect"]],
+                     "mid-session %s:%d: dialect %r, want %s"
+                     % (pool_endpoint(f) + (evidence(f).get("dialect"), want["dialect"])))
 
 
 def main():
@@ -104,6 +162,7 @@ def main():
                  "%s: first_seen/last_seen missing" % tag)
         fl.check(isinstance(f.get("attack"), list) and "T1496" in f.get("attack", []),
                  "%s: attack %r should name T1496 (Resource Hijacking)" % (tag, f.get("attack")))
+    check_midsession(args, pcap, d, fl)
     cleanup_dir(args, d)
     fl.finish("nDPI mining.pcapng")
 
