@@ -21,13 +21,13 @@ void ResolutionCache::Record(const IpAddress& client, const IpAddress& answer,
   while (entries_.size() >= capacity_) EvictOldest();
   entries_.emplace(key, Resolution{std::string(name), std::string(pool_match), when});
   per_client_count_[client]++;
-  filter_[FilterSlot(answer)]++;
+  filter_.Add(IpAddressHash()(answer));
   order_.push_back(key);
 }
 
 const ResolutionCache::Resolution* ResolutionCache::Lookup(const IpAddress& client,
                                                            const IpAddress& address) const {
-  if (filter_[FilterSlot(address)] == 0) return nullptr;
+  if (!filter_.MayContain(IpAddressHash()(address))) return nullptr;
   auto it = entries_.find(Key{client, address});
   return it == entries_.end() ? nullptr : &it->second;
 }
@@ -36,7 +36,7 @@ void ResolutionCache::EvictOldest() {
   Key key = order_.front();
   order_.pop_front();
   if (entries_.erase(key) == 0) return;
-  filter_[FilterSlot(key.address)]--;
+  filter_.Remove(IpAddressHash()(key.address));
   auto c = per_client_count_.find(key.client);
   if (c != per_client_count_.end() && --c->second == 0) per_client_count_.erase(c);
 }

@@ -6,7 +6,6 @@
 // Sinkhole answers (0.0.0.0, 127/8, ::, ::1) are never recorded.
 //
 // Thread-safety: not thread-safe; one per pipeline thread.
-#include <array>
 #include <cstdint>
 #include <deque>
 #include <optional>
@@ -14,6 +13,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "detectors/counting_filter.h"
 #include "mw/net/flow_info.h"
 #include "mw/net/ip_address.h"
 
@@ -48,23 +48,14 @@ class ResolutionCache {
     }
   };
   void EvictOldest();
-  static size_t FilterSlot(const IpAddress& address) {
-    // IpAddressHash's low bits barely depend on an IPv4 address: take a product's top bits.
-    const uint64_t h = IpAddressHash()(address);
-    return size_t((h * 0x9E3779B97F4A7C15ULL) >> (64 - kFilterBits));
-  }
-
-  // Lookup runs for every new flow and almost always misses: a count of recorded entries per
-  // hashed answer address (64 KB, cache-resident) rejects most misses without the map.
-  static constexpr int kFilterBits = 14;
-  static constexpr size_t kFilterSlots = size_t(1) << kFilterBits;
+  // Lookup runs for every new flow and almost always misses: counted by hashed answer address.
+  CountingFilter<14> filter_;
 
   size_t capacity_;
   size_t per_client_;
   std::unordered_map<Key, Resolution, KeyHash> entries_;
   std::unordered_map<IpAddress, size_t, IpAddressHash> per_client_count_;
   std::deque<Key> order_;  // insertion order, for eviction
-  std::array<uint32_t, kFilterSlots> filter_{};
 };
 
 }  // namespace mw

@@ -1,11 +1,11 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
 #include "detectors/mining_protocol/mining_protocol_detector.h"
 
-#include <array>
 #include <set>
 #include <string>
 #include <unordered_map>
 
+#include "detectors/counting_filter.h"
 #include "detectors/resolution_cache.h"
 #include "findings/finding_emitter.h"
 #include "flow/flow_events.h"
@@ -66,9 +66,9 @@ class MiningProtocolDetector : public Detector {
       }
     });
     bus.On<flow::FlowEndEvent>([this](const flow::FlowEndEvent& e) {
-      if (sessions_.empty()) return;
-      uint32_t& present = present_[Slot(e.flow.flow_id)];
-      if (present != 0) present -= uint32_t(sessions_.erase(e.flow.flow_id));
+      if (session_filter_.MayContain(e.flow.flow_id) && sessions_.erase(e.flow.flow_id)) {
+        session_filter_.Remove(e.flow.flow_id);
+      }
     });
   }
 
@@ -76,7 +76,7 @@ class MiningProtocolDetector : public Detector {
   void OnMessage(const stratum::MessageEvent& e) {
     const FlowInfo& flow = e.flow;
     auto [it, inserted] = sessions_.try_emplace(flow.flow_id);
-    if (inserted) ++present_[Slot(flow.flow_id)];
+    if (inserted) session_filter_.Add(flow.flow_id);
     SessionState& s = it->second;
     if (s.messages == 0) {
       s.first_message = flow.last_seen;
@@ -207,13 +207,9 @@ class MiningProtocolDetector : public Detector {
     if (s.over_http) ev["transport"] = "http";
   }
 
-  // Every flow's end is checked against sessions_, and most flows are not mining: a counting
-  // filter over flow ids (sessions per slot, 64 KB, cache-resident) answers "not there" without
-  // the bucket miss.
-  static size_t Slot(uint64_t flow_id) { return size_t((flow_id * 0x9E3779B97F4A7C15ull) >> 50); }
-
   DetectorContext& ctx_;
-  std::array<uint32_t, size_t{1} << 14> present_{};
+  // Every flow's end is checked against sessions_, and most flows are not mining.
+  CountingFilter<14> session_filter_;
   std::unordered_map<uint64_t, SessionState> sessions_;
   // The name a flow's client used (TLS SNI, HTTP Host), for the session that may start on that
   // flow. A direct-mapped table by flow id instead of a map: no node per TLS/HTTP flow and no
