@@ -8,6 +8,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "mw/core/utf8.h"
 #include "store/migrations.h"
 #include "store/sqlite_db.h"
 
@@ -204,39 +205,14 @@ std::string SearchText(const nlohmann::json& evidence) {
 // Well-formed UTF-8 without NUL. Only such text goes to the trigram index: SQLite's LIKE and
 // the FTS5 tokenizer decode malformed bytes differently, so the index could miss a LIKE match.
 bool IndexableText(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c == 0) return false;
-    size_t n = 0;  // continuation bytes that follow
-    if (c >= 0x80) {
-      if (c >= 0xC2 && c <= 0xDF) {
-        n = 1;
-      } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 2;
-      } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 3;
-      } else {
-        return false;  // not a lead byte
-      }
-    }
-    if (n > s.size() - i - 1) return false;  // cut short
-    for (size_t k = 1; k <= n; ++k) {
-      auto d = static_cast<unsigned char>(s[i + k]);
-      if ((d & 0xC0) != 0x80) return false;
-      if (k == 1 && ((c == 0xE0 && d < 0xA0) || (c == 0xED && d > 0x9F) ||
-                     (c == 0xF0 && d < 0x90) || (c == 0xF4 && d > 0x8F))) {
-        return false;  // overlong, surrogate or beyond U+10FFFF
-      }
-    }
-    i += n + 1;
+  for (size_t i = 0; i < s.size();) {
+    const size_t n = s[i] == '\0' ? 0 : Utf8SeqLen(s.substr(i));
+    if (n == 0) return false;
+    i += n;
   }
   return true;
 }
 
-// The FTS5 query for a substring: the AND of its distinct trigrams (the index keeps no
-// positions), a superset of the rows that contain it; LIKE then verifies each candidate.
-// Empty when the text has fewer than three characters.
 std::string TrigramQuery(std::string_view text) {
   std::vector<size_t> starts;  // byte offset of each UTF-8 character
   for (size_t i = 0; i < text.size(); ++i) {
