@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -130,6 +131,19 @@ def latest_revisions(findings):
 def scan(minerwatch, files, out_json, timeout=120, extra=()):
     cmd = [minerwatch, "scan", "pcap", *files, "--json", out_json, "--quiet", *extra]
     return run(cmd, timeout)
+
+
+def pcapng_blocks(data):
+    """Offsets of the blocks of a little-endian pcapng file (up to a block length that cannot be
+    right, which ends the walk)."""
+    offsets, off = [], 0
+    while off + 12 <= len(data):
+        length = struct.unpack_from("<I", data, off + 4)[0]
+        offsets.append(off)
+        if length < 12:
+            break
+        off += length
+    return offsets
 
 
 def norm(s):

@@ -12,8 +12,8 @@ import re
 import struct
 import sys
 
-from e2e_common import (Failures, base_args, cleanup_dir, require_binary, require_data, run,
-                        work_dir)
+from e2e_common import (Failures, base_args, cleanup_dir, pcapng_blocks, require_binary,
+                        require_data, run, work_dir)
 
 
 def classic_records(data):
@@ -23,15 +23,6 @@ def classic_records(data):
         incl = struct.unpack_from("<I", data, off + 8)[0]
         offsets.append(off)
         off += 16 + incl
-    return offsets
-
-
-def pcapng_blocks(data):
-    """Offsets of the blocks of a little-endian pcapng file."""
-    offsets, off = [], 0
-    while off + 12 <= len(data):
-        offsets.append(off)
-        off += struct.unpack_from("<I", data, off + 4)[0]
     return offsets
 
 

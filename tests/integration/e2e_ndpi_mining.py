@@ -17,8 +17,8 @@ import struct
 import sys
 
 from e2e_common import (POOL_CATEGORY, Failures, base_args, cleanup_dir, describe,
-                        evidence, norm, pool_endpoint, read_jsonl, require_binary, require_data,
-                        scan, work_dir)
+                        evidence, norm, pcapng_blocks, pool_endpoint, read_jsonl, require_binary,
+                        require_data, scan, work_dir)
 
 EXPECTED = {
     ("94.23.199.191", 3333): dict(client="192.168.2.148", dialect="stratumv1", agent="EWBF 0.3.4b",
@@ -52,17 +52,14 @@ COIN_NAMES = {"zcash": {"zcash", "zec"}, "ethereum": {"ethereum", "eth"},
 def pcapng_packets(path):
     """(linktype, [(ts_us, caplen, origlen, data)]) of a little-endian, one-interface pcapng."""
     raw = open(path, "rb").read()
-    linktype, packets, off = None, [], 0
-    while off + 12 <= len(raw):
-        btype, blen = struct.unpack_from("<II", raw, off)
-        if blen < 12 or off + blen > len(raw):
-            break
+    linktype, packets = None, []
+    for off in pcapng_blocks(raw):
+        btype = struct.unpack_from("<I", raw, off)[0]
         if btype == 1:  # interface description
             linktype = struct.unpack_from("<H", raw, off + 8)[0]
         elif btype == 6:  # enhanced packet
             _, hi, lo, cap, orig = struct.unpack_from("<IIIII", raw, off + 8)
             packets.append(((hi << 32) | lo, cap, orig, raw[off + 28:off + 28 + cap]))
-        off += blen
     return linktype, packets
 
 
