@@ -62,9 +62,7 @@ Result<std::unique_ptr<PcapFileSource>> PcapFileSource::Open(const std::string& 
     auto reader = CaptureFileReader::OpenFile(fd, size, window);
     if (!reader) {
       ::close(fd);
-      const bool io = reader.error().code() == Error::Code::kIoError;
-      return Fail(io ? Error::IoError(path + ": " + reader.error().message())
-                     : Error::Corruption(path + ": " + reader.error().message()));
+      return Fail(Error(reader.error().code(), path + ": " + reader.error().message()));
     }
     auto src = std::unique_ptr<PcapFileSource>(new PcapFileSource(path, nullptr, size));
     src->fd_ = fd;
@@ -100,9 +98,7 @@ Result<bool> PcapFileSource::NextFromReader(RawPacket& packet) {
   auto got = reader_->Next(packet);
   bytes_read_ = reader_->offset();
   if (!got) {
-    const bool io = got.error().code() == Error::Code::kIoError;
-    return Fail(io ? Error::IoError(path_ + ": " + got.error().message())
-                   : Error::Corruption(path_ + ": " + got.error().message()));
+    return Fail(Error(got.error().code(), path_ + ": " + got.error().message()));
   }
   if (*got) ++packets_read_;
   return got;

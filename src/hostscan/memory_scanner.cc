@@ -36,7 +36,7 @@ std::string Perms(const Mapping& m) {
 // code) say most, then heap/stack/small anonymous memory, then shared libraries, then the big
 // anonymous arenas (a RandomX dataset is 2 GiB of hash output).
 int Priority(const Mapping& m, const std::string& exe) {
-  bool file = !m.path.empty() && m.path[0] == '/';
+  const bool file = m.file_backed();
   std::string_view path = m.path;
   if (path.ends_with(" (deleted)")) path.remove_suffix(10);
   if ((file && path == exe) || m.path.starts_with("/memfd:")) return 0;
@@ -51,8 +51,7 @@ int Priority(const Mapping& m, const std::string& exe) {
 
 // Anonymous memory never touched (nor swapped) holds only zeros: nothing to scan or hash.
 bool Untouched(const Mapping& m) {
-  bool file = !m.path.empty() && m.path[0] == '/';
-  return m.residency_known && m.resident_bytes == 0 && !file && !m.shared;
+  return m.residency_known && m.resident_bytes == 0 && !m.file_backed() && !m.shared;
 }
 
 bool Skippable(const Mapping& m) {
@@ -243,7 +242,7 @@ ProcessMemResult MemoryScanner::ScanProcess(pid_t pid, const std::string& root,
       ++r.stats.regions_untouched;
       continue;
     }
-    bool file = !m.path.empty() && m.path[0] == '/' && m.inode != 0;
+    bool file = m.file_backed() && m.inode != 0;
     bool shared_ro = file && !m.write && !m.deleted();
     std::string key = shared_ro
                           ? "f:" + std::to_string(m.dev_major) + ":" + std::to_string(m.dev_minor) +

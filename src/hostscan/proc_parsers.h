@@ -32,7 +32,8 @@ struct Mapping {
   uint64_t resident_bytes = 0;
   uint64_t size() const { return end - start; }
   bool deleted() const;
-  bool special() const { return !path.empty() && path[0] == '['; }  // [vvar], [stack]...
+  bool special() const { return !path.empty() && path[0] == '['; }      // [vvar], [stack]...
+  bool file_backed() const { return !path.empty() && path[0] == '/'; }  // incl. "(deleted)"
 };
 
 struct ParseStats {

@@ -723,7 +723,6 @@ std::unique_ptr<const YaraPrefilter> YaraPrefilter::Build(
     RuleBound rb;
     rb.bound = ConditionBound::Analyze(src.condition, ids);
     rb.first_string = uint32_t(pf->string_rule_.size());
-    rb.string_count = uint32_t(ids.size());
     if (!rb.bound.Gated()) {
       pf->reasons_.push_back(name + ": condition can be true without any string");
       ok = false;

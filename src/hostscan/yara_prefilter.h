@@ -107,7 +107,6 @@ class YaraPrefilter {
   struct RuleBound {
     ConditionBound bound;
     uint32_t first_string = 0;  // global index of the rule's first logical string
-    uint32_t string_count = 0;
   };
   bool always_scan_ = true;
   std::vector<std::string> reasons_;
