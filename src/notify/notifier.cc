@@ -6,6 +6,7 @@
 
 #include "export/siem_format.h"
 #include "notify/hmac.h"
+#include "notify/libcurl.h"
 #include "notify/message.h"
 
 #ifndef MW_PROJECT_VERSION
@@ -59,7 +60,8 @@ std::vector<std::string> Notifier::ContactWarnings(const config::NotifyConfig& c
 }
 
 Result<std::unique_ptr<Transport>> Notifier::MakeCurlTransport(const config::NotifyConfig& cfg) {
-  CurlTransport::GlobalInit();
+  // Loaded now rather than at the first alert, so a machine without libcurl fails at start.
+  if (auto curl = LoadLibCurl(); !curl) return Fail(curl.error());
   SmtpOptions so;
   so.url = cfg.smtp.url;
   so.starttls = cfg.smtp.starttls;

@@ -1,10 +1,9 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
 #include "notify/transport.h"
 
-#include <curl/curl.h>
-
 #include <cstring>
-#include <mutex>
+
+#include "notify/libcurl.h"
 
 namespace mw::notify {
 namespace {
@@ -26,13 +25,25 @@ size_t DiscardCb(char*, size_t size, size_t nmemb, void*) { return size * nmemb;
 
 // Handle and list owners, so every early return frees them.
 struct Easy {
-  CURL* h = curl_easy_init();
-  curl_slist* list = nullptr;
+  explicit Easy(const LibCurl& api) : curl(api), h(api.easy_init()) {}
+  Easy(const Easy&) = delete;
+  Easy& operator=(const Easy&) = delete;
   ~Easy() {
-    if (list) curl_slist_free_all(list);
-    if (h) curl_easy_cleanup(h);
+    if (list) curl.slist_free_all(list);
+    if (h) curl.easy_cleanup(h);
   }
+  const LibCurl& curl;
+  CURL* h;
+  curl_slist* list = nullptr;
 };
+
+// libcurl, or nullptr with r->error saying why it cannot be loaded.
+const LibCurl* LibCurlOrError(DeliveryResult* r) {
+  auto api = LoadLibCurl();
+  if (api) return *api;
+  r->error = api.error().message();
+  return nullptr;
+}
 
 bool RetryableCurl(CURLcode c) {
   switch (c) {
@@ -53,11 +64,6 @@ bool RetryableCurl(CURLcode c) {
 
 }  // namespace
 
-void CurlTransport::GlobalInit() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
 CurlTransport::CurlTransport(SmtpOptions smtp, std::chrono::seconds webhook_timeout)
     : smtp_(std::move(smtp)), webhook_timeout_(webhook_timeout) {}
 
@@ -68,7 +74,10 @@ DeliveryResult CurlTransport::SendEmail(const std::string& from, const std::stri
     r.error = "notify.smtp.url is not set";
     return r;
   }
-  Easy e;
+  const LibCurl* api = LibCurlOrError(&r);
+  if (!api) return r;
+  const LibCurl& curl = *api;
+  Easy e(curl);
   if (!e.h) {
     r.error = "curl_easy_init failed";
     r.retryable = true;
@@ -77,36 +86,36 @@ DeliveryResult CurlTransport::SendEmail(const std::string& from, const std::stri
   Reader reader{&data};
   char errbuf[CURL_ERROR_SIZE] = {};
   std::string mail_from = "<" + from + ">";
-  e.list = curl_slist_append(nullptr, ("<" + to + ">").c_str());
-  curl_easy_setopt(e.h, CURLOPT_URL, smtp_.url.c_str());
-  curl_easy_setopt(e.h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-  curl_easy_setopt(e.h, CURLOPT_MAIL_FROM, mail_from.c_str());
-  curl_easy_setopt(e.h, CURLOPT_MAIL_RCPT, e.list);
-  curl_easy_setopt(e.h, CURLOPT_READFUNCTION, ReadCb);
-  curl_easy_setopt(e.h, CURLOPT_READDATA, &reader);
-  curl_easy_setopt(e.h, CURLOPT_UPLOAD, 1L);
-  curl_easy_setopt(e.h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(e.h, CURLOPT_TIMEOUT, long(smtp_.timeout.count()));
-  curl_easy_setopt(e.h, CURLOPT_CONNECTTIMEOUT, long(std::min<int64_t>(smtp_.timeout.count(), 10)));
-  curl_easy_setopt(e.h, CURLOPT_ERRORBUFFER, errbuf);
+  e.list = curl.slist_append(nullptr, ("<" + to + ">").c_str());
+  curl.easy_setopt(e.h, CURLOPT_URL, smtp_.url.c_str());
+  curl.easy_setopt(e.h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+  curl.easy_setopt(e.h, CURLOPT_MAIL_FROM, mail_from.c_str());
+  curl.easy_setopt(e.h, CURLOPT_MAIL_RCPT, e.list);
+  curl.easy_setopt(e.h, CURLOPT_READFUNCTION, ReadCb);
+  curl.easy_setopt(e.h, CURLOPT_READDATA, &reader);
+  curl.easy_setopt(e.h, CURLOPT_UPLOAD, 1L);
+  curl.easy_setopt(e.h, CURLOPT_NOSIGNAL, 1L);
+  curl.easy_setopt(e.h, CURLOPT_TIMEOUT, long(smtp_.timeout.count()));
+  curl.easy_setopt(e.h, CURLOPT_CONNECTTIMEOUT, long(std::min<int64_t>(smtp_.timeout.count(), 10)));
+  curl.easy_setopt(e.h, CURLOPT_ERRORBUFFER, errbuf);
   if (smtp_.url.starts_with("smtp://")) {
     long use_ssl = smtp_.starttls == "require" ? CURLUSESSL_ALL
                    : smtp_.starttls == "try"   ? CURLUSESSL_TRY
                                                : CURLUSESSL_NONE;
-    curl_easy_setopt(e.h, CURLOPT_USE_SSL, use_ssl);
+    curl.easy_setopt(e.h, CURLOPT_USE_SSL, use_ssl);
   }
   if (!smtp_.username.empty()) {
-    curl_easy_setopt(e.h, CURLOPT_USERNAME, smtp_.username.c_str());
-    curl_easy_setopt(e.h, CURLOPT_PASSWORD, smtp_.password.c_str());
+    curl.easy_setopt(e.h, CURLOPT_USERNAME, smtp_.username.c_str());
+    curl.easy_setopt(e.h, CURLOPT_PASSWORD, smtp_.password.c_str());
   }
-  CURLcode c = curl_easy_perform(e.h);
+  CURLcode c = curl.easy_perform(e.h);
   long code = 0;
-  curl_easy_getinfo(e.h, CURLINFO_RESPONSE_CODE, &code);
+  curl.easy_getinfo(e.h, CURLINFO_RESPONSE_CODE, &code);
   if (c == CURLE_OK) {
     r.ok = true;
     return r;
   }
-  r.error = "smtp " + smtp_.url + ": " + (errbuf[0] ? errbuf : curl_easy_strerror(c));
+  r.error = "smtp " + smtp_.url + ": " + (errbuf[0] ? errbuf : curl.easy_strerror(c));
   if (code) r.error += " (last reply " + std::to_string(code) + ")";
   // SMTP 4xx replies are transient by definition (RFC 5321 4.2.1); 5xx are permanent.
   r.retryable = (code >= 400 && code < 500) || (code == 0 && RetryableCurl(c));
@@ -116,34 +125,37 @@ DeliveryResult CurlTransport::SendEmail(const std::string& from, const std::stri
 DeliveryResult CurlTransport::PostWebhook(const std::string& url, const std::string& body,
                                           const std::vector<std::string>& headers) {
   DeliveryResult r;
-  Easy e;
+  const LibCurl* api = LibCurlOrError(&r);
+  if (!api) return r;
+  const LibCurl& curl = *api;
+  Easy e(curl);
   if (!e.h) {
     r.error = "curl_easy_init failed";
     r.retryable = true;
     return r;
   }
   char errbuf[CURL_ERROR_SIZE] = {};
-  for (const auto& h : headers) e.list = curl_slist_append(e.list, h.c_str());
-  curl_easy_setopt(e.h, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(e.h, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(e.h, CURLOPT_HTTPHEADER, e.list);
-  curl_easy_setopt(e.h, CURLOPT_POST, 1L);
-  curl_easy_setopt(e.h, CURLOPT_POSTFIELDS, body.data());
-  curl_easy_setopt(e.h, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.size()));
-  curl_easy_setopt(e.h, CURLOPT_WRITEFUNCTION, DiscardCb);
-  curl_easy_setopt(e.h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(e.h, CURLOPT_TIMEOUT, long(webhook_timeout_.count()));
-  curl_easy_setopt(e.h, CURLOPT_ERRORBUFFER, errbuf);
+  for (const auto& h : headers) e.list = curl.slist_append(e.list, h.c_str());
+  curl.easy_setopt(e.h, CURLOPT_URL, url.c_str());
+  curl.easy_setopt(e.h, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl.easy_setopt(e.h, CURLOPT_HTTPHEADER, e.list);
+  curl.easy_setopt(e.h, CURLOPT_POST, 1L);
+  curl.easy_setopt(e.h, CURLOPT_POSTFIELDS, body.data());
+  curl.easy_setopt(e.h, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.size()));
+  curl.easy_setopt(e.h, CURLOPT_WRITEFUNCTION, DiscardCb);
+  curl.easy_setopt(e.h, CURLOPT_NOSIGNAL, 1L);
+  curl.easy_setopt(e.h, CURLOPT_TIMEOUT, long(webhook_timeout_.count()));
+  curl.easy_setopt(e.h, CURLOPT_ERRORBUFFER, errbuf);
   // A redirect would re-send the signed alert to a host the operator did not configure.
-  curl_easy_setopt(e.h, CURLOPT_FOLLOWLOCATION, 0L);
-  CURLcode c = curl_easy_perform(e.h);
+  curl.easy_setopt(e.h, CURLOPT_FOLLOWLOCATION, 0L);
+  CURLcode c = curl.easy_perform(e.h);
   if (c != CURLE_OK) {
-    r.error = "webhook " + url + ": " + (errbuf[0] ? errbuf : curl_easy_strerror(c));
+    r.error = "webhook " + url + ": " + (errbuf[0] ? errbuf : curl.easy_strerror(c));
     r.retryable = RetryableCurl(c);
     return r;
   }
   long code = 0;
-  curl_easy_getinfo(e.h, CURLINFO_RESPONSE_CODE, &code);
+  curl.easy_getinfo(e.h, CURLINFO_RESPONSE_CODE, &code);
   if (code >= 200 && code < 300) {
     r.ok = true;
     return r;

@@ -36,11 +36,11 @@ struct SmtpOptions {
   std::chrono::seconds timeout{20};
 };
 
-// REQUIRES: curl_global_init has run (CurlTransport::GlobalInit, called by the notifier).
+// libcurl is loaded on the first send (notify/libcurl.h); when it cannot be, each delivery
+// fails with that reason, not retried.
 class CurlTransport : public Transport {
  public:
   CurlTransport(SmtpOptions smtp, std::chrono::seconds webhook_timeout);
-  static void GlobalInit();
   DeliveryResult SendEmail(const std::string& from, const std::string& to,
                            const std::string& data) override;
   DeliveryResult PostWebhook(const std::string& url, const std::string& body,
