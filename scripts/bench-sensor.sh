@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # minerwatch — SPDX-License-Identifier: Apache-2.0
 # Sensor throughput benchmark: single-thread `minerwatch scan pcap` (every detector on) against
-# nDPI classifying the same file (tools/ndpi_compare) and against reading the file from the page
+# nDPI classifying the same file (tools/ndpi_compare, a lean harness on libndpi; and nDPI's own
+# ndpiReader when Debian's libndpi-bin is installed) and against reading the file from the page
 # cache (the ceiling). The file is nDPI's capture suite merged and repeated with addresses
 # rewritten per copy (tools/pcap_multiply), about SIZE_MB megabytes. Prints a markdown table.
 #
@@ -9,7 +10,7 @@
 #   BUILD_DIR  a Release build (default build/bench, configured and built here if missing)
 #   SIZE_MB    size of the merged capture (default 300)
 #   FILE       where the merged capture goes (default /tmp/minerwatch-bench/ndpi-merged.pcap)
-#   RUNS       runs per program; the best is reported (default 3)
+#   RUNS       runs per program, round-robin; the fastest is reported (default 3)
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=$src/build/bench
@@ -25,7 +26,7 @@ while getopts "b:s:o:r:d:h" opt; do
     o) file=$OPTARG ;;
     r) runs=$OPTARG ;;
     d) data=$OPTARG ;;
-    *) sed -n '2,12p' "$0"; exit 2 ;;
+    *) sed -n '2,13p' "$0"; exit 2 ;;
   esac
 done
 die() { echo "bench-sensor: $*" >&2; exit 2; }
@@ -55,59 +56,64 @@ cat "$file" >/dev/null; cat "$file" >/dev/null  # into the page cache
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-# Runs a command pinned to one CPU, RUNS times, its stdout to OUT; sets best_s and rss_kb for
-# the fastest run and keeps that run's stdout in $tmp/best.out.
-measure() {  # OUT command...
-  local out=$1
-  shift
-  best_s=""; rss_kb=0
-  for ((i = 0; i < runs; i++)); do
-    local t0 t1 s
-    rm -f "$tmp/findings.jsonl"  # the JSON Lines sink appends
-    t0=$(date +%s.%N)
-    if ! /usr/bin/time -v -o "$tmp/time" taskset -c "$cpu" "$@" >"$out" 2>"$tmp/err"; then
-      # exit 1 from minerwatch means "findings reported", not failure
-      [[ $(awk -F': ' '/Exit status/ {print $2}' "$tmp/time") == 1 ]] ||
-        die "$* failed: $(tail -3 "$tmp/err")"
-    fi
-    t1=$(date +%s.%N)
-    s=$(echo "$t1 - $t0" | bc -l)
-    if [[ -z $best_s ]] || (( $(echo "$s < $best_s" | bc -l) )); then
-      best_s=$s
-      rss_kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$tmp/time")
-      [[ $out == /dev/null ]] || cp "$out" "$tmp/best.out"
-    fi
-  done
+# run_once KEY OUT command...: runs the command pinned to one CPU, its stdout to OUT, and keeps
+# for KEY the fastest wall time so far (best_s[KEY]) with that run's CPU time (user + system,
+# cpu_s[KEY]) and peak RSS (rss_kb[KEY]); the fastest run's stdout is kept in $tmp/KEY.out.
+declare -A best_s cpu_s rss_kb
+run_once() {
+  local key=$1 out=$2
+  shift 2
+  local t0 t1 s
+  rm -f "$tmp/findings.jsonl"  # the JSON Lines sink appends
+  t0=$(date +%s.%N)
+  if ! /usr/bin/time -f '%e %U %S %M %x' -o "$tmp/time" taskset -c "$cpu" "$@" >"$out" 2>"$tmp/err"; then
+    # exit 1 from minerwatch means "findings reported", not failure
+    [[ $(awk 'END {print $5}' "$tmp/time") == 1 ]] || die "$* failed: $(tail -3 "$tmp/err")"
+  fi
+  t1=$(date +%s.%N)
+  s=$(echo "$t1 - $t0" | bc -l)
+  if [[ -z ${best_s[$key]:-} ]] || (( $(echo "$s < ${best_s[$key]}" | bc -l) )); then
+    best_s[$key]=$s
+    cpu_s[$key]=$(awk 'END {print $2 + $3}' "$tmp/time")
+    rss_kb[$key]=$(awk 'END {print $4}' "$tmp/time")
+    [[ $out == /dev/null ]] || cp "$out" "$tmp/$key.out"
+    [[ ! -f $tmp/findings.jsonl ]] || cp "$tmp/findings.jsonl" "$tmp/best-findings.jsonl"
+  fi
 }
 
-measure /dev/null cat "$file"
-cat_s=$best_s; cat_rss=$rss_kb
-measure "$tmp/out" "$ndpi" --read-only "$file"
-pcap_s=$best_s; pcap_rss=$rss_kb
-measure "$tmp/out" "$ndpi" "$file"
-ndpi_s=$best_s; ndpi_rss=$rss_kb
-packets=$(awk '/^packets / {print $2}' "$tmp/best.out")
-ndpi_flows=$(awk '/^flows / {print $2}' "$tmp/best.out")
-ndpi_version=$(awk '/^ndpi / {print $2}' "$tmp/best.out")
-measure "$tmp/out" "$mw" scan pcap "$file" --json "$tmp/findings.jsonl" --quiet
-mw_s=$best_s; mw_rss=$rss_kb
-findings=$(wc -l <"$tmp/findings.jsonl")
+# Round-robin, so a burst of load from elsewhere on the machine hits every program alike.
+reader=$(command -v ndpiReader || true)
+for ((i = 0; i < runs; i++)); do
+  run_once cat /dev/null cat "$file"
+  run_once pcap "$tmp/out" "$ndpi" --read-only "$file"
+  run_once ndpi "$tmp/out" "$ndpi" "$file"
+  [[ -z $reader ]] || run_once reader "$tmp/out" "$reader" -q -i "$file"
+  run_once mw "$tmp/out" "$mw" scan pcap "$file" --json "$tmp/findings.jsonl" --quiet
+done
+packets=$(awk '/^packets / {print $2}' "$tmp/ndpi.out")
+ndpi_flows=$(awk '/^flows / {print $2}' "$tmp/ndpi.out")
+ndpi_version=$(awk '/^ndpi / {print $2}' "$tmp/ndpi.out")
+findings=$(wc -l <"$tmp/best-findings.jsonl")
 
-row() {  # name seconds rss
-  awk -v n="$1" -v s="$2" -v r="$3" -v p="$packets" -v b="$bytes" -v ref="$ndpi_s" 'BEGIN {
-    printf "| %s | %.2f | %.2f | %.3f | %.0f | %.1fx |\n", n, s, p / s / 1e6, b * 8 / s / 1e9,
-           r / 1024, ref / s }'
+row() {  # name key
+  awk -v n="$1" -v s="${best_s[$2]}" -v c="${cpu_s[$2]}" -v r="${rss_kb[$2]}" -v p="$packets" \
+      -v b="$bytes" -v ref="${best_s[ndpi]}" -v refc="${cpu_s[ndpi]}" 'BEGIN {
+    printf "| %s | %.2f | %.2f | %.2f | %.3f | %.0f | %.1fx | %s |\n", n, s, c, p / s / 1e6,
+           b * 8 / s / 1e9, r / 1024, ref / s, (c > 0 ? sprintf("%.1fx", refc / c) : "-") }'
 }
 echo
 echo "File: $(basename "$file"), $(awk -v b="$bytes" 'BEGIN {printf "%.0f", b / 1e6}') MB," \
   "$packets packets ($ndpi_flows flows for nDPI); CPU $(lscpu | awk -F': +' '/Model name/ {print $2; exit}')," \
   "pinned to CPU $cpu, best of $runs runs, file in page cache."
 echo
-echo "| Program | seconds | Mpackets/s | Gbit/s | peak RSS (MB) | speed vs nDPI |"
-echo "|---|---|---|---|---|---|"
-row "cat (page-cache ceiling)" "$cat_s" "$cat_rss"
-row "libpcap read only (ndpi_compare --read-only)" "$pcap_s" "$pcap_rss"
-row "nDPI $ndpi_version (tools/ndpi_compare)" "$ndpi_s" "$ndpi_rss"
-row "minerwatch scan pcap" "$mw_s" "$mw_rss"
+echo "| Program | wall s | CPU s | Mpackets/s | Gbit/s | peak RSS (MB) | vs nDPI (wall) | vs nDPI (CPU) |"
+echo "|---|---|---|---|---|---|---|---|"
+row "cat (page-cache ceiling)" cat
+row "libpcap read only (ndpi_compare --read-only)" pcap
+row "nDPI $ndpi_version (tools/ndpi_compare)" ndpi
+[[ -z $reader ]] || row "nDPI's own reader (ndpiReader -q -i)" reader
+row "minerwatch scan pcap" mw
 echo
-echo "minerwatch wrote $findings finding lines. Gbit/s counts the bytes of the file."
+echo "minerwatch wrote $findings finding lines. Gbit/s counts the bytes of the file. CPU s is" \
+  "user + system time of the fastest run (10 ms resolution)."
+[[ -n $reader ]] || echo "ndpiReader is not installed (Debian package libndpi-bin): its row is left out."
