@@ -64,6 +64,30 @@ ProbeResult ProbeMessage(ByteView msg, bool complete) {
   return ProbeResult::kYes;
 }
 
+// After a TCP gap: the offset of the first length prefix in "b" that starts a plausible
+// message (as the probe judges it), or where to wait for more bytes. "*synced" tells which.
+size_t FindMessageStart(ByteView b, bool* synced) {
+  *synced = false;
+  size_t i = 0;
+  for (; i + 2 <= b.size(); ++i) {
+    const size_t len = LoadBe16(b.data() + i);
+    if (len < kHeaderSize + 5) continue;  // room for a header and the shortest question
+    ByteView msg = b.subspan(i + 2);
+    const bool complete = msg.size() >= len;
+    if (complete) msg = msg.first(len);
+    switch (ProbeMessage(msg, complete)) {
+      case ProbeResult::kYes:
+        *synced = true;
+        return i;
+      case ProbeResult::kMaybe:
+        return i;  // bounded: the probe decides within the header and first question
+      case ProbeResult::kNo:
+        break;
+    }
+  }
+  return i;  // a last byte may start a length prefix
+}
+
 }  // namespace
 
 ProbeResult ProbeUdp(Direction, ByteView first_bytes) { return ProbeMessage(first_bytes, true); }
@@ -110,8 +134,25 @@ ParseResult DnsParser::OnData(Direction dir, ByteView bytes, ParseContext& ctx) 
   if (framing_ == Framing::kDatagram) {
     return HandleMessage(dir, bytes, ctx) ? ParseResult::Ok(all) : ParseResult::Invalid();
   }
-  if (stopped_[static_cast<int>(dir)]) return ParseResult::Ok(all);
+  const int d = static_cast<int>(dir);
+  if (stopped_[d]) return ParseResult::Ok(all);
   size_t pos = 0;
+  if (resync_[d]) {
+    bool synced = false;
+    pos = FindMessageStart(bytes, &synced);
+    resync_dropped_[d] += static_cast<uint32_t>(pos);
+    if (!synced) {
+      if (resync_dropped_[d] > kMaxResyncScan) {
+        ctx.Anomaly("dns.resync_failed");
+        resync_[d] = false;
+        stopped_[d] = true;
+        return ParseResult::Ok(all);
+      }
+      return ParseResult::NeedMore(static_cast<uint32_t>(pos));
+    }
+    resync_[d] = false;
+    ctx.Anomaly("dns.resync");
+  }
   while (bytes.size() - pos >= 2) {
     const size_t len = LoadBe16(bytes.data() + pos);
     if (len < kHeaderSize) {
@@ -121,7 +162,7 @@ ParseResult DnsParser::OnData(Direction dir, ByteView bytes, ParseContext& ctx) 
         return ParseResult::Invalid();
       }
       ctx.Anomaly("dns.bad_length");
-      stopped_[static_cast<int>(dir)] = true;
+      stopped_[d] = true;
       return ParseResult::Ok(all);
     }
     if (bytes.size() - pos - 2 < len) break;
@@ -133,11 +174,13 @@ ParseResult DnsParser::OnData(Direction dir, ByteView bytes, ParseContext& ctx) 
 }
 
 void DnsParser::OnGap(Direction dir, uint32_t, ParseContext& ctx) {
-  // Datagrams are self-contained; a hole in a TCP stream loses the length framing for good.
-  if (framing_ == Framing::kLengthPrefixed && !stopped_[static_cast<int>(dir)]) {
-    stopped_[static_cast<int>(dir)] = true;
-    ctx.Anomaly("dns.gap");
-  }
+  // Datagrams are self-contained. A hole in a TCP stream loses the length framing: look for a
+  // message start again rather than read the next two bytes as a length.
+  const int d = static_cast<int>(dir);
+  if (framing_ != Framing::kLengthPrefixed || stopped_[d]) return;
+  resync_[d] = true;
+  resync_dropped_[d] = 0;
+  ctx.Anomaly("dns.gap");
 }
 
 }  // namespace mw::dns

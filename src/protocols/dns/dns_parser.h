@@ -4,6 +4,10 @@
 // number of messages per segment, messages split across segments). Publishes MessageEvent for
 // every query and response that has a decodable first question.
 //
+// TCP gaps: after lost bytes a direction scans forward (at most kMaxResyncScan bytes) for a
+// length prefix followed by a plausible header and a decodable first question, the same test
+// as the probe ("dns.resync"), or gives the direction up ("dns.resync_failed").
+//
 // Thread-safety: one parser per flow, used by one pipeline thread.
 #include <cstdint>
 
@@ -12,6 +16,8 @@
 namespace mw::dns {
 
 enum class Framing : uint8_t { kDatagram, kLengthPrefixed };
+
+inline constexpr size_t kMaxResyncScan = 64 * 1024;  // bytes dropped looking for a message
 
 class DnsParser final : public AppParser {
  public:
@@ -26,7 +32,9 @@ class DnsParser final : public AppParser {
 
   Framing framing_;
   bool confirmed_ = false;
-  bool stopped_[2] = {false, false};  // per direction: TCP stream lost its framing
+  bool stopped_[2] = {false, false};     // per direction: TCP stream lost its framing for good
+  bool resync_[2] = {false, false};      // per direction: after a gap, looking for a message
+  uint32_t resync_dropped_[2] = {0, 0};  // bytes dropped by the current scan
 };
 
 // Content probes (ports are ignored: miners tunnel over anything). They accept a plausible

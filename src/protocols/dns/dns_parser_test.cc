@@ -293,17 +293,104 @@ TEST(DnsParser, TcpTinyLengthViolatesBeforeConfirmation) {
   EXPECT_EQ(ctx.violations.size(), 1u);
 }
 
-TEST(DnsParser, TcpGapStopsDirection) {
+// A length-prefixed query for "name" (dotted, lower-case) of type "qtype", class IN.
+std::vector<uint8_t> TcpQuery(uint16_t id, std::string_view name, uint16_t qtype = 1) {
+  std::vector<uint8_t> m = {uint8_t(id >> 8), uint8_t(id), 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0};
+  while (!name.empty()) {
+    std::string_view label = name.substr(0, name.find('.'));
+    m.push_back(uint8_t(label.size()));
+    m.insert(m.end(), label.begin(), label.end());
+    name.remove_prefix(std::min(name.size(), label.size() + 1));
+  }
+  m.insert(m.end(), {0, uint8_t(qtype >> 8), uint8_t(qtype), 0, 1});
+  std::vector<uint8_t> out = {uint8_t(m.size() >> 8), uint8_t(m.size())};
+  out.insert(out.end(), m.begin(), m.end());
+  return out;
+}
+
+std::vector<uint8_t> Cat(std::initializer_list<std::vector<uint8_t>> parts) {
+  std::vector<uint8_t> out;
+  for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
+  return out;
+}
+
+std::vector<uint8_t> Slice(const std::vector<uint8_t>& v, size_t from, size_t to = SIZE_MAX) {
+  return {v.begin() + ptrdiff_t(from), v.begin() + ptrdiff_t(std::min(to, v.size()))};
+}
+
+struct GapOutcome {
+  std::vector<std::string> events, anomalies, violations;
+  bool contract_ok = true;
+};
+
+GapOutcome ReplayDns(const std::vector<mw::testing::GapStep>& steps) {
   FakeParseContext ctx;
   Recorder rec(ctx);
   DnsParser p(Framing::kLengthPrefixed);
-  auto s = TcpStream(kQuery);
-  p.OnData(Direction::kToServer, s, ctx);
-  p.OnGap(Direction::kToServer, 10, ctx);
-  ParseResult r = p.OnData(Direction::kToServer, s, ctx);
-  EXPECT_EQ(r.consumed, s.size());
-  EXPECT_EQ(rec.events.size(), 1u);
-  EXPECT_EQ(ctx.anomalies, std::vector<std::string>{"dns.gap"});
+  GapOutcome out;
+  out.contract_ok = mw::testing::ReplayWithGaps(p, ctx, 2 + 65535, steps);
+  out.events = rec.events;
+  out.anomalies = ctx.anomalies;
+  out.violations = ctx.violations;
+  return out;
+}
+
+TEST(DnsParser, TcpGapResynchronisesOnNextMessage) {
+  // Queries: the second loses its middle (header tail and most of its name) to a gap. Answers:
+  // the first response loses its middle too, so its remaining bytes (compressed names, TTLs,
+  // addresses) are what the scan must not mistake for a message.
+  auto q1 = TcpStream(kQuery);
+  auto q2 = TcpQuery(0x2222, "pool.supportxmr.com");
+  auto q3 = TcpQuery(0x3333, "xmr-eu1.nanopool.org", 28);
+  auto q4 = TcpQuery(0x4444, "rx.unmineable.com", 16);
+  auto r1 = TcpStream(kResponse);
+  auto r2 = TcpQuery(0x3333, "xmr-eu1.nanopool.org", 28);
+  r2[4] = 0x81;  // QR: the (answerless) response to q3
+  r2[5] = 0x80;
+  const auto kUp = Direction::kToServer, kDown = Direction::kToClient;
+  std::vector<mw::testing::GapStep> steps = {
+      {kUp, Cat({q1, Slice(q2, 0, 9)})},
+      {kDown, Slice(r1, 0, 40)},
+      {kUp, Cat({Slice(q2, 20), q3, q4}), /*gap_before=*/true},
+      {kDown, Cat({Slice(r1, 57), r2}), /*gap_before=*/true},
+  };
+  GapOutcome whole = ReplayDns(steps);
+  EXPECT_TRUE(whole.contract_ok);
+  EXPECT_TRUE(whole.violations.empty());
+  EXPECT_EQ(whole.events, (std::vector<std::string>{
+                              ">Q 4660 0 www.example.com/1",
+                              ">Q 13107 0 xmr-eu1.nanopool.org/28",
+                              ">Q 17476 0 rx.unmineable.com/16",
+                              "<R 13107 0 xmr-eu1.nanopool.org/28",
+                          }));
+  EXPECT_EQ(whole.anomalies,
+            (std::vector<std::string>{"dns.gap", "dns.resync", "dns.gap", "dns.resync"}));
+  for (const auto& chunked : mw::testing::GapChunkings(steps)) {
+    GapOutcome got = ReplayDns(chunked);
+    ASSERT_TRUE(got.contract_ok) << chunked.size();
+    ASSERT_EQ(got.events, whole.events) << chunked.size() << " deliveries";
+    ASSERT_EQ(got.anomalies, whole.anomalies) << chunked.size() << " deliveries";
+  }
+}
+
+TEST(DnsParser, TcpResyncGivesUpAfterBoundedScan) {
+  // After the gap nothing but random bytes: the scan drops them (never holding more than a
+  // message) and, past kMaxResyncScan, stops the direction; a valid query after that is ignored.
+  std::mt19937 rng(11);
+  std::vector<mw::testing::GapStep> steps = {{Direction::kToServer, TcpStream(kQuery)}};
+  for (int i = 0; i < 80; ++i) {
+    std::vector<uint8_t> noise(1000);
+    for (auto& b : noise) b = uint8_t(rng());
+    steps.push_back({Direction::kToServer, noise, /*gap_before=*/i == 0});
+  }
+  steps.push_back({Direction::kToServer, TcpStream(kQuery)});
+  GapOutcome out = ReplayDns(steps);
+  EXPECT_TRUE(out.contract_ok);
+  EXPECT_EQ(out.events.size(), 1u);
+  EXPECT_EQ(out.anomalies, (std::vector<std::string>{"dns.gap", "dns.resync_failed"}));
+  // The other direction is unaffected.
+  steps.push_back({Direction::kToClient, TcpStream(kResponse)});
+  EXPECT_EQ(ReplayDns(steps).events.size(), 2u);
 }
 
 TEST(DnsProbe, AcceptsDnsRejectsOthers) {

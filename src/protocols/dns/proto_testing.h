@@ -42,6 +42,67 @@ inline std::vector<uint8_t> FromHex(std::string_view hex) {
   return out;
 }
 
+// ---- Replays with gaps ------------------------------------------------------------------------
+
+// One delivery of a replay; "gap_before" puts a hole (lost bytes) in "dir" in front of it.
+struct GapStep {
+  Direction dir;
+  std::vector<uint8_t> bytes;
+  bool gap_before = false;
+};
+
+// Replays "steps" the way the flow layer does, gaps included: a gap discards what the parser
+// left unconsumed in that direction and calls OnGap (app_session.cc). Returns false on a
+// contract breach (consumed more than given, or kept more than "max_buffer").
+inline bool ReplayWithGaps(AppParser& parser, ParseContext& ctx, uint32_t max_buffer,
+                           const std::vector<GapStep>& steps) {
+  std::vector<uint8_t> carry[2];
+  for (const auto& s : steps) {
+    std::vector<uint8_t>& c = carry[int(s.dir)];
+    if (s.gap_before) {
+      c.clear();
+      parser.OnGap(s.dir, 100, ctx);
+    }
+    c.insert(c.end(), s.bytes.begin(), s.bytes.end());
+    if (c.empty()) continue;
+    ParseResult r = parser.OnData(s.dir, ByteView(c.data(), c.size()), ctx);
+    if (r.kind == ParseResult::Kind::kInvalid) return true;  // a verdict, not a breach
+    if (r.consumed > c.size()) return false;
+    c.erase(c.begin(), c.begin() + r.consumed);
+    if (c.size() > max_buffer) return false;
+  }
+  return true;
+}
+
+// Every chunking of "steps" the chunking property replays: whole, each step cut in two at every
+// offset (one cut per replay; the gap stays in front of the first piece), and one byte a time.
+inline std::vector<std::vector<GapStep>> GapChunkings(const std::vector<GapStep>& steps) {
+  std::vector<std::vector<GapStep>> out{steps};
+  for (size_t i = 0; i < steps.size(); ++i) {
+    for (size_t k = 1; k < steps[i].bytes.size(); ++k) {
+      std::vector<GapStep> v;
+      for (size_t j = 0; j < steps.size(); ++j) {
+        const GapStep& s = steps[j];
+        if (j != i) {
+          v.push_back(s);
+          continue;
+        }
+        v.push_back({s.dir, {s.bytes.begin(), s.bytes.begin() + k}, s.gap_before});
+        v.push_back({s.dir, {s.bytes.begin() + k, s.bytes.end()}, false});
+      }
+      out.push_back(std::move(v));
+    }
+  }
+  std::vector<GapStep> bytewise;
+  for (const auto& s : steps) {
+    if (s.bytes.empty()) bytewise.push_back(s);
+    for (size_t k = 0; k < s.bytes.size(); ++k)
+      bytewise.push_back({s.dir, {s.bytes[k]}, s.gap_before && k == 0});
+  }
+  out.push_back(std::move(bytewise));
+  return out;
+}
+
 // ---- Capture reading -------------------------------------------------------------------------
 
 struct Delivery {

@@ -9,6 +9,7 @@
 
 #include "protocols/http/http_parser.h"
 #include "protocols/parse_test_util.h"
+#include "protocols/stratum/stratum_classifier.h"
 #include "protocols/stratum/stratum_events.h"
 
 namespace mw::stratum {
@@ -108,6 +109,58 @@ TEST(HttpJsonRpcBridge, OrdinaryJsonRpcIsNotMining) {
       {Direction::kToServer, Post("curl/7.88.1", "not json at all")},
       {Direction::kToClient, Ok("[1,2,3]")},
   });
+  EXPECT_TRUE(out.empty());
+}
+
+std::string Describe(const std::vector<Msg>& msgs) {
+  std::string s;
+  for (const auto& m : msgs) {
+    s += std::to_string(int(m.dir)) + " " + std::string(DialectName(m.dialect)) + " " +
+         std::to_string(int(m.kind)) + " " + m.method + " req=" + m.request_method +
+         " ua=" + m.agent + " job=" + m.job_id + " diff=" + std::to_string(m.difficulty) +
+         " share=" + std::to_string(m.is_share) + " http=" + std::to_string(m.over_http) + "\n";
+  }
+  return s;
+}
+
+TEST(HttpJsonRpcBridge, BatchBodyIsHandledLikeSeparatePosts) {
+  const std::string gbt = R"({"id":1,"method":"getblocktemplate","params":[{"rules":["segwit"]}]})";
+  const std::string getwork = R"({"method":"getwork","params":[],"id":2})";
+  const std::string block_number = R"({"jsonrpc":"2.0","method":"eth_blockNumber","id":3})";
+  const std::string gbt_reply =
+      R"({"result":{"previousblockhash":"00000000000000000002a7c4c1e48d76c5a37902165a270156b7a8d72728a054","coinbasevalue":625000000,"target":"00000000000000000004d6f10000000000000000000000000000000000000000"},"error":null,"id":1})";
+  const std::string getwork_reply =
+      R"({"result":{"midstate":"5fa8","data":"00000001","hash1":"0000","target":"ffffffffffffffffffffffffffffffffffffffffffffffffffffffff00000000"},"error":null,"id":2})";
+  const std::string ua = "bfgminer/5.5.0";
+  // The same messages as three pipelined POSTs and their three answers.
+  auto separate = RunHttp({
+      {Direction::kToServer, Post(ua, gbt) + Post(ua, getwork) + Post(ua, block_number)},
+      {Direction::kToClient,
+       Ok(gbt_reply) + Ok(getwork_reply) + Ok(R"({"jsonrpc":"2.0","id":3,"result":"0x4b7"})")},
+  });
+  auto batched = RunHttp({
+      {Direction::kToServer, Post(ua, "\r\n [" + gbt + "," + getwork + "," + block_number + "]")},
+      {Direction::kToClient, Ok("[" + gbt_reply + "," + getwork_reply +
+                                R"(,{"jsonrpc":"2.0","id":3,"result":"0x4b7"}])")},
+  });
+  ASSERT_EQ(separate.size(), 4u);
+  EXPECT_EQ(Describe(batched), Describe(separate));
+  ASSERT_EQ(batched.size(), 4u);
+  EXPECT_EQ(batched[0].agent, ua);
+  EXPECT_EQ(batched[3].request_method, "getwork");
+}
+
+TEST(HttpJsonRpcBridge, BatchBodyIsBounded) {
+  std::string body = "[";
+  for (size_t i = 0; i < kMaxBatch + 10; ++i)
+    body += std::string(i ? "," : "") + R"({"method":"getwork","params":[],"id":)" +
+            std::to_string(i) + "}";
+  body += "]";
+  auto out = RunHttp({{Direction::kToServer, Post("cgminer 2.7.5", body)}});
+  EXPECT_EQ(out.size(), kMaxBatch);
+  // Nesting beyond the JSON parser's depth limit is simply not JSON-RPC.
+  out = RunHttp({{Direction::kToServer,
+                  Post("cgminer 2.7.5", std::string(3000, '[') + std::string(3000, ']'))}});
   EXPECT_TRUE(out.empty());
 }
 

@@ -542,18 +542,12 @@ Classifier::Classifier()
 
 Classifier::~Classifier() = default;
 
-ClassifyStatus Classifier::Classify(std::string_view json, Direction dir, Dialect flow_dialect,
-                                    PendingRequests* pending, Classified* out) {
-  *out = Classified{};
-  if (json.size() > kMaxLine) return ClassifyStatus::kTooLong;
-  std::memcpy(padded_.get(), json.data(), json.size());
-  std::memset(padded_.get() + json.size(), 0, simdjson::SIMDJSON_PADDING);
-  element root;
-  if (parser_->parse(padded_.get(), json.size(), false).get(root) != SUCCESS)
-    return ClassifyStatus::kNotJson;
-  object obj;
-  if (root.get_object().get(obj) != SUCCESS) return ClassifyStatus::kNotJsonRpc;
+namespace {
 
+// Fills "out" from one JSON-RPC object (the whole text, or one element of a batch).
+ClassifyStatus ClassifyObject(object obj, Direction dir, Dialect flow_dialect,
+                              PendingRequests* pending, Classified* out) {
+  *out = Classified{};
   element method_el, id_el, params, result, error;
   bool has_method = Get(obj, "method", &method_el);
   bool has_id = Get(obj, "id", &id_el);
@@ -594,6 +588,70 @@ ClassifyStatus Classifier::Classify(std::string_view json, Direction dir, Dialec
   // An XMRig login lists every algorithm it supports; only a single algorithm names the coin.
   std::string_view algo = out->algo_count == 1 ? out->algo_storage[0] : std::string_view{};
   out->coin = InferCoin(algo, out->login);
+  return ClassifyStatus::kOk;
+}
+
+// Parses "json" into "parser"'s document through the padded scratch buffer.
+ClassifyStatus ParseText(simdjson::dom::parser& parser, uint8_t* padded, std::string_view json,
+                         element* root) {
+  if (json.size() > kMaxLine) return ClassifyStatus::kTooLong;
+  std::memcpy(padded, json.data(), json.size());
+  std::memset(padded + json.size(), 0, simdjson::SIMDJSON_PADDING);
+  // Nesting deeper than kMaxDepth (e.g. "[[[[...") fails here with DEPTH_ERROR: not JSON.
+  if (parser.parse(padded, json.size(), false).get(*root) != SUCCESS)
+    return ClassifyStatus::kNotJson;
+  return ClassifyStatus::kOk;
+}
+
+}  // namespace
+
+ClassifyStatus Classifier::Classify(std::string_view json, Direction dir, Dialect flow_dialect,
+                                    PendingRequests* pending, Classified* out) {
+  *out = Classified{};
+  element root;
+  if (ClassifyStatus s = ParseText(*parser_, padded_.get(), json, &root); s != ClassifyStatus::kOk)
+    return s;
+  object obj;
+  if (root.get_object().get(obj) != SUCCESS) return ClassifyStatus::kNotJsonRpc;
+  return ClassifyObject(obj, dir, flow_dialect, pending, out);
+}
+
+ClassifyStatus Classifier::ClassifyText(std::string_view json, Direction dir,
+                                        PendingRequests* pending, MessageVisitor& visitor,
+                                        TextShape* shape) {
+  TextShape local;
+  TextShape& seen = shape != nullptr ? *shape : local;
+  seen = TextShape{};
+  element root;
+  if (ClassifyStatus s = ParseText(*parser_, padded_.get(), json, &root); s != ClassifyStatus::kOk)
+    return s;
+  Classified m;
+  object obj;
+  if (root.get_object().get(obj) == SUCCESS) {
+    seen.elements = 1;
+    ClassifyStatus s = ClassifyObject(obj, dir, visitor.FlowDialect(), pending, &m);
+    visitor.OnMessage(s, m);
+    return ClassifyStatus::kOk;
+  }
+  array batch;
+  // An empty batch is an invalid request in JSON-RPC 2.0 (section 6), like a bare scalar.
+  if (root.get_array().get(batch) != SUCCESS || batch.begin() == batch.end())
+    return ClassifyStatus::kNotJsonRpc;
+  seen.batch = true;
+  for (element e : batch) {
+    if (seen.elements == kMaxBatch) {
+      seen.over_limit = true;
+      break;
+    }
+    ++seen.elements;
+    ClassifyStatus s = ClassifyStatus::kNotJsonRpc;  // nested arrays and scalars are not messages
+    if (e.get_object().get(obj) == SUCCESS) {
+      s = ClassifyObject(obj, dir, visitor.FlowDialect(), pending, &m);
+    } else {
+      m = Classified{};
+    }
+    if (!visitor.OnMessage(s, m)) break;
+  }
   return ClassifyStatus::kOk;
 }
 

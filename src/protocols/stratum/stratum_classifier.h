@@ -7,6 +7,9 @@
 // The verdict comes from parsed JSON (simdjson DOM) and the message's structure — a generic
 // method name such as "login" or "submit" counts only with the dialect's parameter shape.
 //
+// A JSON-RPC 2.0 batch (a top-level array of messages, section 6) is classified element by
+// element, each exactly as if it had arrived alone; at most kMaxBatch elements are looked at.
+//
 // Thread-safety: a Classifier is single-threaded. ThreadClassifier() gives each thread one,
 // reused for every message so the steady state does not allocate. Views in a Classified are
 // valid until the next Classify() on the same Classifier.
@@ -30,6 +33,9 @@ namespace mw::stratum {
 inline constexpr size_t kMaxLine = 16 * 1024;
 inline constexpr size_t kMaxAlgos = 64;
 inline constexpr size_t kMaxPending = 64;
+// Most elements of one JSON-RPC batch that are classified. Miners batch a handful (subscribe +
+// authorize); anything beyond this is counted by the caller and not looked at.
+inline constexpr size_t kMaxBatch = 32;
 
 // Methods the classifier knows. kOther is any other method name.
 enum class Method : uint8_t {
@@ -117,6 +123,27 @@ struct Classified {
 
 enum class ClassifyStatus : uint8_t { kOk, kNotJson, kNotJsonRpc, kTooLong };
 
+// Receives the messages of one JSON-RPC text, in order (Classifier::ClassifyText).
+class MessageVisitor {
+ public:
+  // The flow's dialect so far; asked before each message because an earlier element of the
+  // same batch may have changed it.
+  virtual Dialect FlowDialect() const = 0;
+  // One message: "status" is kOk ("m" is filled) or kNotJsonRpc (an object that is not
+  // JSON-RPC, or a batch element that is not an object). Returns false to stop the visit.
+  virtual bool OnMessage(ClassifyStatus status, Classified& m) = 0;
+
+ protected:
+  ~MessageVisitor() = default;
+};
+
+// What ClassifyText saw at the top level.
+struct TextShape {
+  bool batch = false;       // a JSON array of messages
+  size_t elements = 0;      // elements visited (at most kMaxBatch for a batch)
+  bool over_limit = false;  // the batch had more than kMaxBatch elements; the rest were skipped
+};
+
 class Classifier {
  public:
   Classifier();
@@ -129,6 +156,14 @@ class Classifier {
   // "flow_dialect" is what earlier messages of the flow established (kUnknown if none).
   ClassifyStatus Classify(std::string_view json, Direction dir, Dialect flow_dialect,
                           PendingRequests* pending, Classified* out);
+
+  // Parses "json" once — one JSON-RPC message or a batch — and hands each message to
+  // "visitor" in order. Returns kNotJson / kTooLong for text that does not parse, kNotJsonRpc
+  // for a top level that is neither an object nor a non-empty array (nothing is visited), kOk
+  // otherwise. Views in the visited Classified die with the next call on this Classifier, so
+  // the visitor must not classify on it (a nested call would also reuse the parsed document).
+  ClassifyStatus ClassifyText(std::string_view json, Direction dir, PendingRequests* pending,
+                              MessageVisitor& visitor, TextShape* shape = nullptr);
 
  private:
   std::unique_ptr<simdjson::dom::parser> parser_;

@@ -155,5 +155,76 @@ TEST(Classifier, ResponseMatchedToRequest) {
   EXPECT_FALSE(c.mining);
 }
 
+// Records what ClassifyText hands over; the flow dialect follows the messages like the parser's.
+struct Collect final : MessageVisitor {
+  Dialect FlowDialect() const override { return dialect; }
+  bool OnMessage(ClassifyStatus status, Classified& m) override {
+    statuses.push_back(status);
+    methods.emplace_back(m.method);
+    answered.push_back(m.answered);
+    if (status == ClassifyStatus::kOk && m.mining && dialect == Dialect::kUnknown)
+      dialect = m.dialect;
+    return statuses.size() < stop_after;
+  }
+  Dialect dialect = Dialect::kUnknown;
+  size_t stop_after = 1000;
+  std::vector<ClassifyStatus> statuses;
+  std::vector<std::string> methods;
+  std::vector<Method> answered;
+};
+
+TEST(Classifier, TextVisitsEachBatchElement) {
+  PendingRequests pending;
+  Collect up;
+  TextShape shape;
+  EXPECT_EQ(
+      ThreadClassifier().ClassifyText(
+          R"([{"id":1,"method":"mining.subscribe","params":[]},7,{"id":2,"method":"mining.authorize","params":["u.w","x"]}])",
+          Direction::kToServer, &pending, up, &shape),
+      ClassifyStatus::kOk);
+  EXPECT_TRUE(shape.batch);
+  EXPECT_EQ(shape.elements, 3u);
+  EXPECT_FALSE(shape.over_limit);
+  EXPECT_EQ(up.statuses,
+            (std::vector<ClassifyStatus>{ClassifyStatus::kOk, ClassifyStatus::kNotJsonRpc,
+                                         ClassifyStatus::kOk}));
+  EXPECT_EQ(up.methods, (std::vector<std::string>{"mining.subscribe", "", "mining.authorize"}));
+  Collect down;
+  EXPECT_EQ(ThreadClassifier().ClassifyText(R"([{"id":2,"result":true},{"id":1,"result":[]}])",
+                                            Direction::kToClient, &pending, down, &shape),
+            ClassifyStatus::kOk);
+  EXPECT_EQ(down.answered,
+            (std::vector<Method>{Method::kMiningAuthorize, Method::kMiningSubscribe}));
+  // A single object is one message, not a batch.
+  Collect one;
+  EXPECT_EQ(ThreadClassifier().ClassifyText(R"({"id":5,"method":"getwork","params":[]})",
+                                            Direction::kToServer, nullptr, one, &shape),
+            ClassifyStatus::kOk);
+  EXPECT_FALSE(shape.batch);
+  EXPECT_EQ(one.methods, std::vector<std::string>{"getwork"});
+  // The visitor can stop the walk; over-long batches are cut at kMaxBatch.
+  std::string many = "[";
+  for (size_t i = 0; i < kMaxBatch + 1; ++i) many += std::string(i ? "," : "") + "{}";
+  many += "]";
+  Collect stopper;
+  stopper.stop_after = 2;
+  ThreadClassifier().ClassifyText(many, Direction::kToServer, nullptr, stopper, &shape);
+  EXPECT_EQ(stopper.statuses.size(), 2u);
+  Collect all;
+  ThreadClassifier().ClassifyText(many, Direction::kToServer, nullptr, all, &shape);
+  EXPECT_EQ(all.statuses.size(), kMaxBatch);
+  EXPECT_TRUE(shape.over_limit);
+  // Nothing is visited for text that is not a message or a non-empty batch.
+  Collect none;
+  EXPECT_EQ(ThreadClassifier().ClassifyText("[]", Direction::kToServer, nullptr, none),
+            ClassifyStatus::kNotJsonRpc);
+  EXPECT_EQ(ThreadClassifier().ClassifyText("42", Direction::kToServer, nullptr, none),
+            ClassifyStatus::kNotJsonRpc);
+  EXPECT_EQ(ThreadClassifier().ClassifyText(std::string(5000, '[') + std::string(5000, ']'),
+                                            Direction::kToServer, nullptr, none),
+            ClassifyStatus::kNotJson);
+  EXPECT_TRUE(none.statuses.empty());
+}
+
 }  // namespace
 }  // namespace mw::stratum

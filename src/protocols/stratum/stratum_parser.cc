@@ -14,6 +14,9 @@ constexpr size_t kMaxProbeBytes = 4096;
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
+// A line (or a partial one) can only be JSON-RPC when it starts a message or a batch.
+bool StartsJsonRpc(std::string_view s) { return s.front() == '{' || s.front() == '['; }
+
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
   while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
@@ -37,7 +40,7 @@ ParseResult StratumParser::OnData(Direction dir, ByteView bytes, ParseContext& c
     }
     if (nl == nullptr) {
       std::string_view partial = Trim(std::string_view(data + pos, n - pos));
-      if (!confirmed_ && !partial.empty() && partial.front() != '{') {
+      if (!confirmed_ && !partial.empty() && !StartsJsonRpc(partial)) {
         ctx.Violate("stratum: line is not a JSON object");
         return ParseResult::Invalid();
       }
@@ -66,15 +69,46 @@ void StratumParser::OnGap(Direction dir, uint32_t len, ParseContext& ctx) {
   discarding_[int(dir)] = true;
 }
 
+// Hands each message of a line (one, or the elements of a batch) to HandleMessage.
+class StratumParser::LineVisitor final : public MessageVisitor {
+ public:
+  LineVisitor(StratumParser& parser, Direction dir, ParseContext& ctx)
+      : parser_(parser), dir_(dir), ctx_(ctx) {}
+  Dialect FlowDialect() const override { return parser_.flow_dialect_; }
+  bool OnMessage(ClassifyStatus status, Classified& m) override {
+    ok_ = parser_.HandleMessage(dir_, status, m, ctx_);
+    return ok_;
+  }
+  bool ok() const { return ok_; }
+
+ private:
+  StratumParser& parser_;
+  Direction dir_;
+  ParseContext& ctx_;
+  bool ok_ = true;
+};
+
 bool StratumParser::HandleLine(Direction dir, std::string_view line, ParseContext& ctx) {
   line = Trim(line);
   if (line.empty()) return true;
-  if (!confirmed_ && line.front() != '{') {
+  if (!confirmed_ && !StartsJsonRpc(line)) {
     ctx.Violate("stratum: line is not a JSON object");  // same verdict as for a partial line
     return false;
   }
-  Classified m;
-  ClassifyStatus status = ThreadClassifier().Classify(line, dir, flow_dialect_, &pending_, &m);
+  LineVisitor visitor(*this, dir, ctx);
+  TextShape shape;
+  ClassifyStatus status = ThreadClassifier().ClassifyText(line, dir, &pending_, visitor, &shape);
+  if (status != ClassifyStatus::kOk) {
+    Classified none;
+    return HandleMessage(dir, status, none, ctx);
+  }
+  if (!visitor.ok()) return false;
+  if (shape.over_limit) ctx.Anomaly("stratum.batch_too_large");
+  return true;
+}
+
+bool StratumParser::HandleMessage(Direction dir, ClassifyStatus status, Classified& m,
+                                  ParseContext& ctx) {
   if (status != ClassifyStatus::kOk) {
     bool not_json = status == ClassifyStatus::kNotJson;
     if (!confirmed_) {
@@ -133,17 +167,41 @@ bool StratumParser::HandleLine(Direction dir, std::string_view line, ParseContex
   return true;
 }
 
+namespace {
+
+// The probe's verdict over the messages of one line, in the parser's order: a mining message
+// proves the flow, a non-mining request or a non-JSON-RPC element disproves it, and answers
+// that prove nothing are passed over.
+class ProbeVisitor final : public MessageVisitor {
+ public:
+  Dialect FlowDialect() const override { return Dialect::kUnknown; }
+  bool OnMessage(ClassifyStatus status, Classified& m) override {
+    if (status == ClassifyStatus::kOk && m.mining) {
+      verdict_ = ProbeResult::kYes;
+      return false;
+    }
+    if (status != ClassifyStatus::kOk || m.kind != MessageKind::kResponse) return false;
+    return true;
+  }
+  ProbeResult verdict() const { return verdict_; }
+
+ private:
+  ProbeResult verdict_ = ProbeResult::kNo;
+};
+
+}  // namespace
+
 ProbeResult ProbeStratum(Direction dir, ByteView first_bytes) {
   std::string_view s = AsChars(first_bytes);
   while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
   if (s.empty()) return ProbeResult::kMaybe;
-  if (s.front() != '{') return ProbeResult::kNo;
+  if (!StartsJsonRpc(s)) return ProbeResult::kNo;
   size_t nl = s.find('\n');
   std::string_view line = s.substr(0, nl);
-  Classified m;
+  ProbeVisitor visitor;
   ClassifyStatus status =
-      ThreadClassifier().Classify(line, dir, Dialect::kUnknown, /*pending=*/nullptr, &m);
-  if (status == ClassifyStatus::kOk) return m.mining ? ProbeResult::kYes : ProbeResult::kNo;
+      ThreadClassifier().ClassifyText(line, dir, /*pending=*/nullptr, visitor, nullptr);
+  if (status == ClassifyStatus::kOk) return visitor.verdict();
   if (nl != std::string_view::npos || first_bytes.size() > kMaxProbeBytes) return ProbeResult::kNo;
   // An incomplete first line: keep looking while it is still plausible JSON text.
   for (char c : s) {

@@ -7,6 +7,12 @@
 // than kMaxLine raises "stratum.oversized_line" and is skipped up to its newline, so the flow
 // layer never holds more than kMaxLine bytes for this parser.
 //
+// Batches: a line holding a JSON-RPC 2.0 batch (a JSON array) is handled element by element,
+// each exactly as if it had been its own line; elements past kMaxBatch are skipped and raise
+// "stratum.batch_too_large". Deeply nested arrays fail simdjson's depth limit (malformed JSON).
+//
+// Gaps: the bytes up to and including the next newline are dropped, then lines parse again.
+//
 // Verdict: the first message naming a mining method (with its dialect's parameter shape)
 // confirms the flow. Before that, bytes that are not JSON-RPC, or a request for a non-mining
 // method, violate; after it, malformed lines are anomalies and parsing goes on.
@@ -29,8 +35,11 @@ class StratumParser final : public AppParser {
   bool confirmed() const { return confirmed_; }
 
  private:
-  // Returns false when the flow is not a mining protocol (Violate was called).
+  class LineVisitor;
+
+  // Return false when the flow is not a mining protocol (Violate was called).
   bool HandleLine(Direction dir, std::string_view line, ParseContext& ctx);
+  bool HandleMessage(Direction dir, ClassifyStatus status, Classified& m, ParseContext& ctx);
 
   PendingRequests pending_;
   Dialect flow_dialect_ = Dialect::kUnknown;

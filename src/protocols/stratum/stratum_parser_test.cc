@@ -332,8 +332,11 @@ TEST(StratumParser, MalformedLineAfterConfirmationIsAnAnomaly) {
   ASSERT_EQ(out.msgs.size(), 2u) << out.ToString();
   EXPECT_EQ(out.msgs[1].worker, "w1");
   EXPECT_TRUE(out.violations.empty());
+  // "[1,2,3]" is a JSON-RPC 2.0 batch of three invalid requests (spec section 7 example): one
+  // anomaly per element, as if each had been sent alone.
   EXPECT_EQ(out.anomalies,
-            (std::vector<std::string>{"stratum.malformed_json", "stratum.not_jsonrpc"}));
+            (std::vector<std::string>{"stratum.malformed_json", "stratum.not_jsonrpc",
+                                      "stratum.not_jsonrpc", "stratum.not_jsonrpc"}));
 }
 
 TEST(StratumParser, OversizedLineIsSkipped) {
@@ -373,6 +376,125 @@ TEST(StratumParser, GapResynchronisesOnNextLine) {
   EXPECT_TRUE(ctx.violations.empty());
 }
 
+TEST(StratumParser, GapBeforeConfirmationDropsTheCutLine) {
+  // The gap lands inside the first line, before anything proved mining: the rest of that line
+  // (not starting with '{', spread over several deliveries) must neither violate nor be parsed.
+  FakeParseContext ctx;
+  std::vector<Msg> msgs;
+  Record(ctx, &msgs);
+  StratumParser parser;
+  StreamFeeder feeder(parser, ctx, uint32_t(kMaxLine));
+  feeder.Deliver(kUp, R"({"id":1,"method":"mining.subs)");
+  parser.OnGap(kUp, 40, ctx);
+  EXPECT_TRUE(feeder.Deliver(kUp, R"(ker/1.0"]}garbage )"));
+  EXPECT_TRUE(feeder.Deliver(
+      kUp,
+      "still the cut line\n" + L(R"({"id":2,"method":"mining.authorize","params":["u.w","x"]})")));
+  EXPECT_TRUE(ctx.violations.empty());
+  ASSERT_EQ(msgs.size(), 1u);
+  EXPECT_EQ(msgs[0].method, "mining.authorize");
+  EXPECT_EQ(msgs[0].worker, "w");
+  EXPECT_EQ(ctx.confirms, 1);
+}
+
+// ---- JSON-RPC 2.0 batches (a top-level array of messages on one line) ------------------------
+
+const std::string kSubscribe =
+    R"({"id":1,"jsonrpc":"2.0","method":"mining.subscribe","params":["cpuminer-multi/1.3.7","EthereumStratum/1.0.0"]})";
+const std::string kAuthorize =
+    R"({"id":2,"jsonrpc":"2.0","method":"mining.authorize","params":["t1Vsqu8fTMZFHMFNGUFPj8ZYvQcigaC8q9K.rig7","x"]})";
+const std::string kSubscribeReply =
+    R"({"id":1,"result":[[["mining.notify","ae6812eb4cd7735a302a8a9dd95cf71f"]],"08000002",4],"error":null})";
+const std::string kAuthorizeReply = R"({"id":2,"result":true,"error":null})";
+const std::string kNotify =
+    R"({"id":null,"method":"mining.notify","params":["bf","4d16b6f8","0100","072f",[],"00000002","1c2ac4af","504e86b9",false]})";
+const std::string kSetDifficulty = R"({"id":null,"method":"mining.set_difficulty","params":[16]})";
+
+TEST(StratumParser, BatchIsHandledLikeSeparateLines) {
+  auto separate = FeedAllChunkings({
+      {kUp, L(kSubscribe) + L(kAuthorize)},
+      {kDown, L(kSubscribeReply) + L(kAuthorizeReply)},
+      {kDown, L(kSetDifficulty) + L(kNotify)},
+  });
+  auto batched = FeedAllChunkings({
+      {kUp, L("[" + kSubscribe + ", " + kAuthorize + "]")},
+      {kDown, L(" [" + kSubscribeReply + "," + kAuthorizeReply + "]\r")},
+      {kDown, L("[" + kSetDifficulty + "," + kNotify + "]")},
+  });
+  ASSERT_EQ(separate.msgs.size(), 6u) << separate.ToString();
+  EXPECT_EQ(batched.ToString(), separate.ToString());
+  ASSERT_EQ(batched.msgs.size(), 6u);
+  EXPECT_EQ(batched.dialect, Dialect::kEthereumStratum);
+  EXPECT_EQ(batched.confirms, 1);
+  EXPECT_TRUE(batched.violations.empty());
+  EXPECT_TRUE(batched.anomalies.empty());
+  // Responses inside a batch are matched to the requests of the other direction's batch.
+  EXPECT_EQ(batched.msgs[2].request_method, "mining.subscribe");
+  EXPECT_EQ(batched.msgs[3].request_method, "mining.authorize");
+  EXPECT_EQ(batched.msgs[1].worker, "rig7");
+  EXPECT_EQ(batched.msgs[1].coin, "ZEC");
+  EXPECT_EQ(batched.msgs[4].difficulty, 16);
+}
+
+TEST(StratumParser, BatchElementsKeepTheirOwnVerdicts) {
+  // Before confirmation: a batch whose first element is a non-mining request violates exactly
+  // like that request alone would, and a mining request after it is never reached.
+  auto out = Feed({{kUp, L(R"([{"jsonrpc":"2.0","id":1,"method":"eth_blockNumber","params":[]},)" +
+                           kSubscribe + "]")}});
+  EXPECT_TRUE(out.msgs.empty());
+  EXPECT_EQ(out.violations, std::vector<std::string>{"stratum: JSON-RPC method is not mining"});
+  // A proving-nothing answer first, then a mining request: confirmed by the second element.
+  out = Feed({{kDown, L(R"([{"id":9,"result":true},)" + kNotify + "]")}});
+  EXPECT_TRUE(out.violations.empty());
+  EXPECT_EQ(out.confirms, 1);
+  ASSERT_EQ(out.msgs.size(), 1u);
+  EXPECT_EQ(out.msgs[0].method, "mining.notify");
+  // Non-object elements and an empty batch are "not JSON-RPC", one anomaly each, once the flow
+  // is confirmed; the good elements around them still count.
+  out = FeedAllChunkings({{kUp, L(kSubscribe) + L("[1, " + kAuthorize + R"(, "x", [], {"a":1}])") +
+                                    L("[]") + L("[" + kAuthorize)}});
+  ASSERT_EQ(out.msgs.size(), 2u) << out.ToString();
+  EXPECT_EQ(out.msgs[1].method, "mining.authorize");
+  EXPECT_EQ(out.anomalies,
+            (std::vector<std::string>{"stratum.not_jsonrpc", "stratum.not_jsonrpc",
+                                      "stratum.not_jsonrpc", "stratum.not_jsonrpc",
+                                      "stratum.not_jsonrpc", "stratum.malformed_json"}));
+  // Before confirmation an empty batch violates like any non-JSON-RPC line.
+  out = Feed({{kUp, L("[]")}});
+  EXPECT_EQ(out.violations, std::vector<std::string>{"stratum: JSON is not JSON-RPC"});
+}
+
+TEST(StratumParser, BatchIsBoundedAndDeepOrHugeArraysAreSafe) {
+  // kMaxBatch + 8 notifications in one batch: the first kMaxBatch are handled, the rest are
+  // skipped and counted once.
+  std::string batch = "[";
+  for (size_t i = 0; i < kMaxBatch + 8; ++i) {
+    batch += (i ? "," : "") + std::string(R"({"id":null,"method":"mining.notify","params":["j)") +
+             std::to_string(i) + R"(","4d16","0100","072f",[],"02","1c2a","504e",false]})";
+  }
+  batch += "]";
+  ASSERT_LT(batch.size(), kMaxLine);
+  auto out = Feed({{kDown, L(batch) + L(kSetDifficulty)}});
+  ASSERT_EQ(out.msgs.size(), kMaxBatch + 1) << out.ToString();
+  EXPECT_EQ(out.msgs[kMaxBatch - 1].job_id, "j" + std::to_string(kMaxBatch - 1));
+  EXPECT_EQ(out.msgs[kMaxBatch].method, "mining.set_difficulty");
+  EXPECT_EQ(out.anomalies, std::vector<std::string>{"stratum.batch_too_large"});
+  EXPECT_EQ(out.confirms, 1);
+
+  // A line as long as allowed of empty objects, then one nested far beyond the depth limit:
+  // each is one bounded line, never a crash or a recursion.
+  std::string huge = "[{}";
+  while (huge.size() + 4 < kMaxLine) huge += ",{}";
+  huge += "]";
+  std::string deep = std::string(kMaxLine / 2 - 1, '[') + std::string(kMaxLine / 2 - 1, ']');
+  out = Feed({{kUp, L(kSubscribe) + L(huge) + L(deep) + L(kAuthorize)}});
+  ASSERT_EQ(out.msgs.size(), 2u) << out.ToString();
+  ASSERT_EQ(out.anomalies.size(), kMaxBatch + 2);
+  EXPECT_EQ(out.anomalies[0], "stratum.not_jsonrpc");  // {} is no JSON-RPC message
+  EXPECT_EQ(out.anomalies[kMaxBatch], "stratum.batch_too_large");
+  EXPECT_EQ(out.anomalies[kMaxBatch + 1], "stratum.malformed_json");
+}
+
 TEST(StratumParser, SteadyStateDoesNotAllocate) {
   FakeParseContext ctx;
   size_t shares = 0;
@@ -400,6 +522,24 @@ TEST(StratumParser, SteadyStateDoesNotAllocate) {
   EXPECT_EQ(shares, 202u);  // 101 submissions and 101 verdicts
 }
 
+TEST(StratumParser, BatchesDoNotAllocateInSteadyState) {
+  FakeParseContext ctx;
+  size_t messages = 0;
+  ctx.bus().On<MessageEvent>([&messages](const MessageEvent&) { ++messages; });
+  StratumParser parser;
+  const std::string up = L("[" + kSubscribe + "," + kAuthorize + "]");
+  const std::string down = L("[" + kSubscribeReply + "," + kAuthorizeReply + "," + kNotify + "]");
+  auto round = [&] {
+    parser.OnData(kUp, AsBytes(up), ctx);
+    parser.OnData(kDown, AsBytes(down), ctx);
+  };
+  round();  // warm-up
+  size_t before = g_allocations.load();
+  for (int i = 0; i < 100; ++i) round();
+  EXPECT_EQ(g_allocations.load() - before, 0u);
+  EXPECT_EQ(messages, 505u);
+}
+
 TEST(StratumProbe, ShortMaybeThenVerdict) {
   std::string login = L(R"({"id":1,"method":"mining.subscribe","params":["EWBF 0.3.4b",null]})");
   EXPECT_EQ(ProbeStratum(kUp, AsBytes(std::string_view())), ProbeResult::kMaybe);
@@ -416,6 +556,20 @@ TEST(StratumProbe, ShortMaybeThenVerdict) {
       ProbeResult::kYes);
   EXPECT_EQ(ProbeStratum(kUp, AsBytes(std::string(5000, ' ') + "{\"id\":")), ProbeResult::kNo);
   EXPECT_EQ(ProbeStratum(kUp, AsBytes(L(R"({"id":1,"result":true})"))), ProbeResult::kNo);
+}
+
+TEST(StratumProbe, BatchesDecideLikeTheirElements) {
+  EXPECT_EQ(ProbeStratum(kUp, AsBytes(L("[" + kSubscribe + "," + kAuthorize + "]"))),
+            ProbeResult::kYes);
+  EXPECT_EQ(ProbeStratum(kDown, AsBytes(L(R"([{"id":9,"result":true},)" + kNotify + "]"))),
+            ProbeResult::kYes);
+  EXPECT_EQ(ProbeStratum(kUp, AsBytes(std::string_view("[" + kSubscribe).substr(0, 30))),
+            ProbeResult::kMaybe);
+  EXPECT_EQ(ProbeStratum(kUp, AsBytes(L(R"([{"jsonrpc":"2.0","id":1,"method":"eth_blockNumber"},)" +
+                                        kSubscribe + "]"))),
+            ProbeResult::kNo);
+  EXPECT_EQ(ProbeStratum(kUp, AsBytes(L("[1,2,3]"))), ProbeResult::kNo);
+  EXPECT_EQ(ProbeStratum(kUp, AsBytes(L("[]"))), ProbeResult::kNo);
 }
 
 TEST(StratumPlugin, Registers) {

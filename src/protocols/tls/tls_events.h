@@ -14,6 +14,9 @@ struct ClientHelloEvent {
   uint16_t version = 0;  // highest offered (supported_versions wins over legacy_version)
   std::string_view sni;  // lower-case; empty when absent
   std::span<const std::string_view> alpn;
+  // The client's second ClientHello, answering a HelloRetryRequest (RFC 8446 4.1.4); the first
+  // was published too, and SNI/ALPN may differ between them.
+  bool after_hello_retry = false;
 };
 
 // Fingerprints of the hello just published (same flow, right after its Client/ServerHelloEvent).
@@ -30,6 +33,9 @@ struct ServerHelloEvent {
   const FlowInfo& flow;
   uint16_t version = 0;  // selected
   uint16_t cipher = 0;
+  // A HelloRetryRequest (TLS 1.3, RFC 8446 4.1.3): the server asks for a second ClientHello;
+  // the real ServerHello follows it and is published as its own event.
+  bool hello_retry_request = false;
 };
 
 struct ServerFingerprintEvent {

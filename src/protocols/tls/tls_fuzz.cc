@@ -1,9 +1,12 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
 // libFuzzer target for the TLS parser: the first input byte picks the direction pattern and
-// chunk size; the rest is delivered like the flow layer does. Every published view is read so
+// chunk size; the rest is delivered like the flow layer does, with a gap wherever "GAP!" + a
+// direction byte appears. Every published view is read so
 // ASan sees dangling or out-of-range data.
 #include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <string_view>
 #include <vector>
 
 #include "protocols/parse_test_util.h"
@@ -48,14 +51,37 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     g_sink = n;
   });
   mw::tls::TlsParser parser;
-  mw::testing::StreamFeeder feeder(parser, ctx,
-                                   mw::tls::kRecordHeader + mw::tls::kMaxRecordPayload);
+  // One feeder per direction, so that a gap can drop one direction's unconsumed bytes the way
+  // the flow layer does. "GAP!" followed by a direction byte in the input marks a gap there.
+  constexpr uint32_t kMaxBuffer = mw::tls::kRecordHeader + mw::tls::kMaxRecordPayload;
+  std::optional<mw::testing::StreamFeeder> feeders[2];
+  for (auto& f : feeders) f.emplace(parser, ctx, kMaxBuffer);
+  auto breached = [&feeders] {
+    for (auto& f : feeders)
+      if (f->over_consumed() || f->over_buffer()) return true;
+    return false;
+  };
   const size_t chunk = 1 + (mode >> 1) * 8;
-  for (size_t pos = 0; pos < in.size(); pos += chunk) {
-    const size_t n = std::min(chunk, in.size() - pos);
-    auto dir = static_cast<mw::Direction>((mode & 1) ? int((pos / chunk) & 1) : 0);
-    if (!feeder.Feed(dir, in.data() + pos, n)) break;
+  size_t chunks = 0;
+  std::string_view rest(reinterpret_cast<const char*>(in.data()), in.size());
+  while (!rest.empty()) {
+    const size_t marker = rest.find("GAP!");
+    std::string_view piece = rest.substr(0, marker);
+    for (size_t pos = 0; pos < piece.size(); pos += chunk, ++chunks) {
+      const size_t n = std::min(chunk, piece.size() - pos);
+      const int d = (mode & 1) ? int(chunks & 1) : 0;
+      if (!feeders[d]->Feed(static_cast<mw::Direction>(d),
+                            reinterpret_cast<const uint8_t*>(piece.data()) + pos, n))
+        break;
+    }
+    if (breached()) __builtin_trap();
+    if (feeders[0]->dead() || feeders[1]->dead()) return 0;
+    if (marker == std::string_view::npos || marker + 5 > rest.size()) break;
+    const int d = rest[marker + 4] & 1;
+    feeders[d].emplace(parser, ctx, kMaxBuffer);
+    parser.OnGap(static_cast<mw::Direction>(d), 100, ctx);
+    rest.remove_prefix(marker + 5);
   }
-  if (feeder.over_consumed() || feeder.over_buffer()) __builtin_trap();
+  if (breached()) __builtin_trap();
   return 0;
 }

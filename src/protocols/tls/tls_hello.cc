@@ -320,10 +320,13 @@ HelloStatus HelloDecoder::DecodeServerHello(ByteView body, ServerHelloInfo& out,
   extensions_.clear();
   Reader r(body);
   uint8_t sid_len = 0, comp = 0;
-  if (!r.U16(&out.legacy_version) || !r.Skip(32) || !r.U8(&sid_len) || !r.Skip(sid_len) ||
+  ByteView random;
+  if (!r.U16(&out.legacy_version) || !r.Bytes(32, &random) || !r.U8(&sid_len) || !r.Skip(sid_len) ||
       !r.U16(&out.cipher) || !r.U8(&comp)) {
     return HelloStatus::kTruncated;
   }
+  out.hello_retry_request =
+      std::equal(random.begin(), random.end(), std::begin(kHelloRetryRequestRandom));
   if (sid_len > 32) return HelloStatus::kMalformed;
   out.version = out.legacy_version;
   if (r.left() > 0) {

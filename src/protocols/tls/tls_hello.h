@@ -32,10 +32,16 @@ struct ClientHelloInfo {
   std::string_view ja3, ja3_hash, ja4;
 };
 
+// ServerHello.random of a HelloRetryRequest (RFC 8446 4.1.3): SHA-256("HelloRetryRequest").
+inline constexpr uint8_t kHelloRetryRequestRandom[32] = {
+    0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
+    0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C};
+
 struct ServerHelloInfo {
   uint16_t legacy_version = 0;
   uint16_t version = 0;  // supported_versions selection, else legacy_version
   uint16_t cipher = 0;
+  bool hello_retry_request = false;  // random is kHelloRetryRequestRandom
   std::string_view ja3s, ja3s_hash;
 };
 

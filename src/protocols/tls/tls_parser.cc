@@ -43,6 +43,46 @@ Scratch& ThreadScratch() {
 
 bool IsTls13(uint16_t v) { return v == 0x0304 || (v >> 8) == 0x7f; }
 
+// A record header a resync may start at: a known content type, version 3.1-3.4 (RFC 8446 5.1
+// allows 0x0301 for the first ClientHello, earlier versions are long dead) and a length that
+// is neither empty (no zero-length handshake/alert/CCS) nor over the ciphertext bound.
+bool PlausibleRecordHeader(const uint8_t* h) {
+  const size_t len = LoadBe16(h + 3);
+  return h[0] >= kChangeCipherSpec && h[0] <= kHeartbeat && h[1] == 3 && h[2] >= 1 && h[2] <= 4 &&
+         len >= 1 && len <= kMaxRecordPayload;
+}
+
+bool KnownHandshakeType(uint8_t t) {
+  switch (t) {
+    case 0:    // hello_request
+    case 1:    // client_hello
+    case 2:    // server_hello
+    case 4:    // new_session_ticket
+    case 5:    // end_of_early_data
+    case 8:    // encrypted_extensions
+    case 11:   // certificate
+    case 12:   // server_key_exchange
+    case 13:   // certificate_request
+    case 14:   // server_hello_done
+    case 15:   // certificate_verify
+    case 16:   // client_key_exchange
+    case 20:   // finished
+    case 22:   // certificate_status
+    case 24:   // key_update
+    case 254:  // message_hash
+      return true;
+    default:
+      return false;
+  }
+}
+
+// "payload" (a handshake record's) starts with a message header: a known type whose body fits
+// kMaxHandshakeMessage.
+bool StartsHandshakeMessage(ByteView payload) {
+  return payload.size() >= 4 && KnownHandshakeType(payload[0]) &&
+         LoadBe24(payload.data() + 1) <= kMaxHandshakeMessage;
+}
+
 // One-line distinguished name in certificate order, "C=US, O=Example, Inc., CN=host" (the
 // spelling nDPI and most tools print). UTF-8 is kept; control characters are escaped so a
 // hostile certificate cannot inject line breaks into logs. RFC 2253 escaping of ',' is left
@@ -91,6 +131,22 @@ ParseResult TlsParser::OnData(Direction dir, ByteView bytes, ParseContext& ctx) 
   DirState& d = dirs_[static_cast<int>(dir)];
   if (d.done) return ParseResult::Ok(all);
   size_t pos = 0;
+  if (d.resync) {
+    bool synced = false;
+    pos = Resync(bytes, &synced);
+    d.resync_dropped += static_cast<uint32_t>(pos);
+    if (!synced) {
+      if (d.resync_dropped > kMaxResyncScan) {
+        ctx.Anomaly("tls.resync_failed");
+        StopDirection(d);
+        return ParseResult::Ok(all);
+      }
+      return ParseResult::NeedMore(static_cast<uint32_t>(pos));
+    }
+    d.resync = false;
+    d.skip_fragments = true;
+    ctx.Anomaly("tls.resync");
+  }
   while (bytes.size() - pos >= kRecordHeader) {
     const uint8_t* h = bytes.data() + pos;
     const uint8_t type = h[0];
@@ -107,17 +163,23 @@ ParseResult TlsParser::OnData(Direction dir, ByteView bytes, ParseContext& ctx) 
     if (bytes.size() - pos - kRecordHeader < len) break;
     ByteView payload = bytes.subspan(pos + kRecordHeader, len);
     pos += kRecordHeader + len;
+    if (type != kHandshake) d.skip_fragments = false;  // handshake fragments are contiguous
+    if (type == kChangeCipherSpec && IsCompatChangeCipherSpec(dir, payload)) continue;
     if (type == kChangeCipherSpec || type == kApplicationData) {
-      d.done = true;
-      d.partial = {};
+      StopDirection(d);
       return ParseResult::Ok(all);
     }
     if (type == kAlert || type == kHeartbeat) continue;
+    if (d.skip_fragments) {
+      // The first handshake records after a resync may carry the tail of a message whose start
+      // was lost: skip them until one starts with a message header.
+      if (!StartsHandshakeMessage(payload)) continue;
+      d.skip_fragments = false;
+    }
     Step step = HandleHandshakeRecord(dir, payload, ctx);
     if (step == Step::kInvalid) return ParseResult::Invalid();
     if (step == Step::kStopDirection) {
-      d.done = true;
-      d.partial = {};
+      StopDirection(d);
       return ParseResult::Ok(all);
     }
   }
@@ -125,15 +187,67 @@ ParseResult TlsParser::OnData(Direction dir, ByteView bytes, ParseContext& ctx) 
   return ParseResult::NeedMore(static_cast<uint32_t>(pos));
 }
 
-void TlsParser::OnGap(Direction dir, uint32_t, ParseContext& ctx) {
-  // Record boundaries are lost with the bytes; resynchronising on a guessed header would
-  // produce garbage fingerprints, so the direction is abandoned.
-  DirState& d = dirs_[static_cast<int>(dir)];
-  if (!d.done) {
-    d.done = true;
-    d.partial = {};
-    ctx.Anomaly("tls.gap");
+void TlsParser::StopDirection(DirState& d) {
+  d.done = true;
+  d.resync = false;
+  d.partial = {};
+}
+
+bool TlsParser::IsCompatChangeCipherSpec(Direction dir, ByteView payload) const {
+  // RFC 8446 5: the dummy record is the single byte 0x01. It is only passed over between a
+  // HelloRetryRequest and the real ServerHello (server) or the second ClientHello (client):
+  // anywhere else a ChangeCipherSpec means encrypted records follow (TLS <= 1.2) or the
+  // TLS 1.3 handshake went on encrypted.
+  if (!hello_retry_seen_ || server_hello_seen_ || payload.size() != 1 || payload[0] != 1)
+    return false;
+  return dir == Direction::kToClient || client_hellos_ < 2;
+}
+
+size_t TlsParser::Resync(ByteView b, bool* synced) const {
+  *synced = false;
+  // A candidate held back for its successor's header must leave the flow layer room for one
+  // more segment within max_buffer. Plaintext records (all a resync can use: anything after
+  // encryption stops the direction) are at most 2^14 bytes (RFC 8446 5.1); longer candidates
+  // are judged only when their successor is already here.
+  constexpr size_t kMaxHold = 2 * kRecordHeader + 16384;
+  size_t i = 0;
+  for (; i + kRecordHeader <= b.size(); ++i) {
+    const uint8_t* h = b.data() + i;
+    if (!PlausibleRecordHeader(h)) continue;
+    const size_t len = LoadBe16(h + 3);
+    const size_t avail = b.size() - i - kRecordHeader;
+    if (h[0] == kHandshake && len >= 4) {
+      // A known handshake header whose message fits inside the record confirms it on its own.
+      if (avail < 4) return i;  // wait for the inner header
+      const uint8_t* m = h + kRecordHeader;
+      if (KnownHandshakeType(m[0]) && 4 + size_t(LoadBe24(m + 1)) <= len) {
+        *synced = true;
+        return i;
+      }
+    }
+    // Otherwise the next record's header must be plausible too.
+    if (avail >= len + kRecordHeader) {
+      if (PlausibleRecordHeader(h + kRecordHeader + len)) {
+        *synced = true;
+        return i;
+      }
+      continue;
+    }
+    if (2 * kRecordHeader + len <= kMaxHold) return i;  // wait for the next header
   }
+  return i;  // the last < 5 bytes may start a header
+}
+
+void TlsParser::OnGap(Direction dir, uint32_t, ParseContext& ctx) {
+  // Record boundaries are lost with the bytes: look for them again (Resync) instead of
+  // trusting whatever comes next. An encrypted or abandoned direction stays so.
+  DirState& d = dirs_[static_cast<int>(dir)];
+  if (d.done) return;
+  d.partial = {};
+  d.resync = true;
+  d.skip_fragments = false;
+  d.resync_dropped = 0;
+  ctx.Anomaly("tls.gap");
 }
 
 TlsParser::Step TlsParser::HandleHandshakeRecord(Direction dir, ByteView payload,
@@ -191,10 +305,12 @@ TlsParser::Step TlsParser::HandleMessage(Direction dir, uint8_t type, ByteView b
       confirmed_ = true;
       ctx.Confirm();
     }
+    if (client_hellos_ < 255) ++client_hellos_;
     ctx.events().Publish(ClientHelloEvent{.flow = ctx.flow(),
                                           .version = s.client.version,
                                           .sni = s.client.sni,
-                                          .alpn = s.client.alpn});
+                                          .alpn = s.client.alpn,
+                                          .after_hello_retry = hello_retry_seen_});
     if (fingerprint) {
       ctx.events().Publish(ClientFingerprintEvent{.flow = ctx.flow(),
                                                   .ja3 = s.client.ja3,
@@ -218,12 +334,26 @@ TlsParser::Step TlsParser::HandleMessage(Direction dir, uint8_t type, ByteView b
       ctx.Confirm();
     }
     server_version_ = s.server.version;
-    ctx.events().Publish(ServerHelloEvent{
-        .flow = ctx.flow(), .version = s.server.version, .cipher = s.server.cipher});
+    // Only TLS 1.3 has HelloRetryRequest; the magic random on an older hello is just a random.
+    const bool retry = s.server.hello_retry_request && IsTls13(s.server.version);
+    ctx.events().Publish(ServerHelloEvent{.flow = ctx.flow(),
+                                          .version = s.server.version,
+                                          .cipher = s.server.cipher,
+                                          .hello_retry_request = retry});
     if (fingerprint) {
       ctx.events().Publish(ServerFingerprintEvent{
           .flow = ctx.flow(), .ja3s = s.server.ja3s, .ja3s_hash = s.server.ja3s_hash});
     }
+    if (retry) {
+      // A client must abort on a second HelloRetryRequest (RFC 8446 4.1.4): not followed.
+      if (hello_retry_seen_) {
+        ctx.Anomaly("tls.repeated_hello_retry");
+        return Step::kStopDirection;
+      }
+      hello_retry_seen_ = true;
+      return Step::kContinue;  // the real ServerHello comes after the second ClientHello
+    }
+    server_hello_seen_ = true;
     // Everything the TLS 1.3 server sends after its hello is encrypted.
     return IsTls13(server_version_) ? Step::kStopDirection : Step::kContinue;
   }

@@ -332,6 +332,366 @@ TEST(TlsParser, EveryTruncationAndByteFlipIsHandled) {
   }
 }
 
+// ---- TLS 1.3 HelloRetryRequest (RFC 8446 4.1.4) and gaps --------------------------------------
+//
+// The messages below are built field by field after RFC 8446 4.1.2 (ClientHello), 4.1.3
+// (ServerHello / HelloRetryRequest), 4.2 (extensions) and 5.1 (records); each helper names the
+// struct it writes.
+
+void Put8(std::vector<uint8_t>& v, uint8_t x) { v.push_back(x); }
+void Put24(std::vector<uint8_t>& v, uint32_t x) {
+  v.push_back(uint8_t(x >> 16));
+  Put16(v, uint16_t(x));
+}
+// opaque x<0..2^8-1> / <0..2^16-1>: a length prefix, then the bytes.
+void PutVec8(std::vector<uint8_t>& v, const std::vector<uint8_t>& x) {
+  Put8(v, uint8_t(x.size()));
+  v.insert(v.end(), x.begin(), x.end());
+}
+void PutVec16(std::vector<uint8_t>& v, const std::vector<uint8_t>& x) {
+  Put16(v, uint16_t(x.size()));
+  v.insert(v.end(), x.begin(), x.end());
+}
+// struct { ExtensionType extension_type; opaque extension_data<0..2^16-1>; } Extension;
+void PutExtension(std::vector<uint8_t>& v, uint16_t type, const std::vector<uint8_t>& data) {
+  Put16(v, type);
+  PutVec16(v, data);
+}
+// struct { HandshakeType msg_type; uint24 length; ... } Handshake;
+std::vector<uint8_t> Handshake(uint8_t type, const std::vector<uint8_t>& body) {
+  std::vector<uint8_t> m;
+  Put8(m, type);
+  Put24(m, uint32_t(body.size()));
+  m.insert(m.end(), body.begin(), body.end());
+  return m;
+}
+// TLSPlaintext { ContentType type; ProtocolVersion legacy_record_version; uint16 length; ... }.
+std::vector<uint8_t> Record(uint8_t type, const std::vector<uint8_t>& fragment,
+                            uint16_t record_version = 0x0303) {
+  std::vector<uint8_t> r;
+  Put8(r, type);
+  Put16(r, record_version);
+  PutVec16(r, fragment);
+  return r;
+}
+// The middlebox-compat dummy: "a single byte value 0x01" (RFC 8446 5).
+std::vector<uint8_t> DummyChangeCipherSpec() { return Record(20, {0x01}); }
+// An encrypted record: TLSCiphertext with opaque_type application_data (23).
+std::vector<uint8_t> Encrypted(size_t n) { return Record(23, std::vector<uint8_t>(n, 0x5c)); }
+
+constexpr uint16_t kX25519 = 0x001d, kSecp256r1 = 0x0017;
+
+struct Tls13ClientHello {
+  std::string sni = "pool.example.net";
+  std::vector<std::string> alpn = {"h2"};
+  uint16_t share_group = kSecp256r1;  // the one KeyShareEntry offered
+  std::vector<uint8_t> cookie;        // echoed from the HelloRetryRequest, when non-empty
+};
+
+std::vector<uint8_t> BuildTls13ClientHello(const Tls13ClientHello& c) {
+  std::vector<uint8_t> b;
+  Put16(b, 0x0303);                                   // legacy_version
+  b.insert(b.end(), 32, 0x11);                        // random
+  PutVec8(b, std::vector<uint8_t>(32, 0x22));         // legacy_session_id (compat mode)
+  PutVec16(b, {0x13, 0x01, 0x13, 0x02, 0x13, 0x03});  // cipher_suites
+  PutVec8(b, {0x00});                                 // legacy_compression_methods
+  std::vector<uint8_t> ext, d, list;
+  // server_name: ServerNameList { NameType host_name(0); HostName <1..2^16-1> }.
+  Put8(list, 0);
+  PutVec16(list, std::vector<uint8_t>(c.sni.begin(), c.sni.end()));
+  PutVec16(d, list);
+  PutExtension(ext, 0x0000, d);
+  d = {};
+  Put16(d, 4), Put16(d, kX25519), Put16(d, kSecp256r1);  // supported_groups
+  PutExtension(ext, 0x000a, d);
+  d = {};
+  Put16(d, 4), Put16(d, 0x0403), Put16(d, 0x0804);  // signature_algorithms
+  PutExtension(ext, 0x000d, d);
+  d = {};
+  list = {};
+  for (const auto& a : c.alpn) PutVec8(list, std::vector<uint8_t>(a.begin(), a.end()));
+  PutVec16(d, list);  // application_layer_protocol_negotiation
+  PutExtension(ext, 0x0010, d);
+  PutExtension(ext, 0x002b, {0x02, 0x03, 0x04});  // supported_versions: <2..254> of TLS 1.3
+  PutExtension(ext, 0x002d, {0x01, 0x01});        // psk_key_exchange_modes: psk_dhe_ke
+  if (!c.cookie.empty()) {
+    d = {};
+    PutVec16(d, c.cookie);  // Cookie { opaque cookie<1..2^16-1> }
+    PutExtension(ext, 0x002c, d);
+  }
+  // key_share: KeyShareClientHello { KeyShareEntry client_shares<0..2^16-1> }, an entry being
+  // { NamedGroup group; opaque key_exchange<1..2^16-1> } (32 bytes for X25519, an uncompressed
+  // 65-byte point for secp256r1).
+  std::vector<uint8_t> entry;
+  Put16(entry, c.share_group);
+  std::vector<uint8_t> key(c.share_group == kX25519 ? 32 : 65, 0x33);
+  if (c.share_group != kX25519) key[0] = 0x04;
+  PutVec16(entry, key);
+  d = {};
+  PutVec16(d, entry);
+  PutExtension(ext, 0x0033, d);
+  PutVec16(b, ext);
+  return Handshake(1, b);
+}
+
+// ServerHello with the given random; a HelloRetryRequest is one whose random is the magic value,
+// carrying key_share { NamedGroup selected_group } and a cookie instead of a key.
+std::vector<uint8_t> BuildTls13ServerHello(bool retry) {
+  std::vector<uint8_t> b;
+  Put16(b, 0x0303);  // legacy_version
+  if (retry) {
+    b.insert(b.end(), std::begin(kHelloRetryRequestRandom), std::end(kHelloRetryRequestRandom));
+  } else {
+    b.insert(b.end(), 32, 0x44);
+  }
+  PutVec8(b, std::vector<uint8_t>(32, 0x22));  // legacy_session_id_echo
+  Put16(b, 0x1301);                            // cipher_suite TLS_AES_128_GCM_SHA256
+  Put8(b, 0);                                  // legacy_compression_method
+  std::vector<uint8_t> ext, d;
+  PutExtension(ext, 0x002b, {0x03, 0x04});  // supported_versions: selected_version
+  if (retry) {
+    Put16(d, kX25519);
+    PutExtension(ext, 0x0033, d);
+    d = {};
+    PutVec16(d, {0xc0, 0x0c, 0x1e});
+    PutExtension(ext, 0x002c, d);
+  } else {
+    Put16(d, kX25519);
+    PutVec16(d, std::vector<uint8_t>(32, 0x55));
+    PutExtension(ext, 0x0033, d);
+  }
+  PutVec16(b, ext);
+  return Handshake(2, b);
+}
+
+std::vector<uint8_t> Concat(std::initializer_list<std::vector<uint8_t>> parts) {
+  std::vector<uint8_t> out;
+  for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
+  return out;
+}
+
+// Records the hello events with their HRR flags, and the anomalies, of one replay.
+struct HrrOutcome {
+  std::vector<std::string> events, anomalies, violations;
+  bool contract_ok = true;
+};
+
+HrrOutcome ReplayTls(const std::vector<mw::testing::GapStep>& steps) {
+  FakeParseContext ctx;
+  HrrOutcome out;
+  ctx.bus().On<ClientHelloEvent>([&out](const ClientHelloEvent& e) {
+    std::string s = "CH sni=" + std::string(e.sni) + " alpn=";
+    for (auto a : e.alpn) s += std::string(a) + ";";
+    out.events.push_back(s + (e.after_hello_retry ? " retry" : ""));
+  });
+  ctx.bus().On<ClientFingerprintEvent>([&out](const ClientFingerprintEvent& e) {
+    out.events.back() += " ja3=" + std::string(e.ja3);
+  });
+  ctx.bus().On<ServerHelloEvent>([&out](const ServerHelloEvent& e) {
+    out.events.push_back("SH v=" + std::to_string(e.version) + " c=" + std::to_string(e.cipher) +
+                         (e.hello_retry_request ? " hrr" : ""));
+  });
+  TlsParser p;
+  out.contract_ok = mw::testing::ReplayWithGaps(p, ctx, kMaxBuffer, steps);
+  out.anomalies = ctx.anomalies;
+  out.violations = ctx.violations;
+  return out;
+}
+
+constexpr Direction kUp = Direction::kToServer;
+constexpr Direction kDown = Direction::kToClient;
+
+// The whole exchange of RFC 8446 4.1.4 in middlebox-compat mode: ClientHello (offering only a
+// secp256r1 share), HelloRetryRequest + CCS asking for X25519, CCS + second ClientHello with the
+// X25519 share and the cookie, the real ServerHello + CCS + encrypted flight, the client's
+// encrypted Finished.
+std::vector<mw::testing::GapStep> HrrExchange(const Tls13ClientHello& second) {
+  Tls13ClientHello first;
+  return {
+      {kUp, Record(22, BuildTls13ClientHello(first), 0x0301)},
+      {kDown, Concat({Record(22, BuildTls13ServerHello(true)), DummyChangeCipherSpec()})},
+      {kUp, Concat({DummyChangeCipherSpec(), Record(22, BuildTls13ClientHello(second))})},
+      {kDown, Concat({Record(22, BuildTls13ServerHello(false)), DummyChangeCipherSpec(),
+                      Encrypted(40), Encrypted(300)})},
+      {kUp, Concat({Encrypted(53), Encrypted(20)})},
+  };
+}
+
+TEST(TlsHello, RecognisesHelloRetryRequestRandom) {
+  HelloDecoder decoder;
+  ServerHelloInfo info;
+  auto hrr = BuildTls13ServerHello(true);
+  ASSERT_EQ(decoder.DecodeServerHello(ByteView(hrr).subspan(4), info), HelloStatus::kOk);
+  EXPECT_TRUE(info.hello_retry_request);
+  EXPECT_EQ(info.version, 0x0304);
+  auto sh = BuildTls13ServerHello(false);
+  ASSERT_EQ(decoder.DecodeServerHello(ByteView(sh).subspan(4), info), HelloStatus::kOk);
+  EXPECT_FALSE(info.hello_retry_request);
+  // The constant is SHA-256("HelloRetryRequest"), as RFC 8446 4.1.3 defines it.
+  char hex[64];
+  Sha256Hex("HelloRetryRequest", hex);
+  EXPECT_EQ(std::string(hex, 64),
+            "cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c");
+  std::string ours;
+  for (uint8_t b : kHelloRetryRequestRandom) {
+    static constexpr char kDigits[] = "0123456789abcdef";
+    ours += kDigits[b >> 4];
+    ours += kDigits[b & 15];
+  }
+  EXPECT_EQ(ours, std::string(hex, 64));
+}
+
+TEST(TlsParser, HelloRetryRequestThenSecondClientHello) {
+  Tls13ClientHello second;
+  second.share_group = kX25519;
+  second.cookie = {0xc0, 0x0c, 0x1e};
+  auto steps = HrrExchange(second);
+  HrrOutcome whole = ReplayTls(steps);
+  EXPECT_TRUE(whole.contract_ok);
+  EXPECT_TRUE(whole.violations.empty());
+  EXPECT_TRUE(whole.anomalies.empty());
+  // Versions 772 = 0x0304, cipher 4865 = 0x1301. JA3 extension lists: the second hello adds the
+  // cookie (44); the group list stays 29-23.
+  EXPECT_EQ(
+      whole.events,
+      (std::vector<std::string>{
+          "CH sni=pool.example.net alpn=h2; ja3=771,4865-4866-4867,0-10-13-16-43-45-51,29-23,",
+          "SH v=772 c=4865 hrr",
+          "CH sni=pool.example.net alpn=h2; retry "
+          "ja3=771,4865-4866-4867,0-10-13-16-43-45-44-51,29-23,",
+          "SH v=772 c=4865",
+      }));
+  for (const auto& chunked : mw::testing::GapChunkings(steps)) {
+    HrrOutcome got = ReplayTls(chunked);
+    ASSERT_TRUE(got.contract_ok);
+    ASSERT_EQ(got.events, whole.events) << chunked.size() << " deliveries";
+    ASSERT_TRUE(got.anomalies.empty()) << chunked.size() << " deliveries";
+  }
+}
+
+TEST(TlsParser, SecondClientHelloMayNameAnotherServer) {
+  // A client that changes SNI and ALPN in its second hello (RFC 8446 forbids it; evasive
+  // software need not care), without middlebox-compat records: consumers see both names.
+  Tls13ClientHello second;
+  second.sni = "xmr.evasive.example";
+  second.alpn = {"http/1.1"};
+  second.share_group = kX25519;
+  auto steps = HrrExchange(second);
+  steps[1].bytes = Record(22, BuildTls13ServerHello(true));  // no dummy CCS on either side
+  steps[2].bytes = Record(22, BuildTls13ClientHello(second));
+  HrrOutcome out = ReplayTls(steps);
+  ASSERT_EQ(out.events.size(), 4u);
+  EXPECT_EQ(out.events[0].rfind("CH sni=pool.example.net alpn=h2; ja3=", 0), 0u) << out.events[0];
+  EXPECT_EQ(out.events[2].rfind("CH sni=xmr.evasive.example alpn=http/1.1; retry ja3=", 0), 0u)
+      << out.events[2];
+  EXPECT_EQ(out.events[3], "SH v=772 c=4865");
+  EXPECT_TRUE(out.anomalies.empty());
+}
+
+TEST(TlsParser, ChangeCipherSpecStillEndsPlaintext) {
+  // Without a HelloRetryRequest, and after the real ServerHello, a ChangeCipherSpec still
+  // stops the direction: what follows may be an encrypted Finished in a handshake record.
+  Tls13ClientHello second;
+  second.share_group = kX25519;
+  auto steps = HrrExchange(second);
+  auto fake_hello = Record(22, BuildTls13ClientHello(Tls13ClientHello{.sni = "after.ccs"}));
+  // (1) TLS 1.2-style: CCS right after the first hello, no HRR: the next "hello" is not parsed.
+  HrrOutcome out = ReplayTls({steps[0], {kUp, Concat({DummyChangeCipherSpec(), fake_hello})}});
+  EXPECT_EQ(out.events.size(), 1u);
+  // (2) After the whole HRR exchange the client's CCS is the real one.
+  steps[4].bytes = Concat({DummyChangeCipherSpec(), fake_hello});
+  out = ReplayTls(steps);
+  EXPECT_EQ(out.events.size(), 4u);
+  // (3) A ChangeCipherSpec that is not the one-byte dummy ends the direction even after HRR.
+  steps = HrrExchange(second);
+  steps[2].bytes = Concat({Record(20, {0x01, 0x01}), Record(22, BuildTls13ClientHello(second))});
+  out = ReplayTls(steps);
+  ASSERT_EQ(out.events.size(), 3u);  // no second ClientHello; the server side goes on
+  EXPECT_EQ(out.events[1], "SH v=772 c=4865 hrr");
+  EXPECT_EQ(out.events[2], "SH v=772 c=4865");
+}
+
+TEST(TlsParser, GapResyncsOnNextRecord) {
+  // The first ClientHello loses its middle; after the gap the client's bytes are the hello's
+  // tail (whose extension bytes include a decoy "16 03 03 00 02" header), then CCS and the
+  // second ClientHello. The scan must land on the CCS record, confirmed by the header after it.
+  Tls13ClientHello second;
+  second.share_group = kX25519;
+  second.cookie = {0xc0, 0x0c, 0x1e};
+  auto steps = HrrExchange(second);
+  const auto ch1 = steps[0].bytes;
+  std::vector<uint8_t> decoy = {0x16, 0x03, 0x03, 0x00, 0x02, 0x99, 0x99, 0xee, 0xee, 0xee};
+  std::vector<mw::testing::GapStep> gapped = {
+      {kUp, {ch1.begin(), ch1.begin() + 60}},
+      steps[1],
+      {kUp, Concat({decoy, {ch1.begin() + 150, ch1.end()}, steps[2].bytes}), true},
+      steps[3],
+      steps[4],
+  };
+  HrrOutcome whole = ReplayTls(gapped);
+  EXPECT_TRUE(whole.contract_ok);
+  EXPECT_TRUE(whole.violations.empty());
+  // The cut first hello is lost; the HRR, the second hello and the real ServerHello are not.
+  ASSERT_EQ(whole.events.size(), 3u);
+  EXPECT_EQ(whole.events[0], "SH v=772 c=4865 hrr");
+  EXPECT_EQ(whole.events[1].rfind("CH sni=pool.example.net alpn=h2; retry ja3=", 0), 0u);
+  EXPECT_EQ(whole.events[2], "SH v=772 c=4865");
+  EXPECT_EQ(whole.anomalies, (std::vector<std::string>{"tls.gap", "tls.resync"}));
+  for (const auto& chunked : mw::testing::GapChunkings(gapped)) {
+    HrrOutcome got = ReplayTls(chunked);
+    ASSERT_TRUE(got.contract_ok);
+    ASSERT_EQ(got.events, whole.events) << chunked.size() << " deliveries";
+    ASSERT_EQ(got.anomalies, whole.anomalies) << chunked.size() << " deliveries";
+  }
+}
+
+TEST(TlsParser, GapInServerFlightResyncsOnHandshakeHeader) {
+  // The server direction loses its first bytes (e.g. capture started late); what arrives is
+  // the tail of a record, then ServerHello and Certificate records of a TLS 1.2 server. The
+  // ServerHello record is confirmed by its inner handshake header alone.
+  HelloSpec spec = Ja4SpecExample();
+  auto ch = Records(22, BuildClientHello(spec));
+  std::vector<uint8_t> sh_body;
+  Put16(sh_body, 0x0303);
+  sh_body.insert(sh_body.end(), 32, 0x44);
+  PutVec8(sh_body, {});
+  Put16(sh_body, 0xc02f);
+  Put8(sh_body, 0);
+  auto tail = FromHex("9a 16 03 03 00 02 0b 00 77 01 17 03 ff");  // decoys: bad length, bad type
+  std::vector<mw::testing::GapStep> steps = {
+      {kUp, ch},
+      {kDown, Concat({tail, Record(22, Handshake(2, sh_body)), Encrypted(10)}), true},
+  };
+  HrrOutcome out = ReplayTls(steps);
+  EXPECT_EQ(out.events.size(), 2u);
+  ASSERT_GE(out.events.size(), 2u);
+  EXPECT_EQ(out.events[1], "SH v=771 c=49199");
+  EXPECT_EQ(out.anomalies, (std::vector<std::string>{"tls.gap", "tls.resync"}));
+  for (const auto& chunked : mw::testing::GapChunkings(steps)) {
+    HrrOutcome got = ReplayTls(chunked);
+    ASSERT_TRUE(got.contract_ok);
+    ASSERT_EQ(got.events, out.events) << chunked.size() << " deliveries";
+  }
+}
+
+TEST(TlsParser, ResyncIsBoundedAndResistsRandomBytes) {
+  // 80 KB of random bytes after a gap: no false record found, never more than a record held,
+  // and past kMaxResyncScan the direction is given up.
+  std::mt19937 rng(5);
+  std::vector<mw::testing::GapStep> steps = {
+      {kUp, Records(22, BuildClientHello(Ja4SpecExample()))}};
+  for (int i = 0; i < 80; ++i) {
+    std::vector<uint8_t> noise(1024);
+    for (auto& b : noise) b = uint8_t(rng());
+    steps.push_back({kDown, noise, i == 0});
+  }
+  steps.push_back({kDown, Record(22, BuildTls13ServerHello(false))});
+  HrrOutcome out = ReplayTls(steps);
+  EXPECT_TRUE(out.contract_ok);
+  EXPECT_EQ(out.events.size(), 1u);
+  EXPECT_EQ(out.anomalies, (std::vector<std::string>{"tls.gap", "tls.resync_failed"}));
+}
+
 TEST(TlsProbe, AcceptsHellosOnly) {
   auto ch = Records(22, BuildClientHello(Ja4SpecExample()));
   EXPECT_EQ(ProbeTls(Direction::kToServer, ch), ProbeResult::kYes);
@@ -529,6 +889,51 @@ TEST(TlsCaptures, ChunkingPropertyOnRealHandshakes) {
   CheckCapture("443-curl.pcap", t, true);
   CheckCapture("tls_2_reasms.pcapng", t, true);
   EXPECT_GE(t.flows, 2);
+}
+
+TEST(TlsCaptures, HelloRetryRequestsInRealTraffic) {
+  // nDPI captures holding TLS 1.3 HelloRetryRequests (found by their magic random). In each such
+  // flow the second ClientHello and the real ServerHello must follow the HRR.
+  if (!std::filesystem::exists(std::string(MW_SHARED_DATA_DIR) + "/pcaps/ndpi/reddit.pcap"))
+    GTEST_SKIP() << "shared test data not found at " << MW_SHARED_DATA_DIR;
+  int hrr_flows = 0, complete = 0;
+  for (const char* name :
+       {"reddit.pcap", "tumblr.pcap", "steam.pcapng", "pgsql2.pcapng", "dnscrypt-v2-doh.pcap"}) {
+    std::string err;
+    auto flows = mw::testing::ReadCaptureFlows(
+        std::string(MW_SHARED_DATA_DIR) + "/pcaps/ndpi/" + name, &err);
+    ASSERT_TRUE(err.empty()) << err;
+    for (const auto& f : flows) {
+      if (!f.tcp) continue;
+      FakeParseContext ctx;
+      std::vector<std::string> events;
+      ctx.bus().On<ClientHelloEvent>([&events](const ClientHelloEvent& e) {
+        events.push_back(std::string(e.after_hello_retry ? "CH2 " : "CH ") + std::string(e.sni));
+      });
+      ctx.bus().On<ServerHelloEvent>([&events](const ServerHelloEvent& e) {
+        events.push_back(e.hello_retry_request ? "HRR" : "SH");
+      });
+      TlsParser p;
+      StreamFeeder feeder(p, ctx, kMaxBuffer);
+      for (const auto& d : f.deliveries)
+        if (!feeder.Feed(d.dir, d.bytes)) break;
+      std::string joined;
+      for (const auto& e : events) joined += e + "|";
+      if (joined.find("HRR") == std::string::npos) continue;
+      ++hrr_flows;
+      // Real clients answer without the optional CCS from the server but with their own
+      // (middlebox-compat) CCS before the second hello. One tumblr flow ends at the HRR.
+      const std::string sni = events[0].substr(3);
+      if (f.deliveries.size() > 2) {
+        ++complete;
+        EXPECT_EQ(joined, "CH " + sni + "|HRR|CH2 " + sni + "|SH|") << name << " " << f.server;
+      } else {
+        EXPECT_EQ(joined, "CH " + sni + "|HRR|") << name << " " << f.server;
+      }
+    }
+  }
+  EXPECT_EQ(hrr_flows, 6);
+  EXPECT_EQ(complete, 5);
 }
 
 }  // namespace
