@@ -188,11 +188,19 @@ void AppSession::FeedStream(Direction dir, ByteView bytes, const ParseEnv& env) 
     pending.assign(rest.begin(), rest.end());
     return;
   }
-  if (pending.size() + bytes.size() > max_buffer) return Detach("max_buffer", env);
-  pending.insert(pending.end(), bytes.begin(), bytes.end());
-  size_t used = Run(dir, ByteView(pending), env);
-  if (state_ != State::kAttached) return;
-  pending.erase(pending.begin(), pending.begin() + ptrdiff_t(used));
+  // The new bytes join what is pending in pieces that fit max_buffer: the bound is on what a
+  // parser must hold, not on segment size (GRO/TSO captures carry segments of up to 64 KB).
+  while (!bytes.empty()) {
+    const size_t room = max_buffer - std::min(max_buffer, pending.size());
+    if (room == 0) return Detach("max_buffer", env);
+    const size_t take = std::min(room, bytes.size());
+    pending.insert(pending.end(), bytes.begin(), bytes.begin() + ptrdiff_t(take));
+    bytes = bytes.subspan(take);
+    const size_t used = Run(dir, ByteView(pending), env);
+    if (state_ != State::kAttached) return;
+    pending.erase(pending.begin(), pending.begin() + ptrdiff_t(used));
+    if (pending.empty()) return FeedStream(dir, bytes, env);  // the rest without a copy
+  }
 }
 
 void AppSession::OnGap(Direction dir, uint32_t len, const ParseEnv& env) {

@@ -210,6 +210,22 @@ TEST_F(FlowTableTest, UnconsumedBytesBoundedByMaxBuffer) {
   EXPECT_EQ(t.counters().violations.Get("max_buffer"), 1u);
 }
 
+TEST_F(FlowTableTest, LargeSegmentAfterPendingBytesIsTakenInPieces) {
+  FlowTable t(config, registry, bus);
+  Handshake(t);
+  t.Process(Tcp("10.0.0.1", 40000, "10.0.0.2", 3333, tf::kAck, 101, "FAKE\nab"));
+  // 123 bytes of whole lines after 2 pending ones: more than max_buffer (64) at once, but no
+  // line is longer than it, so the parser must see all of it.
+  std::string lines = "cd\n";
+  for (int i = 0; i < 3; ++i) lines += std::string(39, 'x') + "\n";
+  t.Process(Tcp("10.0.0.1", 40000, "10.0.0.2", 3333, tf::kAck, 108, lines));
+  EXPECT_EQ(t.counters().violations.Get("max_buffer"), 0u);
+  EXPECT_EQ(rec.bytes[0], "FAKE\nab" + lines);
+  t.Process(Tcp("10.0.0.1", 40000, "10.0.0.2", 3333, tf::kAck, 108 + uint32_t(lines.size()),
+                "tail\n"));
+  EXPECT_EQ(rec.bytes[0], "FAKE\nab" + lines + "tail\n");
+}
+
 TEST_F(FlowTableTest, AnomaliesCountedByName) {
   FlowTable t(config, registry, bus);
   Handshake(t);
