@@ -237,9 +237,20 @@ int main(int argc, char** argv) {
     if (copies > 65535) copies = 65535;
   }
   pcap_t* dead = pcap_open_dead(DLT_EN10MB, kSnapLen);
-  pcap_dumper_t* dump = pcap_dump_open(dead, out_path.c_str());
+  // One write per MiB instead of stdio's 4 KiB. Besides fewer system calls, the kernel then
+  // keeps the new file in large page-cache folios; with 4 KiB folios every later read of the
+  // cached file costs more (here 60 ms instead of 34 ms for 333 MB, docs/benchmarks.md).
+  FILE* out = std::fopen(out_path.c_str(), "wb");
+  if (out == nullptr) {
+    std::fprintf(stderr, "pcap_multiply: %s: %s\n", out_path.c_str(), std::strerror(errno));
+    return 2;
+  }
+  static std::vector<char> out_buffer(size_t{1} << 20);
+  std::setvbuf(out, out_buffer.data(), _IOFBF, out_buffer.size());
+  pcap_dumper_t* dump = pcap_dump_fopen(dead, out);
   if (dump == nullptr) {
     std::fprintf(stderr, "pcap_multiply: %s: %s\n", out_path.c_str(), pcap_geterr(dead));
+    std::fclose(out);
     return 2;
   }
   std::vector<uint8_t> frame(kSnapLen);
