@@ -21,6 +21,9 @@ class MergedFileSource final : public PacketSource {
   static Result<std::unique_ptr<MergedFileSource>> Open(const std::vector<std::string>& paths);
 
   Result<bool> Next(RawPacket& packet) override;
+  // One file's common record without a Result (PcapFileSource::NextFast); false means "call
+  // Next()", and nothing was consumed. The packet loop of `scan pcap` tries this first.
+  bool NextFast(RawPacket& packet) { return files_.size() == 1 && files_[0]->NextFast(packet); }
   uint64_t bytes_read() const override;
   uint64_t total_bytes() const override;
 

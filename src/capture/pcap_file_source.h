@@ -32,11 +32,15 @@ class PcapFileSource final : public PacketSource {
   PcapFileSource& operator=(const PcapFileSource&) = delete;
 
   Result<bool> Next(RawPacket& packet) override {
-    if (reader_ && reader_->NextFast(packet)) {
-      ++packets_read_;
-      return true;
-    }
+    if (NextFast(packet)) return true;
     return reader_ ? NextFromReader(packet) : NextLibpcap(packet);
+  }
+  // The common record (CaptureFileReader::NextFast) without building a Result; false means
+  // "call Next()", and nothing was consumed.
+  bool NextFast(RawPacket& packet) {
+    if (!reader_ || !reader_->NextFast(packet)) return false;
+    ++packets_read_;
+    return true;
   }
   uint64_t bytes_read() const override { return reader_ ? reader_->offset() : bytes_read_; }
   uint64_t total_bytes() const override { return file_size_; }

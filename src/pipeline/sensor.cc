@@ -100,22 +100,26 @@ Result<SensorStats> RunFiles(const std::vector<std::string>& files, const Sensor
   capture::RawPacket packet;
   uint64_t packets = 0;
   auto next_progress = start + std::chrono::seconds(1);
+  capture::MergedFileSource& reader = **source;
   for (;;) {
-    auto more = (*source)->Next(packet);
-    if (!more) {
-      // What was found before the damage is still reported: nothing is lost.
-      pipeline.processor().Finish();
-      if (on_findings) {
-        const auto& all = pipeline.emitter().all();
-        on_findings(std::span<const Finding>(all.data(), all.size()));
+    // The common record without building a Result; Next() for the rest, the end and errors.
+    if (!reader.NextFast(packet)) {
+      auto more = reader.Next(packet);
+      if (!more) {
+        // What was found before the damage is still reported: nothing is lost.
+        pipeline.processor().Finish();
+        if (on_findings) {
+          const auto& all = pipeline.emitter().all();
+          on_findings(std::span<const Finding>(all.data(), all.size()));
+        }
+        return Fail(more.error());
       }
-      return Fail(more.error());
+      if (!*more) break;
     }
-    if (!*more) break;
     pipeline.processor().Process(packet);
     // Checking the clock every 64K packets keeps it off the per-packet path.
     if (options.progress && (++packets & 0xFFFF) == 0 && Clock::now() >= next_progress) {
-      PrintProgress(**source, packets, SecondsSince(start));
+      PrintProgress(reader, packets, SecondsSince(start));
       next_progress = Clock::now() + std::chrono::seconds(1);
     }
   }
