@@ -130,6 +130,38 @@ struct IntelStore::Impl {
   std::unordered_map<std::string_view, DomainNode*> domains;
   uint64_t domain_entries = 0;
 
+  // Most names looked up are in no list. A key matches only names that end in its last two
+  // labels (NormalizeDomain gives every key two or more), so one bit per hashed "last two
+  // labels" of every key rules most names out before the per-suffix lookups (3-5 hash-map
+  // probes each). 2^18 bits: 32 KB, sparse for curated lists.
+  static constexpr uint32_t kTailBits = uint32_t{1} << 18;
+  std::vector<uint64_t> tail_filter = std::vector<uint64_t>(kTailBits / 64);
+
+  // The last "labels" labels of a name (all of it if it has fewer).
+  static std::string_view Tail(std::string_view name, int labels) {
+    size_t pos = name.size();
+    while (labels-- > 0) {
+      pos = name.rfind('.', pos == 0 ? 0 : pos - 1);
+      if (pos == std::string_view::npos) return name;
+    }
+    return name.substr(pos + 1);
+  }
+  static uint32_t TailBit(std::string_view tail) {
+    uint32_t h = 2166136261u;  // FNV-1a
+    for (char c : tail) h = (h ^ uint8_t(c)) * 16777619u;
+    return (h ^ (h >> 18)) & (kTailBits - 1);
+  }
+  void SetTail(std::string_view tail) {
+    const uint32_t bit = TailBit(tail);
+    tail_filter[bit / 64] |= uint64_t{1} << (bit % 64);
+  }
+  bool HasTail(std::string_view tail) const {
+    const uint32_t bit = TailBit(tail);
+    return tail_filter[bit / 64] >> (bit % 64) & 1;
+  }
+  void NoteDomainKey(std::string_view key) { SetTail(Tail(key, 2)); }
+  bool MayMatchDomain(std::string_view name) const { return HasTail(Tail(name, 2)); }
+
   PrefixTable<uint32_t, U32Hash> v4;
   PrefixTable<V6Key, V6KeyHash> v6;
   uint64_t ip_entries = 0;
@@ -161,6 +193,7 @@ struct IntelStore::Impl {
       domain_nodes.push_back(DomainNode{.pattern = "*." + name});
       node = &domain_nodes.back();
       domains.emplace(std::string_view(node->pattern).substr(2), node);
+      NoteDomainKey(name);
     } else {
       node = it->second;
     }
@@ -247,6 +280,7 @@ std::optional<Match> IntelStore::LookupDomain(std::string_view name) const {
     buf[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
   }
   const std::string_view full(buf, name.size());
+  if (!impl_->MayMatchDomain(full)) return std::nullopt;
   const Entry* best[2] = {nullptr, nullptr};
   std::string_view best_pattern[2];
   // Longest suffix first, so the first hit per list is the most specific one.

@@ -29,6 +29,56 @@ TEST(IntelStore, ExactVersusSuffix) {
   EXPECT_FALSE(s.LookupDomain("org"));
 }
 
+// LookupDomain rules names out by their last two labels before walking suffixes; it must agree
+// with a plain walk on every name.
+TEST(IntelStore, NameFilterAgreesWithPlainSuffixWalk) {
+  IntelStore s;
+  const std::vector<std::string> keys = {"a.b.c.d.example.net", "*.x.y.z.org", "*.pool.io",
+                                         "exact.pool.io", "*.example.org", "lan.io"};
+  for (const auto& k : keys) ASSERT_TRUE(s.AddDomain(k, ListKind::kBlock, E("t")));
+  EXPECT_TRUE(s.LookupDomain("a.b.c.d.example.net"));
+  EXPECT_FALSE(s.LookupDomain("b.c.d.example.net"));
+  EXPECT_TRUE(s.LookupDomain("W.X.Y.Z.ORG."));
+  EXPECT_FALSE(s.LookupDomain("y.z.org"));
+  EXPECT_EQ(s.LookupDomain("exact.pool.io")->pattern, "exact.pool.io");
+  EXPECT_FALSE(s.LookupDomain("x.lan.io"));
+
+  // Every name made of these labels, up to four deep, against a reference walk.
+  const std::vector<std::string> labels = {"a", "b", "c", "d", "example", "net", "x",
+                                           "y", "z", "org", "pool", "io", "lan", "exact"};
+  auto reference = [&](const std::string& name) {
+    for (size_t pos = 0;;) {
+      const std::string tail = name.substr(pos);
+      for (const auto& k : keys) {
+        if (k == tail && pos == 0) return true;
+        if (k.starts_with("*.") && k.substr(2) == tail) return true;
+      }
+      const size_t dot = name.find('.', pos);
+      if (dot == std::string::npos) return false;
+      pos = dot + 1;
+    }
+  };
+  size_t checked = 0, matched = 0;
+  std::vector<std::string> names = {""};
+  for (int depth = 0; depth < 4; ++depth) {
+    std::vector<std::string> longer;
+    for (const auto& n : names) {
+      for (const auto& l : labels) {
+        std::string name = n.empty() ? l : l + "." + n;
+        const bool want = reference(name);
+        EXPECT_EQ(s.LookupDomain(name).has_value(), want) << name;
+        ++checked;
+        matched += want;
+        if (depth < 3) longer.push_back(std::move(name));
+      }
+    }
+    names = std::move(longer);
+  }
+  EXPECT_GT(checked, 40000u);
+  EXPECT_GT(matched, 100u);
+  EXPECT_LT(matched, checked);
+}
+
 TEST(IntelStore, CaseAndTrailingDot) {
   IntelStore s;
   ASSERT_TRUE(s.AddDomain("Pool.SupportXMR.COM.", ListKind::kBlock, E("a")));
