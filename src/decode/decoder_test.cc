@@ -110,6 +110,20 @@ TEST_F(DecoderTest, EthernetPaddingIsNotPayload) {
   EXPECT_TRUE(out.payload.empty());
 }
 
+TEST_F(DecoderTest, Ipv4ChecksumWithoutOptions) {  // the 20-byte header has its own path
+  Bytes good = PacketBuilder().Ethernet().Ipv4("1.1.1.1", "2.2.2.2").Udp(1, 2).Payload("x").Build();
+  Bytes bad = PacketBuilder()
+                  .Ethernet()
+                  .Ipv4("1.1.1.1", "2.2.2.2", {.bad_checksum = true})
+                  .Udp(1, 2)
+                  .Payload("x")
+                  .Build();
+  ASSERT_EQ(Run(good), DecodeResult::kPacket);
+  EXPECT_EQ(decoder.counters().anomalies[size_t(DecodeAnomaly::kIpv4BadChecksum)], 0u);
+  ASSERT_EQ(Run(bad), DecodeResult::kPacket);
+  EXPECT_EQ(decoder.counters().anomalies[size_t(DecodeAnomaly::kIpv4BadChecksum)], 1u);
+}
+
 TEST_F(DecoderTest, Ipv4OptionsAndBadChecksumCounted) {
   Bytes f = PacketBuilder()
                 .Ethernet()
