@@ -221,8 +221,8 @@ TEST_F(FlowTableTest, LargeSegmentAfterPendingBytesIsTakenInPieces) {
   t.Process(Tcp("10.0.0.1", 40000, "10.0.0.2", 3333, tf::kAck, 108, lines));
   EXPECT_EQ(t.counters().violations.Get("max_buffer"), 0u);
   EXPECT_EQ(rec.bytes[0], "FAKE\nab" + lines);
-  t.Process(Tcp("10.0.0.1", 40000, "10.0.0.2", 3333, tf::kAck, 108 + uint32_t(lines.size()),
-                "tail\n"));
+  t.Process(
+      Tcp("10.0.0.1", 40000, "10.0.0.2", 3333, tf::kAck, 108 + uint32_t(lines.size()), "tail\n"));
   EXPECT_EQ(rec.bytes[0], "FAKE\nab" + lines + "tail\n");
 }
 

@@ -33,8 +33,8 @@ TEST(IntelStore, ExactVersusSuffix) {
 // with a plain walk on every name.
 TEST(IntelStore, NameFilterAgreesWithPlainSuffixWalk) {
   IntelStore s;
-  const std::vector<std::string> keys = {"a.b.c.d.example.net", "*.x.y.z.org", "*.pool.io",
-                                         "exact.pool.io", "*.example.org", "lan.io"};
+  const std::vector<std::string> keys = {"a.b.c.d.example.net", "*.x.y.z.org",   "*.pool.io",
+                                         "exact.pool.io",       "*.example.org", "lan.io"};
   for (const auto& k : keys) ASSERT_TRUE(s.AddDomain(k, ListKind::kBlock, E("t")));
   EXPECT_TRUE(s.LookupDomain("a.b.c.d.example.net"));
   EXPECT_FALSE(s.LookupDomain("b.c.d.example.net"));
@@ -44,8 +44,8 @@ TEST(IntelStore, NameFilterAgreesWithPlainSuffixWalk) {
   EXPECT_FALSE(s.LookupDomain("x.lan.io"));
 
   // Every name made of these labels, up to four deep, against a reference walk.
-  const std::vector<std::string> labels = {"a", "b", "c", "d", "example", "net", "x",
-                                           "y", "z", "org", "pool", "io", "lan", "exact"};
+  const std::vector<std::string> labels = {"a", "b", "c",   "d",    "example", "net", "x",
+                                           "y", "z", "org", "pool", "io",      "lan", "exact"};
   auto reference = [&](const std::string& name) {
     for (size_t pos = 0;;) {
       const std::string tail = name.substr(pos);
