@@ -26,24 +26,7 @@ class BodyVisitor final : public MessageVisitor {
   Dialect FlowDialect() const override { return Dialect::kUnknown; }
   bool OnMessage(ClassifyStatus status, Classified& m) override {
     if (status != ClassifyStatus::kOk || !m.mining) return true;
-    bus_.Publish(MessageEvent{
-        .flow = flow_,
-        .dir = dir_,
-        .dialect = m.dialect,
-        .kind = m.kind,
-        .method = m.method,
-        .agent = m.agent.empty() ? user_agent_ : m.agent,
-        .algos = m.algos(),
-        .login = m.login,
-        .worker = m.worker,
-        .coin = m.coin,
-        .job_id = m.job_id,
-        .difficulty = m.difficulty,
-        .is_share = m.is_share,
-        .accepted = m.accepted,
-        .over_http = true,
-        .request_method = MethodName(m.answered),
-    });
+    bus_.Publish(ToMessageEvent(flow_, dir_, m, user_agent_, /*over_http=*/true));
     return true;
   }
 

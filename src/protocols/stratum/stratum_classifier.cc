@@ -450,6 +450,28 @@ std::string_view DialectName(Dialect d) {
   return "unknown";
 }
 
+MessageEvent ToMessageEvent(const FlowInfo& flow, Direction dir, const Classified& m,
+                            std::string_view agent_fallback, bool over_http) {
+  return MessageEvent{
+      .flow = flow,
+      .dir = dir,
+      .dialect = m.dialect,
+      .kind = m.kind,
+      .method = m.method,
+      .agent = m.agent.empty() ? agent_fallback : m.agent,
+      .algos = m.algos(),
+      .login = m.login,
+      .worker = m.worker,
+      .coin = m.coin,
+      .job_id = m.job_id,
+      .difficulty = m.difficulty,
+      .is_share = m.is_share,
+      .accepted = m.accepted,
+      .over_http = over_http,
+      .request_method = MethodName(m.answered),
+  };
+}
+
 std::string_view MethodName(Method m) {
   for (const auto& e : kMethods)
     if (e.method == m) return e.name;

@@ -121,6 +121,11 @@ struct Classified {
   std::span<const std::string_view> algos() const { return {algo_storage.data(), algo_count}; }
 };
 
+// The event for one classified message. "agent_fallback" stands in when the message names no
+// agent (the HTTP bridge passes the request's User-Agent).
+MessageEvent ToMessageEvent(const FlowInfo& flow, Direction dir, const Classified& m,
+                            std::string_view agent_fallback, bool over_http);
+
 enum class ClassifyStatus : uint8_t { kOk, kNotJson, kNotJsonRpc, kTooLong };
 
 // Receives the messages of one JSON-RPC text, in order (Classifier::ClassifyText).

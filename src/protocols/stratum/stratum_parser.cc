@@ -146,24 +146,7 @@ bool StratumParser::HandleMessage(Direction dir, ClassifyStatus status, Classifi
   }
   EventBus& bus = ctx.events();
   if (!bus.HasSubscribers<MessageEvent>()) return true;
-  bus.Publish(MessageEvent{
-      .flow = ctx.flow(),
-      .dir = dir,
-      .dialect = m.dialect,
-      .kind = m.kind,
-      .method = m.method,
-      .agent = m.agent,
-      .algos = m.algos(),
-      .login = m.login,
-      .worker = m.worker,
-      .coin = m.coin,
-      .job_id = m.job_id,
-      .difficulty = m.difficulty,
-      .is_share = m.is_share,
-      .accepted = m.accepted,
-      .over_http = false,
-      .request_method = MethodName(m.answered),
-  });
+  bus.Publish(ToMessageEvent(ctx.flow(), dir, m, {}, /*over_http=*/false));
   return true;
 }
 
