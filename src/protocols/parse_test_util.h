@@ -81,10 +81,17 @@ class StreamFeeder {
   bool Deliver(Direction dir, std::string_view bytes) {
     return Feed(dir, reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
   }
+  // A hole in "dir", as the flow layer reports one: the bytes left unconsumed before it are
+  // dropped (bytes after a hole cannot complete them) and the parser is told.
+  void Gap(Direction dir, uint32_t len) {
+    carry_[int(dir)].clear();
+    parser_.OnGap(dir, len, ctx_);
+  }
   size_t pending(Direction dir) const { return carry_[int(dir)].size(); }
   // Contract breaches a fuzzer traps on: consumed more than given, or kept more than max_buffer.
   bool over_consumed() const { return over_consumed_; }
   bool over_buffer() const { return over_buffer_; }
+  bool breached() const { return over_consumed_ || over_buffer_; }
   bool dead() const { return dead_; }
 
  private:
@@ -96,6 +103,19 @@ class StreamFeeder {
   bool over_consumed_ = false;
   bool over_buffer_ = false;
 };
+
+// Fuzz inputs mark a gap with "GAP!" followed by a direction byte. Calls on_piece(stretch) for
+// each stretch between markers and on_gap(direction) at each marker, while both return true.
+template <typename OnPiece, typename OnGap>
+void SplitAtGapMarkers(std::string_view input, OnPiece on_piece, OnGap on_gap) {
+  while (!input.empty()) {
+    const size_t marker = input.find("GAP!");
+    if (!on_piece(input.substr(0, marker))) return;
+    if (marker == std::string_view::npos || marker + 5 > input.size()) return;
+    if (!on_gap(Direction(input[marker + 4] & 1))) return;
+    input.remove_prefix(marker + 5);
+  }
+}
 
 // The chunkings the chunking property replays: each segment whole, every segment split in two
 // at every offset (one split per replay), and every segment one byte at a time.

@@ -3,9 +3,9 @@
 // and chunk size; the rest is delivered the way the flow layer would (unconsumed bytes kept
 // and re-delivered), with a gap wherever "GAP!" + a direction byte appears. Every published
 // view is read so ASan sees dangling or out-of-range data.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -37,43 +37,34 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   });
   const bool tcp = mode & 1;
   mw::dns::DnsParser parser(tcp ? mw::dns::Framing::kLengthPrefixed : mw::dns::Framing::kDatagram);
-  // One feeder per direction, so that a gap can drop one direction's unconsumed bytes the way
-  // the flow layer does. "GAP!" followed by a direction byte in the input marks a gap there.
+  // Delivered the way the flow layer does; "GAP!" + a direction byte marks a gap there.
   constexpr uint32_t kMaxBuffer = 2 + 65535;  // the declared max_buffer
-  std::optional<mw::testing::StreamFeeder> feeders[2];
-  for (auto& f : feeders) f.emplace(parser, ctx, kMaxBuffer);
-  auto breached = [&feeders] {
-    for (auto& f : feeders)
-      if (f->over_consumed() || f->over_buffer()) return true;
-    return false;
-  };
+  mw::testing::StreamFeeder feeder(parser, ctx, kMaxBuffer);
   const size_t chunk = 1 + (mode >> 2);
   size_t chunks = 0;
-  std::string_view rest(reinterpret_cast<const char*>(in.data()), in.size());
-  while (!rest.empty()) {
-    const size_t marker = rest.find("GAP!");
-    std::string_view piece = rest.substr(0, marker);
-    for (size_t pos = 0; pos < piece.size(); pos += chunk, ++chunks) {
-      const size_t n = std::min(chunk, piece.size() - pos);
-      const int d = (mode & 2) ? int(chunks & 1) : 0;
-      const auto* bytes = reinterpret_cast<const uint8_t*>(piece.data()) + pos;
-      if (!tcp) {  // datagrams are never re-delivered
-        mw::ParseResult r =
-            parser.OnData(static_cast<mw::Direction>(d), mw::ByteView(bytes, n), ctx);
-        if (r.kind == mw::ParseResult::Kind::kInvalid) return 0;
-        if (r.consumed > n) __builtin_trap();
-        continue;
-      }
-      if (!feeders[d]->Feed(static_cast<mw::Direction>(d), bytes, n)) break;
-    }
-    if (breached()) __builtin_trap();
-    if (feeders[0]->dead() || feeders[1]->dead()) return 0;
-    if (marker == std::string_view::npos || marker + 5 > rest.size()) break;
-    const int d = rest[marker + 4] & 1;
-    feeders[d].emplace(parser, ctx, kMaxBuffer);
-    parser.OnGap(static_cast<mw::Direction>(d), 100, ctx);
-    rest.remove_prefix(marker + 5);
-  }
-  if (breached()) __builtin_trap();
+  mw::testing::SplitAtGapMarkers(
+      std::string_view(reinterpret_cast<const char*>(data + 1), size - 1),
+      [&](std::string_view piece) {
+        for (size_t pos = 0; pos < piece.size(); pos += chunk, ++chunks) {
+          const size_t n = std::min(chunk, piece.size() - pos);
+          const auto dir = static_cast<mw::Direction>((mode & 2) ? int(chunks & 1) : 0);
+          if (tcp) {
+            if (!feeder.Deliver(dir, piece.substr(pos, n))) break;
+            continue;
+          }
+          // Datagrams are never re-delivered.
+          mw::ParseResult r = parser.OnData(
+              dir, mw::ByteView(reinterpret_cast<const uint8_t*>(piece.data()) + pos, n), ctx);
+          if (r.kind == mw::ParseResult::Kind::kInvalid) return false;
+          if (r.consumed > n) __builtin_trap();
+        }
+        if (feeder.breached()) __builtin_trap();
+        return !feeder.dead();
+      },
+      [&](mw::Direction dir) {
+        feeder.Gap(dir, 100);
+        return true;
+      });
+  if (feeder.breached()) __builtin_trap();
   return 0;
 }
