@@ -178,15 +178,9 @@ DecodeResult Decoder::DecodeIpv4(ByteView p, uint32_t wire_extra, DecodedPacket&
     if (wire_extra) return Drop(DropReason::kFragBadLength);  // cannot rebuild a cut fragment
     FragmentKey key{out.src, out.dst, LoadBe16(&p[4]), proto, 4};
     ByteView whole;
-    switch (fragments_.Add(key, offset, more, body, out.ts, &whole)) {
-      case FragmentReassembler::Outcome::kHeld:
-        return Skip(SkipReason::kLaterFragment);
-      case FragmentReassembler::Outcome::kDropped:
-        return DecodeResult::kDropped;
-      case FragmentReassembler::Outcome::kComplete:
-        break;
-    }
-    out.reassembled = true;
+    if (DecodeResult r = AddFragment(key, offset, more, body, out, &whole);
+        r != DecodeResult::kPacket)
+      return r;
     return DecodeTransport(proto, whole, 0, out);
   }
   return DecodeTransport(proto, body, wire_extra, out);
@@ -253,15 +247,9 @@ DecodeResult Decoder::DecodeIpv6Chain(uint8_t next, ByteView p, uint32_t wire_ex
         if (wire_extra) return Drop(DropReason::kFragBadLength);
         FragmentKey key{out.src, out.dst, id, inner, 6};
         ByteView whole;
-        switch (fragments_.Add(key, offset, more, body, out.ts, &whole)) {
-          case FragmentReassembler::Outcome::kHeld:
-            return Skip(SkipReason::kLaterFragment);
-          case FragmentReassembler::Outcome::kDropped:
-            return DecodeResult::kDropped;
-          case FragmentReassembler::Outcome::kComplete:
-            break;
-        }
-        out.reassembled = true;
+        if (DecodeResult r = AddFragment(key, offset, more, body, out, &whole);
+            r != DecodeResult::kPacket)
+          return r;
         return DecodeIpv6Chain(inner, whole, 0, true, out);
       }
       case 50:
@@ -272,6 +260,20 @@ DecodeResult Decoder::DecodeIpv6Chain(uint8_t next, ByteView p, uint32_t wire_ex
         return DecodeTransport(next, p, wire_extra, out);
     }
   }
+}
+
+DecodeResult Decoder::AddFragment(const FragmentKey& key, uint32_t offset, bool more, ByteView body,
+                                  DecodedPacket& out, ByteView* whole) {
+  switch (fragments_.Add(key, offset, more, body, out.ts, whole)) {
+    case FragmentReassembler::Outcome::kHeld:
+      return Skip(SkipReason::kLaterFragment);
+    case FragmentReassembler::Outcome::kDropped:
+      return DecodeResult::kDropped;
+    case FragmentReassembler::Outcome::kComplete:
+      break;
+  }
+  out.reassembled = true;
+  return DecodeResult::kPacket;
 }
 
 DecodeResult Decoder::DecodeTransport(uint8_t proto, ByteView p, uint32_t wire_extra,

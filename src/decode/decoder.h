@@ -60,6 +60,10 @@ class Decoder {
   DecodeResult DecodeIpv6Chain(uint8_t next, ByteView p, uint32_t wire_extra, bool in_reassembled,
                                DecodedPacket& out);
   DecodeResult DecodeTransport(uint8_t proto, ByteView p, uint32_t wire_extra, DecodedPacket& out);
+  // Hands one fragment to the reassembler: kPacket with "whole" set (and out.reassembled) once
+  // its datagram is complete, else what the packet's decode returns (held or dropped).
+  DecodeResult AddFragment(const FragmentKey& key, uint32_t offset, bool more, ByteView body,
+                           DecodedPacket& out, ByteView* whole);
 
   DecoderConfig config_;
   DecodeCounters counters_;
