@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <random>
 #include <string>
@@ -238,13 +239,17 @@ TEST(DnsParser, EveryTruncationIsHandled) {
   }
 }
 
-// TCP stream: query and response each length-prefixed, plus a second query in the same stream.
-std::vector<uint8_t> TcpStream(const char* hex) {
-  auto m = FromHex(hex);
-  std::vector<uint8_t> out = {uint8_t(m.size() >> 8), uint8_t(m.size())};
-  out.insert(out.end(), m.begin(), m.end());
+// "m" behind its 2-byte DNS-over-TCP length prefix.
+std::vector<uint8_t> LengthPrefixed(const std::vector<uint8_t>& m) {
+  std::vector<uint8_t> out(2 + m.size());
+  out[0] = uint8_t(m.size() >> 8);
+  out[1] = uint8_t(m.size());
+  std::copy(m.begin(), m.end(), out.begin() + 2);
   return out;
 }
+
+// TCP stream: query and response each length-prefixed, plus a second query in the same stream.
+std::vector<uint8_t> TcpStream(const char* hex) { return LengthPrefixed(FromHex(hex)); }
 
 std::vector<std::string> FeedChunks(const std::vector<uint8_t>& to_server,
                                     const std::vector<uint8_t>& to_client,
@@ -303,9 +308,7 @@ std::vector<uint8_t> TcpQuery(uint16_t id, std::string_view name, uint16_t qtype
     name.remove_prefix(std::min(name.size(), label.size() + 1));
   }
   m.insert(m.end(), {0, uint8_t(qtype >> 8), uint8_t(qtype), 0, 1});
-  std::vector<uint8_t> out = {uint8_t(m.size() >> 8), uint8_t(m.size())};
-  out.insert(out.end(), m.begin(), m.end());
-  return out;
+  return LengthPrefixed(m);
 }
 
 std::vector<uint8_t> Cat(std::initializer_list<std::vector<uint8_t>> parts) {
