@@ -11,11 +11,11 @@ namespace {
 // The soname of Debian's libcurl4 (OpenSSL flavour), the package libcurl4-openssl-dev pulls in.
 constexpr const char* kSoname = "libcurl.so.4";
 
+// Sets *out to the symbol; names the first one missing in *missing.
 template <typename Fn>
-bool Bind(void* lib, const char* name, Fn* out, std::string* missing) {
+void Bind(void* lib, const char* name, Fn* out, std::string* missing) {
   *out = reinterpret_cast<Fn>(dlsym(lib, name));
   if (!*out && missing->empty()) *missing = name;
-  return *out != nullptr;
 }
 
 Result<const LibCurl*> Load() {

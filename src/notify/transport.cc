@@ -23,27 +23,32 @@ size_t ReadCb(char* buf, size_t size, size_t nitems, void* user) {
 
 size_t DiscardCb(char*, size_t size, size_t nmemb, void*) { return size * nmemb; }
 
-// Handle and list owners, so every early return frees them.
+// Handle and list owners, so every early return frees them. Loads libcurl first: when that or
+// the handle fails, "h" is null and r->error says why.
 struct Easy {
-  explicit Easy(const LibCurl& api) : curl(api), h(api.easy_init()) {}
+  explicit Easy(DeliveryResult* r) {
+    auto api = LoadLibCurl();
+    if (!api) {
+      r->error = api.error().message();
+      return;
+    }
+    curl = *api;
+    h = curl->easy_init();
+    if (!h) {
+      r->error = "curl_easy_init failed";
+      r->retryable = true;
+    }
+  }
   Easy(const Easy&) = delete;
   Easy& operator=(const Easy&) = delete;
   ~Easy() {
-    if (list) curl.slist_free_all(list);
-    if (h) curl.easy_cleanup(h);
+    if (list) curl->slist_free_all(list);
+    if (h) curl->easy_cleanup(h);
   }
-  const LibCurl& curl;
-  CURL* h;
+  const LibCurl* curl = nullptr;
+  CURL* h = nullptr;
   curl_slist* list = nullptr;
 };
-
-// libcurl, or nullptr with r->error saying why it cannot be loaded.
-const LibCurl* LibCurlOrError(DeliveryResult* r) {
-  auto api = LoadLibCurl();
-  if (api) return *api;
-  r->error = api.error().message();
-  return nullptr;
-}
 
 bool RetryableCurl(CURLcode c) {
   switch (c) {
@@ -74,15 +79,9 @@ DeliveryResult CurlTransport::SendEmail(const std::string& from, const std::stri
     r.error = "notify.smtp.url is not set";
     return r;
   }
-  const LibCurl* api = LibCurlOrError(&r);
-  if (!api) return r;
-  const LibCurl& curl = *api;
-  Easy e(curl);
-  if (!e.h) {
-    r.error = "curl_easy_init failed";
-    r.retryable = true;
-    return r;
-  }
+  Easy e(&r);
+  if (!e.h) return r;
+  const LibCurl& curl = *e.curl;
   Reader reader{&data};
   char errbuf[CURL_ERROR_SIZE] = {};
   std::string mail_from = "<" + from + ">";
@@ -125,15 +124,9 @@ DeliveryResult CurlTransport::SendEmail(const std::string& from, const std::stri
 DeliveryResult CurlTransport::PostWebhook(const std::string& url, const std::string& body,
                                           const std::vector<std::string>& headers) {
   DeliveryResult r;
-  const LibCurl* api = LibCurlOrError(&r);
-  if (!api) return r;
-  const LibCurl& curl = *api;
-  Easy e(curl);
-  if (!e.h) {
-    r.error = "curl_easy_init failed";
-    r.retryable = true;
-    return r;
-  }
+  Easy e(&r);
+  if (!e.h) return r;
+  const LibCurl& curl = *e.curl;
   char errbuf[CURL_ERROR_SIZE] = {};
   for (const auto& h : headers) e.list = curl.slist_append(e.list, h.c_str());
   curl.easy_setopt(e.h, CURLOPT_URL, url.c_str());
