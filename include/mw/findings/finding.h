@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "mw/core/result.h"
 #include "mw/net/flow_info.h"
 
 namespace mw {
@@ -23,14 +24,24 @@ inline constexpr std::string_view kHashMatch = "Execution: Cryptomining Hash Mat
 inline constexpr std::string_view kCombined = "Execution: Combined Detection";
 inline constexpr std::string_view kMinerProcess = "Execution: Miner Process";
 inline constexpr std::string_view kMinerAutostart = "Persistence: Miner Autostart";
+inline constexpr std::string_view kAll[] = {kPoolProtocol, kBadDomain,     kBadIp,
+                                            kYaraRule,     kHashMatch,     kCombined,
+                                            kMinerProcess, kMinerAutostart};
 }  // namespace category
+bool IsKnownCategory(std::string_view name);
 
 enum class Severity : uint8_t { kInfo, kLow, kMedium, kHigh, kCritical };
 std::string_view SeverityName(Severity s);
 std::optional<Severity> ParseSeverity(std::string_view name);
 // RFC 3339 UTC with microseconds: "2026-11-22T01:02:03.123456Z".
 std::string FormatTimestamp(TimestampUs ts);
+// RFC 3339, the whole text: "YYYY-MM-DDTHH:MM:SS", an optional fraction (1-9 digits, kept to the
+// microsecond), then "Z" or "+HH:MM"/"-HH:MM". Anything else, trailing bytes included, is nullopt.
 std::optional<TimestampUs> ParseTimestamp(std::string_view text);
+
+// The largest count or revision a finding carries: 2^53 - 1, the last integer a JSON reader in
+// JavaScript (the console) still holds exactly; well inside the store's signed 64-bit columns.
+inline constexpr uint64_t kMaxFindingCount = (uint64_t{1} << 53) - 1;
 
 // Stage 0: a precursor (a pool name looked up, a download); stage 1: mining is running.
 enum class Stage : uint8_t { kPrecursor = 0, kMining = 1 };
@@ -58,6 +69,11 @@ struct Finding {
 
   // The JSON Lines form (docs/findings.md); FromJson reads it back (for stores and remediation).
   nlohmann::json ToJson() const;
+  // Reads the JSON form with strict types: integers are integers (no floats, booleans or
+  // strings), counts are within 0..kMaxFindingCount, stage is 0 or 1. Absent optional fields
+  // take their defaults; fields it does not know are left to the caller (ingest refuses them).
+  // Errors name the field: "severity: must be one of info, low, medium, high, critical".
+  static Result<Finding> Parse(const nlohmann::json& j);
   static std::optional<Finding> FromJson(const nlohmann::json& j);
   static std::string MakeId(std::string_view category, std::string_view host,
                             std::string_view indicator);
