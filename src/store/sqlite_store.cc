@@ -1,7 +1,14 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
 #include "store/sqlite_store.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -645,6 +652,14 @@ class SqliteStore final : public Store {
     return InsertAudit(e);
   }
 
+  Status AppendAuditBatch(std::span<const AuditEntry> entries) override {
+    std::lock_guard lock(wmu_);
+    Txn txn(w_);
+    MW_TRY(txn.Begin());
+    for (const auto& e : entries) MW_TRY(InsertAudit(e));
+    return Commit(txn);
+  }
+
   Result<std::vector<AuditEntry>> ListAudit(uint32_t limit) override {
     std::lock_guard lock(rmu_);
     MW_ASSIGN(
@@ -891,8 +906,8 @@ class SqliteStore final : public Store {
   Status UpsertOne(const Finding& f, TimestampUs now, UpsertOutcome& out) {
     MW_ASSIGN(sel,
               Cached("SELECT state, count, src_count, src_revision, stage, state_at, incident_id, "
-                     "evidence_samples, reopen_count, first_seen, last_seen, evidence FROM "
-                     "findings WHERE id = ?"));
+                     "evidence_samples, reopen_count, first_seen, last_seen, evidence, category, "
+                     "severity, hostname, detector, source, attack FROM findings WHERE id = ?"));
     sel->Bind(1, f.id);
     MW_ASSIGN(row, sel->Step());
     bool truncated = false;
@@ -941,6 +956,7 @@ class SqliteStore final : public Store {
       MW_TRY(AddTimelineRow(incident, {f.first_seen, std::string(StageText(f.stage)), f.id,
                                        "first seen: " + f.category + " " + f.indicator}));
       ++out.created;
+      out.changes.push_back({f.id, true, {}});
       StoredFinding sf;
       sf.finding = f;
       sf.finding.count = src_count;
@@ -951,7 +967,8 @@ class SqliteStore final : public Store {
       return Ok();
     }
     auto state = FindingState(sel->Int(0));
-    uint64_t count = uint64_t(sel->Int(1));
+    // Rows written before counts were bounded may hold anything: read them into range.
+    uint64_t count = std::min(uint64_t(std::max<int64_t>(sel->Int(1), 0)), kMaxFindingCount);
     uint64_t old_src_count = uint64_t(sel->Int(2));
     uint64_t old_src_rev = uint64_t(sel->Int(3));
     auto old_stage = sel->Int(4) ? Stage::kMining : Stage::kPrecursor;
@@ -967,7 +984,8 @@ class SqliteStore final : public Store {
     // source restarted, and its count starts over.
     bool same_run = f.revision >= old_src_rev && src_count >= old_src_count;
     uint64_t delta = same_run ? src_count - old_src_count : src_count;
-    count += delta;
+    // Saturates: ingest bounds each count, but a running total grows with every source restart.
+    count = std::min(count + std::min(delta, kMaxFindingCount), kMaxFindingCount);
 
     StoredFinding sf;
     bool reopened = false;
@@ -980,6 +998,8 @@ class SqliteStore final : public Store {
     }
     Stage stage = std::max(old_stage, f.stage);
     bool escalated = stage == Stage::kMining && old_stage == Stage::kPrecursor;
+    out.changes.push_back(
+        Diff(*sel, f, {stage, old_stage, first_seen, last_seen, count, same_evidence, attack}));
 
     if (!same_evidence) {
       auto samples = ParseJsonOr(samples_text, nlohmann::json::array());
@@ -1064,6 +1084,39 @@ class SqliteStore final : public Store {
     return Ok();
   }
 
+  // The stored values an update writes, next to the row it read them against.
+  struct Written {
+    Stage stage, old_stage;
+    TimestampUs first_seen, last_seen;
+    uint64_t count;
+    bool same_evidence;
+    const std::string& attack;
+  };
+
+  // Which fields an update changes, from the row UpsertOne selected (columns 9..17).
+  static FindingChange Diff(const Stmt& old, const Finding& f, const Written& w) {
+    FindingChange c{f.id, false, {}};
+    auto triage = [&c](const char* field, std::string_view from, std::string_view to) {
+      if (from != to) c.fields.push_back({field, std::string(from), std::string(to)});
+    };
+    auto named = [&c](const char* field, bool changed) {
+      if (changed) c.fields.push_back({field, "", ""});
+    };
+    triage("category", old.Text(12), f.category);
+    triage("severity", SeverityName(Severity(std::clamp<int64_t>(old.Int(13), 0, 4))),
+           SeverityName(f.severity));
+    triage("stage", StageText(w.old_stage), StageText(w.stage));
+    named("attack", old.Text(17) != w.attack);
+    named("resource.hostname", old.Text(14) != f.resource.hostname);
+    named("detector", old.Text(15) != f.detector);
+    named("source", old.Text(16) != f.source);
+    named("evidence", !w.same_evidence);
+    named("first_seen", old.Int(9) != w.first_seen);
+    named("last_seen", old.Int(10) != w.last_seen);
+    named("count", uint64_t(old.Int(1)) != w.count);
+    return c;
+  }
+
   Status TouchIncident(int64_t incident, const Finding& f, bool new_member) {
     MW_ASSIGN(
         s,
@@ -1094,11 +1147,102 @@ class SqliteStore final : public Store {
 
 int LatestSchemaVersion() { return int(Migrations().size()); }
 
+namespace {
+
+namespace fs = std::filesystem;
+using Warn = std::function<void(const std::string&)>;
+
+std::string Octal(mode_t m) {
+  char buf[8];
+  std::snprintf(buf, sizeof(buf), "%04o", unsigned(m & 07777));
+  return buf;
+}
+
+// Missing directories are made 0700, outermost first.
+Status MakeDirectories(const fs::path& dir) {
+  std::vector<fs::path> missing;
+  std::error_code ec;
+  for (fs::path p = dir; !p.empty() && !fs::exists(p, ec); p = p.parent_path()) {
+    missing.push_back(p);
+    if (p == p.parent_path()) break;
+  }
+  for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+    if (::mkdir(it->c_str(), 0700) != 0 && errno != EEXIST) {
+      return Fail(
+          Error::IoError("cannot create directory " + it->string() + ": " + std::strerror(errno)));
+    }
+  }
+  return Ok();
+}
+
+// True when "dir" holds nothing but the files of the database "name": then it is the store's
+// own folder (made by `up`, a packager or a test) and safe to close to others.
+bool OnlyStoreFiles(const fs::path& dir, const std::string& name) {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    auto n = e.path().filename().string();
+    if (n != name && n != name + "-wal" && n != name + "-shm" && n != name + "-journal") {
+      return false;
+    }
+  }
+  return !ec;
+}
+
+void CheckDirectory(const fs::path& dir, const std::string& name, const Warn& warn) {
+  struct stat st;
+  if (::stat(dir.c_str(), &st) != 0 || (st.st_mode & 077) == 0) return;
+  if (st.st_uid == ::geteuid() && OnlyStoreFiles(dir, name) && ::chmod(dir.c_str(), 0700) == 0) {
+    warn("store directory " + dir.string() + " was " + Octal(st.st_mode) + "; set to 0700");
+    return;
+  }
+  warn("store directory " + dir.string() + " is " + Octal(st.st_mode) +
+       " (other users can list it); the store's files are kept 0600");
+}
+
+// The database and its WAL files: created 0600 (SQLite gives -wal and -shm the database's
+// mode), an existing one open to others is set to 0600.
+Status CheckFile(const std::string& path, bool create, const Warn& warn) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    if (!create || errno != ENOENT) return Ok();  // SQLite reports what is wrong with it
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0 && errno != EEXIST) {
+      return Fail(Error::IoError("cannot create " + path + ": " + std::strerror(errno)));
+    }
+    if (fd >= 0) ::close(fd);
+    return Ok();
+  }
+  if ((st.st_mode & 077) == 0 || !S_ISREG(st.st_mode)) return Ok();
+  if (::chmod(path.c_str(), 0600) != 0) {
+    warn(path + " is " + Octal(st.st_mode) + " and cannot be set to 0600: " + std::strerror(errno));
+  } else {
+    warn(path + " was " + Octal(st.st_mode) + "; set to 0600");
+  }
+  return Ok();
+}
+
+Status PrepareOwnerOnly(const SqliteOptions& o) {
+  Warn warn = o.warn ? o.warn : [](const std::string& m) {
+    std::fprintf(stderr, "minerwatch: warning: %s\n", m.c_str());
+  };
+  fs::path path(o.path);
+  fs::path dir = path.parent_path();
+  if (!dir.empty()) {
+    if (auto s = MakeDirectories(dir); !s) return s;
+    CheckDirectory(dir, path.filename().string(), warn);
+  }
+  if (auto s = CheckFile(o.path, true, warn); !s) return s;
+  for (const char* suffix : {"-wal", "-shm", "-journal"}) {
+    if (auto s = CheckFile(o.path + suffix, false, warn); !s) return s;
+  }
+  return Ok();
+}
+
+}  // namespace
+
 Result<StorePtr> OpenSqliteStore(const SqliteOptions& options) {
   if (options.path.empty()) return Fail(Error::InvalidArgument("store path is empty"));
-  std::error_code ec;
-  auto dir = std::filesystem::path(options.path).parent_path();
-  if (!dir.empty()) std::filesystem::create_directories(dir, ec);  // open reports any failure
+  if (auto s = PrepareOwnerOnly(options); !s) return Fail(s.error());
   auto store = std::make_unique<SqliteStore>(options);
   auto st = store->Init();
   if (!st) return Fail(st.error());

@@ -85,6 +85,21 @@ struct FindingCounts {
   std::vector<std::pair<std::string, uint64_t>> by_severity;
 };
 
+// One changed field of a stored finding. "from"/"to" are set for the fields that decide how a
+// finding is triaged (category, severity, stage); other fields are only named.
+struct FieldChange {
+  std::string field;  // the schema's name (docs/findings.md): "severity", "evidence", ...
+  std::string from;
+  std::string to;
+};
+
+// What one upsert did to one finding, for the audit log (ingest_audit.h).
+struct FindingChange {
+  std::string id;
+  bool created = false;
+  std::vector<FieldChange> fields;  // empty for a created finding, or a resend that changed nothing
+};
+
 struct UpsertOutcome {
   uint32_t created = 0;
   uint32_t updated = 0;
@@ -92,6 +107,7 @@ struct UpsertOutcome {
   uint32_t escalated = 0;  // stage precursor → mining
   // The findings as stored after this batch (state, running count), for notification.
   std::vector<StoredFinding> changed;
+  std::vector<FindingChange> changes;  // one per finding of the batch, in batch order
 };
 
 struct TimelineEntry {
@@ -168,6 +184,8 @@ class Store {
   virtual Status AddTimeline(const std::string& host_ip, const TimelineEntry& e) = 0;
 
   virtual Status AppendAudit(const AuditEntry& e) = 0;
+  // All of "entries" in one transaction (one commit, one fsync).
+  virtual Status AppendAuditBatch(std::span<const AuditEntry> entries) = 0;
   virtual Result<std::vector<AuditEntry>> ListAudit(uint32_t limit) = 0;
 
   virtual Status PutToken(const TokenRecord& t) = 0;

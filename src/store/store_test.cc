@@ -1,10 +1,13 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 
+#include "store/ingest_audit.h"
 #include "store/migrations.h"
 #include "store/sqlite_db.h"
 #include "store/sqlite_store.h"
@@ -623,6 +626,141 @@ TEST_F(StoreTest, RetentionDropsOldResolvedFirst) {
   EXPECT_FALSE(store_->Get(batch[9].id)->has_value());  // resolved goes first, though newest
   EXPECT_FALSE(store_->Get(batch[0].id)->has_value());  // then the oldest
   EXPECT_TRUE(store_->Get(batch[1].id)->has_value());
+}
+
+nlohmann::json AuditDetail(const AuditEntry& e) { return nlohmann::json::parse(e.detail); }
+
+TEST_F(StoreTest, IngestIsAuditedWithActorAndChangedFields) {
+  Finding f = MakeFinding("10.0.0.5", "pool.example:3333", kT0, 1, 1, Stage::kPrecursor);
+  ASSERT_TRUE(IngestAudited(*store_, {&f, 1}, "token:agent-1", kT0));
+  auto audit = store_->ListAudit(10);
+  ASSERT_TRUE(audit);
+  ASSERT_EQ(audit->size(), 1u);
+  EXPECT_EQ((*audit)[0].actor, "token:agent-1");
+  EXPECT_EQ((*audit)[0].action, "finding.ingest");
+  EXPECT_EQ((*audit)[0].target, f.id);
+  EXPECT_EQ(AuditDetail((*audit)[0])["change"], "created");
+
+  // What finding 5 of the hardening review did without a trace: rewrite triage fields.
+  f.category = std::string(category::kBadIp);
+  f.severity = Severity::kCritical;
+  f.stage = Stage::kMining;
+  f.evidence = {{"rewritten", true}};
+  f.count = 4;
+  f.revision = 2;
+  int hook_calls = 0;
+  UpsertFn hook = [&](std::span<const Finding> b) {
+    ++hook_calls;
+    return store_->Upsert(b, kT0 + kSec);
+  };
+  auto out = IngestAudited(*store_, {&f, 1}, "token:responder-2", kT0 + kSec, hook);
+  ASSERT_TRUE(out) << out.error().message();
+  EXPECT_EQ(hook_calls, 1);
+  EXPECT_EQ(out->updated, 1u);
+  audit = store_->ListAudit(10);
+  ASSERT_EQ(audit->size(), 2u);
+  const AuditEntry& e = (*audit)[0];  // newest first
+  EXPECT_EQ(e.actor, "token:responder-2");
+  EXPECT_EQ(e.target, f.id);
+  EXPECT_EQ(e.ts, kT0 + kSec);
+  auto d = AuditDetail(e);
+  EXPECT_EQ(d["change"], "updated");
+  EXPECT_EQ(d["severity"], (nlohmann::json{{"from", "high"}, {"to", "critical"}}));
+  EXPECT_EQ(d["category"], (nlohmann::json{{"from", std::string(category::kPoolProtocol)},
+                                           {"to", std::string(category::kBadIp)}}));
+  EXPECT_EQ(d["stage"], (nlohmann::json{{"from", "precursor"}, {"to", "mining"}}));
+  EXPECT_EQ(d["fields"], (nlohmann::json{"category", "severity", "stage", "evidence", "count"}));
+  // The API's JSON form carries the detail as an object.
+  EXPECT_EQ(ToJson(e)["detail"]["severity"]["to"], "critical");
+
+  // A resend that changes nothing adds no entry; new activity is named field by field.
+  ASSERT_TRUE(IngestAudited(*store_, {&f, 1}, "token:responder-2", kT0 + 2 * kSec));
+  EXPECT_EQ(store_->ListAudit(10)->size(), 2u);
+  f.last_seen = kT0 + 60 * kSec;
+  f.count = 9;
+  f.revision = 3;
+  ASSERT_TRUE(IngestAudited(*store_, {&f, 1}, "token:agent-1", kT0 + 61 * kSec));
+  audit = store_->ListAudit(10);
+  ASSERT_EQ(audit->size(), 3u);
+  EXPECT_EQ(AuditDetail((*audit)[0])["fields"], (nlohmann::json{"last_seen", "count"}));
+  EXPECT_FALSE(AuditDetail((*audit)[0]).contains("severity"));
+}
+
+TEST_F(StoreTest, IngestAuditsEveryFindingOfTheBatchInOneWrite) {
+  std::vector<Finding> batch;
+  for (int i = 0; i < 50; ++i) {
+    batch.push_back(MakeFinding("10.0.0." + std::to_string(i), "pool:3333", kT0, 1, 1));
+  }
+  auto out = IngestAudited(*store_, batch, "token:bulk", kT0);
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->created, 50u);
+  ASSERT_EQ(out->changes.size(), 50u);
+  auto audit = store_->ListAudit(100);
+  ASSERT_EQ(audit->size(), 50u);
+  for (const auto& e : *audit) EXPECT_EQ(e.actor, "token:bulk");
+  EXPECT_EQ(audit->back().target, batch.front().id);  // in batch order
+  // The sensor's own writes (Upsert without an actor) are not audited.
+  ASSERT_TRUE(store_->Upsert(batch, kT0 + kSec));
+  EXPECT_EQ(store_->ListAudit(100)->size(), 50u);
+}
+
+TEST_F(StoreTest, RunningCountSaturates) {
+  Finding f = MakeFinding("10.0.0.5", "pool:3333", kT0, kMaxFindingCount, 5);
+  ASSERT_TRUE(store_->Upsert({&f, 1}, kT0));
+  f.revision = 1;  // a restarted source: its count is added to the total
+  ASSERT_TRUE(store_->Upsert({&f, 1}, kT0 + kSec));
+  EXPECT_EQ(MustGet(f.id).finding.count, kMaxFindingCount);
+}
+
+mode_t ModeOf(const std::filesystem::path& p) {
+  struct stat st;
+  EXPECT_EQ(::stat(p.c_str(), &st), 0) << p;
+  return st.st_mode & 07777;
+}
+
+TEST_F(StoreTest, StoreFileAndFolderAreOwnerOnly) {
+  // umask 0: the modes come from the store, not from a careful caller.
+  mode_t old_umask = ::umask(0);
+  SqliteOptions o;
+  o.path = (dir_ / "state" / "db" / "mw.db").string();
+  std::vector<std::string> warnings;
+  o.warn = [&](const std::string& m) { warnings.push_back(m); };
+  auto s = OpenSqliteStore(o);
+  ::umask(old_umask);
+  ASSERT_TRUE(s) << s.error().message();
+  Finding f = MakeFinding("10.0.0.5", "pool:3333", kT0, 1, 1);
+  ASSERT_TRUE((*s)->Upsert({&f, 1}, kT0));  // the WAL and its index exist from here
+  EXPECT_EQ(ModeOf(dir_ / "state"), 0700u);
+  EXPECT_EQ(ModeOf(dir_ / "state" / "db"), 0700u);
+  EXPECT_EQ(ModeOf(o.path), 0600u);
+  EXPECT_EQ(ModeOf(o.path + "-wal"), 0600u);
+  EXPECT_EQ(ModeOf(o.path + "-shm"), 0600u);
+  EXPECT_TRUE(warnings.empty()) << warnings[0];
+}
+
+TEST_F(StoreTest, ExistingStoreOpenToOthersIsTightened) {
+  auto own = dir_ / "own";
+  auto shared = dir_ / "shared";
+  for (const auto& d : {own, shared}) {
+    SqliteOptions o;
+    o.path = (d / "mw.db").string();
+    ASSERT_TRUE(OpenSqliteStore(o));
+    ASSERT_EQ(::chmod(d.c_str(), 0755), 0);
+    ASSERT_EQ(::chmod(o.path.c_str(), 0644), 0);
+  }
+  std::ofstream(shared / "other.txt") << "not the store's\n";
+  for (const auto& d : {own, shared}) {
+    SqliteOptions o;
+    o.path = (d / "mw.db").string();
+    std::vector<std::string> warnings;
+    o.warn = [&](const std::string& m) { warnings.push_back(m); };
+    ASSERT_TRUE(OpenSqliteStore(o));
+    EXPECT_EQ(ModeOf(o.path), 0600u);
+    ASSERT_EQ(warnings.size(), 2u);
+    EXPECT_NE(warnings[1].find("mw.db was 0644; set to 0600"), std::string::npos) << warnings[1];
+  }
+  EXPECT_EQ(ModeOf(own), 0700u);     // nothing but the store in it
+  EXPECT_EQ(ModeOf(shared), 0755u);  // someone else's files too: warned, not changed
 }
 
 }  // namespace
