@@ -23,6 +23,7 @@ struct ImportArgs {
   std::string format = "auto";
   bool allow = false;
   bool subdomains = false;
+  bool allow_broad = false;
   std::string source;
   std::string category = "intel";
   std::string intel_dir;
@@ -50,6 +51,27 @@ int Error(const std::string& message) {
   return kExitError;
 }
 
+// One line per reason with its count and the first examples ("line 3: '0.0.0.0/0'").
+void PrintRejections(const intel::ImportStats& s, bool allow_broad) {
+  for (size_t i = 1; i < intel::kRejectReasons; ++i) {
+    if (!s.rejected[i]) continue;
+    auto r = static_cast<intel::RejectReason>(i);
+    std::printf("  rejected %llu: %s\n", static_cast<unsigned long long>(s.rejected[i]),
+                std::string(intel::RejectReasonText(r)).c_str());
+    for (const auto& e : s.examples) {
+      if (e.reason != r) continue;
+      if (e.line) {
+        std::printf("    line %zu: %s\n", e.line, e.text.c_str());
+      } else {
+        std::printf("    %s\n", e.text.c_str());
+      }
+    }
+  }
+  if (s.broad && !allow_broad) {
+    std::printf("  (match-everything entries are refused; --allow-broad keeps them)\n");
+  }
+}
+
 int RunImport(const ImportArgs& args) {
   auto format = intel::ParseFormat(args.format);
   if (!format) return Error(format.error().message());
@@ -67,7 +89,8 @@ int RunImport(const ImportArgs& args) {
     auto parsed = intel::ParseIntel(
         *text, intel::ParseOptions{.format = *format,
                                    .list = args.allow ? ListKind::kAllow : ListKind::kBlock,
-                                   .subdomains = args.subdomains});
+                                   .subdomains = args.subdomains,
+                                   .allow_broad = args.allow_broad});
     if (!parsed) return Error(path + ": " + parsed.error().message());
     std::string source =
         intel::SanitizeSourceName(args.source.empty() ? BaseName(path) : args.source);
@@ -81,16 +104,18 @@ int RunImport(const ImportArgs& args) {
     report.emplace_back(path, parsed->stats);
   }
   for (auto& [source, pending] : by_source) {
-    auto written = intel::WriteSource(dir, source, pending.origin, pending.indicators);
+    auto written =
+        intel::WriteSource(dir, source, pending.origin, pending.indicators, args.allow_broad);
     if (!written) return Error(written.error().message());
   }
   for (const auto& [path, s] : report) {
-    std::printf("%s: format=%s domains=%llu ips=%llu cidrs=%llu skipped=%llu invalid=%llu\n",
-                path.c_str(), std::string(intel::FormatName(s.format)).c_str(),
-                static_cast<unsigned long long>(s.domains), static_cast<unsigned long long>(s.ips),
-                static_cast<unsigned long long>(s.cidrs),
-                static_cast<unsigned long long>(s.skipped),
-                static_cast<unsigned long long>(s.invalid));
+    std::printf(
+        "%s: format=%s domains=%llu ips=%llu cidrs=%llu skipped=%llu invalid=%llu broad=%llu\n",
+        path.c_str(), std::string(intel::FormatName(s.format)).c_str(),
+        static_cast<unsigned long long>(s.domains), static_cast<unsigned long long>(s.ips),
+        static_cast<unsigned long long>(s.cidrs), static_cast<unsigned long long>(s.skipped),
+        static_cast<unsigned long long>(s.invalid), static_cast<unsigned long long>(s.broad));
+    PrintRejections(s, args.allow_broad);
   }
   for (const auto& [source, pending] : by_source) {
     std::printf("stored source '%s' (%zu entries) in %s\n", source.c_str(),
@@ -187,6 +212,10 @@ void AddIntelCommands(CLI::App& app, CommandContext& ctx) {
   imp->add_flag("--allow", import_args->allow, "Store the entries as an allowlist");
   imp->add_flag("--subdomains", import_args->subdomains,
                 "Treat bare names as the name and all its subdomains");
+  imp->add_flag("--allow-broad", import_args->allow_broad,
+                "Keep match-everything entries: IPv4 prefixes shorter than /8, IPv6 shorter "
+                "than /16, bare public suffixes such as com or co.uk (refused by default: one "
+                "makes every connection a finding, or on an allowlist hides every finding)");
   imp->add_option("--source", import_args->source, "Source name (default: the file name)");
   imp->add_option("--category", import_args->category, "Category for the entries")
       ->capture_default_str();

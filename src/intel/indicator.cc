@@ -2,6 +2,7 @@
 #include "intel/indicator.h"
 
 #include <idn2.h>
+#include <libpsl.h>
 
 #include <algorithm>
 #include <array>
@@ -73,6 +74,34 @@ std::string_view StripPort(std::string_view host) {
   return host.substr(0, first);
 }
 
+// libpsl's built-in list (the Debian package's, both ICANN and private sections), exact rules
+// only: with the "*" default rule every unknown TLD ("pool") would count as a suffix.
+bool IsPublicSuffix(std::string_view name) {
+  // Public suffixes have a handful of labels: skip the lookup (and its copy) for the long names
+  // that make up most lists.
+  if (name.empty() || name.size() >= 256 || std::count(name.begin(), name.end(), '.') > 4) {
+    return false;
+  }
+  char buf[256];
+  for (size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
+    buf[i] = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+  buf[name.size()] = '\0';
+  static const psl_ctx_t* psl = psl_builtin();
+  return psl && psl_is_public_suffix2(psl, buf, PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE);
+}
+
+Token Invalid(RejectReason why) { return {TokenKind::kInvalid, {}, why}; }
+
+// Real TLDs are letters only ("com", "xyz") or an IDN A-label ("xn--p1ai"); "3.p" and "a.1b"
+// are list junk, not names.
+bool ValidTld(std::string_view tld) {
+  if (tld.size() < 2) return false;
+  if (tld.starts_with("xn--")) return tld.size() > 4;
+  return std::all_of(tld.begin(), tld.end(), [](char c) { return c >= 'a' && c <= 'z'; });
+}
+
 Token FromIp(const IpAddress& ip) {
   if (ip.IsUnspecifiedOrLoopback()) return {TokenKind::kSinkhole, {}};
   return {TokenKind::kIp, ip.ToString()};
@@ -92,12 +121,50 @@ Token ClassifyHost(std::string_view host, bool subdomains) {
     suffix = true;
   }
   std::string name;
-  if (!NormalizeDomain(host, &name)) return {TokenKind::kInvalid, {}};
+  if (!NormalizeDomain(host, &name)) {
+    // "com": never a host name, but say why it is wrong in the terms the user meant it.
+    bool tld = host.size() < 64 && host.find('.') == std::string_view::npos;
+    return Invalid(tld && IsPublicSuffix(host) ? RejectReason::kPublicSuffix
+                                               : RejectReason::kBadHostName);
+  }
   if (suffix) return {TokenKind::kDomainSuffix, "*." + name};
   return {TokenKind::kDomain, std::move(name)};
 }
 
 }  // namespace
+
+std::string_view RejectReasonText(RejectReason r) {
+  switch (r) {
+    case RejectReason::kNone:
+      return "accepted";
+    case RejectReason::kNotIndicator:
+      return "not an indicator";
+    case RejectReason::kBadHostName:
+      return "not a valid host name";
+    case RejectReason::kBadAddress:
+      return "not a valid IP address or CIDR";
+    case RejectReason::kBroadPrefix:
+      return "prefix shorter than /8 (IPv4) or /16 (IPv6): matches nearly every address";
+    case RejectReason::kPublicSuffix:
+      return "a public suffix: matches every name registered under it";
+  }
+  return "?";
+}
+
+RejectReason BroadReason(const Token& token) {
+  if (token.kind == TokenKind::kCidr) {
+    IpAddress net;
+    int len = 0;
+    if (!ParseCidr(token.pattern, &net, &len)) return RejectReason::kNone;
+    return len < (net.is_v4() ? 8 : 16) ? RejectReason::kBroadPrefix : RejectReason::kNone;
+  }
+  if (token.kind != TokenKind::kDomain && token.kind != TokenKind::kDomainSuffix) {
+    return RejectReason::kNone;
+  }
+  std::string_view name = token.pattern;
+  if (name.starts_with("*.")) name.remove_prefix(2);
+  return IsPublicSuffix(name) ? RejectReason::kPublicSuffix : RejectReason::kNone;
+}
 
 std::string_view TrimToken(std::string_view s) {
   auto strip_front = [](std::string_view& v) {
@@ -166,7 +233,6 @@ bool NormalizeDomain(std::string_view name, std::string* out) {
   size_t label_len = 0;
   size_t labels = 1;
   size_t last_label_start = 0;
-  bool last_label_numeric = true;
   for (size_t i = 0; i < name.size(); ++i) {
     char c = name[i];
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
@@ -175,18 +241,18 @@ bool NormalizeDomain(std::string_view name, std::string* out) {
       label_len = 0;
       ++labels;
       last_label_start = i + 1;
-      last_label_numeric = true;
-    } else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_') {
-      if (c == '_' && label_len == 0) return false;
+    } else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-') {
+      if (c == '-' && label_len == 0) return false;
       if (++label_len > 63) return false;
-      if (!(c >= '0' && c <= '9')) last_label_numeric = false;
     } else {
       return false;
     }
     out->push_back(c);
+    if (c == '.' && i > 0 && name[i - 1] == '-') return false;  // label ending with '-'
   }
-  if (label_len == 0 || labels < 2 || last_label_numeric) return false;
-  return !IsFileExtension(std::string_view(*out).substr(last_label_start));
+  if (label_len == 0 || labels < 2 || out->back() == '-') return false;
+  std::string_view tld = std::string_view(*out).substr(last_label_start);
+  return ValidTld(tld) && !IsFileExtension(tld);
 }
 
 IpAddress MaskAddress(const IpAddress& address, int prefix_len) {
@@ -227,7 +293,7 @@ Token ClassifyToken(std::string_view token, bool subdomains) {
          token.back() == token.front()) {
     token = TrimToken(token.substr(1, token.size() - 2));
   }
-  if (token.empty()) return {TokenKind::kInvalid, {}};
+  if (token.empty()) return Invalid(RejectReason::kNotIndicator);
 
   // Regex-style names from sandbox signatures: "^.*\.nanopool\.org$" → "*.nanopool.org".
   std::string unescaped;
@@ -242,7 +308,7 @@ Token ClassifyToken(std::string_view token, bool subdomains) {
     if (unescaped.starts_with(".*.")) unescaped.erase(0, 1);
     if (unescaped.find_first_of("()[]{}+?|\\$^") != std::string::npos ||
         unescaped.find(".*") != std::string::npos) {
-      return {TokenKind::kInvalid, {}};
+      return Invalid(RejectReason::kNotIndicator);
     }
     token = unescaped;
   }
@@ -273,13 +339,13 @@ Token ClassifyToken(std::string_view token, bool subdomains) {
       if (after.starts_with('-')) after.remove_prefix(1);
       if (slash != std::string_view::npos && IpAddress::Parse(token.substr(0, slash)) &&
           (after.empty() || after.find_first_not_of("0123456789") == std::string_view::npos)) {
-        return {TokenKind::kInvalid, {}};
+        return Invalid(RejectReason::kBadAddress);
       }
     }
     std::string_view host = rest.substr(0, rest.find_first_of("/?#"));
     if (auto at = host.rfind('@'); at != std::string_view::npos) host = host.substr(at + 1);
     // "*://coinhive.com/lib*" has the wildcard in the path: the host is still exact.
-    if (host.empty()) return {TokenKind::kInvalid, {}};
+    if (host.empty()) return Invalid(RejectReason::kNotIndicator);
     return ClassifyHost(host, subdomains);
   }
   return ClassifyHost(token, subdomains);

@@ -38,6 +38,47 @@ TEST(ClassifyToken, RejectsNonHosts) {
   EXPECT_EQ(ClassifyToken(long_name + "com").kind, TokenKind::kInvalid);
 }
 
+TEST(ClassifyToken, HostNameSyntax) {
+  // Junk that once became "domains": one-letter or numeric TLDs, labels with a leading or
+  // trailing '-', underscores.
+  for (std::string_view bad :
+       {"3.p", "-leading-dash.x", "-leading.example.com", "trailing-.example.com", "example-.com",
+        "a.b-", "alfa_music.r98.ir", "x.1b", "pool.c0m", "example.xn--"}) {
+    Token t = ClassifyToken(bad);
+    EXPECT_EQ(t.kind, TokenKind::kInvalid) << bad;
+    EXPECT_EQ(t.reject, RejectReason::kBadHostName) << bad;
+  }
+  ExpectToken("a-b.example.com", TokenKind::kDomain, "a-b.example.com");
+  ExpectToken("3com.io", TokenKind::kDomain, "3com.io");
+  ExpectToken("xn--80ak6aa92e.com", TokenKind::kDomain, "xn--80ak6aa92e.com");
+  ExpectToken("пример.рф", TokenKind::kDomain, "xn--e1afmkfd.xn--p1ai");  // the idn2 path
+  std::string label63(63, 'a');
+  ExpectToken(label63 + ".com", TokenKind::kDomain, label63 + ".com");
+}
+
+TEST(BroadReason, MatchEverythingEntries) {
+  for (std::string_view broad :
+       {"0.0.0.0/0", "::/0", "10.0.0.0/7", "128.0.0.0/1", "2000::/3", "2001::/15"}) {
+    Token t = ClassifyToken(broad);
+    ASSERT_EQ(t.kind, TokenKind::kCidr) << broad;
+    EXPECT_EQ(BroadReason(t), RejectReason::kBroadPrefix) << broad;
+  }
+  for (std::string_view ok : {"10.0.0.0/8", "2001::/16", "2001:db8::/32", "1.2.3.4"}) {
+    EXPECT_EQ(BroadReason(ClassifyToken(ok)), RejectReason::kNone) << ok;
+  }
+  for (std::string_view suffix : {"co.uk", "*.co.uk", "github.io", "CO.UK."}) {
+    EXPECT_EQ(BroadReason(ClassifyToken(suffix)), RejectReason::kPublicSuffix) << suffix;
+  }
+  // One label is never a host name, --allow-broad or not; the reason still says what it is.
+  for (std::string_view tld : {"com", "*.com", "uk"}) {
+    EXPECT_EQ(ClassifyToken(tld).kind, TokenKind::kInvalid) << tld;
+    EXPECT_EQ(ClassifyToken(tld).reject, RejectReason::kPublicSuffix) << tld;
+  }
+  for (std::string_view ok : {"example.com", "*.nanopool.org", "xmr.pool", "foo.github.io"}) {
+    EXPECT_EQ(BroadReason(ClassifyToken(ok)), RejectReason::kNone) << ok;
+  }
+}
+
 TEST(ClassifyToken, UrlsGiveTheirHost) {
   ExpectToken("http://xmr.ipzse.com:66/bd.sh", TokenKind::kDomain, "xmr.ipzse.com");
   ExpectToken("http://146.71.79.230/363A/update.sh", TokenKind::kIp, "146.71.79.230");

@@ -20,6 +20,20 @@ namespace fs = std::filesystem;
 constexpr uint64_t kMaxFileBytes = 256ull << 20;
 constexpr std::string_view kAllowSuffix = ".allow.tsv";
 constexpr std::string_view kBlockSuffix = ".tsv";
+constexpr std::string_view kAllowBroadFlag = " allow-broad";
+
+// The header line of an intel dir file says whether its import allowed broad entries.
+bool HeaderAllowsBroad(std::string_view text) {
+  std::string_view head = text.substr(0, text.find('\n'));
+  return head.starts_with("# minerwatch-intel") && head.find(kAllowBroadFlag) != head.npos;
+}
+
+void Warn(const IntelOptions& o, const std::string& where, const ImportStats& stats) {
+  if (!o.warn) return;
+  std::string d =
+      DescribeRejections(stats, {RejectReason::kBroadPrefix, RejectReason::kPublicSuffix});
+  if (!d.empty()) o.warn(where + ": skipped " + d);
+}
 
 std::string Errno(int err) { return std::strerror(err); }
 
@@ -53,6 +67,30 @@ Status WriteFileAtomic(const std::string& path, const std::string& data) {
 
 }  // namespace
 
+std::string DescribeRejections(const ImportStats& stats, std::vector<RejectReason> reasons) {
+  auto wanted = [&](RejectReason r) {
+    return reasons.empty() || std::find(reasons.begin(), reasons.end(), r) != reasons.end();
+  };
+  uint64_t total = 0;
+  std::string why;
+  for (size_t i = 1; i < kRejectReasons; ++i) {
+    auto r = static_cast<RejectReason>(i);
+    if (!stats.rejected[i] || !wanted(r)) continue;
+    total += stats.rejected[i];
+    why += (why.empty() ? "" : "; ") + std::to_string(stats.rejected[i]) + " " +
+           std::string(RejectReasonText(r));
+    std::string ex;
+    for (const auto& e : stats.examples) {
+      if (e.reason != r) continue;
+      ex += (ex.empty() ? "" : ", ") +
+            (e.line ? "line " + std::to_string(e.line) + " " : std::string()) + "'" + e.text + "'";
+    }
+    if (!ex.empty()) why += " (" + ex + ")";
+  }
+  if (total == 0) return {};
+  return std::to_string(total) + (total == 1 ? " entry: " : " entries: ") + why;
+}
+
 std::string DefaultIntelDir() {
   if (const char* state = std::getenv("MINERWATCH_STATE_DIR"); state && *state) {
     return std::string(state) + "/intel";
@@ -66,7 +104,8 @@ std::string DefaultIntelDir() {
 }
 
 Result<std::string> ReadTextFile(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: a FIFO with no writer must not block the open (it is refused below).
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return Fail(Error::IoError("cannot read " + path + ": " + Errno(errno)));
   struct stat st;
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -109,7 +148,8 @@ std::string SanitizeSourceName(std::string_view name) {
 
 Result<std::vector<std::string>> WriteSource(const std::string& dir, std::string_view source,
                                              std::string_view origin,
-                                             const std::vector<Indicator>& indicators) {
+                                             const std::vector<Indicator>& indicators,
+                                             bool allow_broad) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return Fail(Error::IoError("cannot create " + dir + ": " + ec.message()));
@@ -119,7 +159,8 @@ Result<std::vector<std::string>> WriteSource(const std::string& dir, std::string
     std::string path =
         dir + "/" + name + std::string(list == ListKind::kAllow ? kAllowSuffix : kBlockSuffix);
     std::string data = "# minerwatch-intel v1 source=" + name +
-                       " list=" + std::string(ListKindName(list)) + "\n# imported from: ";
+                       " list=" + std::string(ListKindName(list)) +
+                       (allow_broad ? std::string(kAllowBroadFlag) : "") + "\n# imported from: ";
     for (char c : origin) data.push_back(c == '\n' ? ' ' : c);
     data += "\n";
     size_t n = 0;
@@ -164,9 +205,11 @@ Result<IntelStore> LoadIntel(const IntelOptions& options) {
       auto stats =
           store.ImportText(*text, ImportOptions{.format = Format::kTsv,
                                                 .list = allow ? ListKind::kAllow : ListKind::kBlock,
-                                                .source = source});
+                                                .source = source,
+                                                .allow_broad = HeaderAllowsBroad(*text)});
       if (!stats)
         return Fail(Error(stats.error().code(), dir + "/" + name + ": " + stats.error().message()));
+      Warn(options, dir + "/" + name, *stats);
     }
   } else if (fs::exists(dir, ec)) {
     return Fail(Error::IoError("intel dir " + dir + " is not a directory"));
@@ -178,6 +221,7 @@ Result<IntelStore> LoadIntel(const IntelOptions& options) {
       auto stats = store.ImportText(
           *text, ImportOptions{.list = list, .source = path.substr(path.find_last_of('/') + 1)});
       if (!stats) return Fail(Error(stats.error().code(), path + ": " + stats.error().message()));
+      Warn(options, path, *stats);
     }
     return Ok();
   };

@@ -2,6 +2,7 @@
 #include "intel/intel_loader.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -117,6 +118,43 @@ TEST(LoadIntel, MissingDirIsEmptyButUnreadableFilesFail) {
   auto not_regular = ReadTextFile(dir.path());
   ASSERT_FALSE(not_regular);
   EXPECT_NE(not_regular.error().message().find("not a regular file"), std::string::npos);
+}
+
+TEST(LoadIntel, BroadEntriesAreSkippedWithAWarningUnlessImportedAsBroad) {
+  TempDir dir;
+  std::vector<Indicator> broad = {
+      {.kind = TokenKind::kCidr, .list = ListKind::kBlock, .pattern = "0.0.0.0/0"},
+      {.kind = TokenKind::kDomain, .list = ListKind::kBlock, .pattern = "pool.example.com"}};
+  ASSERT_TRUE(WriteSource(dir.path(), "kept", "k.txt", broad, /*allow_broad=*/true));
+  ASSERT_TRUE(WriteSource(dir.path(), "plain", "p.txt", {broad[0]}));
+  std::string extra = dir.path() + "/../mw-broad-" + std::to_string(::getpid()) + ".txt";
+  WriteFile(extra, "::/0\nco.uk\nother.example.org\n");
+  std::vector<std::string> warnings;
+  auto store =
+      LoadIntel(IntelOptions{.load_defaults = false,
+                             .intel_dir = dir.path(),
+                             .extra_files = {extra},
+                             .warn = [&](const std::string& w) { warnings.push_back(w); }});
+  fs::remove(extra);
+  ASSERT_TRUE(store) << store.error().message();
+  // "kept" was imported with --allow-broad, its header says so; "plain" was hand-edited.
+  EXPECT_EQ(store->LookupIp(*IpAddress::Parse("203.0.113.9"))->entry->source, "kept");
+  EXPECT_TRUE(store->LookupDomain("other.example.org"));
+  EXPECT_FALSE(store->LookupDomain("x.co.uk"));
+  ASSERT_EQ(warnings.size(), 2u);
+  EXPECT_NE(warnings[0].find("plain.tsv: skipped 1 entry: 1 prefix shorter"), std::string::npos)
+      << warnings[0];
+  EXPECT_NE(warnings[1].find("skipped 2 entries"), std::string::npos) << warnings[1];
+  EXPECT_NE(warnings[1].find("line 1 '::/0'"), std::string::npos) << warnings[1];
+}
+
+TEST(ReadTextFile, RefusesAFifoWithoutBlocking) {
+  TempDir dir;
+  std::string fifo = dir.path() + "/fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  auto r = ReadTextFile(fifo);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("not a regular file"), std::string::npos);
 }
 
 TEST(DefaultIntelDir, HonoursStateDir) {

@@ -27,13 +27,15 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
-// Calls fn(line) for each line, '\r' stripped.
+// Calls fn(line) for each line, '\r' stripped; "line_no" (if given) holds its 1-based number.
 template <typename Fn>
-void ForEachLine(std::string_view text, Fn&& fn) {
+void ForEachLine(std::string_view text, Fn&& fn, size_t* line_no = nullptr) {
+  size_t n = 0;
   while (!text.empty()) {
     size_t nl = text.find('\n');
     std::string_view line = text.substr(0, nl);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line_no) *line_no = ++n;
     fn(line);
     if (nl == std::string_view::npos) break;
     text.remove_prefix(nl + 1);
@@ -86,13 +88,19 @@ class Collector {
     switch (t.kind) {
       case TokenKind::kInvalid:
         ++out_->stats.invalid;
-        return;
+        return Reject(t.reject, token);
       case TokenKind::kNonNetwork:
       case TokenKind::kSinkhole:
         ++out_->stats.skipped;
         return;
       default:
         break;
+    }
+    if (!options_.allow_broad) {
+      if (RejectReason why = BroadReason(t); why != RejectReason::kNone) {
+        ++out_->stats.broad;
+        return Reject(why, token);
+      }
     }
     if (options_.list == ListKind::kAllow) list = ListKind::kAllow;
     std::string key;
@@ -122,13 +130,30 @@ class Collector {
                                          .score = score});
   }
   void Skip() { ++out_->stats.skipped; }
-  void Invalid() { ++out_->stats.invalid; }
+  void Invalid(RejectReason why = RejectReason::kNotIndicator, std::string_view text = {}) {
+    ++out_->stats.invalid;
+    Reject(why, text);
+  }
   ListKind list() const { return options_.list; }
+  // Where the parser is, for the examples of rejected entries.
+  size_t* line() { return &line_; }
 
  private:
+  void Reject(RejectReason why, std::string_view text) {
+    auto& stats = out_->stats;
+    if (why == RejectReason::kNone) why = RejectReason::kNotIndicator;
+    if (stats.rejected[size_t(why)]++ >= ImportStats::kMaxRejectExamples) return;
+    std::string shown(TrimToken(text).substr(0, 80));
+    for (char& ch : shown) {
+      if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) ch = '?';
+    }
+    stats.examples.push_back({why, line_, std::move(shown)});
+  }
+
   const ParseOptions& options_;
   ParsedIntel* out_;
   std::unordered_set<std::string> seen_;
+  size_t line_ = 0;
 };
 
 bool IsCommentLine(std::string_view line) {
@@ -139,11 +164,14 @@ bool IsCommentLine(std::string_view line) {
 // ---- plain ---------------------------------------------------------------------------------
 
 void ParsePlain(std::string_view text, Collector& c) {
-  ForEachLine(text, [&](std::string_view line) {
-    line = StripInlineComment(TrimToken(line));
-    if (line.empty() || IsCommentLine(line)) return c.Skip();
-    c.Add(FirstToken(line, " \t;,"), c.list());
-  });
+  ForEachLine(
+      text,
+      [&](std::string_view line) {
+        line = StripInlineComment(TrimToken(line));
+        if (line.empty() || IsCommentLine(line)) return c.Skip();
+        c.Add(FirstToken(line, " \t;,"), c.list());
+      },
+      c.line());
 }
 
 // ---- hosts ---------------------------------------------------------------------------------
@@ -157,24 +185,27 @@ bool IsHostsBoilerplate(std::string_view name) {
 }
 
 void ParseHosts(std::string_view text, Collector& c) {
-  ForEachLine(text, [&](std::string_view line) {
-    line = StripInlineComment(TrimToken(line));
-    if (line.empty() || IsCommentLine(line)) return c.Skip();
-    auto tokens = SplitWhitespace(line);
-    if (tokens.size() == 1) return c.Add(tokens[0], c.list());  // mixed-in bare names
-    // The address is where the blocking resolver points the name (a sinkhole): not an
-    // indicator, even when it is not 0.0.0.0.
-    if (!IpAddress::Parse(tokens[0])) return c.Invalid();
-    for (size_t i = 1; i < tokens.size(); ++i) {
-      if (IsHostsBoilerplate(tokens[i])) {
-        c.Skip();
-      } else if (IpAddress::Parse(tokens[i])) {
-        c.Invalid();
-      } else {
-        c.Add(tokens[i], c.list());
-      }
-    }
-  });
+  ForEachLine(
+      text,
+      [&](std::string_view line) {
+        line = StripInlineComment(TrimToken(line));
+        if (line.empty() || IsCommentLine(line)) return c.Skip();
+        auto tokens = SplitWhitespace(line);
+        if (tokens.size() == 1) return c.Add(tokens[0], c.list());  // mixed-in bare names
+        // The address is where the blocking resolver points the name (a sinkhole): not an
+        // indicator, even when it is not 0.0.0.0.
+        if (!IpAddress::Parse(tokens[0])) return c.Invalid(RejectReason::kBadAddress, line);
+        for (size_t i = 1; i < tokens.size(); ++i) {
+          if (IsHostsBoilerplate(tokens[i])) {
+            c.Skip();
+          } else if (IpAddress::Parse(tokens[i])) {
+            c.Invalid(RejectReason::kBadHostName, tokens[i]);
+          } else {
+            c.Add(tokens[i], c.list());
+          }
+        }
+      },
+      c.line());
 }
 
 // ---- adblock -------------------------------------------------------------------------------
@@ -229,7 +260,8 @@ void ParseAdblockLine(std::string_view line, Collector& c) {
 }
 
 void ParseAdblock(std::string_view text, Collector& c) {
-  ForEachLine(text, [&](std::string_view line) { ParseAdblockLine(line, c); });
+  ForEachLine(
+      text, [&](std::string_view line) { ParseAdblockLine(line, c); }, c.line());
 }
 
 // ---- CSV -----------------------------------------------------------------------------------
@@ -237,15 +269,24 @@ void ParseAdblock(std::string_view text, Collector& c) {
 using Row = std::vector<std::string>;
 
 // RFC 4180: quoted fields, "" escapes, newlines inside quotes. Lines starting with '#' outside
-// quotes are comments.
-std::vector<Row> ParseCsvRows(std::string_view text) {
+// quotes are comments. "row_lines" gets the 1-based line each row starts on.
+std::vector<Row> ParseCsvRows(std::string_view text, std::vector<size_t>* row_lines) {
   std::vector<Row> rows;
   Row row;
   std::string cell;
   bool in_quotes = false;
   bool at_line_start = true;
+  size_t line = 1, row_line = 1;
+  auto end_row = [&] {
+    if (!(row.size() == 1 && row[0].empty())) {
+      rows.push_back(std::move(row));
+      row_lines->push_back(row_line);
+    }
+    row.clear();
+  };
   for (size_t i = 0; i < text.size(); ++i) {
     char ch = text[i];
+    if (ch == '\n') ++line;
     if (in_quotes) {
       if (ch == '"') {
         if (i + 1 < text.size() && text[i + 1] == '"') {
@@ -263,8 +304,11 @@ std::vector<Row> ParseCsvRows(std::string_view text) {
       size_t nl = text.find('\n', i);
       if (nl == std::string_view::npos) break;
       i = nl;
+      ++line;
+      row_line = line;
       continue;
     }
+    if (at_line_start) row_line = line - (ch == '\n');
     at_line_start = false;
     if (ch == '"' && TrimToken(cell).empty()) {
       cell.clear();
@@ -275,8 +319,7 @@ std::vector<Row> ParseCsvRows(std::string_view text) {
     } else if (ch == '\n') {
       row.emplace_back(TrimToken(cell));
       cell.clear();
-      if (!(row.size() == 1 && row[0].empty())) rows.push_back(std::move(row));
-      row.clear();
+      end_row();
       at_line_start = true;
     } else {
       cell.push_back(ch);
@@ -284,7 +327,7 @@ std::vector<Row> ParseCsvRows(std::string_view text) {
   }
   if (!cell.empty() || !row.empty()) {
     row.emplace_back(TrimToken(cell));
-    if (!(row.size() == 1 && row[0].empty())) rows.push_back(std::move(row));
+    end_row();
   }
   return rows;
 }
@@ -330,7 +373,8 @@ bool IsNetwork(TokenKind k) {
 }
 
 void ParseCsv(std::string_view text, Collector& c) {
-  std::vector<Row> rows = ParseCsvRows(text);
+  std::vector<size_t> row_lines;
+  std::vector<Row> rows = ParseCsvRows(text, &row_lines);
   if (rows.empty()) return;
   int value_col = -1, type_col = -1, note_col = -1;
   size_t first_data = 0;
@@ -370,8 +414,9 @@ void ParseCsv(std::string_view text, Collector& c) {
   }
   for (size_t r = first_data; r < rows.size(); ++r) {
     const Row& row = rows[r];
+    *c.line() = row_lines[r];
     if (static_cast<size_t>(value_col) >= row.size() || row[value_col].empty()) {
-      c.Invalid();
+      c.Invalid(RejectReason::kNotIndicator, row.empty() ? std::string_view() : row[0]);
       continue;
     }
     if (type_col >= 0 && static_cast<size_t>(type_col) < row.size() &&
@@ -526,27 +571,30 @@ void ParseGenericJson(const json& root, Collector& c) {
 // ---- minerwatch TSV ------------------------------------------------------------------------
 
 void ParseTsv(std::string_view text, Collector& c) {
-  ForEachLine(text, [&](std::string_view line) {
-    if (TrimToken(line).empty() || TrimToken(line).starts_with('#')) return c.Skip();
-    std::array<std::string_view, 4> f{};
-    size_t n = 0;
-    while (n < f.size()) {
-      size_t tab = line.find('\t');
-      f[n++] = TrimToken(line.substr(0, tab));
-      if (tab == std::string_view::npos) break;
-      line.remove_prefix(tab + 1);
-    }
-    std::optional<int> score;
-    if (n == 4 && !f[3].empty()) {
-      int v = 0;
-      auto [p, ec] = std::from_chars(f[3].data(), f[3].data() + f[3].size(), v);
-      if (ec != std::errc() || p != f[3].data() + f[3].size() || v < 0 || v > 100) {
-        return c.Invalid();
-      }
-      score = v;
-    }
-    c.Add(f[0], c.list(), f[2], false, f[1], score);
-  });
+  ForEachLine(
+      text,
+      [&](std::string_view line) {
+        if (TrimToken(line).empty() || TrimToken(line).starts_with('#')) return c.Skip();
+        std::array<std::string_view, 4> f{};
+        size_t n = 0;
+        while (n < f.size()) {
+          size_t tab = line.find('\t');
+          f[n++] = TrimToken(line.substr(0, tab));
+          if (tab == std::string_view::npos) break;
+          line.remove_prefix(tab + 1);
+        }
+        std::optional<int> score;
+        if (n == 4 && !f[3].empty()) {
+          int v = 0;
+          auto [p, ec] = std::from_chars(f[3].data(), f[3].data() + f[3].size(), v);
+          if (ec != std::errc() || p != f[3].data() + f[3].size() || v < 0 || v > 100) {
+            return c.Invalid(RejectReason::kNotIndicator, f[3]);
+          }
+          score = v;
+        }
+        c.Add(f[0], c.list(), f[2], false, f[1], score);
+      },
+      c.line());
 }
 
 std::string_view SkipBomAndSpace(std::string_view text) {

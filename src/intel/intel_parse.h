@@ -28,6 +28,10 @@ struct ParseOptions {
   Format format = Format::kAuto;
   ListKind list = ListKind::kBlock;
   bool subdomains = false;
+  // Keep prefixes shorter than /8 (IPv4) or /16 (IPv6) and bare public suffixes ("com",
+  // "*.co.uk"). Off: they are refused and counted (ImportStats::broad), because one such entry
+  // makes every connection a finding, or, on an allowlist, hides every finding.
+  bool allow_broad = false;
 };
 
 struct ParsedIntel {

@@ -239,5 +239,72 @@ TEST(DetectFormat, Basics) {
   EXPECT_EQ(DetectFormat(""), Format::kPlain);
 }
 
+TEST(ParseIntel, MatchEverythingEntriesAreRefusedAndReported) {
+  std::string_view text =
+      "# a feed with its worst lines\n"
+      "pool.example.com\n"
+      "0.0.0.0/0\n"
+      "::/0\n"
+      "10.0.0.0/7\n"
+      "com\n"
+      "co.uk\n"
+      "*.github.io\n"
+      "10.0.0.0/8\n";
+  auto p = Parse(text, Format::kPlain);
+  EXPECT_TRUE(Has(p, "pool.example.com"));
+  EXPECT_TRUE(Has(p, "10.0.0.0/8"));
+  EXPECT_EQ(p.indicators.size(), 2u);
+  EXPECT_EQ(p.stats.broad, 5u);    // the three prefixes, co.uk, *.github.io
+  EXPECT_EQ(p.stats.invalid, 1u);  // "com": one label
+  EXPECT_EQ(p.stats.rejected[size_t(RejectReason::kBroadPrefix)], 3u);
+  EXPECT_EQ(p.stats.rejected[size_t(RejectReason::kPublicSuffix)], 3u);
+  ASSERT_GE(p.stats.examples.size(), 3u);
+  EXPECT_EQ(p.stats.examples[0].line, 3u);
+  EXPECT_EQ(p.stats.examples[0].text, "0.0.0.0/0");
+  EXPECT_EQ(p.stats.examples[0].reason, RejectReason::kBroadPrefix);
+
+  auto kept = ParseIntel(text, ParseOptions{.format = Format::kPlain, .allow_broad = true});
+  ASSERT_TRUE(kept);
+  EXPECT_TRUE(Has(*kept, "0.0.0.0/0"));
+  EXPECT_TRUE(Has(*kept, "::/0"));
+  EXPECT_TRUE(Has(*kept, "co.uk"));
+  EXPECT_EQ(kept->stats.broad, 0u);
+}
+
+uint64_t MatchEverything(const ParsedIntel& p) {
+  return p.stats.rejected[size_t(RejectReason::kBroadPrefix)] +
+         p.stats.rejected[size_t(RejectReason::kPublicSuffix)];
+}
+
+TEST(ParseIntel, BroadEntriesInEveryFormat) {
+  auto adblock = Parse("||com^\n||co.uk^\n||pool.example.com^\n", Format::kAdblock);
+  EXPECT_EQ(MatchEverything(adblock), 2u);
+  EXPECT_EQ(adblock.indicators.size(), 1u);
+  EXPECT_EQ(MatchEverything(Parse("0.0.0.0 co.uk\n", Format::kHosts)), 1u);
+  EXPECT_EQ(MatchEverything(Parse("indicator,type\n0.0.0.0/0,ip\n", Format::kCsv)), 1u);
+  EXPECT_EQ(MatchEverything(Parse("[{\"ip\": \"::/0\"}]", Format::kJson)), 1u);
+  EXPECT_EQ(MatchEverything(Parse("::/0\tintel\tx\n", Format::kTsv)), 1u);
+  auto allow = Parse("@@||co.uk^\n", Format::kAdblock);  // an allowlist that hides everything
+  EXPECT_EQ(allow.stats.broad, 1u);
+  EXPECT_TRUE(allow.indicators.empty());
+}
+
+TEST(ParseIntel, JunkLinesAreCountedWithReasonsAndLineNumbers) {
+  std::string text;
+  for (int i = 0; i < 1000; ++i) text += "3.p\n-leading-dash.x\nfoo_bar.example.com\n";
+  text += "real.pool.example\n";
+  auto p = Parse(text, Format::kPlain);
+  EXPECT_EQ(p.stats.domains, 1u);
+  EXPECT_EQ(p.stats.invalid, 3000u);
+  EXPECT_EQ(p.stats.rejected[size_t(RejectReason::kBadHostName)], 3000u);
+  ASSERT_EQ(p.stats.examples.size(), ImportStats::kMaxRejectExamples);
+  EXPECT_EQ(p.stats.examples[1].line, 2u);
+  EXPECT_EQ(p.stats.examples[1].text, "-leading-dash.x");
+  // CSV rows know their line too, across quoted newlines.
+  auto c = Parse("indicator,note\n\"ok.example.com\",\"two\nlines\"\n3.p,x\n", Format::kCsv);
+  ASSERT_EQ(c.stats.examples.size(), 1u);
+  EXPECT_EQ(c.stats.examples[0].line, 4u);
+}
+
 }  // namespace
 }  // namespace mw::intel

@@ -364,9 +364,10 @@ const std::string* IntelStore::PortNote(uint16_t port) const {
 }
 
 Result<ImportStats> IntelStore::ImportText(std::string_view text, const ImportOptions& options) {
-  auto parsed = ParseIntel(
-      text, ParseOptions{
-                .format = options.format, .list = options.list, .subdomains = options.subdomains});
+  auto parsed = ParseIntel(text, ParseOptions{.format = options.format,
+                                              .list = options.list,
+                                              .subdomains = options.subdomains,
+                                              .allow_broad = options.allow_broad});
   if (!parsed) return Fail(parsed.error());
   for (Indicator& ind : parsed->indicators) {
     Entry entry{.source = options.source,

@@ -7,6 +7,7 @@
 //
 // Thread-safety: lookups are const and safe from many threads once loading is done; Add*,
 // Import* and LoadDefaults need external synchronisation.
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -15,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "intel/indicator.h"
 #include "mw/core/result.h"
 #include "mw/net/ip_address.h"
 
@@ -55,6 +57,17 @@ struct ImportStats {
   uint64_t skipped = 0;  // comments, blanks, sinkhole addresses, duplicates, hashes/wallets,
                          // cosmetic adblock rules
   uint64_t invalid = 0;  // lines that were not an indicator
+  uint64_t broad = 0;    // match-everything entries refused (see ParseOptions::allow_broad)
+  // What was not taken and why: a count per RejectReason (index = the enum value) and the
+  // first kMaxRejectExamples examples of each reason.
+  struct Example {
+    RejectReason reason = RejectReason::kNone;
+    size_t line = 0;     // 1-based; 0 where the format has no lines (JSON)
+    std::string text{};  // the token, cut to 80 bytes, control bytes as '?'
+  };
+  static constexpr size_t kMaxRejectExamples = 3;
+  std::array<uint64_t, kRejectReasons> rejected{};
+  std::vector<Example> examples{};
 };
 
 struct ImportOptions {
@@ -62,7 +75,8 @@ struct ImportOptions {
   ListKind list = ListKind::kBlock;  // adblock "@@" exceptions go to the allowlist regardless
   std::string source{};              // Entry::source; defaults to the file name
   std::string category = "intel";
-  bool subdomains = false;  // treat bare names as the name and all its subdomains
+  bool subdomains = false;   // treat bare names as the name and all its subdomains
+  bool allow_broad = false;  // keep match-everything entries (ParseOptions::allow_broad)
 };
 
 // Per source and list: how many entries the store holds (for "intel stats").
