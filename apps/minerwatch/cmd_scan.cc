@@ -18,10 +18,11 @@ namespace mw::cli {
 namespace {
 
 struct OutputOptions {
-  std::string json_path;  // JSON Lines destination; "-" = stdout
-  bool table = false;     // force the table even when stdout is not a terminal
-  bool quiet = false;     // no summary or progress
-  bool append = false;    // keep earlier lines of --json FILE (the live sensor restarts)
+  std::string json_path;   // JSON Lines destination; "-" = stdout
+  bool table = false;      // force the table even when stdout is not a terminal
+  bool quiet = false;      // no summary or progress
+  bool append = false;     // keep earlier lines of --json FILE (the live sensor restarts)
+  std::string stats_json;  // every counter as one JSON object, written at the end
 };
 
 void AddOutputFlags(CLI::App* cmd, OutputOptions& out, SensorOptions& sensor) {
@@ -39,6 +40,14 @@ void AddOutputFlags(CLI::App* cmd, OutputOptions& out, SensorOptions& sensor) {
       ->check(CLI::ExistingFile);
   cmd->add_option("--intel-dir", sensor.intel_dir,
                   "Folder of imported intel lists (default: the state folder; see `intel import`)");
+  cmd->add_option("--memcap", sensor.flow_memcap,
+                  "Memory for per-flow state (parser buffers, reassembly), e.g. 256MiB; 0 = "
+                  "unlimited. Under pressure the least promising flows stop buffering (counted)")
+      ->transform(CLI::AsSizeValue(false))
+      ->default_str("256MiB");
+  cmd->add_option("--stats-json", out.stats_json,
+                  "Write every sensor counter (packets, flows, memcap.*, ...) as one JSON object "
+                  "to this file at the end");
 }
 
 // The sinks this run writes to, chosen from the output flags.
@@ -90,6 +99,29 @@ void PrintSummary(const SensorStats& s) {
                static_cast<unsigned long long>(s.findings),
                static_cast<unsigned long long>(s.parse_errors),
                static_cast<unsigned long long>(s.kernel_drops), s.seconds, gbit);
+  if (s.memcap_bytes == 0) return;
+  std::fprintf(stderr,
+               "flow memory: peak %.1f MB of %.1f MB memcap; %llu flows shed (%.1f MB), %llu "
+               "evicted, %llu allocations refused\n",
+               double(s.memcap_peak_bytes) / 1e6, double(s.memcap_bytes) / 1e6,
+               static_cast<unsigned long long>(s.memcap_shed_flows),
+               double(s.memcap_shed_bytes) / 1e6,
+               static_cast<unsigned long long>(s.memcap_evicted_flows),
+               static_cast<unsigned long long>(s.memcap_refused));
+}
+
+// Counter names are fixed ASCII identifiers ("memcap.shed_flows", "app.violation.<literal>").
+bool WriteStatsJson(const std::string& path, const SensorStats& s) {
+  FILE* f = path == "-" ? stdout : std::fopen(path.c_str(), "w");
+  if (!f) return false;
+  std::fprintf(f, "{\"seconds\": %.3f, \"findings\": %llu, \"kernel_drops\": %llu", s.seconds,
+               static_cast<unsigned long long>(s.findings),
+               static_cast<unsigned long long>(s.kernel_drops));
+  for (const auto& [name, v] : s.counters)
+    std::fprintf(f, ", \"%s\": %llu", name.c_str(), static_cast<unsigned long long>(v));
+  std::fprintf(f, "}\n");
+  const bool ok = std::ferror(f) == 0;
+  return (f == stdout ? std::fflush(f) == 0 : std::fclose(f) == 0) && ok;
 }
 
 int RunScanPcap(const std::vector<std::string>& files, SensorOptions sensor,
@@ -103,6 +135,10 @@ int RunScanPcap(const std::vector<std::string>& files, SensorOptions sensor,
     return kExitError;
   }
   if (!out_opt.quiet) PrintSummary(*stats);
+  if (!out_opt.stats_json.empty() && !WriteStatsJson(out_opt.stats_json, *stats)) {
+    std::fprintf(stderr, "minerwatch: error: %s: cannot write stats\n", out_opt.stats_json.c_str());
+    return kExitError;
+  }
   if (outputs->failed()) return kExitError;
   return stats->findings > 0 ? kExitFindings : kExitClean;
 }
@@ -133,6 +169,10 @@ int RunLiveSensor(const LiveOptions& live, const SensorOptions& sensor,
   (*started)->Stop();
   SensorStats stats = (*started)->stats();
   if (!out_opt.quiet) PrintSummary(stats);
+  if (!out_opt.stats_json.empty() && !WriteStatsJson(out_opt.stats_json, stats)) {
+    std::fprintf(stderr, "minerwatch: error: %s: cannot write stats\n", out_opt.stats_json.c_str());
+    return kExitError;
+  }
   if (outputs->failed()) return kExitError;
   return outputs->found() > 0 ? kExitFindings : kExitClean;
 }
@@ -149,7 +189,14 @@ void AddScanCommands(CLI::App& app, CommandContext& ctx) {
   auto files = std::make_shared<std::vector<std::string>>();
   auto sensor = std::make_shared<SensorOptions>();
   auto out = std::make_shared<OutputOptions>();
-  pcap->add_option("files", *files, "Capture files (pcap or pcapng)")->required();
+  pcap->add_option(
+          "files", *files,
+          "Capture files (pcap or pcapng); a pipe or FIFO (/dev/stdin) is read as a stream")
+      ->required();
+  pcap->add_option("--stream-wait", sensor->stream_wait_s,
+                   "Seconds to wait for the first bytes of a pipe or FIFO before giving up")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 86400));
   AddOutputFlags(pcap, *out, *sensor);
   pcap->callback(
       [&ctx, files, sensor, out] { ctx.exit_code = RunScanPcap(*files, *sensor, *out); });

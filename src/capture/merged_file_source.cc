@@ -8,7 +8,7 @@
 namespace mw::capture {
 
 Result<std::unique_ptr<MergedFileSource>> MergedFileSource::Open(
-    const std::vector<std::string>& paths) {
+    const std::vector<std::string>& paths, int stream_wait_ms) {
   if (paths.empty()) return Fail(Error::InvalidArgument("no capture files given"));
   auto merged = std::unique_ptr<MergedFileSource>(new MergedFileSource());
   // Every file stays open with a read window of its own: keep the windows to ~8 MB in all, and
@@ -22,7 +22,7 @@ Result<std::unique_ptr<MergedFileSource>> MergedFileSource::Open(
     ::setrlimit(RLIMIT_NOFILE, &nofile);
   }
   for (const auto& path : paths) {
-    auto file = PcapFileSource::Open(path, window);
+    auto file = PcapFileSource::Open(path, window, stream_wait_ms);
     if (!file) return Fail(file.error());
     merged->files_.push_back(std::move(*file));
   }

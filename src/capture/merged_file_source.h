@@ -17,8 +17,10 @@ namespace mw::capture {
 
 class MergedFileSource final : public PacketSource {
  public:
-  // Opens every file up front so that a bad path fails before any packet is read.
-  static Result<std::unique_ptr<MergedFileSource>> Open(const std::vector<std::string>& paths);
+  // Opens every file up front so that a bad path fails before any packet is read. A pipe or
+  // FIFO must send its first bytes within "stream_wait_ms" (PcapFileSource::Open).
+  static Result<std::unique_ptr<MergedFileSource>> Open(const std::vector<std::string>& paths,
+                                                        int stream_wait_ms = kDefaultStreamWaitMs);
 
   Result<bool> Next(RawPacket& packet) override;
   // One file's common record without a Result (PcapFileSource::NextFast); false means "call

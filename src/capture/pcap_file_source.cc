@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,6 +28,35 @@ bool IsCaptureMagic(const uint8_t m[4]) {
   return false;
 }
 
+// Opens a pipe or FIFO without blocking in open() (no writer yet) or in the first read (a writer
+// that never writes), then hands libpcap an ordinary blocking stream.
+Result<FILE*> OpenStream(const std::string& path, int wait_ms) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return Fail(Error::IoError(path + ": " + std::strerror(errno)));
+  pollfd pfd{fd, POLLIN, 0};
+  int rc;
+  do {
+    rc = ::poll(&pfd, 1, wait_ms);
+  } while (rc < 0 && errno == EINTR);
+  if (rc <= 0) {
+    ::close(fd);
+    if (rc < 0) return Fail(Error::IoError(path + ": " + std::strerror(errno)));
+    char secs[32];
+    std::snprintf(secs, sizeof secs, "%g", wait_ms / 1000.0);
+    return Fail(
+        Error::IoError(path + ": no data after " + secs + " s (a pipe or FIFO with no writer?)"));
+  }
+  const int flags = ::fcntl(fd, F_GETFL);
+  FILE* f =
+      flags < 0 || ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0 ? nullptr : ::fdopen(fd, "rb");
+  if (!f) {
+    const int err = errno;
+    ::close(fd);
+    return Fail(Error::IoError(path + ": " + std::strerror(err)));
+  }
+  return f;
+}
+
 std::string TrimLibpcap(const char* msg) {
   std::string s = msg ? msg : "";
   while (!s.empty() && (s.back() == '\n' || s.back() == '.')) s.pop_back();
@@ -35,8 +65,8 @@ std::string TrimLibpcap(const char* msg) {
 
 }  // namespace
 
-Result<std::unique_ptr<PcapFileSource>> PcapFileSource::Open(const std::string& path,
-                                                             size_t window) {
+Result<std::unique_ptr<PcapFileSource>> PcapFileSource::Open(const std::string& path, size_t window,
+                                                             int stream_wait_ms) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0)
     return Fail(Error::NotFound(path + ": " + std::strerror(errno)));
@@ -71,10 +101,13 @@ Result<std::unique_ptr<PcapFileSource>> PcapFileSource::Open(const std::string& 
     src->reader_ = std::make_unique<CaptureFileReader>(std::move(*reader));
     return src;
   }
+  auto stream = OpenStream(path, stream_wait_ms);
+  if (!stream) return Fail(stream.error());
   char errbuf[PCAP_ERRBUF_SIZE] = {};
   pcap_t* p =
-      pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_MICRO, errbuf);
+      pcap_fopen_offline_with_tstamp_precision(*stream, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
   if (!p) {
+    std::fclose(*stream);
     // The file header (24 bytes for pcap, the first blocks for pcapng) could not be read.
     return Fail(Error::Corruption(path + ": offset 0: bad or truncated file header (" +
                                   TrimLibpcap(errbuf) + ")"));

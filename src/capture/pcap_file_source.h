@@ -1,8 +1,13 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Reads one pcap or pcapng file, with microsecond timestamps. A regular file is read with pread()
-// into one reused window by CaptureFileReader (packets are views into the window); anything else
-// (a pipe, /dev/stdin) goes through libpcap (pcap_open_offline). See capture_file_reader.h for why.
+// into one reused window by CaptureFileReader (packets are views into the window); a pipe or FIFO
+// (/dev/stdin, mkfifo) is read as a stream by libpcap. See capture_file_reader.h for why.
+//
+// Streams: opening a FIFO blocks until a writer opens it, and reading blocks until it writes, so
+// the FIFO is opened non-blocking and its first bytes are awaited with poll() for at most
+// "stream_wait_ms"; silence till then is an error ("no data after N s"), never a hang. Once data
+// flows, a slow writer is waited for as any stream is.
 //
 // Memory: one window ("window" bytes, less for a smaller file; larger only while a record larger
 // than the window is read), however large the file is.
@@ -22,11 +27,14 @@ typedef struct pcap pcap_t;
 
 namespace mw::capture {
 
+inline constexpr int kDefaultStreamWaitMs = 10'000;
+
 class PcapFileSource final : public PacketSource {
  public:
   // Opens "path". Fails with a clear message when the file is missing, empty or not a capture.
   static Result<std::unique_ptr<PcapFileSource>> Open(
-      const std::string& path, size_t window = CaptureFileReader::kDefaultWindow);
+      const std::string& path, size_t window = CaptureFileReader::kDefaultWindow,
+      int stream_wait_ms = kDefaultStreamWaitMs);
   ~PcapFileSource() override;
   PcapFileSource(const PcapFileSource&) = delete;
   PcapFileSource& operator=(const PcapFileSource&) = delete;

@@ -4,6 +4,11 @@
 #include <algorithm>
 
 namespace mw::flow {
+namespace {
+// Pending capacity kept once a buffer empties (a Stratum line, a small record): reused without
+// asking malloc again. Larger buffers are freed.
+constexpr size_t kKeepPending = 4096;
+}  // namespace
 
 // The ParseContext a parser sees during one call.
 class AppSession::Context final : public ParseContext {
@@ -73,7 +78,10 @@ void AppSession::ProbeStream(Direction dir, ByteView bytes, const ParseEnv& env)
   // Most directions are decided by their first segment: probe it in place and copy it into the
   // probe buffer only if the probes still wait for more (no allocation per flow otherwise).
   const bool in_place = buf.empty();
-  if (!in_place) buf.insert(buf.end(), bytes.begin(), bytes.begin() + ptrdiff_t(take));
+  if (!in_place) {
+    if (!Reserve(buf, buf.size() + take, config_.probe_bytes, env)) return Shed(env);
+    buf.insert(buf.end(), bytes.begin(), bytes.begin() + ptrdiff_t(take));
+  }
   const ByteView window = in_place ? bytes.first(take) : ByteView(buf);
   ByteView rest = bytes.subspan(take);  // beyond the probe window: replayed only on attach
 
@@ -93,7 +101,7 @@ void AppSession::ProbeStream(Direction dir, ByteView bytes, const ParseEnv& env)
   if (window.size() >= config_.probe_bytes) candidates_ = 0;
   if (candidates_ == 0) return GiveUp(env);
   if (in_place) {
-    buf.reserve(std::min<size_t>(config_.probe_bytes, 512));
+    if (!Reserve(buf, window.size(), config_.probe_bytes, env)) return Shed(env);
     buf.assign(window.begin(), window.end());
   }
 }
@@ -123,6 +131,9 @@ void AppSession::Attach(size_t spec_index, const ParseEnv& env, Direction dir,
     Detach("create_failed", env);
     return;
   }
+  const uint32_t state = spec_->state_bytes ? spec_->state_bytes : kDefaultParserStateBytes;
+  if (!env.memory.Charge(state)) return Shed(env);
+  parser_state_charge_ = state;
   state_ = State::kAttached;
   ++env.counters.parser_attaches;
   if (transport_ == Transport::kUdp) return;
@@ -132,30 +143,69 @@ void AppSession::Attach(size_t spec_index, const ParseEnv& env, Direction dir,
   const Direction order[2] = {
       first_dir_, first_dir_ == Direction::kToServer ? Direction::kToClient : Direction::kToServer};
   for (Direction d : order) {
-    if (state_ != State::kAttached) return;
+    if (state_ != State::kAttached) break;
     // "unbuffered" is what direction "dir" probed in place (its buffer is empty then).
     const ByteView bytes =
         d == dir && !unbuffered.empty() ? unbuffered : ByteView(buffered[size_t(d)]);
     if (!bytes.empty()) FeedStream(d, bytes, env);
   }
+  for (auto& b : buffered) Free(b, env);  // still charged as the probe buffers they were
 }
 
 void AppSession::GiveUp(const ParseEnv& env) {
   state_ = State::kDone;
   ++env.counters.protocol_unknown;
-  probe_[0] = {};
-  probe_[1] = {};
+  Free(probe_[0], env);
+  Free(probe_[1], env);
 }
 
 void AppSession::Detach(const char* reason, const ParseEnv& env) {
   state_ = State::kDone;
   ++env.counters.parser_violations;
   env.counters.violations.Add(reason);
+  DropState(env);
+}
+
+void AppSession::Shed(const ParseEnv& env) {
+  state_ = State::kDone;
+  DropState(env);
+}
+
+void AppSession::DropState(const ParseEnv& env) {
   parser_.reset();
-  pending_[0] = {};
-  pending_[1] = {};
-  probe_[0] = {};
-  probe_[1] = {};
+  env.memory.Release(parser_state_charge_ + parser_heap_charge_);
+  parser_state_charge_ = 0;
+  parser_heap_charge_ = 0;
+  for (auto* bufs : {&pending_, &probe_})
+    for (auto& b : *bufs) Free(b, env);
+}
+
+bool AppSession::Reserve(std::vector<uint8_t>& buf, size_t size, size_t cap_limit,
+                         const ParseEnv& env) {
+  const size_t cap = buf.capacity();
+  if (size <= cap) return true;
+  // Doubling as std::vector would, but never past the bound the buffer has anyway.
+  const size_t want = std::max(size, std::min(cap * 2, cap_limit));
+  if (!env.memory.Charge(want - cap)) return false;
+  buf.reserve(want);
+  return true;
+}
+
+void AppSession::Free(std::vector<uint8_t>& buf, const ParseEnv& env) {
+  env.memory.Release(buf.capacity());
+  std::vector<uint8_t>().swap(buf);  // "buf = {}" would keep the capacity
+}
+
+bool AppSession::SyncParserBytes(const ParseEnv& env) {
+  const size_t now = parser_->heap_bytes();
+  if (now == parser_heap_charge_) return true;
+  if (now < parser_heap_charge_) {
+    env.memory.Release(parser_heap_charge_ - now);
+  } else if (!env.memory.Charge(now - parser_heap_charge_)) {
+    return false;
+  }
+  parser_heap_charge_ = now;
+  return true;
 }
 
 size_t AppSession::Run(Direction dir, ByteView bytes, const ParseEnv& env) {
@@ -173,6 +223,10 @@ size_t AppSession::Run(Direction dir, ByteView bytes, const ParseEnv& env) {
     // kNeedMore, or kOk without progress: wait for more bytes.
     if (r.kind != ParseResult::Kind::kOk || consumed == 0) break;
   }
+  if (!SyncParserBytes(env)) {
+    Shed(env);
+    return 0;
+  }
   return done;
 }
 
@@ -185,6 +239,7 @@ void AppSession::FeedStream(Direction dir, ByteView bytes, const ParseEnv& env) 
     ByteView rest = bytes.subspan(used);
     if (rest.empty()) return;
     if (rest.size() > max_buffer) return Detach("max_buffer", env);
+    if (!Reserve(pending, rest.size(), max_buffer, env)) return Shed(env);
     pending.assign(rest.begin(), rest.end());
     return;
   }
@@ -194,12 +249,17 @@ void AppSession::FeedStream(Direction dir, ByteView bytes, const ParseEnv& env) 
     const size_t room = max_buffer - std::min(max_buffer, pending.size());
     if (room == 0) return Detach("max_buffer", env);
     const size_t take = std::min(room, bytes.size());
+    if (!Reserve(pending, pending.size() + take, max_buffer, env)) return Shed(env);
     pending.insert(pending.end(), bytes.begin(), bytes.begin() + ptrdiff_t(take));
     bytes = bytes.subspan(take);
     const size_t used = Run(dir, ByteView(pending), env);
     if (state_ != State::kAttached) return;
     pending.erase(pending.begin(), pending.begin() + ptrdiff_t(used));
-    if (pending.empty()) return FeedStream(dir, bytes, env);  // the rest without a copy
+    if (pending.empty()) {
+      // A large buffer goes back: an idle flow should not hold a record's worth of capacity.
+      if (pending.capacity() > kKeepPending) Free(pending, env);
+      return FeedStream(dir, bytes, env);  // the rest without a copy
+    }
   }
 }
 
@@ -211,11 +271,12 @@ void AppSession::OnGap(Direction dir, uint32_t len, const ParseEnv& env) {
   }
   if (state_ != State::kAttached) return;
   // Bytes before a hole cannot be completed by bytes after it.
-  pending_[size_t(dir)].clear();
+  Free(pending_[size_t(dir)], env);
   Context ctx(env);
   parser_->OnGap(dir, len, ctx);
   if (ctx.confirmed) confirmed_ = true;
-  if (ctx.violation) Detach(ctx.violation, env);
+  if (ctx.violation) return Detach(ctx.violation, env);
+  if (!SyncParserBytes(env)) Shed(env);
 }
 
 void AppSession::OnEnd(const ParseEnv& env) {
@@ -224,7 +285,7 @@ void AppSession::OnEnd(const ParseEnv& env) {
   parser_->OnEnd(ctx);
   if (ctx.confirmed) confirmed_ = true;
   state_ = State::kDone;
-  parser_.reset();
+  DropState(env);
 }
 
 }  // namespace mw::flow

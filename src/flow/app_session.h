@@ -13,6 +13,11 @@
 // Attached parsers get in-order bytes; what they do not consume is kept (up to the spec's
 // max_buffer) and prefixed to the next delivery. kInvalid, Violate() or a buffer overflow
 // detaches the parser; the flow carries on without an app layer.
+//
+// Memory: the parser object (ParserSpec::state_bytes), what it holds (AppParser::heap_bytes)
+// and the probe and pending buffers (their capacity) are charged to the flow's MemoryAccount
+// before they grow. A refused charge sheds the session: the parser is dropped without OnEnd and
+// the flow carries on without an app layer, as after a violation but counted as memcap.refused.
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -21,6 +26,7 @@
 
 #include "flow/flow_config.h"
 #include "flow/flow_counters.h"
+#include "flow/flow_memory.h"
 #include "mw/parse/app_parser.h"
 
 namespace mw::flow {
@@ -31,6 +37,7 @@ struct ParseEnv {
   TimestampUs now;
   EventBus& bus;
   FlowCounters& counters;
+  MemoryAccount& memory;  // the flow's share of flow.memcap
 };
 
 class AppSession {
@@ -48,6 +55,8 @@ class AppSession {
   // No parser attached and none can be any more: the flow needs no app-layer bytes.
   bool done() const { return state_ == State::kDone; }
   bool attached() const { return state_ == State::kAttached; }
+  // A parser confirmed its protocol: the flow is worth its memory under pressure.
+  bool promising() const { return confirmed_; }
   // Name of the attached (or formerly attached) parser if it called Confirm(), else empty.
   std::string_view confirmed_protocol() const { return confirmed_ ? spec_->name : ""; }
   std::string_view parser_name() const { return spec_ ? spec_->name : ""; }
@@ -69,6 +78,15 @@ class AppSession {
   // One parser call (repeated while it makes progress); returns bytes consumed, or detaches.
   size_t Run(Direction dir, ByteView bytes, const ParseEnv& env);
   void Detach(const char* reason, const ParseEnv& env);
+  // A charge was refused: stop buffering, like Detach but not a protocol violation.
+  void Shed(const ParseEnv& env);
+  void DropState(const ParseEnv& env);
+  // Room for "size" bytes in "buf" (at most "cap_limit" of capacity), charged before it grows.
+  static bool Reserve(std::vector<uint8_t>& buf, size_t size, size_t cap_limit,
+                      const ParseEnv& env);
+  static void Free(std::vector<uint8_t>& buf, const ParseEnv& env);
+  // Charges or releases the change in the parser's heap_bytes(); false when refused.
+  bool SyncParserBytes(const ParseEnv& env);
 
   const ParserRegistry& registry_;
   const FlowConfig& config_;
@@ -78,6 +96,8 @@ class AppSession {
   bool have_first_dir_ = false;
   Direction first_dir_ = Direction::kToServer;
   uint32_t udp_probes_ = 0;
+  uint32_t parser_state_charge_ = 0;  // ParserSpec::state_bytes, charged at attach
+  size_t parser_heap_charge_ = 0;     // the parser's heap_bytes() as last charged
   uint64_t candidates_;
   const ParserSpec* spec_ = nullptr;
   std::unique_ptr<AppParser> parser_;

@@ -26,6 +26,13 @@ struct FlowConfig {
   uint32_t max_ooo_bytes_per_flow = 256 * 1024;
   uint64_t max_ooo_bytes_total = 64ull << 20;
 
+  // flow.memcap: bytes of per-flow state (FlowExt, parser objects and buffers, probe, pending and
+  // out-of-order bytes) one table may hold; 0 = unlimited. Under pressure the table sheds the
+  // state of flows that are neither promising (a parser confirmed its protocol) nor recently
+  // active, then ends idle promising flows; see flow_memory.h and docs/architecture.md.
+  uint64_t memcap = kDefaultMemcap;
+  static constexpr uint64_t kDefaultMemcap = 256ull << 20;
+
   // Protocol identification: bytes of each TCP direction offered to the probes, and UDP
   // datagrams per flow, before giving up.
   uint32_t probe_bytes = 2048;

@@ -101,11 +101,14 @@ inline bool Less(const Endpoint& a, const Endpoint& b) {
 
 struct FlowTable::FlowExt {
   FlowExt(const ParserRegistry& registry, Transport t, uint64_t candidates,
-          const FlowConfig& config)
-      : app(registry, t, candidates, config) {}
+          const FlowConfig& config, MemoryPool* pool, uint32_t index)
+      : app(registry, t, candidates, config), account(pool, index) {}
   AppSession app;
   std::array<TcpStream, 2> streams;
+  MemoryAccount account;  // everything this flow holds against flow.memcap
   uint32_t buffered = 0;  // out-of-order bytes of both streams (with overhead)
+  uint32_t clock_prev = kNil, clock_next = kNil;
+  bool referenced = true;  // payload since the CLOCK hand last passed
 };
 
 struct alignas(64) FlowTable::Flow {
@@ -153,7 +156,8 @@ class StreamToApp final : public TcpStreamSink {
 }  // namespace
 
 FlowTable::FlowTable(const FlowConfig& config, const ParserRegistry& registry, EventBus& bus)
-    : config_(config), registry_(registry), bus_(bus) {
+    : config_(config), registry_(registry), bus_(bus), pool_(config.memcap) {
+  pool_.set_reclaimer(this);
   // Two whole cache lines per slot (alignas(64) on Flow): unaligned, a slot straddled three and
   // every packet's lookup and update touched all of them. Growing the slot costs a line a flow.
   static_assert(sizeof(Flow) == 128);
@@ -335,6 +339,8 @@ void FlowTable::Remove(uint32_t i) {
 void FlowTable::ReleaseExt(Flow& f) {
   if (!f.ext) return;
   total_buffered_ -= f.ext->buffered;
+  ClockUnlink(f.ext->account.owner());
+  f.ext->account.ReleaseAll();
   if (ext_pool_.size() < kExtPoolMax) {
     FlowExt* ext = f.ext.release();
     ext->~FlowExt();
@@ -344,7 +350,7 @@ void FlowTable::ReleaseExt(Flow& f) {
   }
 }
 
-FlowTable::FlowExt* FlowTable::EnsureExt(Flow& f) {
+FlowTable::FlowExt* FlowTable::EnsureExt(Flow& f, uint32_t index) {
   if (f.ext) return f.ext.get();
   if (f.flags & Flow::kAppDone) return nullptr;
   const bool tcp = f.info.proto == IpProto::kTcp;
@@ -358,7 +364,16 @@ FlowTable::FlowExt* FlowTable::EnsureExt(Flow& f) {
     block = ::operator new(sizeof(FlowExt));
   }
   f.ext.reset(new (block) FlowExt(registry_, tcp ? Transport::kTcp : Transport::kUdp,
-                                  tcp ? tcp_candidates_ : udp_candidates_, config_));
+                                  tcp ? tcp_candidates_ : udp_candidates_, config_, &pool_, index));
+  ClockInsert(index);
+  // What the block costs before it buffers anything, with malloc's header.
+  constexpr uint64_t kExtCharge = sizeof(FlowExt) + 16;
+  if (!f.ext->account.Charge(kExtCharge)) {
+    // No room even after reclaiming: this flow goes without an app layer.
+    ReleaseExt(f);
+    f.flags |= Flow::kAppDone;
+    return nullptr;
+  }
   for (Direction d : {Direction::kToServer, Direction::kToClient})
     if (f.flags & Flow::SynFlag(d)) f.ext->streams[size_t(d)].OnSyn(f.isn[size_t(d)]);
   return f.ext.get();
@@ -367,10 +382,10 @@ FlowTable::FlowExt* FlowTable::EnsureExt(Flow& f) {
 void FlowTable::End(Flow& f, EndReason reason) {
   std::string_view proto;
   if (f.ext) {
-    ParseEnv env{f.info, now_, bus_, counters_};
+    ParseEnv env{f.info, now_, bus_, counters_, f.ext->account};
     if (f.info.proto == IpProto::kTcp) {
       ReassemblyBudget budget{f.ext->buffered, config_.max_ooo_bytes_per_flow, total_buffered_,
-                              config_.max_ooo_bytes_total};
+                              config_.max_ooo_bytes_total, &f.ext->account};
       for (Direction d : {Direction::kToServer, Direction::kToClient}) {
         StreamToApp sink(f.ext->app, d, env);
         f.ext->streams[size_t(d)].Flush(sink, budget, counters_.tcp);
@@ -458,15 +473,15 @@ void FlowTable::Process(const DecodedPacket& p) {
 
   TimeoutClass c = TimeoutClass(f.tclass);
   if (p.proto == IpProto::kTcp) {
-    HandleTcp(f, dir, p);
+    HandleTcp(f, i, dir, p);
     if (f.flags & (Flow::kClosed | Flow::kFinToServer | Flow::kFinToClient)) c = kTcpClosed;
   } else if (p.proto == IpProto::kUdp) {
-    HandleUdp(f, dir, p);
+    HandleUdp(f, i, dir, p);
   }
   Touch(i, c);
 }
 
-void FlowTable::HandleTcp(Flow& f, Direction dir, const DecodedPacket& p) {
+void FlowTable::HandleTcp(Flow& f, uint32_t index, Direction dir, const DecodedPacket& p) {
   ++counters_.tcp.segments;
   const uint8_t flags = p.tcp_flags;
   if ((flags & tf::kSyn) && !(f.flags & Flow::SynFlag(dir))) {
@@ -474,15 +489,16 @@ void FlowTable::HandleTcp(Flow& f, Direction dir, const DecodedPacket& p) {
     f.isn[size_t(dir)] = p.tcp_seq;
     if (f.ext) f.ext->streams[size_t(dir)].OnSyn(p.tcp_seq);
   }
-  FlowExt* ext = p.payload_wire_len > 0 ? EnsureExt(f) : f.ext.get();
+  FlowExt* ext = p.payload_wire_len > 0 ? EnsureExt(f, index) : f.ext.get();
   if (ext) {
-    ParseEnv env{f.info, now_, bus_, counters_};
+    ParseEnv env{f.info, now_, bus_, counters_, ext->account};
     TcpStream& stream = ext->streams[size_t(dir)];
     ReassemblyBudget budget{ext->buffered, config_.max_ooo_bytes_per_flow, total_buffered_,
-                            config_.max_ooo_bytes_total};
+                            config_.max_ooo_bytes_total, &ext->account};
     // Data on a SYN starts after the SYN's own sequence number.
     const uint32_t data_seq = p.tcp_seq + ((flags & tf::kSyn) ? 1 : 0);
     if (p.payload_wire_len > 0) {
+      ext->referenced = true;
       ++counters_.tcp.payload_segments;
       StreamToApp sink(ext->app, dir, env);
       stream.OnSegment(data_seq, p.payload, p.payload_wire_len - uint32_t(p.payload.size()), sink,
@@ -508,16 +524,100 @@ void FlowTable::HandleTcp(Flow& f, Direction dir, const DecodedPacket& p) {
   }
 }
 
-void FlowTable::HandleUdp(Flow& f, Direction dir, const DecodedPacket& p) {
+void FlowTable::HandleUdp(Flow& f, uint32_t index, Direction dir, const DecodedPacket& p) {
   if (p.payload.empty()) return;
-  FlowExt* ext = EnsureExt(f);
+  FlowExt* ext = EnsureExt(f, index);
   if (!ext) return;
-  ParseEnv env{f.info, now_, bus_, counters_};
+  ext->referenced = true;
+  ParseEnv env{f.info, now_, bus_, counters_, ext->account};
   ext->app.OnData(dir, p.payload, env);
   if (ext->app.done()) {
     ReleaseExt(f);
     f.flags |= Flow::kAppDone;
   }
+}
+
+void FlowTable::ClockInsert(uint32_t i) {
+  // Just behind the hand: a new flow is the last the hand reaches.
+  FlowExt& e = *flows_[i].ext;
+  if (clock_hand_ == kNil) {
+    e.clock_prev = e.clock_next = i;
+    clock_hand_ = i;
+    return;
+  }
+  FlowExt& hand = *flows_[clock_hand_].ext;
+  e.clock_next = clock_hand_;
+  e.clock_prev = hand.clock_prev;
+  flows_[hand.clock_prev].ext->clock_next = i;
+  hand.clock_prev = i;
+}
+
+void FlowTable::ClockUnlink(uint32_t i) {
+  FlowExt& e = *flows_[i].ext;
+  if (e.clock_next == i) {
+    clock_hand_ = kNil;
+  } else {
+    flows_[e.clock_prev].ext->clock_next = e.clock_next;
+    flows_[e.clock_next].ext->clock_prev = e.clock_prev;
+    if (clock_hand_ == i) clock_hand_ = e.clock_next;
+  }
+  e.clock_prev = e.clock_next = kNil;
+}
+
+void FlowTable::MakeRoom(uint64_t need, const MemoryAccount& requester) {
+  // Nested charges (a flow being ended while room is made) are refused: the flow stops buffering.
+  if (reclaiming_ || need > pool_.counters().limit) return;
+  reclaiming_ = true;
+  // Promising flows are ended only when the hand saw nothing else: while unpromising flows are
+  // about (even ones on their second chance), the requester waits its turn instead.
+  if (!ReclaimPass(need, requester.owner(), false) && !pool_.Fits(need))
+    ReclaimPass(need, requester.owner(), true);
+  reclaiming_ = false;
+}
+
+bool FlowTable::ReclaimPass(uint64_t need, uint32_t requester, bool promising) {
+  bool saw_kind = false;  // a flow this pass may take was met (maybe on its second chance)
+  for (int step = 0; step < kReclaimSteps && !pool_.Fits(need) && clock_hand_ != kNil; ++step) {
+    const uint32_t i = clock_hand_;
+    FlowExt& e = *flows_[i].ext;
+    clock_hand_ = e.clock_next;
+    if (i == requester) continue;
+    const bool kind = e.app.promising() == promising;
+    saw_kind |= kind;
+    if (e.referenced) {  // active since the hand last came by: a second chance
+      e.referenced = false;
+      continue;
+    }
+    if (!kind) continue;
+    if (promising)
+      EvictForMemory(flows_[i]);
+    else
+      ShedFlow(flows_[i]);
+  }
+  return saw_kind;
+}
+
+void FlowTable::ShedFlow(Flow& f) {
+  MemcapCounters& mc = pool_.counters();
+  ++mc.shed_flows;
+  mc.shed_bytes += f.ext->account.bytes();
+  ReleaseExt(f);
+  f.flags |= Flow::kAppDone;
+}
+
+void FlowTable::EvictForMemory(Flow& f) {
+  MemcapCounters& mc = pool_.counters();
+  ++mc.evicted_flows;
+  mc.shed_bytes += f.ext->account.bytes();
+  ReassemblyBudget budget{f.ext->buffered, config_.max_ooo_bytes_per_flow, total_buffered_,
+                          config_.max_ooo_bytes_total, &f.ext->account};
+  for (TcpStream& s : f.ext->streams) s.Discard(budget);
+  ParseEnv env{f.info, now_, bus_, counters_, f.ext->account};
+  f.ext->app.OnEnd(env);
+  const std::string_view proto = f.ext->app.confirmed_protocol();
+  bus_.Publish(FlowEndEvent{f.info, EndReason::kEvicted, proto});
+  ReleaseExt(f);
+  f.flags |= Flow::kClosed | Flow::kAppDone;
 }
 
 void FlowTable::Finish() {

@@ -10,7 +10,13 @@
 // Memory: at most max_flows flows; a new flow in a full table evicts the least recently seen one
 // (counted), so floods of random sources never grow memory. A flow without payload is ~130
 // bytes; reassembly and parser state (FlowExt) are allocated only when payload arrives and freed
-// as soon as no parser can use the bytes.
+// as soon as no parser can use the bytes. That state is charged to one budget (FlowConfig::
+// memcap, flow_memory.h). Flows holding state sit on a CLOCK ring: a packet with payload sets
+// the flow's "referenced" bit, and to make room the hand sheds (stops buffering) flows that are
+// not promising (no parser confirmed its protocol) and were not referenced since the hand last
+// passed; if that is not enough it ends idle promising flows (FlowEndEvent kEvicted). A flow
+// whose own charge cannot be met stops buffering. Each pass is bounded (kReclaimSteps), so the
+// cost stays O(1) amortised per allocation; nothing is done per packet but setting the bit.
 //
 // Time is packet time. Idle flows are found through one LRU list per timeout class, checked at
 // most once per packet-second, so expiry costs O(expired flows), never a table scan.
@@ -28,16 +34,17 @@
 #include "flow/flow_config.h"
 #include "flow/flow_counters.h"
 #include "flow/flow_events.h"
+#include "flow/flow_memory.h"
 #include "mw/parse/app_parser.h"
 #include "mw/parse/event_bus.h"
 
 namespace mw::flow {
 
-class FlowTable {
+class FlowTable final : private Reclaimer {
  public:
   // "registry" and "bus" must outlive the table.
   FlowTable(const FlowConfig& config, const ParserRegistry& registry, EventBus& bus);
-  ~FlowTable();
+  ~FlowTable() override;
   FlowTable(const FlowTable&) = delete;
   FlowTable& operator=(const FlowTable&) = delete;
 
@@ -50,6 +57,7 @@ class FlowTable {
   const FlowCounters& counters() const { return counters_; }
   size_t size() const { return counters_.active; }
   uint64_t buffered_bytes() const { return total_buffered_; }
+  const MemcapCounters& memcap() const { return pool_.counters(); }
 
  private:
   struct Flow;
@@ -68,10 +76,23 @@ class FlowTable {
   // Doubles the hash index (up to max_buckets_) and relinks every flow.
   void GrowIndex();
 
-  void HandleTcp(Flow& f, Direction dir, const decode::DecodedPacket& p);
-  void HandleUdp(Flow& f, Direction dir, const decode::DecodedPacket& p);
-  FlowExt* EnsureExt(Flow& f);
+  void HandleTcp(Flow& f, uint32_t index, Direction dir, const decode::DecodedPacket& p);
+  void HandleUdp(Flow& f, uint32_t index, Direction dir, const decode::DecodedPacket& p);
+  FlowExt* EnsureExt(Flow& f, uint32_t index);
   void ReleaseExt(Flow& f);
+
+  // flow.memcap (Reclaimer): sheds other flows' state until "need" more bytes fit.
+  void MakeRoom(uint64_t need, const MemoryAccount& requester) override;
+  // One bounded turn of the CLOCK hand; "promising" selects which flows it may take. Returns
+  // whether it met any such flow (taken or spared for being recently active).
+  bool ReclaimPass(uint64_t need, uint32_t requester, bool promising);
+  // Stops buffering for a flow: its state is freed, it stays tracked without an app layer.
+  void ShedFlow(Flow& f);
+  // Ends a flow to free its state: parser OnEnd, FlowEndEvent kEvicted; out-of-order bytes are
+  // dropped rather than delivered (delivering them could need memory).
+  void EvictForMemory(Flow& f);
+  void ClockInsert(uint32_t index);
+  void ClockUnlink(uint32_t index);
 
   void LruUnlink(uint32_t index);
   void LruAppend(uint32_t index, TimeoutClass c);
@@ -106,6 +127,11 @@ class FlowTable {
   // at most kExtPoolMax blocks are kept.
   static constexpr size_t kExtPoolMax = 1024;
   std::vector<void*> ext_pool_;
+
+  MemoryPool pool_;
+  uint32_t clock_hand_ = kNil;  // ring of the flows holding a FlowExt
+  bool reclaiming_ = false;     // MakeRoom is running: nested charges are refused, not reclaimed
+  static constexpr int kReclaimSteps = 64;
 
   TimestampUs now_ = 0;
   TimestampUs next_sweep_ = 0;

@@ -46,6 +46,7 @@ void TcpStream::PopFront(ReassemblyBudget& budget) {
   buffered_ -= n;
   budget.flow_buffered -= n;
   budget.total_buffered -= n;
+  if (budget.memory) budget.memory->Release(n);
   ooo_.erase(ooo_.begin());
 }
 
@@ -117,7 +118,8 @@ void TcpStream::OnSegment(uint32_t seq, ByteView data, uint32_t missing_tail, Tc
   if (fresh == 0) return;
   const uint64_t charge = fresh + pieces * kSegmentOverhead;
   if (budget.flow_buffered + charge > budget.flow_limit ||
-      budget.total_buffered + charge > budget.total_limit) {
+      budget.total_buffered + charge > budget.total_limit ||
+      (budget.memory && !budget.memory->Charge(charge))) {
     // Out of buffer: declare the hole lost, deliver what we hold, then this segment.
     ++counters.buffer_limit_hits;
     Flush(sink, budget, counters);

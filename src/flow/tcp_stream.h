@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "flow/flow_counters.h"
+#include "flow/flow_memory.h"
 #include "mw/core/byte_view.h"
 
 namespace mw::flow {
@@ -22,12 +23,14 @@ class TcpStreamSink {
   virtual void OnStreamGap(uint32_t len) = 0;
 };
 
-// Buffer accounting shared by the streams of a flow and by all flows.
+// Buffer accounting shared by the streams of a flow and by all flows. Buffered bytes are also
+// charged to "memory" (flow.memcap) when it is set; a refused charge is a cap hit like the others.
 struct ReassemblyBudget {
   uint32_t& flow_buffered;
   uint32_t flow_limit;
   uint64_t& total_buffered;
   uint64_t total_limit;
+  MemoryAccount* memory = nullptr;
 };
 
 class TcpStream {

@@ -25,6 +25,7 @@ const PacketStats& PacketProcessor::stats() const {
   stats_.captured_bytes = captured_bytes_;
   stats_.decode = decoder_.counters();
   stats_.flow = flows_.counters();
+  stats_.memcap = flows_.memcap();
   stats_.flows_created = stats_.flow.created;
   stats_.flows_active = stats_.flow.active;
   stats_.flows_evicted = stats_.flow.evicted;
@@ -65,6 +66,13 @@ std::vector<std::pair<std::string, uint64_t>> PacketStats::Flatten() const {
   add("tcp.gaps", flow.tcp.gaps);
   add("tcp.gap_bytes", flow.tcp.gap_bytes);
   add("tcp.buffer_limit_hits", flow.tcp.buffer_limit_hits);
+  add("memcap.limit_bytes", memcap.limit);
+  add("memcap.in_use_bytes", memcap.in_use);
+  add("memcap.peak_bytes", memcap.peak);
+  add("memcap.shed_flows", memcap.shed_flows);
+  add("memcap.shed_bytes", memcap.shed_bytes);
+  add("memcap.evicted_flows", memcap.evicted_flows);
+  add("memcap.refused", memcap.refused);
   add("app.parser_attaches", flow.parser_attaches);
   add("app.parser_violations", flow.parser_violations);
   add("app.protocol_unknown", flow.protocol_unknown);

@@ -23,7 +23,7 @@ namespace mw {
 
 struct PacketProcessorConfig {
   decode::DecoderConfig decode = {};  // VLAN depth, IPv6 header chain, fragment reassembly limits
-  flow::FlowConfig flow = {};         // max_flows, idle timeouts, reassembly caps, probe window
+  flow::FlowConfig flow = {};  // max_flows, idle timeouts, reassembly caps, memcap, probe window
 };
 
 struct PacketStats {
@@ -37,6 +37,7 @@ struct PacketStats {
   uint64_t flows_timed_out = 0;
   decode::DecodeCounters decode;  // decoded, fragments, drops/skips/anomalies by reason
   flow::FlowCounters flow;        // flows, TCP reassembly, parser attaches/violations, anomalies
+  flow::MemcapCounters memcap;    // flow.memcap: bytes in use, peak, what was shed to stay under
 
   uint64_t decode_errors() const { return decode.dropped_total(); }
   // Malformed input of any layer: dropped frames, detached parsers, parser anomalies.

@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -29,10 +30,28 @@ double SecondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+// Sums "from" into "into" by name (the names of one pipeline come in one fixed order, but a
+// named counter such as app.violation.<reason> exists only once it happened).
+void AddCounters(const std::vector<std::pair<std::string, uint64_t>>& from,
+                 std::vector<std::pair<std::string, uint64_t>>& into) {
+  if (into.empty()) {
+    into = from;
+    return;
+  }
+  for (const auto& [name, v] : from) {
+    auto it =
+        std::find_if(into.begin(), into.end(), [&](const auto& kv) { return kv.first == name; });
+    if (it == into.end())
+      into.emplace_back(name, v);
+    else
+      it->second += v;
+  }
+}
+
 // One complete packet-to-finding pipeline. Single-threaded; LiveSensor guards it with a mutex.
 class SensorPipeline {
  public:
-  SensorPipeline(const intel::IntelStore& intel, const ParserRegistry& parsers)
+  SensorPipeline(const intel::IntelStore& intel, const ParserRegistry& parsers, uint64_t memcap)
       : intel_(intel), ctx_{emitter_, intel_, resolutions_} {
     // Order matters: resolutions are recorded before detectors look them up.
     SubscribeResolutionRecorder(bus_, resolutions_, intel_);
@@ -43,7 +62,9 @@ class SensorPipeline {
       detectors_.push_back(spec.create(ctx_));
       detectors_.back()->Subscribe(bus_);
     }
-    processor_ = std::make_unique<PacketProcessor>(PacketProcessorConfig{}, parsers, bus_);
+    PacketProcessorConfig config;
+    config.flow.memcap = memcap;
+    processor_ = std::make_unique<PacketProcessor>(config, parsers, bus_);
   }
 
   PacketProcessor& processor() { return *processor_; }
@@ -57,6 +78,13 @@ class SensorPipeline {
     out.flows += s.flows_created;
     out.parse_errors += s.MalformedTotal();
     out.findings += emitter_.size();
+    out.memcap_bytes += s.memcap.limit;
+    out.memcap_peak_bytes += s.memcap.peak;
+    out.memcap_shed_flows += s.memcap.shed_flows;
+    out.memcap_shed_bytes += s.memcap.shed_bytes;
+    out.memcap_evicted_flows += s.memcap.evicted_flows;
+    out.memcap_refused += s.memcap.refused;
+    AddCounters(s.Flatten(), out.counters);
   }
 
  private:
@@ -91,11 +119,11 @@ Result<SensorStats> RunFiles(const std::vector<std::string>& files, const Sensor
   auto start = Clock::now();
   auto intel = LoadSensorIntel(options);
   if (!intel) return Fail(intel.error());
-  auto source = capture::MergedFileSource::Open(files);
+  auto source = capture::MergedFileSource::Open(files, options.stream_wait_s * 1000);
   if (!source) return Fail(source.error());
   ParserRegistry parsers;
   RegisterBuiltinProtocols(parsers);
-  SensorPipeline pipeline(*intel, parsers);
+  SensorPipeline pipeline(*intel, parsers, options.flow_memcap);
 
   capture::RawPacket packet;
   uint64_t packets = 0;
@@ -147,7 +175,8 @@ class LiveSensorImpl : public LiveSensor {
 
   ~LiveSensorImpl() override { Stop(); }
 
-  Status AddInterface(const std::string& interface, const std::string& bpf) {
+  // "memcap": this interface's share of flow.memcap.
+  Status AddInterface(const std::string& interface, const std::string& bpf, uint64_t memcap) {
     capture::LiveOptions lo;
     lo.interface = interface;
     lo.bpf = bpf;
@@ -155,7 +184,7 @@ class LiveSensorImpl : public LiveSensor {
     if (!source) return Fail(source.error());
     auto capture = std::make_unique<Capture>();
     capture->source = std::move(*source);
-    capture->pipeline = std::make_unique<SensorPipeline>(intel_, parsers_);
+    capture->pipeline = std::make_unique<SensorPipeline>(intel_, parsers_, memcap);
     captures_.push_back(std::move(capture));
     return Ok();
   }
@@ -269,8 +298,12 @@ Result<std::unique_ptr<LiveSensor>> LiveSensor::Start(const LiveOptions& live,
                                                  options.flush_interval_s);
   std::vector<std::string> interfaces = live.interfaces;
   if (interfaces.empty()) interfaces.push_back("any");
+  // Pipelines share nothing on the data plane, so the budget is split instead of shared.
+  const uint64_t share = options.flow_memcap / interfaces.size();
+  if (options.flow_memcap > 0 && share == 0)
+    return Fail(Error::InvalidArgument("flow.memcap is smaller than one byte per interface"));
   for (const auto& name : interfaces) {
-    if (auto st = sensor->AddInterface(name, live.bpf); !st) return Fail(st.error());
+    if (auto st = sensor->AddInterface(name, live.bpf, share); !st) return Fail(st.error());
   }
   sensor->StartThreads();
   return std::unique_ptr<LiveSensor>(std::move(sensor));

@@ -10,8 +10,10 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "flow/flow_config.h"
 #include "mw/core/result.h"
 #include "mw/findings/finding.h"
 
@@ -22,6 +24,10 @@ struct SensorOptions {
   std::string intel_dir;                 // imported lists; empty = default location
   bool progress = false;                 // progress lines on stderr for long work
   int flush_interval_s = 5;              // live: how often changed findings are delivered
+  // flow.memcap: bytes of per-flow state for the whole sensor (0 = unlimited). Live capture
+  // splits it evenly between its interface pipelines (docs/architecture.md, "Bounded memory").
+  uint64_t flow_memcap = flow::FlowConfig::kDefaultMemcap;
+  int stream_wait_s = 10;  // a pipe or FIFO that has sent nothing after this long is refused
 };
 
 struct SensorStats {
@@ -33,6 +39,15 @@ struct SensorStats {
   uint64_t parse_errors = 0;  // malformed packets + parser violations/anomalies
   uint64_t kernel_drops = 0;  // live capture only
   double seconds = 0;         // wall time spent
+  // flow.memcap, summed over pipelines: the limit, the peak charged, and what was shed.
+  uint64_t memcap_bytes = 0;
+  uint64_t memcap_peak_bytes = 0;
+  uint64_t memcap_shed_flows = 0;     // flows that stopped buffering to make room
+  uint64_t memcap_shed_bytes = 0;     // bytes they (and evicted flows) gave back
+  uint64_t memcap_evicted_flows = 0;  // idle promising flows ended to make room
+  uint64_t memcap_refused = 0;        // allocations refused (that flow stopped buffering)
+  // Every pipeline counter (PacketStats::Flatten names), summed over pipelines.
+  std::vector<std::pair<std::string, uint64_t>> counters;
 };
 
 using FindingCallback = std::function<void(std::span<const Finding>)>;

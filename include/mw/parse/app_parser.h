@@ -57,6 +57,9 @@ class AppParser {
   virtual void OnGap(Direction dir, uint32_t len, ParseContext& ctx) = 0;
   // The flow ended (FIN/RST/timeout/eviction). Publish whatever is pending.
   virtual void OnEnd(ParseContext& ctx) { (void)ctx; }
+  // Heap bytes the parser holds beyond its own object (buffers, owned strings). The flow layer
+  // charges them to flow.memcap after every delivery; a parser that holds nothing keeps 0.
+  virtual size_t heap_bytes() const { return 0; }
 };
 
 enum class Transport : uint8_t { kTcp, kUdp };
@@ -71,7 +74,12 @@ struct ParserSpec {
   ProbeResult (*probe)(Direction dir, ByteView first_bytes) = nullptr;
   std::unique_ptr<AppParser> (*create)() = nullptr;
   uint32_t max_buffer = 16 * 1024;  // most unconsumed bytes the flow layer keeps per direction
+  // Size of one parser object (sizeof), charged to flow.memcap when it is attached;
+  // 0 = kDefaultParserStateBytes.
+  uint32_t state_bytes = 0;
 };
+
+inline constexpr uint32_t kDefaultParserStateBytes = 1024;
 
 class ParserRegistry {
  public:

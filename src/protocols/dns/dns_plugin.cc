@@ -15,6 +15,7 @@ void RegisterDns(ParserRegistry& registry) {
       .create = []() -> std::unique_ptr<AppParser> {
         return std::make_unique<dns::DnsParser>(dns::Framing::kDatagram);
       },
+      .state_bytes = sizeof(dns::DnsParser),
   });
   registry.Add(ParserSpec{
       .name = "dns-tcp",
@@ -24,6 +25,7 @@ void RegisterDns(ParserRegistry& registry) {
         return std::make_unique<dns::DnsParser>(dns::Framing::kLengthPrefixed);
       },
       .max_buffer = 2 + 65535,  // one whole length-prefixed message
+      .state_bytes = sizeof(dns::DnsParser),
   });
 }
 

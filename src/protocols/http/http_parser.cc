@@ -467,6 +467,20 @@ ProbeResult ProbeHttp(Direction dir, ByteView first_bytes) {
   return v.substr(0, kVersion.size()) == kVersion ? ProbeResult::kYes : ProbeResult::kNo;
 }
 
+size_t HttpParser::heap_bytes() const {
+  // Strings longer than the small-string buffer own a heap block of capacity() + 1 bytes.
+  auto held = [](const std::string& str) {
+    return str.capacity() > std::string().capacity() ? str.capacity() + 1 : 0;
+  };
+  size_t n = 0;
+  for (const Side& s : sides_) {
+    for (const std::string* str : {&s.method, &s.uri, &s.version, &s.reason, &s.host, &s.user_agent,
+                                   &s.content_type, &s.x_stratum, &s.x_mining_extensions, &s.body})
+      n += held(*str);
+  }
+  return n;
+}
+
 std::unique_ptr<AppParser> CreateHttpParser() { return std::make_unique<HttpParser>(); }
 
 }  // namespace mw::http

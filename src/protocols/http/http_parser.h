@@ -32,6 +32,7 @@ class HttpParser final : public AppParser {
   ParseResult OnData(Direction dir, ByteView bytes, ParseContext& ctx) override;
   void OnGap(Direction dir, uint32_t len, ParseContext& ctx) override;
   void OnEnd(ParseContext& ctx) override;
+  size_t heap_bytes() const override;
 
  private:
   enum class State : uint8_t {

@@ -13,6 +13,7 @@ void RegisterHttp(ParserRegistry& registry) {
       .create = &http::CreateHttpParser,
       // A header block (or trailer) is the most the parser leaves unconsumed.
       .max_buffer = uint32_t(http::kMaxHeaderBlock + 1024),
+      .state_bytes = sizeof(http::HttpParser),
   });
 }
 

@@ -12,6 +12,7 @@ void RegisterStratum(ParserRegistry& registry) {
       .probe = &stratum::ProbeStratum,
       .create = &stratum::CreateStratumParser,
       .max_buffer = uint32_t(stratum::kMaxLine),
+      .state_bytes = sizeof(stratum::StratumParser),
   });
 }
 

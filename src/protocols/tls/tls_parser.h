@@ -32,6 +32,9 @@ class TlsParser final : public AppParser {
  public:
   ParseResult OnData(Direction dir, ByteView bytes, ParseContext& ctx) override;
   void OnGap(Direction dir, uint32_t len, ParseContext& ctx) override;
+  size_t heap_bytes() const override {
+    return dirs_[0].partial.capacity() + dirs_[1].partial.capacity();
+  }
 
  private:
   struct DirState {

@@ -16,6 +16,7 @@ void RegisterTls(ParserRegistry& registry) {
       // The parser only leaves an incomplete record unconsumed; handshake messages that span
       // records are kept by the parser itself (bounded by kMaxHandshakeMessage).
       .max_buffer = uint32_t(tls::kRecordHeader + tls::kMaxRecordPayload),
+      .state_bytes = sizeof(tls::TlsParser),
   });
 }
 
