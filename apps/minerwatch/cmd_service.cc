@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "commands.h"
+#include "config/config_check.h"
 #include "config/service_config.h"
 #include "doctor/doctor.h"
 #include "server/auth.h"
@@ -41,12 +42,25 @@ store::StorePtr OpenStoreOrThrow(const config::ServiceConfig& c) {
   return std::move(*s);
 }
 
+// The one check `config check` and `up` share: the config file, then every file it names.
+// Prints warnings; on error prints every error and returns false.
+bool CheckConfig(const config::ServiceConfig& cfg, const char* who) {
+  auto report = config::CheckReferencedFiles(cfg);
+  if (!report) {
+    std::fprintf(stderr, "%s: invalid config:\n%s\n", who, report.error().message().c_str());
+    return false;
+  }
+  for (const auto& w : report->warnings) std::fprintf(stderr, "%s: warning: %s\n", who, w.c_str());
+  return true;
+}
+
 int RunUp(const std::string& config_path, const std::string& listen, const std::string& store_path,
           bool no_sensor) {
   config::ServiceConfig cfg = LoadOrThrow(config_path);
   if (!listen.empty()) cfg.server.listen = listen;
   if (!store_path.empty()) cfg.store.path = store_path;
   if (no_sensor) cfg.sensor.enabled = false;
+  if (!CheckConfig(cfg, "minerwatch up")) return kExitError;
 
   // Block the shutdown signals before any thread starts, so only sigtimedwait below sees them.
   sigset_t set;
@@ -119,13 +133,20 @@ void AddServiceCommands(CLI::App& app, CommandContext& ctx) {
   // ---- config check ----
   auto* cfg = app.add_subcommand("config", "Service config file tools");
   cfg->require_subcommand(1);
-  auto* check = cfg->add_subcommand("check", "Validate a config file; errors give file:line:col");
+  auto* check = cfg->add_subcommand(
+      "check",
+      "Validate a config file and every file it names, exactly as `up` does at start-up; "
+      "errors give file:line");
   auto* check_path = &opts.check_path;
   check->add_option("file", *check_path, "config file")->required();
   check->callback([&ctx, check_path] {
     auto c = config::LoadConfig(*check_path);
     if (!c) {
       std::fprintf(stderr, "%s\n", c.error().message().c_str());
+      ctx.exit_code = kExitError;
+      return;
+    }
+    if (!CheckConfig(*c, "minerwatch config check")) {
       ctx.exit_code = kExitError;
       return;
     }

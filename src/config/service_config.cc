@@ -1,11 +1,15 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
 #include "config/service_config.h"
 
+#include <fcntl.h>
+#include <re2/re2.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
+#include <cerrno>
 #include <charconv>
-#include <fstream>
-#include <regex>
+#include <cstring>
 #include <set>
 #include <sstream>
 
@@ -114,6 +118,16 @@ class Section {
     }
     out = std::move(v);
   }
+  // A user-supplied regular expression: RE2 syntax, checked now so `up` never meets a bad one.
+  void Pattern(const std::string& key, std::string& out) {
+    std::string v = out;
+    Str(key, v);
+    if (auto st = CheckPattern(v); !st) {
+      return Error(Child(key), Join(key) + " is not a valid RE2 pattern (" + st.error().message() +
+                                   "; RE2 has no backreferences or lookaround)");
+    }
+    out = v;
+  }
   void Sev(const std::string& key, Severity& out) {
     YAML::Node n = Child(key);
     if (!n || n.IsNull()) return;
@@ -139,7 +153,88 @@ bool ValidUrl(const std::string& url, std::initializer_list<const char*> schemes
   return false;
 }
 
+std::string MarkText(const std::string& source, const YAML::Mark& m) {
+  return source + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
+}
+
+// yaml-cpp keeps both entries of a key given twice and lookups see only the first, so the second
+// would be silently ignored. The walk also records each key's line. Aliases share nodes, so a
+// "billion laughs" document would be walked exponentially often: the walk has a node budget.
+constexpr size_t kMaxWalkedNodes = 100000;  // a real config has a few hundred
+
+void CheckKeys(const YAML::Node& root, const std::string& source, std::vector<std::string>& errors,
+               std::map<std::string, int>& lines) {
+  std::vector<std::pair<YAML::Node, std::string>> stack{{root, ""}};
+  size_t walked = 0;
+  while (!stack.empty()) {
+    auto [node, path] = std::move(stack.back());
+    stack.pop_back();
+    if (++walked > kMaxWalkedNodes) {
+      errors.push_back(source + ": more than " + std::to_string(kMaxWalkedNodes) +
+                       " YAML nodes (aliases expanding?); expected a config of a few hundred");
+      return;
+    }
+    if (node.IsSequence()) {
+      size_t i = 0;
+      for (const auto& e : node) {
+        std::string p = path + "[" + std::to_string(i++) + "]";
+        if (lines.size() < kMaxWalkedNodes) lines.emplace(p, int(e.Mark().line + 1));
+        stack.emplace_back(e, std::move(p));
+      }
+    } else if (node.IsMap()) {
+      std::set<std::string> seen;
+      for (auto it = node.begin(); it != node.end(); ++it) {
+        if (!it->first.IsScalar()) continue;
+        const std::string& key = it->first.Scalar();
+        std::string p = path.empty() ? key : path + "." + key;
+        if (!seen.insert(key).second) {
+          errors.push_back(MarkText(source, it->first.Mark()) + ": duplicate key '" + p +
+                           "' (each key once per mapping; the first one would win unseen)");
+          continue;
+        }
+        if (lines.size() < kMaxWalkedNodes) lines.emplace(p, int(it->first.Mark().line + 1));
+        stack.emplace_back(it->second, std::move(p));
+      }
+    }
+  }
+}
+
+// One document: a second one ("---" after the first) would be silently dropped by YAML::Load.
+Result<YAML::Node> LoadOneDocument(const std::string& text, const std::string& source) {
+  std::vector<YAML::Node> docs;
+  try {
+    docs = YAML::LoadAll(text);
+  } catch (const YAML::ParserException& e) {
+    return Fail(Error::InvalidArgument(MarkText(source, e.mark) + ": " + e.msg));
+  }
+  if (docs.size() > 1) {
+    return Fail(Error::InvalidArgument(MarkText(source, docs[1].Mark()) +
+                                       ": a second YAML document ('---'); the config is one " +
+                                       "document, put every section in it"));
+  }
+  return docs.empty() ? YAML::Node() : docs[0];
+}
+
+RE2::Options PatternOptions() {
+  RE2::Options o;
+  o.set_case_sensitive(false);
+  o.set_log_errors(false);
+  o.set_max_mem(1 << 20);  // a pattern needing more is refused, not slow
+  return o;
+}
+
+bool PatternSearch(const std::string& pattern, const std::string& text) {
+  RE2 re(pattern, PatternOptions());
+  return re.ok() && RE2::PartialMatch(text, re);
+}
+
 }  // namespace
+
+Status CheckPattern(const std::string& pattern) {
+  RE2 re(pattern, PatternOptions());
+  if (!re.ok()) return Fail(Error::InvalidArgument(re.error()));
+  return Ok();
+}
 
 std::optional<int64_t> ParseDuration(std::string_view s) {
   if (s.empty() || s.size() > 20) return std::nullopt;
@@ -160,14 +255,11 @@ Result<ServiceConfig> ParseConfig(const std::string& text, const std::string& so
   ServiceConfig c;
   c.source = source;
   std::vector<std::string> errors;
-  YAML::Node root;
+  auto loaded = LoadOneDocument(text, source);
+  if (!loaded) return Fail(loaded.error());
+  YAML::Node root = *loaded;
   try {
-    root = YAML::Load(text);
-  } catch (const YAML::ParserException& e) {
-    return Fail(Error::InvalidArgument(source + ":" + std::to_string(e.mark.line + 1) + ":" +
-                                       std::to_string(e.mark.column + 1) + ": " + e.msg));
-  }
-  try {
+    CheckKeys(root, source, errors, c.key_lines);
     Section top(root, "", source, errors);
     {
       Section s(top.Child("server"), "server", source, errors);
@@ -231,21 +323,8 @@ Result<ServiceConfig> ParseConfig(const std::string& text, const std::string& so
     }
     {
       Section s(top.Child("notify"), "notify", source, errors);
-      s.Str("personal_address_pattern", c.notify.personal_address_pattern);
-      try {
-        std::regex re(c.notify.personal_address_pattern,
-                      std::regex::ECMAScript | std::regex::icase);
-      } catch (const std::regex_error&) {
-        s.Error(s.Child("personal_address_pattern"),
-                "notify.personal_address_pattern is not a valid regex");
-      }
-      s.Str("group_address_pattern", c.notify.group_address_pattern);
-      try {
-        std::regex re(c.notify.group_address_pattern, std::regex::ECMAScript | std::regex::icase);
-      } catch (const std::regex_error&) {
-        s.Error(s.Child("group_address_pattern"),
-                "notify.group_address_pattern is not a valid regex");
-      }
+      s.Pattern("personal_address_pattern", c.notify.personal_address_pattern);
+      s.Pattern("group_address_pattern", c.notify.group_address_pattern);
       s.Int("queue_capacity", c.notify.queue_capacity, 100, 10'000'000);
       s.Duration("window", c.notify.window_s, 1);
       s.Int("max_per_window", c.notify.max_per_window, 1, 10000);
@@ -293,6 +372,12 @@ Result<ServiceConfig> ParseConfig(const std::string& text, const std::string& so
           }
         }
       }
+      // The notifier refuses to start like this; say it here so `config check` does too.
+      for (const auto& cc : c.notify.contacts) {
+        if (cc.email.empty() || !c.notify.smtp.url.empty()) continue;
+        s.Error(contacts, "notify.contacts have e-mail addresses but notify.smtp.url is not set");
+        break;
+      }
     }
     {
       Section s(top.Child("export"), "export", source, errors);
@@ -323,25 +408,76 @@ Result<ServiceConfig> ParseConfig(const std::string& text, const std::string& so
 }
 
 AddressKind ClassifyContactAddress(const NotifyConfig& n, const std::string& email) {
-  // Both patterns were compiled once by ParseConfig, so a failure here means a hand-built config.
-  try {
-    std::regex group(n.group_address_pattern, std::regex::ECMAScript | std::regex::icase);
-    if (std::regex_search(email, group)) return AddressKind::kGroup;
-    std::regex personal(n.personal_address_pattern, std::regex::ECMAScript | std::regex::icase);
-    if (std::regex_search(email, personal)) return AddressKind::kPersonal;
-  } catch (const std::regex_error&) {
-  }
+  // ParseConfig checked both patterns; one that does not compile (a hand-built config) matches
+  // nothing.
+  if (PatternSearch(n.group_address_pattern, email)) return AddressKind::kGroup;
+  if (PatternSearch(n.personal_address_pattern, email)) return AddressKind::kPersonal;
   return AddressKind::kUnrecognized;
 }
 
+Result<std::string> ReadRegularFile(const std::string& path, uint64_t max_bytes,
+                                    std::string_view what) {
+  std::string w(what);
+  // O_NONBLOCK: opening a FIFO with no writer would otherwise wait forever.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) return Fail(Error::IoError(w + " " + path + ": " + std::strerror(errno)));
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    bool dir = S_ISDIR(st.st_mode);
+    ::close(fd);
+    return Fail(Error::InvalidArgument(w + " " + path + ": " +
+                                       (dir ? "is a directory" : "is not a regular file") +
+                                       ", expected a regular file"));
+  }
+  auto too_big = [&] {
+    return Fail(Error::InvalidArgument(w + " " + path + ": larger than " +
+                                       std::to_string(max_bytes) + " bytes"));
+  };
+  if (uint64_t(st.st_size) > max_bytes) {
+    ::close(fd);
+    return too_big();
+  }
+  std::string data(size_t(st.st_size) + 1, '\0');
+  size_t off = 0;
+  for (;;) {
+    if (off == data.size()) {
+      if (data.size() > max_bytes) break;
+      data.resize(std::min<uint64_t>(max_bytes + 1, data.size() * 2 + 4096));
+    }
+    ssize_t n = ::read(fd, data.data() + off, data.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      ::close(fd);
+      return Fail(Error::IoError(w + " " + path + ": " + std::strerror(err)));
+    }
+    if (n == 0) break;
+    off += size_t(n);
+  }
+  ::close(fd);
+  if (off > max_bytes) return too_big();
+  data.resize(off);
+  return data;
+}
+
+Result<std::string> ReadSecretFile(const std::string& path, std::string_view what) {
+  auto v = ReadRegularFile(path, 4096, what);
+  if (!v) return Fail(v.error());
+  while (!v->empty() && (v->back() == '\n' || v->back() == '\r' || v->back() == ' ')) v->pop_back();
+  if (v->empty()) return Fail(Error::InvalidArgument(std::string(what) + " " + path + " is empty"));
+  return v;
+}
+
+std::string KeyLocation(const ServiceConfig& c, const std::string& key) {
+  auto it = c.key_lines.find(key);
+  if (it == c.key_lines.end()) return c.source + ": " + key;
+  return c.source + ":" + std::to_string(it->second) + ": " + key;
+}
+
 Result<ServiceConfig> LoadConfig(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Fail(Error::IoError("cannot read config file " + path));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (text.str().size() > (4u << 20))
-    return Fail(Error::InvalidArgument(path + ": config file is larger than 4 MiB"));
-  return ParseConfig(text.str(), path);
+  auto text = ReadRegularFile(path, kMaxConfigBytes, "config file");
+  if (!text) return Fail(text.error());
+  return ParseConfig(*text, path);
 }
 
 nlohmann::json ToJson(const ServiceConfig& c) {

@@ -4,7 +4,9 @@
 // Loading is strict: an unknown key, a wrong type or a bad value is an error naming the file,
 // line and column, so a typo never silently falls back to a default.
 #include <cstdint>
+#include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "mw/core/result.h"
@@ -102,6 +104,9 @@ struct ExportConfig {
 
 struct ServiceConfig {
   std::string source;  // file it came from
+  // Line of every key present ("notify.contacts[0].webhook_secret_file", "sensor.intel_files[1]"),
+  // so checks made after parsing (referenced files) can still say where.
+  std::map<std::string, int> key_lines;
   ServerConfig server;
   StoreConfig store;
   SensorConfig sensor;
@@ -113,14 +118,36 @@ struct ServiceConfig {
   ExportConfig exports;
 };
 
-// Parses "text" (named "source" in messages). Errors read "source:line:col: message".
+// The largest config file LoadConfig reads.
+inline constexpr uint64_t kMaxConfigBytes = 4u << 20;
+
+// Parses "text" (named "source" in messages). Errors read "source:line:col: message". One YAML
+// document only; a key given twice in one mapping is an error.
 Result<ServiceConfig> ParseConfig(const std::string& text, const std::string& source);
+// Refuses anything but a regular file of at most kMaxConfigBytes before reading it.
 Result<ServiceConfig> LoadConfig(const std::string& path);
 
+// Opens "path" without blocking (a FIFO with no writer), refuses a directory, device or FIFO,
+// checks the size on the open descriptor and reads at most max_bytes + 1 bytes, so a file
+// that grows meanwhile is refused too. "what" starts each message ("config file", "notify.smtp.
+// password_file"...).
+Result<std::string> ReadRegularFile(const std::string& path, uint64_t max_bytes,
+                                    std::string_view what);
+// A secret (webhook HMAC key, SMTP password): a regular file of 1..4096 bytes, trailing
+// newlines and spaces dropped. The notifier and the config check read secrets through this.
+Result<std::string> ReadSecretFile(const std::string& path, std::string_view what);
+
+// "source:line: key" for a key ParseConfig saw, or "source: key" when it has no line.
+std::string KeyLocation(const ServiceConfig& c, const std::string& key);
+
 // notify: how a contact address reads. A group mailbox matches group_address_pattern; anything
-// else is warned about (kPersonal when it matches personal_address_pattern).
+// else is warned about (kPersonal when it matches personal_address_pattern). The patterns are
+// RE2 (linear time, case-insensitive, unanchored search): no pattern can make this hang.
 enum class AddressKind { kGroup, kPersonal, kUnrecognized };
 AddressKind ClassifyContactAddress(const NotifyConfig& n, const std::string& email);
+
+// Compiles a user-supplied pattern the way ClassifyContactAddress uses it; the error says why.
+Status CheckPattern(const std::string& pattern);
 
 // "30s", "15m", "2h", "7d" or plain seconds.
 std::optional<int64_t> ParseDuration(std::string_view s);

@@ -2,7 +2,12 @@
 #include "config/service_config.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
 #include <fstream>
 
 namespace mw::config {
@@ -88,6 +93,156 @@ TEST(ServiceConfig, Durations) {
   EXPECT_FALSE(ParseDuration("-1s"));
   EXPECT_FALSE(ParseDuration("d"));
   EXPECT_FALSE(ParseDuration("99999999999999999d"));
+}
+
+std::string Scratch(const std::string& name) {
+  std::string dir = testing::TempDir() + "/service_config_test";
+  std::filesystem::create_directories(dir);
+  return dir + "/" + name;
+}
+
+void Write(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+TEST(LoadConfig, RefusesADirectory) {
+  std::string dir = Scratch("a_dir");
+  std::filesystem::create_directories(dir);
+  auto c = LoadConfig(dir);
+  ASSERT_FALSE(c);
+  EXPECT_NE(c.error().message().find(dir + ": is a directory, expected a regular file"),
+            std::string::npos)
+      << c.error().message();
+}
+
+TEST(LoadConfig, RefusesADeviceWithoutReadingIt) {
+  auto start = std::chrono::steady_clock::now();
+  auto c = LoadConfig("/dev/zero");
+  ASSERT_FALSE(c);
+  EXPECT_NE(c.error().message().find("/dev/zero: is not a regular file"), std::string::npos)
+      << c.error().message();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+}
+
+TEST(LoadConfig, RefusesAFifoWithoutBlocking) {
+  std::string fifo = Scratch("fifo");
+  ::unlink(fifo.c_str());
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  auto c = LoadConfig(fifo);  // no writer: a blocking open would never return
+  ASSERT_FALSE(c);
+  EXPECT_NE(c.error().message().find("is not a regular file"), std::string::npos);
+}
+
+TEST(LoadConfig, RefusesAnOversizedFileBeforeParsing) {
+  std::string big = Scratch("big.yaml");
+  Write(big, "# " + std::string(kMaxConfigBytes, 'x') + "\n");
+  auto c = LoadConfig(big);
+  ASSERT_FALSE(c);
+  EXPECT_NE(c.error().message().find("larger than " + std::to_string(kMaxConfigBytes)),
+            std::string::npos)
+      << c.error().message();
+  std::string ok = Scratch("ok.yaml");
+  Write(ok, "server:\n  threads: 2\n");
+  auto good = LoadConfig(ok);
+  ASSERT_TRUE(good) << good.error().message();
+  EXPECT_EQ(good->server.threads, 2);
+  EXPECT_EQ(KeyLocation(*good, "server.threads"), ok + ":2: server.threads");
+}
+
+TEST(LoadConfig, MissingFileNamesIt) {
+  auto c = LoadConfig("/nonexistent/mw.yaml");
+  ASSERT_FALSE(c);
+  EXPECT_NE(c.error().message().find("config file /nonexistent/mw.yaml: No such file"),
+            std::string::npos)
+      << c.error().message();
+}
+
+TEST(ServiceConfig, DuplicateKeysAreErrors) {
+  auto c =
+      ParseConfig("server:\n  threads: 2\n  threads: 8\nstore:\n  path: /a\nstore:\n", "d.yaml");
+  ASSERT_FALSE(c);
+  const std::string& m = c.error().message();
+  EXPECT_NE(m.find("d.yaml:3:3: duplicate key 'server.threads'"), std::string::npos) << m;
+  EXPECT_NE(m.find("d.yaml:6:1: duplicate key 'store'"), std::string::npos) << m;
+  // Inside a list entry too.
+  auto k = ParseConfig(
+      "notify:\n  smtp: {url: 'smtp://x'}\n  contacts:\n    - name: a\n      email: soc@x\n"
+      "      name: b\n",
+      "d.yaml");
+  ASSERT_FALSE(k);
+  EXPECT_NE(k.error().message().find("d.yaml:6:7: duplicate key 'notify.contacts[0].name'"),
+            std::string::npos)
+      << k.error().message();
+}
+
+TEST(ServiceConfig, ASecondDocumentIsAnError) {
+  auto c = ParseConfig("server:\n  threads: 2\n---\nserver:\n  threads: 8\n", "m.yaml");
+  ASSERT_FALSE(c);
+  EXPECT_NE(c.error().message().find("m.yaml:4:1: a second YAML document"), std::string::npos)
+      << c.error().message();
+  EXPECT_TRUE(ParseConfig("---\nserver:\n  threads: 2\n", "m.yaml"));  // one, explicitly started
+}
+
+TEST(ServiceConfig, AliasBombIsRefusedQuickly) {
+  std::string text = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+  for (char n = 'b'; n <= 'k'; ++n) {
+    std::string prev(1, char(n - 1));
+    text += std::string(1, n) + ": &" + n + " [*" + prev + ", *" + prev + ", *" + prev + ", *" +
+            prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + "]\n";
+  }
+  auto start = std::chrono::steady_clock::now();
+  auto c = ParseConfig(text, "bomb.yaml");
+  EXPECT_FALSE(c);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+}
+
+TEST(ServiceConfig, PatternsAreLinearTimeRe2) {
+  // The catastrophic-backtracking classic: RE2 accepts it and matches in linear time.
+  auto c = ParseConfig("notify:\n  group_address_pattern: '^(a+)+$'\n", "p.yaml");
+  ASSERT_TRUE(c) << c.error().message();
+  std::string hostile(100000, 'a');
+  hostile += "!";
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(ClassifyContactAddress(c->notify, hostile), AddressKind::kUnrecognized);
+  EXPECT_EQ(ClassifyContactAddress(c->notify, "aaaa"), AddressKind::kGroup);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+  // What RE2 cannot do is a config error naming the key.
+  auto bad = ParseConfig("notify:\n  personal_address_pattern: '(?=x)y'\n", "p.yaml");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message().find(
+                "p.yaml:2:29: notify.personal_address_pattern is not a valid RE2 pattern"),
+            std::string::npos)
+      << bad.error().message();
+  auto backref = ParseConfig("notify:\n  group_address_pattern: '(a)\\1'\n", "p.yaml");
+  EXPECT_FALSE(backref);
+}
+
+TEST(ServiceConfig, DefaultPatternsClassifyAsDocumented) {
+  ServiceConfig d;
+  EXPECT_EQ(ClassifyContactAddress(d.notify, "SecOps@example.com"), AddressKind::kGroup);
+  EXPECT_EQ(ClassifyContactAddress(d.notify, "soc-emea@example.com"), AddressKind::kGroup);
+  EXPECT_EQ(ClassifyContactAddress(d.notify, "jane.doe@example.com"), AddressKind::kPersonal);
+  EXPECT_EQ(ClassifyContactAddress(d.notify, "x@example.com"), AddressKind::kUnrecognized);
+}
+
+TEST(ServiceConfig, EmailContactsNeedAnSmtpUrl) {
+  auto c = ParseConfig("notify:\n  contacts:\n    - {name: soc, email: soc@x}\n", "n.yaml");
+  ASSERT_FALSE(c);
+  EXPECT_NE(c.error().message().find("notify.smtp.url is not set"), std::string::npos);
+}
+
+TEST(ReadSecretFile, RefusesWhatIsNotASmallRegularFile) {
+  std::string p = Scratch("secret");
+  Write(p, "k3y\n");
+  auto s = ReadSecretFile(p, "webhook_secret_file");
+  ASSERT_TRUE(s) << s.error().message();
+  EXPECT_EQ(*s, "k3y");
+  Write(p, std::string(5000, 'k'));
+  EXPECT_FALSE(ReadSecretFile(p, "w"));
+  Write(p, "\n");
+  EXPECT_FALSE(ReadSecretFile(p, "w"));
+  EXPECT_FALSE(ReadSecretFile("/dev/zero", "w"));
+  EXPECT_FALSE(ReadSecretFile(testing::TempDir(), "w"));
 }
 
 }  // namespace

@@ -1,9 +1,6 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
 #include "notify/notifier.h"
 
-#include <fstream>
-#include <sstream>
-
 #include "export/siem_format.h"
 #include "notify/hmac.h"
 #include "notify/libcurl.h"
@@ -22,17 +19,9 @@ TimestampUs SystemNow() {
                          .count());
 }
 
+// The same reader as `config check` (config::ReadSecretFile), so the two cannot disagree.
 Result<std::string> ReadSecret(const std::string& path, const std::string& what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Fail(Error::IoError("cannot read " + what + " " + path));
-  std::ostringstream s;
-  s << in.rdbuf();
-  std::string v = s.str();
-  if (v.size() > 4096)
-    return Fail(Error::InvalidArgument(what + " " + path + " is larger than 4 KiB"));
-  while (!v.empty() && (v.back() == '\n' || v.back() == '\r' || v.back() == ' ')) v.pop_back();
-  if (v.empty()) return Fail(Error::InvalidArgument(what + " " + path + " is empty"));
-  return v;
+  return config::ReadSecretFile(path, what);
 }
 
 }  // namespace
