@@ -3,8 +3,10 @@
 // CLI. Thin: everything lives in src/hostscan (mw_hostscan).
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <stdexcept>
 
@@ -33,6 +35,7 @@ struct HostScanArgs {
   std::string pagedb;
   std::string state_dir;
   std::string json_path;
+  std::string summary_json_path;
   bool table = false;
   bool quiet = false;
   int cpu_sample_ms = 1000;
@@ -43,6 +46,46 @@ struct HostScanArgs {
 
 std::string StateDir(const std::string& flag) {
   return flag.empty() ? hostscan::DefaultStateDir() : flag;
+}
+
+void PrintSummary(const hostscan::HostScanReport& rep, size_t findings) {
+  for (const auto& n : rep.notes) std::fprintf(stderr, "note: %s\n", n.c_str());
+  const hostscan::HostScanCoverage& c = rep.coverage;
+  std::fprintf(
+      stderr,
+      "summary: %llu processes (%llu memory-scanned, %llu memory read, %llu memory denied, "
+      "%llu exited mid-scan), %.1f MB read, %.1f MB to YARA, %llu regions unchanged, %llu "
+      "shared regions cached, %llu persistence entries, %zu findings, %.2f s\n",
+      (unsigned long long)rep.processes, (unsigned long long)rep.processes_memory_scanned,
+      (unsigned long long)c.processes_memory_read, (unsigned long long)c.processes_memory_denied,
+      (unsigned long long)rep.processes_vanished, rep.memory.bytes_read / 1048576.0,
+      rep.memory.bytes_yara / 1048576.0, (unsigned long long)rep.memory.regions_unchanged,
+      (unsigned long long)rep.memory.regions_shared_cached,
+      (unsigned long long)rep.persistence_entries, findings, rep.seconds);
+  std::vector<std::string> why = hostscan::IncompleteReasons(rep);
+  if (why.empty()) {
+    std::fprintf(stderr, "coverage: complete\n");
+    return;
+  }
+  std::fprintf(stderr, "coverage: INCOMPLETE, this scan could not look everywhere:\n");
+  for (const auto& w : why) std::fprintf(stderr, "  - %s\n", w.c_str());
+  if (!c.denied.empty()) {
+    std::string names;
+    for (const auto& d : c.denied) names += (names.empty() ? "" : ", ") + d;
+    uint64_t total = std::max(c.processes_memory_denied, c.processes_access_denied);
+    if (total > c.denied.size()) names += ", ...";
+    std::fprintf(stderr, "  not readable: %s\n", names.c_str());
+  }
+}
+
+void WriteSummaryJson(const std::string& path, const hostscan::HostScanReport& rep, size_t findings,
+                      int exit_code) {
+  nlohmann::json j = hostscan::ReportJson(rep);
+  j["findings"] = findings;
+  j["exit_code"] = exit_code;
+  std::ofstream out(path, std::ios::trunc);
+  out << j.dump() << "\n";
+  if (!out) throw std::runtime_error("cannot write " + path);
 }
 
 int RunHostScan(const HostScanArgs& a) {
@@ -117,21 +160,14 @@ int RunHostScan(const HostScanArgs& a) {
       std::fprintf(stderr, "minerwatch: warning: %s\n", s.error().message().c_str());
     }
   }
-  if (!a.quiet) {
-    for (const auto& n : rep.notes) std::fprintf(stderr, "note: %s\n", n.c_str());
-    std::fprintf(
-        stderr,
-        "summary: %llu processes (%llu memory-scanned, %llu exited mid-scan), %.1f MB "
-        "read, %.1f MB to YARA, %llu regions unchanged, %llu shared regions cached, "
-        "%llu persistence entries, %zu findings, %.2f s\n",
-        (unsigned long long)rep.processes, (unsigned long long)rep.processes_memory_scanned,
-        (unsigned long long)rep.processes_vanished, rep.memory.bytes_read / 1048576.0,
-        rep.memory.bytes_yara / 1048576.0, (unsigned long long)rep.memory.regions_unchanged,
-        (unsigned long long)rep.memory.regions_shared_cached,
-        (unsigned long long)rep.persistence_entries, findings.size(), rep.seconds);
-  }
-  if (failed) return kExitError;
-  return findings.empty() ? kExitClean : kExitFindings;
+  if (!a.quiet) PrintSummary(rep, findings.size());
+  int code = failed                                      ? kExitError
+             : !findings.empty()                         ? kExitFindings
+             : !hostscan::IncompleteReasons(rep).empty() ? kExitIncomplete
+                                                         : kExitClean;
+  if (!a.summary_json_path.empty())
+    WriteSummaryJson(a.summary_json_path, rep, findings.size(), code);
+  return code;
 }
 
 void AddAddBinary(CLI::App* parent, CommandContext& ctx) {
@@ -180,7 +216,13 @@ void AddHostCommands(CLI::App& app, CommandContext& ctx) {
       "One pass: processes (command line, deleted/fileless executables, CPU, sockets vs intel), "
       "memory YARA scan with minerwatch's rules plus yours, code-page hash matching, and "
       "autostart entries. Without root or CAP_SYS_PTRACE it scans what it may and says what it "
-      "could not.");
+      "could not.\n"
+      "Exit status: 0 nothing found and coverage complete; 1 findings (whatever the coverage); "
+      "2 error; 3 nothing found but coverage was partial: a process's memory, executable or "
+      "open files could not be read for lack of permission, an autostart file or folder exists "
+      "but could not be read or listed (e.g. /var/spool/cron/crontabs), or the scan was "
+      "stopped. Exited processes, the --max-*-mb budgets and other minerwatch processes do not "
+      "make a scan partial. The summary on stderr and --summary-json name what was missed.");
   scan->add_option("--root", a->root, "Inspect a mounted image or fixture root instead of /");
   scan->add_option("--pid", a->pids, "Only these processes (repeatable; skips autostart checks)");
   scan->add_option("--rules", a->rules, "Extra YARA rule file or folder (repeatable)");
@@ -195,6 +237,9 @@ void AddHostCommands(CLI::App& app, CommandContext& ctx) {
                    "State folder (default $MINERWATCH_STATE_DIR or /var/lib/minerwatch)");
   scan->add_option("--json", a->json_path,
                    "Write findings as JSON Lines to this file ('-' = stdout)");
+  scan->add_option("--summary-json", a->summary_json_path,
+                   "Write the pass summary and its coverage (what could not be read, and why) "
+                   "as one JSON object to this file (docs/findings.md)");
   scan->add_flag("--table", a->table, "Print the findings table even if not a terminal");
   scan->add_flag("-q,--quiet", a->quiet, "No notes or summary on stderr");
   scan->add_option("--cpu-sample-ms", a->cpu_sample_ms, "CPU sampling interval (0 = off)")

@@ -11,6 +11,9 @@ namespace mw::cli {
 inline constexpr int kExitClean = 0;     // ran, nothing found
 inline constexpr int kExitFindings = 1;  // ran, findings reported
 inline constexpr int kExitError = 2;     // could not do what was asked
+// `host scan`: nothing found in what could be read, but coverage was partial (findings still
+// give 1): a script can tell a blind scan from a clean one.
+inline constexpr int kExitIncomplete = 3;
 
 struct CommandContext {
   int exit_code = kExitClean;

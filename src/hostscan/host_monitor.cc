@@ -46,17 +46,18 @@ HostMonitor::~HostMonitor() { Stop(); }
 Status HostMonitor::Start() {
   std::lock_guard<std::mutex> lock(mu_);
   if (thread_.joinable()) return Fail(Error::InvalidArgument("host monitor already running"));
-  stop_ = false;
+  stop_ = std::stop_source();
   thread_ = std::thread([this] { Loop(); });
   return Ok();
 }
 
+void HostMonitor::RequestStop() {
+  // The waits registered on the token (Loop's interval wait, the scanner's) wake at once.
+  stop_.request_stop();
+}
+
 void HostMonitor::Stop() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
+  RequestStop();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -69,19 +70,30 @@ HostScanReport HostMonitor::RunOnce() {
   }
   uint32_t every = options_.system_binaries_every == 0 ? 1 : options_.system_binaries_every;
   scanner_.set_check_system_binaries(options_.scan.check_system_binaries && pass % every == 0);
-  HostScanReport rep = scanner_.RunPass(emitter_);
-  std::vector<Finding> changed = emitter_.TakeChanged();
-  if (sink_ && !changed.empty()) {
-    if (auto s = sink_->Write(changed); !s) {
-      rep.notes.push_back("sink: " + s.error().message());
-    } else if (auto f = sink_->Flush(); !f) {
-      rep.notes.push_back("sink flush: " + f.error().message());
-    }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stats_.pass_running = true;
+    stats_.pass_started_at_s = time(nullptr);
   }
+  std::vector<std::string> sink_errors;
+  auto deliver = [&] {
+    std::vector<Finding> changed = emitter_.TakeChanged();
+    if (!sink_ || changed.empty()) return;
+    if (auto s = sink_->Write(changed); !s) {
+      sink_errors.push_back("sink: " + s.error().message());
+    } else if (auto f = sink_->Flush(); !f) {
+      sink_errors.push_back("sink flush: " + f.error().message());
+    }
+  };
+  HostScanReport rep = scanner_.RunPass(emitter_, stop_.get_token(), deliver);
+  deliver();  // also after a stop: what the pass found so far is not lost
+  for (auto& e : sink_errors) rep.notes.push_back(std::move(e));
   double cpu = ThreadCpuSeconds() - cpu0;
   {
     std::lock_guard<std::mutex> lock(mu_);
     ++stats_.passes;
+    stats_.passes_incomplete += IncompleteReasons(rep).empty() ? 0 : 1;
+    stats_.pass_running = false;
     stats_.last_pass_seconds = rep.seconds;
     stats_.cpu_seconds += cpu;
     stats_.last_report = rep;
@@ -92,10 +104,14 @@ HostScanReport HostMonitor::RunOnce() {
 
 void HostMonitor::Loop() {
   if (options_.low_priority) LowerThreadPriority();
-  while (true) {
+  std::stop_token stop = stop_.get_token();
+  while (!stop.stop_requested()) {
     RunOnce();
     std::unique_lock<std::mutex> lock(mu_);
-    if (cv_.wait_for(lock, options_.interval, [this] { return stop_; })) return;
+    if (cv_.wait_for(lock, stop, options_.interval, [] { return false; }) ||
+        stop.stop_requested()) {
+      return;
+    }
   }
 }
 

@@ -2,7 +2,11 @@
 #pragma once
 // The periodic host loop minerwatch's main job runs beside the sensor. One background thread
 // runs a HostScanner pass every "interval" at low priority (nice 19, idle I/O class, a memory
-// read-rate cap); unchanged memory regions are not rescanned. Changed findings go to the sink.
+// read-rate cap); unchanged memory regions are not rescanned. Changed findings go to the sink:
+// the inventory findings as soon as the inventory is done, the rest at the end of the pass.
+// Stop() is prompt: it fires the pass's stop token, which cuts short the rate limiter's and the
+// CPU sample's waits and ends the pass within one read chunk; what the pass found so far still
+// reaches the sink, and the pass is counted as incomplete, never as clean.
 //
 // Thread-safety: Start/Stop/stats from any one controlling thread; the sink is called from the
 // monitor thread only.
@@ -11,6 +15,7 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <stop_token>
 #include <thread>
 
 #include "hostscan/host_scanner.h"
@@ -29,7 +34,10 @@ struct HostMonitorOptions {
 };
 
 struct HostMonitorStats {
-  uint64_t passes = 0;
+  uint64_t passes = 0;             // finished or stopped
+  uint64_t passes_incomplete = 0;  // of those: IncompleteReasons() not empty
+  bool pass_running = false;
+  int64_t pass_started_at_s = 0;  // unix seconds of the running (or last) pass
   double last_pass_seconds = 0;
   double cpu_seconds = 0;  // CPU time used by the monitor thread
   HostScanReport last_report;
@@ -43,6 +51,9 @@ class HostMonitor {
   ~HostMonitor();  // Stops.
 
   Status Start();
+  // Asks the running pass to stop without waiting (Stop() waits); lets the caller stop other
+  // producers meanwhile.
+  void RequestStop();
   void Stop();
   // Runs one pass on the calling thread (tests, `host scan` reuse).
   HostScanReport RunOnce();
@@ -58,8 +69,8 @@ class HostMonitor {
   FindingEmitter emitter_;
   std::thread thread_;
   mutable std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
+  std::condition_variable_any cv_;
+  std::stop_source stop_;
   HostMonitorStats stats_;
 };
 

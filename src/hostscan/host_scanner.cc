@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cinttypes>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <set>
@@ -133,6 +134,149 @@ bool LooksLikeMoneroWallet(std::string_view s) {
   return true;
 }
 
+std::string Plural(uint64_t n, const char* one, const char* many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+void AddMemStats(MemScanStats& into, const MemScanStats& s) {
+  into.regions += s.regions;
+  into.regions_scanned += s.regions_scanned;
+  into.regions_unchanged += s.regions_unchanged;
+  into.regions_shared_cached += s.regions_shared_cached;
+  into.regions_unreadable += s.regions_unreadable;
+  into.regions_denied += s.regions_denied;
+  into.regions_over_budget += s.regions_over_budget;
+  into.regions_untouched += s.regions_untouched;
+  into.bytes_read += s.bytes_read;
+  into.bytes_yara += s.bytes_yara;
+}
+
+void NameDenied(HostScanCoverage& c, const ProcessInfo& p) {
+  std::string name = "pid " + std::to_string(p.pid) + " (" + p.comm + ", user " + p.user + ")";
+  if (c.denied.size() < HostScanCoverage::kMaxNamed &&
+      std::find(c.denied.begin(), c.denied.end(), name) == c.denied.end()) {
+    c.denied.push_back(std::move(name));
+  }
+}
+
+// Findings from the inventory alone (command line, executable, sockets vs intel). True when the
+// process looks like a miner.
+bool InventoryFindings(const ProcessInfo& p, const HostScanOptions& o, TimestampUs now,
+                       FindingEmitter& out) {
+  std::string indicator = ProcessIndicator(p);
+  std::vector<std::string> reasons = MinerProcessReasons(p, o.high_cpu_percent);
+  if (!reasons.empty()) {
+    Finding& f = out.Upsert(category::kMinerProcess, o.host_ip, indicator, now);
+    bool strong = reasons.size() >= 2 || reasons[0].starts_with("pool URL") ||
+                  reasons[0].starts_with("miner options");
+    std::vector<std::string> attack = {"T1496"};
+    for (const auto& r : reasons) {
+      if (r.find("kernel thread") != std::string::npos) attack.push_back("T1036.004");
+      if (r.find("deleted") != std::string::npos || r.find("memfd") != std::string::npos) {
+        attack.push_back("T1070.004");
+      }
+    }
+    Fill(f, Stage::kMining, strong ? Severity::kHigh : Severity::kMedium, attack,
+         "hostscan.process", "heuristics", o);
+    AddProcess(f, p);
+    f.evidence["reasons"] = reasons;
+  }
+  if (o.lookup_ip) {
+    for (const auto& s : p.sockets) {
+      if (s.remote_port == 0 || s.remote.IsUnspecifiedOrLoopback()) continue;
+      auto why = o.lookup_ip(s.remote);
+      if (!why) continue;
+      Finding& f = out.Upsert(category::kBadIp, o.host_ip, s.remote.ToString(), now);
+      Fill(f, Stage::kMining, Severity::kHigh, {"T1496"}, "hostscan.intel", *why, o);
+      AddProcess(f, p);
+      f.evidence["endpoint"] = s.proto + " " + Endpoint(s.local, s.local_port) + " -> " +
+                               Endpoint(s.remote, s.remote_port);
+      f.evidence["intel"] = *why;
+    }
+  }
+  if (o.lookup_domain) {
+    for (const std::string& host : PoolHostsInCmdline(p.cmdline)) {
+      auto why = o.lookup_domain(host);
+      if (!why) continue;
+      Finding& f = out.Upsert(category::kBadDomain, o.host_ip, host, now);
+      Fill(f, Stage::kMining, Severity::kHigh, {"T1496"}, "hostscan.intel", *why, o);
+      AddProcess(f, p);
+      f.evidence["where"] = "command line";
+      f.evidence["intel"] = *why;
+    }
+  }
+  return !reasons.empty();
+}
+
+// YARA, page-hash and combined findings for one process's memory. True when any matched.
+bool MemoryFindings(const ProcessInfo& p, const ProcessMemResult& mem, const HostScanOptions& o,
+                    TimestampUs now, FindingEmitter& out) {
+  std::vector<PageDbHit> page_hits;
+  if (o.page_db && o.page_db->binary_count() > 0 && !mem.exec_page_hashes.empty()) {
+    page_hits =
+        o.page_db->Match(mem.exec_page_hashes, o.page_match_min_percent, o.page_match_min_pages);
+  }
+  std::string indicator = ProcessIndicator(p);
+  nlohmann::json rules_json = nlohmann::json::array();
+  std::string families;
+  for (const YaraHit& h : mem.hits) {
+    if (!h.rule) continue;
+    if (rules_json.size() >= 64) break;
+    rules_json.push_back({{"rule", h.rule->name},
+                          {"namespace", h.rule->ns},
+                          {"description", h.rule->description},
+                          {"family", h.rule->family},
+                          {"region", Hex(h.region_start) + "-" + Hex(h.region_end) + " " + h.perms +
+                                         (h.path.empty() ? "" : " " + h.path)},
+                          {"address", Hex(h.address)},
+                          {"offset", h.address - h.region_start},
+                          {"string", h.string_id}});
+    if (!h.rule->family.empty() && families.find(h.rule->family) == std::string::npos) {
+      families += (families.empty() ? "" : ",") + h.rule->family;
+    }
+  }
+  nlohmann::json pages_json = nlohmann::json::array();
+  for (const PageDbHit& h : page_hits) {
+    char pct[16];
+    std::snprintf(pct, sizeof pct, "%.1f", h.percent);
+    pages_json.push_back({{"family", h.binary->family},
+                          {"binary", h.binary->name},
+                          {"binary_sha256", h.binary->sha256},
+                          {"pages_matched", h.matched},
+                          {"pages_total", h.binary->pages},
+                          {"percent", std::stod(pct)}});
+  }
+  bool has_yara = !rules_json.empty();
+  bool has_pages = !pages_json.empty();
+  if (has_yara) {
+    Finding& f = out.Upsert(category::kYaraRule, o.host_ip, indicator, now);
+    const YaraHit& first = *std::find_if(mem.hits.begin(), mem.hits.end(),
+                                         [](const YaraHit& h) { return h.rule != nullptr; });
+    Fill(f, Stage::kMining, Severity::kHigh, {"T1496"}, "hostscan.yara", first.rule->ns, o);
+    AddProcess(f, p);
+    f.evidence["rules"] = rules_json;
+    f.evidence["families"] = families;
+    f.evidence["memory"] = {{"bytes_read", mem.stats.bytes_read},
+                            {"regions", mem.stats.regions},
+                            {"read_method", mem.read_method},
+                            {"budget_exhausted", mem.budget_exhausted}};
+  }
+  if (has_pages) {
+    Finding& f = out.Upsert(category::kHashMatch, o.host_ip, indicator, now);
+    Fill(f, Stage::kMining, Severity::kHigh, {"T1496"}, "hostscan.pagehash", "pagedb", o);
+    AddProcess(f, p);
+    f.evidence["page_matches"] = pages_json;
+  }
+  if (has_yara && has_pages) {
+    Finding& f = out.Upsert(category::kCombined, o.host_ip, indicator, now);
+    Fill(f, Stage::kMining, Severity::kCritical, {"T1496"}, "hostscan.combined", "yara+pagedb", o);
+    AddProcess(f, p);
+    f.evidence["rules"] = rules_json;
+    f.evidence["page_matches"] = pages_json;
+  }
+  return has_yara || has_pages;
+}
+
 }  // namespace
 
 std::vector<std::string> PoolHostsInCmdline(const std::vector<std::string>& argv) {
@@ -231,14 +375,76 @@ HostScanner::HostScanner(HostScanOptions options) : options_(std::move(options))
 
 HostScanner::~HostScanner() = default;
 
-HostScanReport HostScanner::RunPass(FindingEmitter& out) {
+std::vector<std::string> IncompleteReasons(const HostScanReport& r) {
+  const HostScanCoverage& c = r.coverage;
+  std::vector<std::string> why;
+  if (c.interrupted) why.push_back("stopped before the end of the pass");
+  if (c.processes_memory_denied > 0) {
+    why.push_back(Plural(c.processes_memory_denied, "process", "processes") +
+                  ": memory not readable (needs root or CAP_SYS_PTRACE)");
+  }
+  if (c.processes_access_denied > 0) {
+    why.push_back(Plural(c.processes_access_denied, "process", "processes") +
+                  ": executable or open files not readable (needs root or CAP_SYS_PTRACE)");
+  }
+  for (const auto& u : c.unreadable_paths) why.push_back("autostart not checked: " + u);
+  return why;
+}
+
+nlohmann::json ReportJson(const HostScanReport& r) {
+  const HostScanCoverage& c = r.coverage;
+  std::vector<std::string> why = IncompleteReasons(r);
+  return {{"complete", why.empty()},
+          {"incomplete_reasons", why},
+          {"processes", r.processes},
+          {"processes_vanished", r.processes_vanished},
+          {"memory",
+           {{"processes_scanned", r.processes_memory_scanned},
+            {"processes_read", c.processes_memory_read},
+            {"processes_denied", c.processes_memory_denied},
+            {"processes_skipped_own", c.processes_skipped_own},
+            {"bytes_read", r.memory.bytes_read},
+            {"bytes_yara", r.memory.bytes_yara},
+            {"regions", r.memory.regions},
+            {"regions_scanned", r.memory.regions_scanned},
+            {"regions_unchanged", r.memory.regions_unchanged},
+            {"regions_shared_cached", r.memory.regions_shared_cached},
+            {"regions_unreadable", r.memory.regions_unreadable},
+            {"regions_denied", r.memory.regions_denied},
+            {"regions_over_budget", r.memory.regions_over_budget}}},
+          {"processes_access_denied", c.processes_access_denied},
+          {"denied_processes", c.denied},
+          {"unreadable_paths", c.unreadable_paths},
+          {"interrupted", c.interrupted},
+          {"persistence_entries", r.persistence_entries},
+          {"seconds", std::round(r.seconds * 1000) / 1000},
+          {"notes", r.notes}};
+}
+
+HostScanReport HostScanner::RunPass(FindingEmitter& out, std::stop_token stop,
+                                    const std::function<void()>& checkpoint) {
   HostScanReport rep;
   auto t0 = std::chrono::steady_clock::now();
-  const HostScanOptions& o = options_;
   TimestampUs now = NowUs();
+  std::vector<ProcessInfo> procs = ReadProcesses(rep, stop);
+  // Inventory findings for every process first: a pass slowed (read-rate cap) or stopped in
+  // the memory phase has already reported what the command lines and sockets give away.
+  std::vector<std::string> miner_paths;
+  for (const ProcessInfo& p : procs) {
+    if (InventoryFindings(p, options_, now, out) && !p.exe.empty()) miner_paths.push_back(p.exe);
+  }
+  if (checkpoint) checkpoint();
+  ScanMemory(procs, stop, now, out, rep, miner_paths);
+  ScanAutostart(miner_paths, stop, now, out, rep);
+  rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return rep;
+}
+
+std::vector<ProcessInfo> HostScanner::ReadProcesses(HostScanReport& rep,
+                                                    const std::stop_token& stop) {
+  const HostScanOptions& o = options_;
   bool live = o.root.empty() || o.root == "/";
   pid_t self = getpid();
-
   std::vector<pid_t> pids = o.pids.empty() ? ListPids(o.root) : o.pids;
   ProcReader reader(ReadOptions{.root = o.root});
   std::vector<ProcessInfo> procs;
@@ -255,17 +461,30 @@ HostScanReport HostScanner::RunPass(FindingEmitter& out) {
     procs.push_back(std::move(*p));
   }
   rep.processes = procs.size();
-  if (o.cpu_sample_ms > 0 && live) SampleCpu(procs, o.root, o.cpu_sample_ms);
+  if (o.cpu_sample_ms > 0 && live) SampleCpu(procs, o.root, o.cpu_sample_ms, stop);
 
   uint64_t no_exe = 0;
   for (const auto& p : procs) {
     if (std::find(p.unreadable.begin(), p.unreadable.end(), "exe") != p.unreadable.end()) ++no_exe;
+    if (p.access_denied) {
+      ++rep.coverage.processes_access_denied;
+      NameDenied(rep.coverage, p);
+    }
   }
   if (no_exe > 0) {
     rep.notes.push_back(std::to_string(no_exe) +
                         " processes: executable not readable (needs root or CAP_SYS_PTRACE)");
   }
+  return procs;
+}
 
+void HostScanner::ScanMemory(const std::vector<ProcessInfo>& procs, const std::stop_token& stop,
+                             TimestampUs now, FindingEmitter& out, HostScanReport& rep,
+                             std::vector<std::string>& miner_paths) {
+  if (!memory_) return;
+  const HostScanOptions& o = options_;
+  bool live = o.root.empty() || o.root == "/";
+  pid_t self = getpid();
   // Other minerwatch processes (the service while `host scan` runs, a second agent) hold our
   // compiled rules and would match every one of them, so their memory is not scanned: the same
   // executable file, or (a service still running after an upgrade replaced the binary) a
@@ -280,185 +499,84 @@ HostScanReport HostScanner::RunPass(FindingEmitter& out) {
     return have_self_exe && stat(("/proc/" + std::to_string(p.pid) + "/exe").c_str(), &st) == 0 &&
            st.st_dev == self_exe.st_dev && st.st_ino == self_exe.st_ino;
   };
-  uint64_t skipped_own = 0;
-
-  std::vector<std::string> miner_paths;
-  if (memory_) memory_->BeginPass();
+  HostScanCoverage& cov = rep.coverage;
   uint64_t mem_unreadable = 0;
+  memory_->BeginPass(stop);
   for (const ProcessInfo& p : procs) {
-    std::vector<YaraHit> yara_hits;
-    std::vector<PageDbHit> page_hits;
-    ProcessMemResult mem;
-    bool own = memory_ && live && p.pid != self && is_minerwatch(p);
-    skipped_own += own;
-    if (memory_ && (!live || p.pid != self) && !own) {
-      mem = memory_->ScanProcess(p.pid, o.root, p.exe);
-      ++rep.processes_memory_scanned;
-      const MemScanStats& s = mem.stats;
-      rep.memory.regions += s.regions;
-      rep.memory.regions_scanned += s.regions_scanned;
-      rep.memory.regions_unchanged += s.regions_unchanged;
-      rep.memory.regions_shared_cached += s.regions_shared_cached;
-      rep.memory.regions_unreadable += s.regions_unreadable;
-      rep.memory.regions_over_budget += s.regions_over_budget;
-      rep.memory.regions_untouched += s.regions_untouched;
-      rep.memory.bytes_read += s.bytes_read;
-      rep.memory.bytes_yara += s.bytes_yara;
-      if (mem.read_method.empty() && !mem.errors.empty()) ++mem_unreadable;
-      yara_hits = mem.hits;
-      if (o.page_db && o.page_db->binary_count() > 0 && !mem.exec_page_hashes.empty()) {
-        page_hits = o.page_db->Match(mem.exec_page_hashes, o.page_match_min_percent,
-                                     o.page_match_min_pages);
-      }
+    if (stop.stop_requested()) {
+      cov.interrupted = true;
+      break;
     }
-    std::string indicator = ProcessIndicator(p);
-    nlohmann::json rules_json = nlohmann::json::array();
-    std::string families;
-    for (const YaraHit& h : yara_hits) {
-      if (!h.rule) continue;
-      if (rules_json.size() >= 64) break;
-      rules_json.push_back({{"rule", h.rule->name},
-                            {"namespace", h.rule->ns},
-                            {"description", h.rule->description},
-                            {"family", h.rule->family},
-                            {"region", Hex(h.region_start) + "-" + Hex(h.region_end) + " " +
-                                           h.perms + (h.path.empty() ? "" : " " + h.path)},
-                            {"address", Hex(h.address)},
-                            {"offset", h.address - h.region_start},
-                            {"string", h.string_id}});
-      if (!h.rule->family.empty() && families.find(h.rule->family) == std::string::npos) {
-        families += (families.empty() ? "" : ",") + h.rule->family;
-      }
+    if (live && (p.pid == self || is_minerwatch(p))) {
+      ++cov.processes_skipped_own;
+      continue;
     }
-    nlohmann::json pages_json = nlohmann::json::array();
-    for (const PageDbHit& h : page_hits) {
-      char pct[16];
-      std::snprintf(pct, sizeof pct, "%.1f", h.percent);
-      pages_json.push_back({{"family", h.binary->family},
-                            {"binary", h.binary->name},
-                            {"binary_sha256", h.binary->sha256},
-                            {"pages_matched", h.matched},
-                            {"pages_total", h.binary->pages},
-                            {"percent", std::stod(pct)}});
+    ProcessMemResult mem = memory_->ScanProcess(p.pid, o.root, p.exe);
+    ++rep.processes_memory_scanned;
+    AddMemStats(rep.memory, mem.stats);
+    cov.interrupted |= mem.interrupted;
+    if (!mem.read_method.empty()) ++cov.processes_memory_read;
+    if (mem.read_method.empty() && !mem.errors.empty()) ++mem_unreadable;
+    if (mem.denied) {
+      ++cov.processes_memory_denied;
+      NameDenied(cov, p);
     }
-    bool has_yara = !rules_json.empty();
-    bool has_pages = !pages_json.empty();
-    auto mem_json = [&] {
-      return nlohmann::json{{"bytes_read", mem.stats.bytes_read},
-                            {"regions", mem.stats.regions},
-                            {"read_method", mem.read_method},
-                            {"budget_exhausted", mem.budget_exhausted}};
-    };
-    if (has_yara) {
-      Finding& f = out.Upsert(category::kYaraRule, o.host_ip, indicator, now);
-      Fill(f, Stage::kMining, Severity::kHigh, {"T1496"}, "hostscan.yara",
-           yara_hits.front().rule->ns, o);
-      AddProcess(f, p);
-      f.evidence["rules"] = rules_json;
-      f.evidence["families"] = families;
-      f.evidence["memory"] = mem_json();
-    }
-    if (has_pages) {
-      Finding& f = out.Upsert(category::kHashMatch, o.host_ip, indicator, now);
-      Fill(f, Stage::kMining, Severity::kHigh, {"T1496"}, "hostscan.pagehash", "pagedb", o);
-      AddProcess(f, p);
-      f.evidence["page_matches"] = pages_json;
-    }
-    if (has_yara && has_pages) {
-      Finding& f = out.Upsert(category::kCombined, o.host_ip, indicator, now);
-      Fill(f, Stage::kMining, Severity::kCritical, {"T1496"}, "hostscan.combined", "yara+pagedb",
-           o);
-      AddProcess(f, p);
-      f.evidence["rules"] = rules_json;
-      f.evidence["page_matches"] = pages_json;
-    }
-    std::vector<std::string> reasons = MinerProcessReasons(p, o.high_cpu_percent);
-    if (!reasons.empty()) {
-      Finding& f = out.Upsert(category::kMinerProcess, o.host_ip, indicator, now);
-      bool strong = reasons.size() >= 2 || reasons[0].starts_with("pool URL") ||
-                    reasons[0].starts_with("miner options");
-      std::vector<std::string> attack = {"T1496"};
-      for (const auto& r : reasons) {
-        if (r.find("kernel thread") != std::string::npos) attack.push_back("T1036.004");
-        if (r.find("deleted") != std::string::npos || r.find("memfd") != std::string::npos) {
-          attack.push_back("T1070.004");
-        }
-      }
-      Fill(f, Stage::kMining, strong ? Severity::kHigh : Severity::kMedium, attack,
-           "hostscan.process", "heuristics", o);
-      AddProcess(f, p);
-      f.evidence["reasons"] = reasons;
-    }
-    // Sockets and pool hosts against intel.
-    if (o.lookup_ip) {
-      for (const auto& s : p.sockets) {
-        if (s.remote_port == 0 || s.remote.IsUnspecifiedOrLoopback()) continue;
-        auto why = o.lookup_ip(s.remote);
-        if (!why) continue;
-        Finding& f = out.Upsert(category::kBadIp, o.host_ip, s.remote.ToString(), now);
-        Fill(f, Stage::kMining, Severity::kHigh, {"T1496"}, "hostscan.intel", *why, o);
-        AddProcess(f, p);
-        f.evidence["endpoint"] = s.proto + " " + Endpoint(s.local, s.local_port) + " -> " +
-                                 Endpoint(s.remote, s.remote_port);
-        f.evidence["intel"] = *why;
-      }
-    }
-    if (o.lookup_domain) {
-      for (const std::string& host : PoolHostsInCmdline(p.cmdline)) {
-        auto why = o.lookup_domain(host);
-        if (!why) continue;
-        Finding& f = out.Upsert(category::kBadDomain, o.host_ip, host, now);
-        Fill(f, Stage::kMining, Severity::kHigh, {"T1496"}, "hostscan.intel", *why, o);
-        AddProcess(f, p);
-        f.evidence["where"] = "command line";
-        f.evidence["intel"] = *why;
-      }
-    }
-    if ((has_yara || has_pages || !reasons.empty()) && !p.exe.empty()) {
+    if (MemoryFindings(p, mem, o, now, out) && !p.exe.empty() &&
+        std::find(miner_paths.begin(), miner_paths.end(), p.exe) == miner_paths.end()) {
       miner_paths.push_back(p.exe);
     }
   }
-  if (skipped_own > 0) {
-    rep.notes.push_back(std::to_string(skipped_own) +
+  if (cov.processes_skipped_own > 0) {
+    rep.notes.push_back(std::to_string(cov.processes_skipped_own) +
                         " other minerwatch processes: memory not scanned (they hold our rules)");
   }
   if (mem_unreadable > 0) {
     rep.notes.push_back(std::to_string(mem_unreadable) +
                         " processes: memory not readable (needs root or CAP_SYS_PTRACE)");
   }
+}
 
-  if (o.scan_persistence) {
-    PersistenceOptions po;
-    po.root = o.root;
-    po.miner_paths = miner_paths;
-    po.check_system_binaries = o.check_system_binaries;
-    if (o.lookup_domain || o.lookup_ip) {
-      po.lookup_host = [&o](std::string_view host) -> std::optional<std::string> {
-        if (auto ip = IpAddress::Parse(host)) return o.lookup_ip ? o.lookup_ip(*ip) : std::nullopt;
-        return o.lookup_domain ? o.lookup_domain(host) : std::nullopt;
-      };
-    }
-    std::vector<std::string> errors;
-    std::vector<PersistenceHit> hits = ScanPersistence(po, &errors);
-    rep.persistence_entries = hits.size();
-    for (const auto& e : errors) rep.notes.push_back(e);
-    for (const PersistenceHit& h : hits) {
-      std::string indicator = h.file + (h.line ? ":" + std::to_string(h.line) : "");
-      Finding& f = out.Upsert(category::kMinerAutostart, o.host_ip, indicator, now);
-      bool strong = h.reasons.size() >= 2 ||
-                    std::any_of(h.reasons.begin(), h.reasons.end(), [](const std::string& r) {
-                      return r.starts_with("downloads") || r.starts_with("references a mining") ||
-                             r.starts_with("points at") || r.starts_with("names ");
-                    });
-      Fill(f, Stage::kPrecursor, strong ? Severity::kHigh : Severity::kMedium, {"T1496", h.attack},
-           "hostscan.persistence", h.kind, o);
-      f.evidence["persistence"] = {
-          {"file", h.file}, {"line", h.line}, {"text", h.text}, {"kind", h.kind}, {"root", o.root}};
-      f.evidence["reasons"] = h.reasons;
-    }
+void HostScanner::ScanAutostart(const std::vector<std::string>& miner_paths,
+                                const std::stop_token& stop, TimestampUs now, FindingEmitter& out,
+                                HostScanReport& rep) {
+  const HostScanOptions& o = options_;
+  if (!o.scan_persistence) return;
+  if (stop.stop_requested()) {
+    rep.coverage.interrupted = true;
+    return;
   }
-  rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  return rep;
+  PersistenceOptions po;
+  po.root = o.root;
+  po.miner_paths = miner_paths;
+  po.check_system_binaries = o.check_system_binaries;
+  po.stop = stop;
+  if (o.lookup_domain || o.lookup_ip) {
+    po.lookup_host = [&o](std::string_view host) -> std::optional<std::string> {
+      if (auto ip = IpAddress::Parse(host)) return o.lookup_ip ? o.lookup_ip(*ip) : std::nullopt;
+      return o.lookup_domain ? o.lookup_domain(host) : std::nullopt;
+    };
+  }
+  std::vector<std::string> errors;
+  PersistenceCoverage pc;
+  std::vector<PersistenceHit> hits = ScanPersistence(po, &errors, &pc);
+  rep.persistence_entries = hits.size();
+  rep.coverage.unreadable_paths = std::move(pc.unreadable);
+  rep.coverage.interrupted |= pc.interrupted;
+  for (const auto& e : errors) rep.notes.push_back(e);
+  for (const PersistenceHit& h : hits) {
+    std::string indicator = h.file + (h.line ? ":" + std::to_string(h.line) : "");
+    Finding& f = out.Upsert(category::kMinerAutostart, o.host_ip, indicator, now);
+    bool strong = h.reasons.size() >= 2 ||
+                  std::any_of(h.reasons.begin(), h.reasons.end(), [](const std::string& r) {
+                    return r.starts_with("downloads") || r.starts_with("references a mining") ||
+                           r.starts_with("points at") || r.starts_with("names ");
+                  });
+    Fill(f, Stage::kPrecursor, strong ? Severity::kHigh : Severity::kMedium, {"T1496", h.attack},
+         "hostscan.persistence", h.kind, o);
+    f.evidence["persistence"] = {
+        {"file", h.file}, {"line", h.line}, {"text", h.text}, {"kind", h.kind}, {"root", o.root}};
+    f.evidence["reasons"] = h.reasons;
+  }
 }
 
 }  // namespace mw::hostscan

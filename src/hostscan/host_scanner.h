@@ -2,8 +2,9 @@
 #pragma once
 // One host-scan pass: processes (inventory, miner heuristics, sockets vs intel), memory (YARA
 // and code-page hashes) and persistence, folded into findings through a FindingEmitter.
-// Partial visibility (no CAP_SYS_PTRACE, processes exiting mid-scan) is reported in the pass
-// report's notes, never as a failure.
+// Partial visibility (no CAP_SYS_PTRACE, unreadable autostart folders, a pass stopped early) is
+// reported in the pass report's coverage and notes, never as a failure, and never as "clean":
+// IncompleteReasons() says why a pass that found nothing may still have missed something.
 //
 // Thread-compatible: one HostScanner per thread; it keeps caches between passes.
 #include <sys/types.h>
@@ -11,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -46,15 +48,37 @@ struct HostScanOptions {
   std::string hostname;
 };
 
+// What a pass could and could not look at.
+struct HostScanCoverage {
+  uint64_t processes_memory_read = 0;         // some memory actually read (or found unchanged)
+  uint64_t processes_memory_denied = 0;       // memory refused: permission
+  uint64_t processes_access_denied = 0;       // executable or open files (sockets) refused
+  uint64_t processes_skipped_own = 0;         // other minerwatch processes (they hold our rules)
+  std::vector<std::string> denied;            // "pid 1 (systemd, user root)", the first kMaxNamed
+  std::vector<std::string> unreadable_paths;  // autostart places that exist but could not be read
+  bool interrupted = false;                   // stopped before the end of the pass
+  static constexpr size_t kMaxNamed = 20;
+};
+
 struct HostScanReport {
   uint64_t processes = 0;
-  uint64_t processes_memory_scanned = 0;
-  uint64_t processes_vanished = 0;  // exited between listing and reading
+  uint64_t processes_memory_scanned = 0;  // memory scan attempted
+  uint64_t processes_vanished = 0;        // exited between listing and reading
   uint64_t persistence_entries = 0;
   MemScanStats memory;
+  HostScanCoverage coverage;
   double seconds = 0;
   std::vector<std::string> notes;  // what could not be inspected and why
 };
+
+// Why a pass is incomplete; empty when it looked everywhere it meant to. A pass is incomplete
+// when it was stopped early, when any process's memory, executable or open files could not be
+// read for lack of permission, or when an autostart place exists but could not be read or
+// listed. Not incomplete: processes that exited mid-scan, the per-process and per-pass read
+// budgets (limits chosen by the caller), other minerwatch processes (skipped by design).
+std::vector<std::string> IncompleteReasons(const HostScanReport& r);
+// The report as JSON (`host scan --summary-json`, /api/v1/health): counts, bytes and coverage.
+nlohmann::json ReportJson(const HostScanReport& r);
 
 // Miner-process heuristics over the inventory alone (pure; unit tested). Empty when none.
 std::vector<std::string> MinerProcessReasons(const ProcessInfo& p, double high_cpu_percent);
@@ -65,13 +89,24 @@ class HostScanner {
  public:
   explicit HostScanner(HostScanOptions options);
   ~HostScanner();
-  // Runs one pass and upserts findings into "out".
-  HostScanReport RunPass(FindingEmitter& out);
+  // Runs one pass and upserts findings into "out". Process-inventory findings come first (cheap),
+  // then memory, then persistence; "checkpoint" (optional) runs after the inventory findings so a
+  // caller can deliver them before the long memory phase. A stop request ends the pass within
+  // one read chunk; the report then says it was interrupted.
+  HostScanReport RunPass(FindingEmitter& out, std::stop_token stop = {},
+                         const std::function<void()>& checkpoint = {});
   const HostScanOptions& options() const { return options_; }
   // The dpkg md5 comparison reads every system binary; the monitor runs it on fewer passes.
   void set_check_system_binaries(bool on) { options_.check_system_binaries = on; }
 
  private:
+  std::vector<ProcessInfo> ReadProcesses(HostScanReport& rep, const std::stop_token& stop);
+  void ScanMemory(const std::vector<ProcessInfo>& procs, const std::stop_token& stop,
+                  TimestampUs now, FindingEmitter& out, HostScanReport& rep,
+                  std::vector<std::string>& miner_paths);
+  void ScanAutostart(const std::vector<std::string>& miner_paths, const std::stop_token& stop,
+                     TimestampUs now, FindingEmitter& out, HostScanReport& rep);
+
   HostScanOptions options_;
   std::unique_ptr<MemoryScanner> memory_;
 };

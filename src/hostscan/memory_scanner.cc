@@ -10,7 +10,6 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <thread>
 
 #include "hostscan/process.h"
 
@@ -53,6 +52,8 @@ int Priority(const Mapping& m, const std::string& exe) {
 bool Untouched(const Mapping& m) {
   return m.residency_known && m.resident_bytes == 0 && !m.file_backed() && !m.shared;
 }
+
+bool IsPermissionError(int e) { return e == EPERM || e == EACCES; }
 
 bool Skippable(const Mapping& m) {
   if (!m.read || m.size() == 0) return true;
@@ -136,14 +137,15 @@ MemoryScanner::MemoryScanner(std::shared_ptr<const YaraRules> rules, MemScanOpti
 
 MemoryScanner::~MemoryScanner() = default;
 
-void MemoryScanner::BeginPass() {
+void MemoryScanner::BeginPass(std::stop_token stop) {
+  stop_ = std::move(stop);
   ++pass_;
   pass_bytes_ = 0;
   std::erase_if(cache_, [&](const auto& kv) { return kv.second.seen_pass + 1 < pass_; });
 }
 
-void MemoryScanner::RateLimit(uint64_t bytes) {
-  if (options_.read_rate_bytes_per_sec == 0) return;
+bool MemoryScanner::RateLimit(uint64_t bytes) {
+  if (options_.read_rate_bytes_per_sec == 0) return !stop_.stop_requested();
   int64_t now = NowNs();
   if (rate_start_ns_ == 0 || now - rate_start_ns_ > 10'000'000'000) {
     rate_start_ns_ = now;
@@ -152,7 +154,8 @@ void MemoryScanner::RateLimit(uint64_t bytes) {
   rate_bytes_ += bytes;
   double due_s = double(rate_bytes_) / double(options_.read_rate_bytes_per_sec);
   int64_t due_ns = rate_start_ns_ + int64_t(due_s * 1e9);
-  if (due_ns > now) std::this_thread::sleep_for(std::chrono::nanoseconds(due_ns - now));
+  if (due_ns <= now) return !stop_.stop_requested();
+  return SleepUnlessStopped(std::chrono::nanoseconds(due_ns - now), stop_);
 }
 
 Status MemoryScanner::ScanSegments(ByteView data, uint64_t base, std::vector<RuleMatch>* out,
@@ -221,6 +224,7 @@ ProcessMemResult MemoryScanner::ScanProcess(pid_t pid, const std::string& root,
     maps_text = ReadSmallFile(JoinRoot(root, proc_dir + "/maps"), 64u << 20);
   }
   if (!maps_text) {
+    r.denied = IsPermissionError(errno);
     r.errors.push_back("cannot read /proc/" + std::to_string(pid) +
                        "/maps: " + std::strerror(errno));
     return r;
@@ -237,6 +241,13 @@ ProcessMemResult MemoryScanner::ScanProcess(pid_t pid, const std::string& root,
   uint64_t proc_bytes = 0;
 
   for (const Mapping& m : maps) {
+    if (stop_.stop_requested()) {
+      r.interrupted = true;
+      break;
+    }
+    // Access is decided per process: once it is refused and nothing was readable, every other
+    // region would be refused too.
+    if (r.stats.regions_denied > 0 && r.read_method.empty()) break;
     if (Skippable(m)) continue;
     if (Untouched(m)) {
       ++r.stats.regions_untouched;
@@ -294,6 +305,7 @@ ProcessMemResult MemoryScanner::ScanProcess(pid_t pid, const std::string& root,
         uint64_t len = std::min<uint64_t>(options_.chunk_bytes, want - off);
         ssize_t n = reader.Read(m.start + off, buf_.data(), len);
         if (n <= 0) {
+          if (off == 0 && IsPermissionError(errno)) ++r.stats.regions_denied;
           if (off == 0) {
             char addr[24];
             std::snprintf(addr, sizeof addr, "%llx", static_cast<unsigned long long>(m.start));
@@ -302,7 +314,6 @@ ProcessMemResult MemoryScanner::ScanProcess(pid_t pid, const std::string& root,
           }
           break;
         }
-        RateLimit(uint64_t(n));
         r.stats.bytes_read += uint64_t(n);
         proc_bytes += uint64_t(n);
         pass_bytes_ += uint64_t(n);
@@ -323,6 +334,10 @@ ProcessMemResult MemoryScanner::ScanProcess(pid_t pid, const std::string& root,
           }
         }
         done = off + uint64_t(n);
+        if (!RateLimit(uint64_t(n))) {
+          r.interrupted = true;
+          break;
+        }
         if (uint64_t(n) < len || done >= want) break;
         off = done - overlap_;
       }
@@ -335,6 +350,7 @@ ProcessMemResult MemoryScanner::ScanProcess(pid_t pid, const std::string& root,
     if (options_.skip_unchanged && it != cache_.end()) {
       // Seen last pass: a cheap hash-only read decides whether YARA must look again.
       done = read_pass(false, &st.hash);
+      if (r.interrupted) break;  // a prefix's hash says nothing about the region
       if (done > 0 && it->second.hash == st.hash) {
         ++r.stats.regions_unchanged;
         it->second.seen_pass = pass_;
@@ -368,8 +384,9 @@ ProcessMemResult MemoryScanner::ScanProcess(pid_t pid, const std::string& root,
     }
     emit_cached(st);
     // A budget-capped region is cached for the prefix it covered (the same prefix next pass).
-    if (done >= want) cache_[key] = std::move(st);
+    if (done >= want && !r.interrupted) cache_[key] = std::move(st);
   }
+  r.denied = r.denied || (r.stats.regions_denied > 0 && r.read_method.empty());
   return r;
 }
 

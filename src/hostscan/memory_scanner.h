@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <stop_token>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -52,6 +53,7 @@ struct MemScanStats {
   uint64_t regions_unchanged = 0;      // skipped: same bytes as last pass
   uint64_t regions_shared_cached = 0;  // skipped: same read-only file range already scanned
   uint64_t regions_unreadable = 0;
+  uint64_t regions_denied = 0;     // of those: permission (no root or CAP_SYS_PTRACE, ptrace_scope)
   uint64_t regions_untouched = 0;  // skipped: anonymous memory never touched (reads as zeros)
   uint64_t regions_over_budget = 0;
   uint64_t bytes_read = 0;
@@ -67,6 +69,10 @@ struct ProcessMemResult {
   std::string read_method;  // "process_vm_readv", "/proc/PID/mem", "" when nothing was readable
   std::vector<std::string> errors;  // what could not be read or scanned (not fatal)
   bool budget_exhausted = false;
+  // Nothing of this process's memory could be read for lack of permission (its maps, or every
+  // region tried): the scan did not look, which is not the same as finding nothing.
+  bool denied = false;
+  bool interrupted = false;  // the pass's stop token fired mid-process
 };
 
 // XXH3-64 of one page, as the page database stores it.
@@ -81,7 +87,9 @@ class MemoryScanner {
   ~MemoryScanner();
 
   // Starts a pass: resets the pass budget and forgets regions not seen in the previous pass.
-  void BeginPass();
+  // "stop" ends the pass early: ScanProcess returns (interrupted) within one chunk, and the
+  // rate limiter's wait is cut short.
+  void BeginPass(std::stop_token stop = {});
   // Scans process "pid" (its maps read from <root>/proc). "target" is the exe path used for the
   // filename/filepath YARA externals.
   ProcessMemResult ScanProcess(pid_t pid, const std::string& root, const std::string& target);
@@ -98,7 +106,8 @@ class MemoryScanner {
     std::vector<uint64_t> page_hashes;
     uint64_t seen_pass = 0;
   };
-  void RateLimit(uint64_t bytes);
+  // Waits until "bytes" more are within the read-rate cap; false when stopped meanwhile.
+  bool RateLimit(uint64_t bytes);
   Status ScanSegments(ByteView data, uint64_t base, std::vector<RuleMatch>* out,
                       MemScanStats* stats);
 
@@ -111,6 +120,7 @@ class MemoryScanner {
   std::vector<RuleMatch> matches_;
   uint64_t pass_ = 0;
   uint64_t pass_bytes_ = 0;
+  std::stop_token stop_;
   // Rate limiter state.
   uint64_t rate_bytes_ = 0;
   int64_t rate_start_ns_ = 0;

@@ -2,9 +2,12 @@
 #include "hostscan/persistence.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 
 #include "hostscan/process.h"
@@ -45,6 +48,35 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
+// Collects the blind spots of one scan, each named once.
+class Blind {
+ public:
+  explicit Blind(const std::string& root) : root_(root) {}
+  // "abs" could not be read or listed because of "why".
+  void Add(const std::string& abs, const std::string& why) {
+    std::string entry = abs + ": " + why;
+    if (std::find(list_.begin(), list_.end(), entry) == list_.end()) list_.push_back(entry);
+  }
+  // Looking up "abs" failed with "e": ENOENT/ENOTDIR mean it is not there, which is fine;
+  // a folder above it that may not be searched is the blind spot.
+  void AddLookupError(const std::string& abs, int e) {
+    if (e == ENOENT || e == ENOTDIR || e == 0) return;
+    std::string at = abs;
+    if (e == EACCES) {
+      for (fs::path p = fs::path(abs).parent_path(); p.has_relative_path(); p = p.parent_path()) {
+        if (access(JoinRoot(root_, p.string()).c_str(), X_OK) != 0 && errno == EACCES)
+          at = p.string();
+      }
+    }
+    Add(at, std::strerror(e));
+  }
+  std::vector<std::string>& list() { return list_; }
+
+ private:
+  const std::string& root_;
+  std::vector<std::string> list_;
+};
+
 struct Location {
   std::string path;  // absolute inside root; a directory means its files (recursively for systemd)
   const char* kind;
@@ -52,7 +84,7 @@ struct Location {
   bool recursive = false;
 };
 
-std::vector<Location> Locations(const std::string& root) {
+std::vector<Location> Locations(const std::string& root, Blind& blind) {
   std::vector<Location> locs = {
       {"/etc/crontab", "cron", "T1053.003"},
       {"/etc/cron.d", "cron", "T1053.003"},
@@ -79,6 +111,7 @@ std::vector<Location> Locations(const std::string& root) {
        it.increment(ec)) {
     if (it->is_directory(ec)) homes.push_back("/home/" + it->path().filename().string());
   }
+  if (ec) blind.AddLookupError("/home", ec.value());
   for (const auto& h : homes) {
     for (const char* f : {"/.bashrc", "/.profile", "/.bash_profile", "/.bash_login", "/.zshrc"}) {
       locs.push_back({h + f, "profile", "T1546.004"});
@@ -110,12 +143,11 @@ bool DpkgOwns(const std::string& root, std::string_view path) {
 }
 
 void ScanFile(const std::string& root, const std::string& abs, const Location& loc,
-              const PersistenceOptions& o, std::vector<PersistenceHit>* hits,
-              std::vector<std::string>* errors) {
+              const PersistenceOptions& o, std::vector<PersistenceHit>* hits, Blind& blind) {
   std::string real = JoinRoot(root, abs);
   auto text = ReadSmallFile(real, o.max_file_bytes);
   if (!text) {
-    if (errors && errno != ENOENT) errors->push_back("cannot read " + abs);
+    if (errno != ENOENT) blind.Add(abs, std::strerror(errno));
     return;
   }
   bool systemd = std::string_view(loc.kind) == "systemd";
@@ -162,7 +194,7 @@ void ScanFile(const std::string& root, const std::string& abs, const Location& l
 
 // System binaries whose md5 differs from what dpkg installed (a trojaned ps/top hiding a miner).
 void CheckSystemBinaries(const PersistenceOptions& o, std::vector<PersistenceHit>* hits,
-                         std::vector<std::string>* errors) {
+                         std::vector<std::string>* errors, Blind& blind, bool* interrupted) {
   std::error_code ec;
   uint64_t budget = o.max_binary_bytes;
   // dpkg-divert'ed paths hold another package's file by design (postgresql-common's pg_config):
@@ -178,6 +210,10 @@ void CheckSystemBinaries(const PersistenceOptions& o, std::vector<PersistenceHit
   }
   for (auto it = fs::directory_iterator(JoinRoot(o.root, "/var/lib/dpkg/info"), ec);
        !ec && it != fs::end(it); it.increment(ec)) {
+    if (o.stop.stop_requested()) {
+      *interrupted = true;
+      return;
+    }
     if (it->path().extension() != ".md5sums") continue;
     auto text = ReadSmallFile(it->path().string(), 16u << 20);
     if (!text) continue;
@@ -204,6 +240,8 @@ void CheckSystemBinaries(const PersistenceOptions& o, std::vector<PersistenceHit
       }
       budget -= uint64_t(st.st_size);
       auto got = Md5File(real);
+      if (!got && access(real.c_str(), R_OK) != 0 && errno == EACCES)
+        blind.Add(abs, "not readable");
       if (!got || *got == md5) continue;
       PersistenceHit h;
       h.file = abs;
@@ -215,6 +253,25 @@ void CheckSystemBinaries(const PersistenceOptions& o, std::vector<PersistenceHit
       hits->push_back(std::move(h));
     }
   }
+  if (ec) blind.AddLookupError("/var/lib/dpkg/info", ec.value());
+}
+
+// The regular files of folder "abs" (and of its subfolders when "recursive"; symlinked folders
+// are not followed, symlinked files are). A folder that cannot be listed is a blind spot.
+void ListFiles(const std::string& root, const std::string& abs, bool recursive, int depth,
+               std::vector<std::string>* files, Blind& blind) {
+  std::error_code ec;
+  fs::directory_iterator it(JoinRoot(root, abs), ec);
+  for (; !ec && it != fs::end(it); it.increment(ec)) {
+    std::error_code entry_ec;
+    std::string child = abs + "/" + it->path().filename().string();
+    if (recursive && it->is_directory(entry_ec) && !it->is_symlink(entry_ec)) {
+      if (depth < 16) ListFiles(root, child, true, depth + 1, files, blind);
+    } else if (it->is_regular_file(entry_ec)) {
+      files->push_back(child);
+    }
+  }
+  if (ec) blind.AddLookupError(abs, ec.value());
 }
 
 }  // namespace
@@ -310,36 +367,39 @@ std::vector<std::string> HostsInLine(std::string_view line) {
 }
 
 std::vector<PersistenceHit> ScanPersistence(const PersistenceOptions& options,
-                                            std::vector<std::string>* errors) {
+                                            std::vector<std::string>* errors,
+                                            PersistenceCoverage* coverage) {
   std::vector<PersistenceHit> hits;
-  for (const Location& loc : Locations(options.root)) {
+  Blind blind(options.root);
+  bool interrupted = false;
+  for (const Location& loc : Locations(options.root, blind)) {
+    if (options.stop.stop_requested()) {
+      interrupted = true;
+      break;
+    }
     std::string real = JoinRoot(options.root, loc.path);
     std::error_code ec;
-    if (fs::is_directory(real, ec)) {
+    fs::file_status st = fs::status(real, ec);
+    if (ec || !fs::exists(st)) {
+      blind.AddLookupError(loc.path, ec.value());
+    } else if (fs::is_directory(st)) {
       std::vector<std::string> files;
-      auto add = [&](const fs::directory_entry& e) {
-        if (e.is_regular_file(ec)) {
-          files.push_back(loc.path + e.path().string().substr(real.size()));
-        }
-      };
-      if (loc.recursive) {
-        for (auto it = fs::recursive_directory_iterator(real, ec); !ec && it != fs::end(it);
-             it.increment(ec)) {
-          add(*it);
-        }
-      } else {
-        for (auto it = fs::directory_iterator(real, ec); !ec && it != fs::end(it);
-             it.increment(ec)) {
-          add(*it);
-        }
-      }
+      ListFiles(options.root, loc.path, loc.recursive, 0, &files, blind);
       std::sort(files.begin(), files.end());
-      for (const auto& f : files) ScanFile(options.root, f, loc, options, &hits, errors);
-    } else if (fs::exists(real, ec)) {
-      ScanFile(options.root, loc.path, loc, options, &hits, errors);
+      for (const auto& f : files) ScanFile(options.root, f, loc, options, &hits, blind);
+    } else {
+      ScanFile(options.root, loc.path, loc, options, &hits, blind);
     }
   }
-  if (options.check_system_binaries) CheckSystemBinaries(options, &hits, errors);
+  if (options.check_system_binaries && !interrupted) {
+    CheckSystemBinaries(options, &hits, errors, blind, &interrupted);
+  }
+  if (coverage) {
+    coverage->unreadable = std::move(blind.list());
+    coverage->interrupted = interrupted;
+  } else if (errors) {
+    for (const auto& u : blind.list()) errors->push_back("cannot read " + u);
+  }
   return hits;
 }
 

@@ -8,6 +8,7 @@
 #include <functional>
 #include <optional>
 #include <span>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +35,16 @@ struct PersistenceOptions {
   // fetches from a known dropper host, a unit that points a miner at a pool): returns why the
   // host is bad, or nothing. Unset: only the built-in line heuristics apply.
   std::function<std::optional<std::string>(std::string_view host)> lookup_host;
+  std::stop_token stop;  // checked between files: a stop request ends the scan early
+};
+
+// What a persistence scan could not look at: an autostart location that exists but could not be
+// read or listed is a blind spot, not a clean result.
+struct PersistenceCoverage {
+  // "<path>: <reason>", one per blocked place: a folder that cannot be searched is named once
+  // ("/root: Permission denied"), not once per file below it.
+  std::vector<std::string> unreadable;
+  bool interrupted = false;
 };
 
 // The host names and IPv4 literals in "line" (URLs, host:port, bare names), lower-cased, at most
@@ -44,7 +55,9 @@ std::vector<std::string> HostsInLine(std::string_view line);
 std::vector<std::string> ClassifyLine(std::string_view line,
                                       std::span<const std::string> miner_paths);
 
+// Without "coverage", what could not be read is reported in "errors" ("cannot read <path>: ...").
 std::vector<PersistenceHit> ScanPersistence(const PersistenceOptions& options,
-                                            std::vector<std::string>* errors);
+                                            std::vector<std::string>* errors,
+                                            PersistenceCoverage* coverage = nullptr);
 
 }  // namespace mw::hostscan

@@ -7,10 +7,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <thread>
 
 namespace mw::hostscan {
@@ -180,6 +183,7 @@ void ProcReader::ReadSockets(ProcessInfo& p) {
   DIR* d = opendir(fd_dir.c_str());
   if (!d) {
     p.unreadable.push_back("fd");
+    p.access_denied |= errno == EACCES || errno == EPERM;
     return;
   }
   while (dirent* e = readdir(d)) {
@@ -275,13 +279,28 @@ Result<ProcessInfo> ProcReader::Read(pid_t pid) {
     }
   } else {
     p.unreadable.push_back("exe");
+    p.access_denied |= errno == EACCES || errno == EPERM;
   }
   if (auto cwd = ReadLink(ProcPath(options_.root, pid, "cwd"))) p.cwd = *cwd;
   if (options_.read_sockets) ReadSockets(p);
   return p;
 }
 
-void SampleCpu(std::vector<ProcessInfo>& procs, const std::string& root, int interval_ms) {
+bool SleepUnlessStopped(std::chrono::nanoseconds d, const std::stop_token& stop) {
+  if (!stop.stop_possible()) {
+    std::this_thread::sleep_for(d);
+    return true;
+  }
+  // condition_variable_any registers a stop callback that wakes this wait at once.
+  std::mutex mu;
+  std::condition_variable_any cv;
+  std::unique_lock lock(mu);
+  cv.wait_for(lock, stop, d, [] { return false; });
+  return !stop.stop_requested();
+}
+
+void SampleCpu(std::vector<ProcessInfo>& procs, const std::string& root, int interval_ms,
+               std::stop_token stop) {
   auto ticks = [&](pid_t pid) -> std::optional<uint64_t> {
     auto text = ReadSmallFile(ProcPath(root, pid, "stat"));
     if (!text) return std::nullopt;
@@ -293,7 +312,7 @@ void SampleCpu(std::vector<ProcessInfo>& procs, const std::string& root, int int
   before.reserve(procs.size());
   for (const auto& p : procs) before.push_back(ticks(p.pid));
   auto t0 = std::chrono::steady_clock::now();
-  std::this_thread::sleep_for(std::chrono::milliseconds(interval_ms));
+  SleepUnlessStopped(std::chrono::milliseconds(interval_ms), stop);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   long hz = sysconf(_SC_CLK_TCK);
   if (hz <= 0) hz = 100;

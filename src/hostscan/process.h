@@ -5,8 +5,10 @@
 // unreadable. Missing data is recorded in "unreadable", never an error.
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -49,6 +51,9 @@ struct ProcessInfo {
   ContainerInfo container;
   std::vector<RemoteEndpoint> sockets;  // the process's sockets, from its own netns tables
   std::vector<std::string> unreadable;  // "exe", "maps", "fd", ... that could not be read
+  // Of those, something was refused for lack of permission (another user's process without root
+  // or CAP_SYS_PTRACE): the scan could not look, which is not the process having exited.
+  bool access_denied = false;
 
   std::string CmdlineString() const;
 };
@@ -98,6 +103,12 @@ Result<std::string> Md5File(const std::string& path);
 std::string JoinRoot(const std::string& root, const std::string& abs_path);
 
 // Samples CPU use of "pids" over "interval_ms" (fills cpu_percent). Processes that vanish keep -1.
-void SampleCpu(std::vector<ProcessInfo>& procs, const std::string& root, int interval_ms);
+// A stop request ends the wait early (cpu_percent then covers the shorter interval).
+void SampleCpu(std::vector<ProcessInfo>& procs, const std::string& root, int interval_ms,
+               std::stop_token stop = {});
+
+// Waits "d", or less when "stop" is requested. False when it was cut short by the request: the
+// host agent's waits (rate limiter, CPU sample) must not hold up `minerwatch up` stopping.
+bool SleepUnlessStopped(std::chrono::nanoseconds d, const std::stop_token& stop);
 
 }  // namespace mw::hostscan

@@ -46,9 +46,27 @@ struct Service::HostHolder {
    private:
     Service* s_;
   };
+  // On the monitor thread after each pass. A blind or cut-short pass is logged (once per
+  // change of reasons) so the operator reads it in the journal as well as in /health.
+  void OnReport(const hostscan::HostScanReport& r) {
+    last_pass_at_s = Now() / 1000000;
+    std::vector<std::string> why = hostscan::IncompleteReasons(r);
+    if (why == last_reasons) return;
+    last_reasons = why;
+    std::string text;
+    for (const auto& w : why) text += (text.empty() ? "" : "; ") + w;
+    std::fprintf(
+        stderr,
+        "minerwatch: host scan pass %s%s (%.1f s, %llu of %llu processes' memory read, %.1f MB)\n",
+        why.empty() ? "complete again" : "incomplete: ", text.c_str(), r.seconds,
+        (unsigned long long)r.coverage.processes_memory_read, (unsigned long long)r.processes,
+        r.memory.bytes_read / 1048576.0);
+    std::fflush(stderr);
+  }
   std::unique_ptr<QueueSink> sink;
   std::unique_ptr<hostscan::HostMonitor> monitor;
   std::atomic<int64_t> last_pass_at_s{0};
+  std::vector<std::string> last_reasons;  // monitor thread only
   std::string status = "disabled";
 };
 
@@ -203,8 +221,7 @@ Status Service::StartHostScan() {
   host_->sink = std::make_unique<HostHolder::QueueSink>(this);
   HostHolder* h = host_.get();
   host_->monitor = std::make_unique<hostscan::HostMonitor>(
-      std::move(o), host_->sink.get(),
-      [h](const hostscan::HostScanReport&) { h->last_pass_at_s = Now() / 1000000; });
+      std::move(o), host_->sink.get(), [h](const hostscan::HostScanReport& r) { h->OnReport(r); });
   if (auto st = host_->monitor->Start(); !st) return st;
   host_->status = "running";
   metrics_.AddCollector([h](MetricsText& t) {
@@ -218,6 +235,12 @@ Status Service::StartHostScan() {
              "duration of the last host scan pass", hs.last_pass_seconds);
     t.Sample("minerwatch_hostscan_processes", "gauge", "processes seen by the last pass",
              double(hs.last_report.processes));
+    t.Sample("minerwatch_hostscan_passes_incomplete_total", "counter",
+             "host scan passes that could not look everywhere (permission) or were stopped",
+             double(hs.passes_incomplete));
+    t.Sample("minerwatch_hostscan_last_pass_complete", "gauge",
+             "1 when the last host scan pass looked everywhere it meant to",
+             hs.passes > 0 && hostscan::IncompleteReasons(hs.last_report).empty() ? 1.0 : 0.0);
   });
   return Ok();
 }
@@ -316,6 +339,17 @@ nlohmann::json Service::Health() const {
     int64_t at = host_->last_pass_at_s.load();
     host["last_pass_at"] = at ? nlohmann::json(FormatTimestamp(at * 1000000)) : nlohmann::json();
     host["processes"] = hs.last_report.processes;
+    host["pass_running"] = hs.pass_running;
+    host["pass_started_at"] = hs.pass_started_at_s
+                                  ? nlohmann::json(FormatTimestamp(hs.pass_started_at_s * 1000000))
+                                  : nlohmann::json();
+    host["passes_incomplete"] = hs.passes_incomplete;
+    // The last finished pass's coverage: a blind agent shows complete=false and names why.
+    if (hs.passes > 0) {
+      nlohmann::json cov = hostscan::ReportJson(hs.last_report);
+      cov.erase("notes");
+      host["coverage"] = std::move(cov);
+    }
     host["notes"] = hs.last_report.notes.size() > 20
                         ? std::vector<std::string>(hs.last_report.notes.begin(),
                                                    hs.last_report.notes.begin() + 20)
@@ -421,9 +455,11 @@ void Service::Tick() {
 void Service::Stop() {
   if (stopped_) return;
   stopped_ = true;
+  // The host pass is told first so it winds down (within one read chunk) while the sensor stops.
+  if (host_ && host_->monitor) host_->monitor->RequestStop();
   // The sensor delivers its final findings on Stop, so it goes before the writer drains.
   if (sensor_ && sensor_->live) sensor_->live->Stop();
-  // A pass in progress finishes first (bounded by its read caps); its findings are then queued.
+  // The interrupted pass hands over what it found so far before Stop returns; queued after it.
   if (host_ && host_->monitor) host_->monitor->Stop();
   {
     std::lock_guard lock(mu_);
