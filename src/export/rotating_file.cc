@@ -22,8 +22,12 @@ RotatingFile::~RotatingFile() {
 Status RotatingFile::Open() {
   std::error_code ec;
   auto dir = std::filesystem::path(path_).parent_path();
-  if (!dir.empty()) std::filesystem::create_directories(dir, ec);
-  fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  // Owner-only, as the store: exported lines carry the findings and their evidence.
+  if (!dir.empty() && !std::filesystem::exists(dir, ec)) {
+    std::filesystem::create_directories(dir, ec);
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);
+  }
+  fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (fd_ < 0) return Fail(Error::IoError("cannot open " + path_ + ": " + std::strerror(errno)));
   struct stat st;
   size_ = ::fstat(fd_, &st) == 0 ? uint64_t(st.st_size) : 0;

@@ -2,6 +2,7 @@
 #include "export/rotating_file.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -47,6 +48,19 @@ TEST_F(RotatingFileTest, RotatesBySizeAndKeepsCount) {
   EXPECT_FALSE(fs::exists(path + ".3"));
   for (const auto& e : fs::directory_iterator(dir_ / "sub"))
     EXPECT_LE(fs::file_size(e.path()), 100u);
+}
+
+TEST_F(RotatingFileTest, FilesAndFolderAreOwnerOnly) {
+  mode_t old_umask = ::umask(0);  // the modes come from the exporter, not the caller's umask
+  std::string path = (dir_ / "f.jsonl").string();
+  RotatingFile f(path, 40, 2);
+  bool ok = f.Append(std::string(30, 'a')) && f.Append(std::string(30, 'b'));
+  ::umask(old_umask);
+  ASSERT_TRUE(ok);
+  ASSERT_EQ(f.rotations(), 1u);
+  EXPECT_EQ(fs::status(dir_).permissions(), fs::perms::owner_all);
+  EXPECT_EQ(fs::status(path).permissions(), fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_EQ(fs::status(path + ".1").permissions(), fs::perms::owner_read | fs::perms::owner_write);
 }
 
 TEST_F(RotatingFileTest, ContinuesAnExistingFileAndWritesOversizedLinesWhole) {
