@@ -200,8 +200,9 @@ Notifier::Outcome Notifier::Attempt(Delivery& d) {
 void Notifier::DeliverDue(bool final_pass) {
   auto now = std::chrono::steady_clock::now();
   // Shutdown gets one more try per delivery, but not unbounded time: a dead relay must not
-  // keep `minerwatch up` from stopping.
-  auto final_deadline = now + std::chrono::seconds(10);
+  // keep `minerwatch up` from stopping within its 5 s (systemd's stop timeout is longer, but a
+  // stop that waits on the network is a stop an attacker can delay).
+  auto final_deadline = now + std::chrono::seconds(3);
   for (auto it = deliveries_.begin(); it != deliveries_.end();) {
     if (!final_pass && it->due > now) {
       ++it;
