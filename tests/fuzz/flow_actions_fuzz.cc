@@ -2,7 +2,9 @@
 // Action fuzzer for the flow layer (Envoy style): the input is decoded into a sequence of
 // actions — TCP/UDP packets on a handful of flows with fuzzer-chosen flags, sequence offsets and
 // payloads, time jumps, Finish() — run against a FlowTable with small limits and a parser whose
-// behaviour (consume some, need more, violate, anomaly) is also driven by the payload bytes.
+// behaviour (consume some, need more, violate, anomaly, heap it claims to hold) is also driven by
+// the payload bytes. The first byte picks a flow.memcap of a few KB (or none): the budget must
+// never be passed and every byte charged must be given back by Finish().
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -46,6 +48,7 @@ class ChaosParser : public mw::AppParser {
   mw::ParseResult OnData(mw::Direction, ByteView b, mw::ParseContext& ctx) override {
     (void)ctx.flow().flow_id;
     if (b.empty()) return mw::ParseResult::Ok(0);
+    if (b.size() > 1) heap_ = size_t(b[1] % 16) * 256;
     switch (b[0] % 8) {
       case 0:
         return mw::ParseResult::NeedMore(0);
@@ -66,7 +69,11 @@ class ChaosParser : public mw::AppParser {
         return mw::ParseResult::Ok(uint32_t(b.size()));
     }
   }
-  void OnGap(mw::Direction, uint32_t, mw::ParseContext&) override {}
+  void OnGap(mw::Direction, uint32_t, mw::ParseContext&) override { heap_ = 0; }
+  size_t heap_bytes() const override { return heap_; }
+
+ private:
+  size_t heap_ = 0;
 };
 
 }  // namespace
@@ -86,6 +93,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   mw::flow::FlowConfig config{.max_flows = 4,
                               .max_ooo_bytes_per_flow = 2048,
                               .max_ooo_bytes_total = 4096,
+                              .memcap = size > 0 && data[0] % 4 ? 1024 + uint64_t(data[0]) * 32 : 0,
                               .probe_bytes = 64,
                               .udp_probe_datagrams = 3};
   mw::flow::FlowTable table(config, registry, bus);
@@ -125,7 +133,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     p.payload = payload;
     p.payload_wire_len = uint32_t(payload.size()) + ((op & 128) ? in.U8() % 16 : 0);
     table.Process(p);
+    if (config.memcap && table.memcap().in_use > config.memcap) __builtin_trap();
   }
   table.Finish();
+  if (table.memcap().in_use != 0) __builtin_trap();  // a charge never given back
   return 0;
 }
