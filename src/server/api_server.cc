@@ -1,8 +1,6 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
 #include "server/api_server.h"
 
-#include <httplib.h>
-
 #include <charconv>
 #include <chrono>
 #include <regex>
@@ -20,15 +18,23 @@ using store::Role;
 
 constexpr const char* kJson = "application/json";
 
-void SendError(httplib::Response& res, int status, std::string_view code, std::string message) {
+// Every API answer: never cached (tokens, findings), never sniffed into something executable.
+void NoStore(HttpResponse& res) {
+  if (res.get_header_value("Cache-Control").empty()) res.set_header("Cache-Control", "no-store");
+  res.set_header("X-Content-Type-Options", "nosniff");
+}
+
+void SendError(HttpResponse& res, int status, std::string_view code, std::string message) {
   res.status = status;
+  NoStore(res);
   res.set_content(
       json{{"error", {{"status", status}, {"code", code}, {"message", std::move(message)}}}}.dump(),
       kJson);
 }
 
-void SendJson(httplib::Response& res, const json& j, int status = 200) {
+void SendJson(HttpResponse& res, const json& j, int status = 200) {
   res.status = status;
+  NoStore(res);
   res.set_content(j.dump(-1, ' ', false, json::error_handler_t::replace), kJson);
 }
 
@@ -50,6 +56,8 @@ std::string_view StatusCode(int status) {
       return "uri_too_long";
     case 415:
       return "unsupported_media_type";
+    case 431:
+      return "request_header_fields_too_large";
     default:
       return status >= 500 ? "internal" : "error";
   }
@@ -62,13 +70,12 @@ std::optional<int64_t> ParseInt(std::string_view s) {
   return v;
 }
 
-// RFC 3339 or integer Unix seconds.
+// RFC 3339 (a whole date-time: ParseTimestamp refuses trailing bytes) or integer Unix seconds.
 std::optional<TimestampUs> ParseTime(std::string_view s) {
   if (auto n = ParseInt(s)) {
     if (*n < 0 || *n > 32503680000LL) return std::nullopt;
     return *n * 1000000;
   }
-  if (s.size() < 19 || s.size() > 40) return std::nullopt;
   return ParseTimestamp(s);
 }
 
@@ -85,7 +92,7 @@ std::optional<std::pair<TimestampUs, std::string>> DecodeCursor(std::string_view
 }
 
 // Parses the finding filters shared by list and counts. Returns an error message on bad input.
-std::optional<std::string> ParseQuery(const httplib::Request& req, store::FindingQuery& q,
+std::optional<std::string> ParseQuery(const HttpRequest& req, store::FindingQuery& q,
                                       bool allow_paging) {
   static const std::set<std::string> kKnown = {"category", "stage", "severity", "state", "host",
                                                "since",    "until", "q",        "limit", "cursor"};
@@ -172,117 +179,146 @@ std::string ApiServer::AllowedMethods(const std::string& path) const {
 }
 
 Status ApiServer::Start() {
-  http_ = std::make_unique<httplib::Server>();
-  int threads = std::max(1, options_.threads);
-  http_->new_task_queue = [threads] { return new httplib::ThreadPool(size_t(threads)); };
-  http_->set_payload_max_length(options_.max_body_bytes);
-  http_->set_read_timeout(10, 0);
-  http_->set_write_timeout(10, 0);
-  http_->set_keep_alive_max_count(1000);
-  // Small JSON answers on kept-alive connections: without this, Nagle plus the client's delayed
-  // ACK adds ~40 ms to every response after the first.
-  http_->set_tcp_nodelay(true);
   Routes();
-  if (options_.port == 0) {
-    port_ = http_->bind_to_any_port(options_.host);
-    if (port_ <= 0) return Fail(Error::IoError("cannot bind " + options_.host + ":0"));
-  } else {
-    if (!http_->bind_to_port(options_.host, options_.port)) {
-      return Fail(Error::IoError("cannot bind " + options_.host + ":" +
-                                 std::to_string(options_.port) +
-                                 " (in use, or not a local address?)"));
-    }
-    port_ = options_.port;
-  }
-  thread_ = std::thread([this] { http_->listen_after_bind(); });
+  HttpLimits limits;
+  limits.max_body_bytes = options_.max_body_bytes;
+  limits.threads = options_.threads;
+  limits.read_timeout_s = options_.read_timeout_s;
+  limits.idle_timeout_s = options_.idle_timeout_s;
+  limits.max_connections = options_.max_connections;
+  limits.max_connections_per_ip = options_.max_connections_per_ip;
+  HttpHandlers h;
+  h.on_headers = [this](HttpRequest& req) { return OnHeaders(req); };
+  h.on_request = [this](HttpRequest& req) { return OnRequest(req); };
+  h.error = [](int status, std::string message) {
+    HttpResponse res;
+    SendError(res, status, StatusCode(status), std::move(message));
+    return res;
+  };
+  h.on_response = [this](int status) {
+    ++metrics_.http_requests;
+    if (status >= 400 && status < 500) ++metrics_.http_4xx;
+    if (status >= 500) ++metrics_.http_5xx;
+  };
+  http_ = std::make_unique<HttpServer>(limits, std::move(h));
+  if (auto st = http_->Start(options_.host, options_.port); !st) return st;
+  port_ = http_->port();
   return Ok();
 }
 
 void ApiServer::Stop() {
-  if (http_) http_->stop();
-  if (thread_.joinable()) thread_.join();
+  if (http_) http_->Stop();
+}
+
+// Everything that can be decided without the body, in the order a client can fix it: path and
+// method, query parameters, token and role, then the body's framing and type.
+std::optional<HttpResponse> ApiServer::OnHeaders(HttpRequest& req) {
+  HttpResponse res;
+  std::string method = req.method == "HEAD" ? "GET" : req.method;
+  for (size_t i = 0; i < routes_.size() && req.route < 0; ++i) {
+    std::smatch m;
+    if (routes_[i].method == method && std::regex_match(req.path, m, routes_[i].regex)) {
+      req.route = int(i);
+      for (const auto& g : m) req.matches.push_back(g.str());
+    }
+  }
+  if (req.route < 0) {
+    // A known path asked with another method: 405 with the methods it has (RFC 9110 15.5.6).
+    std::string allow = AllowedMethods(req.path);
+    if (allow.empty()) {
+      SendError(res, 404, "not_found", "no such endpoint");
+    } else {
+      res.set_header("Allow", allow);
+      SendError(res, 405, "method_not_allowed",
+                req.method + " is not supported here; use " + allow);
+    }
+    return res;
+  }
+  const Route& r = routes_[size_t(req.route)];
+  for (const auto& [k, v] : req.params) {
+    if (!r.params.count(k))
+      return SendError(res, 400, "bad_request", "unknown query parameter '" + k + "'"), res;
+    if (req.params.count(k) > 1) {
+      return SendError(res, 400, "bad_request", "query parameter '" + k + "' given more than once"),
+             res;
+    }
+  }
+  if (r.need) {
+    auto tok = Authorize(req, res, *r.need);
+    if (!tok) return res;
+    req.app = std::make_shared<store::TokenRecord>(std::move(*tok));
+  }
+  if (method != "GET" && req.has_body()) {
+    std::string ct = req.get_header_value("Content-Type");
+    if (ct.rfind("application/json", 0) != 0) {
+      return SendError(res, 415, "unsupported_media_type", "request body must be application/json"),
+             res;
+    }
+  }
+  return std::nullopt;
+}
+
+HttpResponse ApiServer::OnRequest(HttpRequest& req) {
+  HttpResponse res;
+  try {
+    routes_[size_t(req.route)].handler(req, res);
+  } catch (const std::exception&) {
+    res = HttpResponse();
+    SendError(res, 500, "internal", "internal error; see the service log");
+  }
+  NoStore(res);
+  return res;
+}
+
+std::optional<store::TokenRecord> ApiServer::Authorize(const HttpRequest& req, HttpResponse& res,
+                                                       Role need) {
+  if (req.app) return *std::static_pointer_cast<store::TokenRecord>(req.app);  // from OnHeaders
+  std::string auth = req.get_header_value("Authorization");
+  if (auth.empty()) {
+    res.set_header("WWW-Authenticate", "Bearer");
+    SendError(res, 401, "unauthorized", "missing 'Authorization: Bearer <token>' header");
+    return std::nullopt;
+  }
+  if (auth.rfind("Bearer ", 0) != 0) {
+    SendError(res, 401, "unauthorized", "Authorization must use the Bearer scheme");
+    return std::nullopt;
+  }
+  auto tok = Authenticate(store_, std::string_view(auth).substr(7));
+  if (!tok) {
+    SendError(res, 401, "unauthorized", "unknown or malformed API token");
+    return std::nullopt;
+  }
+  if (tok->role < need) {
+    SendError(res, 403, "forbidden",
+              "token '" + tok->name + "' has role " + std::string(store::RoleName(tok->role)) +
+                  "; this needs " + std::string(store::RoleName(need)));
+    return std::nullopt;
+  }
+  return tok;
 }
 
 void ApiServer::Routes() {
-  httplib::Server& s = *http_;
   routes_.clear();
-  // Registers a handler and remembers it: for 405 + Allow, and for the OpenAPI coverage test.
-  auto route = [this, &s](const char* method, std::initializer_list<const char*> documented,
-                          const std::string& pattern, httplib::Server::Handler h) {
+  // Registers a handler and remembers it: for dispatch, 405 + Allow, and the OpenAPI coverage
+  // test. "need" is the role checked on the headers; "params" the query parameters it takes.
+  auto route = [this](const char* method, std::initializer_list<const char*> documented,
+                      const std::string& pattern, std::optional<Role> need,
+                      std::set<std::string> params, Handler h) {
     routes_.push_back({method, std::vector<std::string>(documented.begin(), documented.end()),
-                       std::regex(pattern)});
-    std::string m = method;
-    if (m == "GET") {
-      s.Get(pattern, std::move(h));
-    } else if (m == "POST") {
-      s.Post(pattern, std::move(h));
-    } else {
-      s.Delete(pattern, std::move(h));
-    }
+                       std::regex(pattern), need, std::move(params), std::move(h)});
   };
+  const std::set<std::string> kFindingParams = {"category", "stage", "severity", "state", "host",
+                                                "since",    "until", "q",        "limit", "cursor"};
+  const std::optional<Role> kNone;
 
-  s.set_error_handler(httplib::Server::HandlerWithResponse(
-      [this](const httplib::Request& req, httplib::Response& res) {
-        // A known path asked with another method: 405 with the methods it has (RFC 9110 15.5.6).
-        if (res.status == 404 && res.body.empty()) {
-          std::string allow = AllowedMethods(req.path);
-          if (!allow.empty()) {
-            res.set_header("Allow", allow);
-            SendError(res, 405, "method_not_allowed",
-                      req.method + " is not supported here; use " + allow);
-            return httplib::Server::HandlerResponse::Handled;
-          }
-        }
-        // Handlers set their own message; this fills the ones httplib answers itself (404, 413...).
-        if (res.body.empty()) {
-          std::string msg = res.status == 413   ? "request body is larger than the configured limit"
-                            : res.status == 404 ? "no such endpoint"
-                                                : "request rejected";
-          SendError(res, res.status, StatusCode(res.status), msg);
-        }
-        return httplib::Server::HandlerResponse::Handled;
-      }));
-  s.set_exception_handler(
-      [this](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-        ++metrics_.http_5xx;
-        SendError(res, 500, "internal", "internal error; see the service log");
-      });
-  s.set_logger([this](const httplib::Request&, const httplib::Response& res) {
-    ++metrics_.http_requests;
-    if (res.status >= 400 && res.status < 500) ++metrics_.http_4xx;
-    if (res.status >= 500) ++metrics_.http_5xx;
-  });
-
-  // Returns the caller's token if it has at least "need"; otherwise answers 401/403.
-  auto authorize = [this](const httplib::Request& req, httplib::Response& res,
-                          Role need) -> std::optional<store::TokenRecord> {
-    std::string auth = req.get_header_value("Authorization");
-    if (auth.empty()) {
-      res.set_header("WWW-Authenticate", "Bearer");
-      SendError(res, 401, "unauthorized", "missing 'Authorization: Bearer <token>' header");
-      return std::nullopt;
-    }
-    if (auth.rfind("Bearer ", 0) != 0) {
-      SendError(res, 401, "unauthorized", "Authorization must use the Bearer scheme");
-      return std::nullopt;
-    }
-    auto tok = Authenticate(store_, std::string_view(auth).substr(7));
-    if (!tok) {
-      SendError(res, 401, "unauthorized", "unknown or malformed API token");
-      return std::nullopt;
-    }
-    if (tok->role < need) {
-      SendError(res, 403, "forbidden",
-                "token '" + tok->name + "' has role " + std::string(store::RoleName(tok->role)) +
-                    "; this needs " + std::string(store::RoleName(need)));
-      return std::nullopt;
-    }
-    return tok;
+  // The token OnHeaders checked against the route's role (handlers keep their own call so each
+  // one still says what it needs).
+  auto authorize = [this](const HttpRequest& req, HttpResponse& res, Role need) {
+    return Authorize(req, res, need);
   };
 
   // Parses an optional JSON object body; answers 415/400 and returns nullopt on bad input.
-  auto body_object = [](const httplib::Request& req,
-                        httplib::Response& res) -> std::optional<json> {
+  auto body_object = [](const HttpRequest& req, HttpResponse& res) -> std::optional<json> {
     if (req.body.empty()) return json::object();
     std::string ct = req.get_header_value("Content-Type");
     if (ct.rfind("application/json", 0) != 0) {
@@ -301,15 +337,15 @@ void ApiServer::Routes() {
     return j;
   };
 
-  auto store_error = [](httplib::Response& res, const Error& e) {
+  auto store_error = [](HttpResponse& res, const Error& e) {
     int status = e.code() == Error::Code::kNotFound          ? 404
                  : e.code() == Error::Code::kInvalidArgument ? 400
                                                              : 500;
     SendError(res, status, StatusCode(status), e.message());
   };
 
-  route("GET", {"/api/v1/health"}, "/api/v1/health",
-        [this](const httplib::Request&, httplib::Response& res) {
+  route("GET", {"/api/v1/health"}, "/api/v1/health", kNone, {},
+        [this](const HttpRequest&, HttpResponse& res) {
           json j = {{"status", "ok"}};
           auto v = store_.SchemaVersion();
           j["store"] = v ? json{{"status", "ok"}, {"schema_version", *v}}
@@ -319,14 +355,14 @@ void ApiServer::Routes() {
           SendJson(res, j, v ? 200 : 503);
         });
 
-  route("GET", {"/metrics"}, "/metrics",
-        [this, authorize](const httplib::Request& req, httplib::Response& res) {
+  route("GET", {"/metrics"}, "/metrics", options_.metrics_public ? kNone : Role::kViewer, {},
+        [this, authorize](const HttpRequest& req, HttpResponse& res) {
           if (!options_.metrics_public && !authorize(req, res, Role::kViewer)) return;
           res.set_content(metrics_.Render(), "text/plain; version=0.0.4");
         });
 
-  route("GET", {"/api/v1/findings"}, "/api/v1/findings",
-        [this, authorize, store_error](const httplib::Request& req, httplib::Response& res) {
+  route("GET", {"/api/v1/findings"}, "/api/v1/findings", Role::kViewer, kFindingParams,
+        [this, authorize, store_error](const HttpRequest& req, HttpResponse& res) {
           if (!authorize(req, res, Role::kViewer)) return;
           store::FindingQuery q;
           if (auto err = ParseQuery(req, q, true)) return SendError(res, 400, "bad_request", *err);
@@ -340,9 +376,8 @@ void ApiServer::Routes() {
         });
 
   // Ingest from remote agents (and the durability test): 200 means the batch is on disk.
-  route("POST", {"/api/v1/findings"}, "/api/v1/findings",
-        [this, authorize, body_object, store_error](const httplib::Request& req,
-                                                    httplib::Response& res) {
+  route("POST", {"/api/v1/findings"}, "/api/v1/findings", Role::kResponder, {},
+        [this, authorize, body_object, store_error](const HttpRequest& req, HttpResponse& res) {
           auto tok = authorize(req, res, Role::kResponder);
           if (!tok) return;
           auto body = body_object(req, res);
@@ -372,8 +407,8 @@ void ApiServer::Routes() {
                              {"reopened", out->reopened}});
         });
 
-  route("GET", {"/api/v1/findings/counts"}, "/api/v1/findings/counts",
-        [this, authorize, store_error](const httplib::Request& req, httplib::Response& res) {
+  route("GET", {"/api/v1/findings/counts"}, "/api/v1/findings/counts", Role::kViewer,
+        kFindingParams, [this, authorize, store_error](const HttpRequest& req, HttpResponse& res) {
           if (!authorize(req, res, Role::kViewer)) return;
           store::FindingQuery q;
           if (auto err = ParseQuery(req, q, false)) return SendError(res, 400, "bad_request", *err);
@@ -383,7 +418,8 @@ void ApiServer::Routes() {
         });
 
   route("GET", {"/api/v1/findings/{id}"}, R"(/api/v1/findings/([A-Za-z0-9_.:-]{1,128}))",
-        [this, authorize, store_error](const httplib::Request& req, httplib::Response& res) {
+        Role::kViewer, {},
+        [this, authorize, store_error](const HttpRequest& req, HttpResponse& res) {
           if (!authorize(req, res, Role::kViewer)) return;
           auto f = store_.Get(req.matches[1]);
           if (!f) return store_error(res, f.error());
@@ -399,8 +435,8 @@ void ApiServer::Routes() {
          "/api/v1/findings/{id}/resolve", "/api/v1/findings/{id}/reopen",
          "/api/v1/findings/{id}/remediate"},
         R"(/api/v1/findings/([A-Za-z0-9_.:-]{1,128})/(mute|unmute|resolve|reopen|remediate))",
-        [this, authorize, body_object, store_error](const httplib::Request& req,
-                                                    httplib::Response& res) {
+        Role::kResponder, {},
+        [this, authorize, body_object, store_error](const HttpRequest& req, HttpResponse& res) {
           auto tok = authorize(req, res, Role::kResponder);
           if (!tok) return;
           auto body = body_object(req, res);
@@ -460,8 +496,8 @@ void ApiServer::Routes() {
           SendJson(res, store::ToJson(**after, false));
         });
 
-  route("GET", {"/api/v1/incidents"}, "/api/v1/incidents",
-        [this, authorize, store_error](const httplib::Request& req, httplib::Response& res) {
+  route("GET", {"/api/v1/incidents"}, "/api/v1/incidents", Role::kViewer, {"state", "limit"},
+        [this, authorize, store_error](const HttpRequest& req, HttpResponse& res) {
           if (!authorize(req, res, Role::kViewer)) return;
           std::optional<bool> open;
           uint32_t limit = 100;
@@ -487,8 +523,8 @@ void ApiServer::Routes() {
           SendJson(res, json{{"incidents", std::move(items)}});
         });
 
-  route("GET", {"/api/v1/incidents/{id}"}, R"(/api/v1/incidents/(\d{1,18}))",
-        [this, authorize, store_error](const httplib::Request& req, httplib::Response& res) {
+  route("GET", {"/api/v1/incidents/{id}"}, R"(/api/v1/incidents/(\d{1,18}))", Role::kViewer, {},
+        [this, authorize, store_error](const HttpRequest& req, HttpResponse& res) {
           if (!authorize(req, res, Role::kViewer)) return;
           auto id = ParseInt(std::string(req.matches[1]));
           auto inc = store_.GetIncident(id.value_or(0));
@@ -499,8 +535,8 @@ void ApiServer::Routes() {
         });
 
   // ---- admin ----
-  route("GET", {"/api/v1/audit"}, "/api/v1/audit",
-        [this, authorize, store_error](const httplib::Request& req, httplib::Response& res) {
+  route("GET", {"/api/v1/audit"}, "/api/v1/audit", Role::kAdmin, {"limit"},
+        [this, authorize, store_error](const HttpRequest& req, HttpResponse& res) {
           if (!authorize(req, res, Role::kAdmin)) return;
           uint32_t limit = 200;
           if (req.has_param("limit")) {
@@ -516,8 +552,8 @@ void ApiServer::Routes() {
           SendJson(res, json{{"audit", std::move(items)}});
         });
 
-  route("GET", {"/api/v1/tokens"}, "/api/v1/tokens",
-        [this, authorize, store_error](const httplib::Request& req, httplib::Response& res) {
+  route("GET", {"/api/v1/tokens"}, "/api/v1/tokens", Role::kAdmin, {},
+        [this, authorize, store_error](const HttpRequest& req, HttpResponse& res) {
           if (!authorize(req, res, Role::kAdmin)) return;
           auto list = store_.ListTokens();
           if (!list) return store_error(res, list.error());
@@ -526,9 +562,8 @@ void ApiServer::Routes() {
           SendJson(res, json{{"tokens", std::move(items)}});
         });
 
-  route("POST", {"/api/v1/tokens"}, "/api/v1/tokens",
-        [this, authorize, body_object, store_error](const httplib::Request& req,
-                                                    httplib::Response& res) {
+  route("POST", {"/api/v1/tokens"}, "/api/v1/tokens", Role::kAdmin, {},
+        [this, authorize, body_object, store_error](const HttpRequest& req, HttpResponse& res) {
           auto tok = authorize(req, res, Role::kAdmin);
           if (!tok) return;
           auto body = body_object(req, res);
@@ -550,8 +585,8 @@ void ApiServer::Routes() {
         });
 
   route(
-      "DELETE", {"/api/v1/tokens/{id}"}, R"(/api/v1/tokens/([A-Za-z0-9._-]{1,64}))",
-      [this, authorize, store_error](const httplib::Request& req, httplib::Response& res) {
+      "DELETE", {"/api/v1/tokens/{id}"}, R"(/api/v1/tokens/([A-Za-z0-9._-]{1,64}))", Role::kAdmin,
+      {}, [this, authorize, store_error](const HttpRequest& req, HttpResponse& res) {
         auto tok = authorize(req, res, Role::kAdmin);
         if (!tok) return;
         std::string id = req.matches[1];
@@ -562,14 +597,14 @@ void ApiServer::Routes() {
         res.status = 204;
       });
 
-  route("GET", {"/api/v1/config"}, "/api/v1/config",
-        [this, authorize](const httplib::Request& req, httplib::Response& res) {
+  route("GET", {"/api/v1/config"}, "/api/v1/config", Role::kAdmin, {},
+        [this, authorize](const HttpRequest& req, HttpResponse& res) {
           if (!authorize(req, res, Role::kAdmin)) return;
           SendJson(res, hooks_.config ? hooks_.config() : json::object());
         });
 
-  route("GET", {"/api/v1/whoami"}, "/api/v1/whoami",
-        [authorize](const httplib::Request& req, httplib::Response& res) {
+  route("GET", {"/api/v1/whoami"}, "/api/v1/whoami", Role::kViewer, {},
+        [authorize](const HttpRequest& req, HttpResponse& res) {
           auto tok = authorize(req, res, Role::kViewer);
           if (!tok) return;
           SendJson(
@@ -578,7 +613,7 @@ void ApiServer::Routes() {
         });
 
   // ---- console ----
-  auto serve_asset = [](const std::string& path, httplib::Response& res) {
+  auto serve_asset = [](const std::string& path, HttpResponse& res) {
     const Asset* a = FindAsset(path);
     if (!a) return SendError(res, 404, "not_found", "no such console file");
     res.set_header("Cache-Control", "no-cache");
@@ -587,11 +622,10 @@ void ApiServer::Routes() {
                    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'");
     res.set_content(std::string(a->data, a->size), a->content_type);
   };
-  route("GET", {"/"}, "/", [serve_asset](const httplib::Request&, httplib::Response& res) {
-    serve_asset("index.html", res);
-  });
-  route("GET", {"/console/{file}"}, R"(/console/([A-Za-z0-9_.-]{1,64}))",
-        [serve_asset](const httplib::Request& req, httplib::Response& res) {
+  route("GET", {"/"}, "/", kNone, {},
+        [serve_asset](const HttpRequest&, HttpResponse& res) { serve_asset("index.html", res); });
+  route("GET", {"/console/{file}"}, R"(/console/([A-Za-z0-9_.-]{1,64}))", kNone, {},
+        [serve_asset](const HttpRequest& req, HttpResponse& res) {
           serve_asset(req.matches[1], res);
         });
 }

@@ -1,24 +1,25 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The REST API (docs/api.md, docs/openapi.yaml), Prometheus /metrics and the embedded web console,
-// on cpp-httplib. Every request but /api/v1/health and the console's static files needs a bearer
-// token; roles are viewer < responder < admin. Every change is written to the audit log.
+// on the hardened HTTP front of http_server.h. Every request but /api/v1/health and the console's
+// static files needs a bearer token; roles are viewer < responder < admin. Route, query
+// parameters, token and body framing are all checked on the headers, before any body is read.
+// Every change is written to the audit log.
 //
-// Thread-safety: Start/Stop from one thread; handlers run on the server's worker threads.
+// Thread-safety: Start/Stop from one thread; handlers run on the server's polling threads.
 #include <functional>
 #include <memory>
+#include <optional>
 #include <regex>
+#include <set>
 #include <span>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "server/http_server.h"
 #include "server/metrics.h"
 #include "store/store.h"
-
-namespace httplib {
-class Server;
-}
 
 namespace mw::server {
 
@@ -26,8 +27,12 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;  // 0 = any free port (tests)
   size_t max_body_bytes = 64 * 1024;
-  int threads = 4;
+  int threads = 4;             // polling threads (each serves many connections)
   bool metrics_public = true;  // /metrics without a token (scrapers on the same host)
+  int read_timeout_s = 10;     // a whole request must arrive within this (headers and body)
+  int idle_timeout_s = 5;      // a connection with no traffic for this long is closed
+  unsigned max_connections = 512;
+  unsigned max_connections_per_ip = 64;
 };
 
 // Hooks into the rest of the process; each may be empty.
@@ -67,23 +72,31 @@ class ApiServer {
   std::vector<RouteInfo> routes() const;
 
  private:
-  void Routes();
-  // "GET, HEAD, POST" for a path some route matches; empty when none does.
-  std::string AllowedMethods(const std::string& path) const;
-
+  using Handler = std::function<void(const HttpRequest&, HttpResponse&)>;
   struct Route {
     std::string method;
     std::vector<std::string> documented;
     std::regex regex;
+    std::optional<store::Role> need;  // checked on the headers; nullopt = no token
+    std::set<std::string> params;     // the query parameters it knows; any other is 400
+    Handler handler;
   };
+  void Routes();
+  // "GET, HEAD, POST" for a path some route matches; empty when none does.
+  std::string AllowedMethods(const std::string& path) const;
+  std::optional<HttpResponse> OnHeaders(HttpRequest& req);
+  HttpResponse OnRequest(HttpRequest& req);
+  // Returns the caller's token if it has at least "need"; otherwise answers 401/403.
+  std::optional<store::TokenRecord> Authorize(const HttpRequest& req, HttpResponse& res,
+                                              store::Role need);
+
   std::vector<Route> routes_;  // written by Start() before serving, then read-only
 
   store::Store& store_;
   Metrics& metrics_;
   ServerOptions options_;
   ServiceHooks hooks_;
-  std::unique_ptr<httplib::Server> http_;
-  std::thread thread_;
+  std::unique_ptr<HttpServer> http_;
   int port_ = 0;
 };
 

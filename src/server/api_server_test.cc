@@ -2,11 +2,16 @@
 // The REST API over a real socket on 127.0.0.1 with a real SQLite store.
 #include "server/api_server.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <set>
@@ -18,7 +23,59 @@ namespace mw::server {
 namespace {
 
 using nlohmann::json;
+using Clock = std::chrono::steady_clock;
 constexpr TimestampUs kT0 = 1700000000LL * 1000000;
+
+// A client that sends exactly the bytes given (what httplib's client would not: no
+// Content-Length, NUL bytes, trickled headers) from a chosen loopback source address.
+class RawConn {
+ public:
+  RawConn(int port, const char* source = "127.0.0.1") {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    inet_pton(AF_INET, source, &a.sin_addr);
+    bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+    a.sin_port = htons(uint16_t(port));
+    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    ok_ = connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
+  }
+  ~RawConn() { close(fd_); }
+  bool ok() const { return ok_; }
+  bool Send(std::string_view bytes) {
+    return send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == ssize_t(bytes.size());
+  }
+  // Reads until "want" bytes of a response are in (its status line at least), the peer closes, or
+  // the timeout passes.
+  std::string Read(int timeout_ms = 3000, bool until_close = false) {
+    auto end = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (Clock::now() < end) {
+      pollfd p{fd_, POLLIN, 0};
+      int left =
+          int(std::chrono::duration_cast<std::chrono::milliseconds>(end - Clock::now()).count());
+      if (poll(&p, 1, std::max(1, left)) <= 0) break;
+      char buf[65536];
+      ssize_t n = recv(fd_, buf, sizeof(buf), 0);
+      if (n <= 0) {
+        closed_ = true;
+        break;
+      }
+      got_.append(buf, size_t(n));
+      if (!until_close && got_.find("\r\n\r\n") != std::string::npos) break;
+    }
+    return got_;
+  }
+  bool closed() const { return closed_; }
+  static int Status(const std::string& r) {
+    return r.rfind("HTTP/1.1 ", 0) == 0 ? std::atoi(r.c_str() + 9) : 0;
+  }
+
+ private:
+  int fd_ = -1;
+  bool ok_ = false;
+  bool closed_ = false;
+  std::string got_;
+};
 
 class ApiTest : public ::testing::Test {
  protected:
@@ -331,6 +388,215 @@ TEST_F(ApiTest, IncidentsAndMetricsAndConsole) {
   ASSERT_EQ(page->status, 200);
   EXPECT_NE(page->body.find("minerwatch"), std::string::npos);
   EXPECT_EQ(client_->Get("/console/../etc/passwd")->status, 404);
+}
+
+}  // namespace
+}  // namespace mw::server
+
+namespace mw::server {
+namespace {
+
+// A server with short deadlines, for the tests that wait on them.
+class HardeningTest : public ApiTest {
+ protected:
+  std::unique_ptr<ApiServer> Strict(ServerOptions so) {
+    so.port = 0;
+    so.max_body_bytes = 1024;
+    auto s = std::make_unique<ApiServer>(*store_, metrics_, so, ServiceHooks{});
+    EXPECT_TRUE(s->Start());
+    return s;
+  }
+  std::string Req(const std::string& method, const std::string& path, const std::string& extra,
+                  const std::string& tok) {
+    return method + " " + path + " HTTP/1.1\r\nHost: x\r\n" +
+           (tok.empty() ? "" : "Authorization: Bearer " + tok + "\r\n") + extra + "\r\n";
+  }
+};
+
+TEST_F(HardeningTest, JsonAnswersAreNeitherCachedNorSniffed) {
+  std::vector<std::function<httplib::Result()>> asks = {
+      [&] { return client_->Get("/api/v1/health"); },
+      [&] { return client_->Get("/api/v1/findings"); },
+      [&] { return client_->Get("/api/v1/findings", Auth(viewer_)); },
+      [&] { return client_->Get("/metrics"); },
+      [&] { return client_->Delete("/api/v1/findings", Auth(admin_)); }};
+  for (const auto& ask : asks) {
+    auto r = ask();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->get_header_value("Cache-Control"), "no-store") << r->status << r->body;
+    EXPECT_EQ(r->get_header_value("X-Content-Type-Options"), "nosniff") << r->status;
+  }
+  auto page = client_->Get("/");
+  EXPECT_EQ(page->get_header_value("Cache-Control"), "no-cache");  // the console's own policy
+  EXPECT_EQ(page->get_header_value("X-Content-Type-Options"), "nosniff");
+}
+
+TEST_F(HardeningTest, UnknownQueryParametersAre400Everywhere) {
+  for (const char* path :
+       {"/api/v1/audit?bogus=1", "/api/v1/health?x=1", "/api/v1/whoami?x", "/api/v1/tokens?name=a",
+        "/api/v1/config?x=1", "/metrics?x=1", "/api/v1/audit?limit=5&limit=6"}) {
+    auto r = client_->Get(path, Auth(admin_));
+    ASSERT_TRUE(r) << path;
+    EXPECT_EQ(r->status, 400) << path;
+    EXPECT_EQ(Body(r)["error"]["code"], "bad_request") << path;
+  }
+  EXPECT_EQ(client_->Get("/api/v1/audit?limit=5", Auth(admin_))->status, 200);
+}
+
+TEST_F(HardeningTest, TimestampsAreWholeOrRefused) {
+  for (const char* bad :
+       {"2024-01-01T00:00:00Z'%20OR%201", "2024-01-01T00:00:00Zjunk", "2024-01-01T00:00:00",
+        "2024-13-01T00:00:00Z", "2024-01-01 00:00:00Z", "2024-01-01T00:00:00+25:00"}) {
+    auto r = client_->Get((std::string("/api/v1/findings?since=") + bad).c_str(), Auth(viewer_));
+    ASSERT_TRUE(r) << bad;
+    EXPECT_EQ(r->status, 400) << bad;
+  }
+  // kT0 is 2023-11-14T22:13:20Z; an offset is applied, not ignored.
+  auto n = [&](const char* since) {
+    auto r = client_->Get((std::string("/api/v1/findings?since=") + since).c_str(), Auth(viewer_));
+    return r && r->status == 200 ? int(Body(r)["findings"].size()) : -1;
+  };
+  EXPECT_EQ(n("2023-11-14T22:13:19Z"), 1);
+  EXPECT_EQ(n("2023-11-14T22:13:21.5Z"), 0);
+  EXPECT_EQ(n("2023-11-14T23:13:19%2B01:00"), 1);
+  EXPECT_EQ(n("2023-11-14T21:13:21-01:00"), 0);
+}
+
+TEST_F(HardeningTest, TokensWithBytesOutsideTheAlphabetAre401) {
+  for (std::string junk : {std::string("\0junk", 5), std::string(" x"), std::string("\x01")}) {
+    RawConn c(server_->port());
+    ASSERT_TRUE(c.ok());
+    c.Send("GET /api/v1/whoami HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + viewer_ + junk +
+           "\r\n\r\n");
+    std::string r = c.Read();
+    EXPECT_EQ(RawConn::Status(r), 401) << r;
+    EXPECT_NE(r.find("unauthorized"), std::string::npos) << r;
+  }
+  RawConn ok(server_->port());
+  ok.Send("GET /api/v1/whoami HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + viewer_ +
+          "\r\n\r\n");
+  EXPECT_EQ(RawConn::Status(ok.Read()), 200);
+}
+
+TEST_F(HardeningTest, BodiesAreCheckedBeforeTheyAreRead) {
+  std::string path = "/api/v1/findings/" + id_ + "/mute";
+  // No token: 401 on the headers, though the announced body never comes.
+  RawConn anon(server_->port());
+  anon.Send(Req("POST", path, "Content-Type: application/json\r\nContent-Length: 1000000\r\n", ""));
+  EXPECT_EQ(RawConn::Status(anon.Read(1000)), 401);
+  // Announced too large: 413 at once.
+  RawConn big(server_->port());
+  big.Send(
+      Req("POST", path, "Content-Type: application/json\r\nContent-Length: 5000\r\n", responder_));
+  std::string r = big.Read(1000);
+  EXPECT_EQ(RawConn::Status(r), 413) << r;
+  EXPECT_NE(r.find("payload_too_large"), std::string::npos);
+  // Chunked past the limit: 413 as soon as the limit is passed, the rest never read.
+  RawConn chunked(server_->port());
+  chunked.Send(Req("POST", path, "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n",
+                   responder_));
+  for (int i = 0; i < 3; ++i) chunked.Send("200\r\n" + std::string(512, 'a') + "\r\n");
+  r = chunked.Read(1000, true);
+  EXPECT_EQ(RawConn::Status(r), 413) << r;
+  EXPECT_NE(r.find("X-Content-Type-Options: nosniff"), std::string::npos) << r;
+  EXPECT_NE(r.find("\"code\":\"payload_too_large\""), std::string::npos) << r;
+  EXPECT_TRUE(chunked.closed());
+  // Chunked within the limit is a body like any other.
+  RawConn small(server_->port());
+  std::string body = R"({"reason":"lab"})";
+  char len[16];
+  snprintf(len, sizeof(len), "%zx", body.size());
+  small.Send(Req("POST", path, "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n",
+                 responder_) +
+             len + "\r\n" + body + "\r\n0\r\n\r\n");
+  r = small.Read();
+  EXPECT_EQ(RawConn::Status(r), 200) << r;
+  EXPECT_EQ((*store_->Get(id_))->state, store::FindingState::kMuted);
+  // multipart (and anything not JSON) is 415 before the body.
+  RawConn mp(server_->port());
+  mp.Send(Req("POST", path,
+              "Content-Type: multipart/form-data; boundary=x\r\nContent-Length: 100\r\n",
+              responder_));
+  EXPECT_EQ(RawConn::Status(mp.Read(1000)), 415);
+}
+
+TEST_F(HardeningTest, PostWithoutLengthIsAnEmptyBodyAnsweredAtOnce) {
+  RawConn c(server_->port());
+  auto t = Clock::now();
+  c.Send(Req("POST", "/api/v1/findings/" + id_ + "/resolve", "", responder_));
+  std::string r = c.Read(2000);
+  EXPECT_EQ(RawConn::Status(r), 200) << r;
+  EXPECT_LT(Clock::now() - t, std::chrono::milliseconds(500));
+  EXPECT_EQ((*store_->Get(id_))->state, store::FindingState::kResolved);
+  RawConn m(server_->port());
+  m.Send(Req("POST", "/api/v1/findings/" + id_ + "/mute", "", responder_));
+  EXPECT_EQ(RawConn::Status(m.Read(2000)), 400);  // an empty body: mute still needs its reason
+}
+
+TEST_F(HardeningTest, HeadersAreBounded) {
+  std::string many;
+  for (int i = 0; i < 150; ++i) many += "X-" + std::to_string(i) + ": 1\r\n";
+  RawConn c(server_->port());
+  c.Send(Req("GET", "/api/v1/health", many, ""));
+  std::string r = c.Read();
+  EXPECT_EQ(RawConn::Status(r), 431) << r;
+  EXPECT_NE(r.find("request_header_fields_too_large"), std::string::npos);
+  RawConn big(server_->port());
+  big.Send(Req("GET", "/api/v1/health", "X-Big: " + std::string(20000, 'a') + "\r\n", viewer_));
+  EXPECT_EQ(RawConn::Status(big.Read()), 431);
+  // Past what the connection may hold at all: MHD's own 431, and nothing kept.
+  RawConn huge(server_->port());
+  huge.Send("GET /api/v1/health HTTP/1.1\r\nHost: x\r\n");
+  for (int i = 0;
+       i < 100 && huge.Send("X-Pad-" + std::to_string(i) + ": " + std::string(8000, 'a') + "\r\n");
+       ++i) {
+  }
+  EXPECT_EQ(RawConn::Status(huge.Read()), 431);
+}
+
+TEST_F(HardeningTest, SlowAndIdleClientsAreDropped) {
+  ServerOptions so;
+  so.read_timeout_s = 1;
+  so.idle_timeout_s = 1;
+  auto s = Strict(so);
+  // Slowloris: one header line every 200 ms never completes a request; dropped at ~1 s.
+  RawConn slow(s->port());
+  auto t = Clock::now();
+  slow.Send("GET /api/v1/health HTTP/1.1\r\nHost: x\r\n");
+  for (int i = 0; i < 15 && slow.Send("X-" + std::to_string(i) + ": 1\r\n"); ++i) {
+    slow.Read(200, true);
+    if (slow.closed()) break;
+  }
+  slow.Read(1000, true);
+  EXPECT_TRUE(slow.closed());
+  EXPECT_LT(Clock::now() - t, std::chrono::milliseconds(2200));
+  EXPECT_GT(Clock::now() - t, std::chrono::milliseconds(800));
+  // Kept alive, then idle: closed after the idle timeout.
+  RawConn idle(s->port());
+  idle.Send(Req("GET", "/api/v1/health", "", ""));
+  EXPECT_EQ(RawConn::Status(idle.Read()), 200);
+  idle.Read(3000, true);
+  EXPECT_TRUE(idle.closed());
+}
+
+TEST_F(HardeningTest, ConnectionsPerSourceAreCappedOthersStillServed) {
+  ServerOptions so;
+  so.max_connections_per_ip = 3;
+  auto s = Strict(so);
+  std::vector<std::unique_ptr<RawConn>> held;
+  for (int i = 0; i < 3; ++i) {
+    held.push_back(std::make_unique<RawConn>(s->port(), "127.0.0.5"));
+    held.back()->Send("GET /api/v1/health HTTP/1.1\r\n");  // and never more
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  RawConn fourth(s->port(), "127.0.0.5");
+  fourth.Send(Req("GET", "/api/v1/health", "", ""));
+  fourth.Read(1000, true);
+  EXPECT_TRUE(fourth.closed());
+  EXPECT_EQ(RawConn::Status(fourth.Read(10)), 0);
+  RawConn other(s->port(), "127.0.0.1");
+  other.Send(Req("GET", "/api/v1/health", "", ""));
+  EXPECT_EQ(RawConn::Status(other.Read()), 200);
 }
 
 }  // namespace
