@@ -267,6 +267,10 @@ Result<ServiceConfig> ParseConfig(const std::string& text, const std::string& so
       s.Int("max_body_bytes", c.server.max_body_bytes, 1024, 64 << 20);
       s.Int("threads", c.server.threads, 1, 256);
       s.Bool("metrics_public", c.server.metrics_public);
+      s.Int("read_timeout_s", c.server.read_timeout_s, 1, 3600);
+      s.Int("idle_timeout_s", c.server.idle_timeout_s, 1, 3600);
+      s.Int("max_connections", c.server.max_connections, 64, 65536);  // > the loopback reserve
+      s.Int("max_connections_per_ip", c.server.max_connections_per_ip, 1, 65536);
       auto colon = c.server.listen.rfind(':');
       int port = 0;
       if (colon == std::string::npos ||
@@ -294,6 +298,10 @@ Result<ServiceConfig> ParseConfig(const std::string& text, const std::string& so
       s.Duration("flush_interval", c.sensor.flush_interval_s, 1);
       s.Str("intel_dir", c.sensor.intel_dir);
       s.StrList("intel_files", c.sensor.intel_files);
+    }
+    {
+      Section s(top.Child("flow"), "flow", source, errors);
+      s.Int("memcap", c.flow.memcap, int64_t(1) << 20, int64_t(1) << 40);
     }
     {
       Section s(top.Child("hostscan"), "hostscan", source, errors);
@@ -495,7 +503,11 @@ nlohmann::json ToJson(const ServiceConfig& c) {
        {{"listen", c.server.listen},
         {"max_body_bytes", c.server.max_body_bytes},
         {"threads", c.server.threads},
-        {"metrics_public", c.server.metrics_public}}},
+        {"metrics_public", c.server.metrics_public},
+        {"read_timeout_s", c.server.read_timeout_s},
+        {"idle_timeout_s", c.server.idle_timeout_s},
+        {"max_connections", c.server.max_connections},
+        {"max_connections_per_ip", c.server.max_connections_per_ip}}},
       {"store",
        {{"path", c.store.path},
         {"synchronous", c.store.synchronous},
@@ -510,6 +522,7 @@ nlohmann::json ToJson(const ServiceConfig& c) {
         {"flush_interval_s", c.sensor.flush_interval_s},
         {"intel_dir", c.sensor.intel_dir},
         {"intel_files", c.sensor.intel_files}}},
+      {"flow", {{"memcap", c.flow.memcap}}},
       {"hostscan",
        {{"enabled", c.hostscan.enabled},
         {"interval_s", c.hostscan.interval_s},

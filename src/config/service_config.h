@@ -19,6 +19,10 @@ struct ServerConfig {
   uint64_t max_body_bytes = 65536;
   int threads = 4;
   bool metrics_public = true;
+  int read_timeout_s = 10;  // a whole request (headers and body) must arrive within this
+  int idle_timeout_s = 5;   // a connection with no traffic for this long is closed
+  int max_connections = 512;
+  int max_connections_per_ip = 64;
 };
 
 struct StoreConfig {
@@ -37,6 +41,11 @@ struct SensorConfig {
   int64_t flush_interval_s = 5;
   std::string intel_dir;
   std::vector<std::string> intel_files;
+};
+
+// The sensor's flow layer (docs/config.md "flow").
+struct FlowSectionConfig {
+  uint64_t memcap = 256ull << 20;  // per-flow state, whole sensor; = flow::FlowConfig::kDefaultMemcap
 };
 
 struct HostScanConfig {
@@ -110,6 +119,7 @@ struct ServiceConfig {
   ServerConfig server;
   StoreConfig store;
   SensorConfig sensor;
+  FlowSectionConfig flow;
   HostScanConfig hostscan;
   DetectorsConfig detectors;
   std::string threat_engine_mode = "detect";  // detect | block

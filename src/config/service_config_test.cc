@@ -245,5 +245,20 @@ TEST(ReadSecretFile, RefusesWhatIsNotASmallRegularFile) {
   EXPECT_FALSE(ReadSecretFile(testing::TempDir(), "w"));
 }
 
+TEST(ServiceConfig, FlowMemcapIsBytesFromOneMiB) {
+  auto d = ParseConfig("", "t.yaml");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->flow.memcap, 256ull << 20);
+  auto c = ParseConfig("flow:\n  memcap: 67108864\n", "t.yaml");
+  ASSERT_TRUE(c) << c.error().message();
+  EXPECT_EQ(c->flow.memcap, 64ull << 20);
+  for (const char* bad : {"flow:\n  memcap: 1000\n", "flow:\n  memcap: 0\n",
+                          "flow:\n  memcap: 64MB\n", "flow:\n  memcpa: 67108864\n"}) {
+    auto r = ParseConfig(bad, "t.yaml");
+    ASSERT_FALSE(r) << bad;
+    EXPECT_NE(r.error().message().find("t.yaml:2:"), std::string::npos) << r.error().message();
+  }
+}
+
 }  // namespace
 }  // namespace mw::config

@@ -139,6 +139,10 @@ Result<std::unique_ptr<Service>> Service::Start(const config::ServiceConfig& cfg
   opts.max_body_bytes = cfg.server.max_body_bytes;
   opts.threads = cfg.server.threads;
   opts.metrics_public = cfg.server.metrics_public;
+  opts.read_timeout_s = cfg.server.read_timeout_s;
+  opts.idle_timeout_s = cfg.server.idle_timeout_s;
+  opts.max_connections = unsigned(cfg.server.max_connections);
+  opts.max_connections_per_ip = unsigned(cfg.server.max_connections_per_ip);
   s->api_ = std::make_unique<ApiServer>(*s->store_, s->metrics_, opts, hooks);
   if (auto a = s->api_->Start(); !a) {
     s->Stop();
@@ -154,6 +158,7 @@ Result<std::unique_ptr<Service>> Service::Start(const config::ServiceConfig& cfg
     so2.intel_dir = cfg.sensor.intel_dir;
     so2.intel_files = cfg.sensor.intel_files;
     so2.flush_interval_s = int(cfg.sensor.flush_interval_s);
+    so2.flow_memcap = cfg.flow.memcap;
     auto ls = LiveSensor::Start(live, so2, [self](std::span<const Finding> f) {
       self->Submit(std::vector<Finding>(f.begin(), f.end()));
     });
