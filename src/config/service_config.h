@@ -45,7 +45,8 @@ struct SensorConfig {
 
 // The sensor's flow layer (docs/config.md "flow").
 struct FlowSectionConfig {
-  uint64_t memcap = 256ull << 20;  // per-flow state, whole sensor; = flow::FlowConfig::kDefaultMemcap
+  // Per-flow state for the whole sensor; the same default as flow::FlowConfig::kDefaultMemcap.
+  uint64_t memcap = 256ull << 20;
 };
 
 struct HostScanConfig {
