@@ -1,7 +1,9 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
-// Memory bound of the flow table: 1M concurrent TCP flows, and a SYN flood of 5M random sources
-// against max_flows = 1M. Each scenario runs in a forked child so that its peak RSS
-// (getrusage ru_maxrss) is its own; the parent reports it as the "peak_rss_mb" counter.
+// Memory bound of the flow table: 1M concurrent TCP flows, a SYN flood of 5M random sources
+// against max_flows = 1M, and floods of partial TLS records (SYN + one segment starting a record
+// that never ends, the real TLS parser attached) with and without flow.memcap. Each scenario
+// runs in a forked child so that its peak RSS (getrusage ru_maxrss) is its own; the parent
+// reports it as the "peak_rss_mb" counter.
 #include <benchmark/benchmark.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -12,6 +14,7 @@
 #include <random>
 
 #include "flow/flow_table.h"
+#include "mw/parse/app_parser.h"
 
 namespace mw {
 namespace {
@@ -21,6 +24,7 @@ struct ChildResult {
   double seconds = 0;
   double flows = 0;
   double evicted = 0;
+  double shed = 0;
 };
 
 template <typename Fn>
@@ -66,6 +70,40 @@ void Report(benchmark::State& state, const ChildResult& r) {
   state.counters["peak_rss_mb"] = r.peak_rss_mb;
   state.counters["flows"] = r.flows;
   state.counters["evicted"] = r.evicted;
+  state.counters["shed"] = r.shed;
+}
+
+// "flows" flows, each a SYN and one "payload"-byte segment starting a 15.8 KB TLS record;
+// range(0) = flows, range(1) = payload bytes, range(2) = memcap in MiB (0 = none).
+void BM_PartialTlsFlood(benchmark::State& state) {
+  const uint32_t flows = uint32_t(state.range(0));
+  const size_t payload_len = size_t(state.range(1));
+  const uint64_t memcap = uint64_t(state.range(2)) << 20;
+  for (auto _ : state) {
+    ChildResult r = RunInChild([&](ChildResult& out) {
+      ParserRegistry registry;
+      RegisterBuiltinProtocols(registry);
+      EventBus bus;
+      flow::FlowTable table({.max_flows = 1'000'000, .memcap = memcap}, registry, bus);
+      std::vector<uint8_t> record(payload_len, 0x41);
+      const uint8_t header[] = {0x16, 0x03, 0x01, 0x3d, 0xb8, 0x01, 0x00, 0x3d, 0xb4, 0x03, 0x03};
+      std::copy(std::begin(header), std::end(header), record.begin());
+      const TimestampUs t0 = 1'700'000'000'000'000;
+      for (uint32_t i = 0; i < flows; ++i) {
+        auto p = Syn(0x0a000000u + i, uint16_t(1024 + i % 60000), t0 + i);
+        table.Process(p);
+        p.tcp_flags = decode::tcp_flags::kAck | decode::tcp_flags::kPsh;
+        p.tcp_seq += 1;
+        p.payload = ByteView(record);
+        p.payload_wire_len = uint32_t(record.size());
+        table.Process(p);
+      }
+      out.flows = double(table.size());
+      out.evicted = double(table.memcap().evicted_flows);
+      out.shed = double(table.memcap().shed_flows + table.memcap().refused);
+    });
+    Report(state, r);
+  }
 }
 
 // 1M distinct client flows: SYN, SYN-ACK, ACK each (3M packets), all concurrent.
@@ -120,6 +158,16 @@ BENCHMARK(BM_OneMillionConcurrentTcpFlows)
     ->Iterations(1)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_SynFlood5MWithMax1M)->UseManualTime()->Iterations(1)->Unit(benchmark::kMillisecond);
+// 300k flows x 15.4 KB and 1M flows x 1.4 KB, without a cap and with the default 256 MiB.
+BENCHMARK(BM_PartialTlsFlood)
+    ->ArgNames({"flows", "payload", "memcap_mib"})
+    ->Args({300'000, 15'400, 0})
+    ->Args({300'000, 15'400, 256})
+    ->Args({1'000'000, 1'400, 0})
+    ->Args({1'000'000, 1'400, 256})
+    ->UseManualTime()
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace mw
