@@ -1,14 +1,19 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
 // "minerwatch host scan|remediate|restore|add-binary" and "intel add-binary": the host agent's
 // CLI. Thin: everything lives in src/hostscan (mw_hostscan).
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <stdexcept>
+#include <stop_token>
+#include <thread>
 
 #include "commands.h"
 #include "hostscan/host_scanner.h"
@@ -47,6 +52,42 @@ struct HostScanArgs {
 std::string StateDir(const std::string& flag) {
   return flag.empty() ? hostscan::DefaultStateDir() : flag;
 }
+
+// While alive, SIGINT and SIGTERM stop the scan (within one read chunk) instead of killing it:
+// what was found is still written, and the summary says the scan was stopped (exit 3, or 1).
+// A thread waits for the signals, so no stop request is made from a signal handler.
+class StopOnSignal {
+ public:
+  StopOnSignal() {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set_, &old_);
+    waiter_ = std::thread([this] {
+      while (!done_) {
+        timespec ts{0, 100'000'000};
+        int sig = sigtimedwait(&set_, nullptr, &ts);
+        if (sig == SIGINT || sig == SIGTERM) {
+          std::fprintf(stderr, "minerwatch: stopping the scan (signal %d)\n", sig);
+          source_.request_stop();
+          return;
+        }
+      }
+    });
+  }
+  ~StopOnSignal() {
+    done_ = true;
+    waiter_.join();
+    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+  }
+  std::stop_token token() const { return source_.get_token(); }
+
+ private:
+  sigset_t set_{}, old_{};
+  std::stop_source source_;
+  std::atomic<bool> done_{false};
+  std::thread waiter_;
+};
 
 void PrintSummary(const hostscan::HostScanReport& rep, size_t findings) {
   for (const auto& n : rep.notes) std::fprintf(stderr, "note: %s\n", n.c_str());
@@ -136,7 +177,11 @@ int RunHostScan(const HostScanArgs& a) {
 
   hostscan::HostScanner scanner(o);
   FindingEmitter emitter;
-  hostscan::HostScanReport rep = scanner.RunPass(emitter);
+  hostscan::HostScanReport rep;
+  {
+    StopOnSignal stop;
+    rep = scanner.RunPass(emitter, stop.token());
+  }
   std::vector<Finding> findings = emitter.TakeChanged();
 
   // Output as the sensor does: JSON Lines to --json (or stdout when piped), a table on a terminal.
@@ -222,7 +267,8 @@ void AddHostCommands(CLI::App& app, CommandContext& ctx) {
       "open files could not be read for lack of permission, an autostart file or folder exists "
       "but could not be read or listed (e.g. /var/spool/cron/crontabs), or the scan was "
       "stopped. Exited processes, the --max-*-mb budgets and other minerwatch processes do not "
-      "make a scan partial. The summary on stderr and --summary-json name what was missed.");
+      "make a scan partial. The summary on stderr and --summary-json name what was missed. "
+      "SIGINT or SIGTERM stop a scan early: it still writes what it found.");
   scan->add_option("--root", a->root, "Inspect a mounted image or fixture root instead of /");
   scan->add_option("--pid", a->pids, "Only these processes (repeatable; skips autostart checks)");
   scan->add_option("--rules", a->rules, "Extra YARA rule file or folder (repeatable)");
