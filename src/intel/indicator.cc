@@ -6,8 +6,14 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <charconv>
 #include <cstdlib>
+#include <deque>
+#include <fstream>
+#include <string>
+#include <unordered_set>
+#include <vector>
 
 namespace mw::intel {
 namespace {
@@ -74,11 +80,82 @@ std::string_view StripPort(std::string_view host) {
   return host.substr(0, first);
 }
 
-// libpsl's built-in list (the Debian package's, both ICANN and private sections), exact rules
-// only: with the "*" default rule every unknown TLD ("pool") would count as a suffix.
+// The rules of the list libpsl was built from (psl_builtin_filename(): Debian's
+// /usr/share/publicsuffix/public_suffix_list.dat), as hash sets: a name can be a public suffix
+// only if it is a rule or its parent has a "*." rule. A lookup in libpsl costs ~1 µs, a hash
+// probe ~20 ns, and nearly every name of a list is neither, so libpsl is asked only about the
+// few that pass. Without the file every name goes to libpsl (slower, same answers).
+struct SuffixIndex {
+  bool loaded = false;
+  std::deque<std::string> storage;  // what the views point into (a deque never moves them)
+  std::unordered_set<std::string_view> rules;             // "co.uk", "github.io", "xn--55qx5d.cn"
+  std::unordered_set<std::string_view> wildcard_parents;  // "ck" for "*.ck"
+  // One bit per hash of every rule and parent, 32 KiB: most names are answered here without
+  // touching the sets (their buckets are cache misses).
+  std::vector<uint64_t> bits = std::vector<uint64_t>(kBloomWords, 0);
+  static constexpr size_t kBloomWords = 1 << 12;
+  static uint64_t Hash(std::string_view s, uint64_t salt) {
+    uint64_t h = 1469598103934665603ull ^ salt;  // FNV-1a
+    for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+    return h >> (64 - 18);  // 2^18 bits = kBloomWords * 64
+  }
+  void Mark(std::string_view s, uint64_t salt) {
+    uint64_t b = Hash(s, salt);
+    bits[b >> 6] |= 1ull << (b & 63);
+  }
+  bool Maybe(std::string_view s, uint64_t salt) const {
+    uint64_t b = Hash(s, salt);
+    return (bits[b >> 6] >> (b & 63)) & 1;
+  }
+};
+
+std::string RuleToAscii(std::string_view rule) {
+  std::string r(rule);
+  if (std::all_of(r.begin(), r.end(), [](char c) { return (c & 0x80) == 0; })) {
+    for (char& c : r) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return r;
+  }
+  char* ascii = nullptr;
+  if (idn2_to_ascii_8z(r.c_str(), &ascii, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL) != IDN2_OK) {
+    return {};
+  }
+  std::string out(ascii);
+  idn2_free(ascii);
+  return out;
+}
+
+const SuffixIndex& Suffixes() {
+  static const SuffixIndex* index = [] {
+    auto* idx = new SuffixIndex;
+    const char* path = psl_builtin_filename();
+    std::ifstream in(path ? path : "");
+    std::string line;
+    while (in && std::getline(in, line)) {
+      std::string_view rule = TrimToken(line);
+      rule = rule.substr(0, rule.find_first_of(" \t"));
+      if (rule.empty() || rule.starts_with("//") || rule.starts_with('!')) continue;
+      bool wildcard = rule.starts_with("*.");
+      if (wildcard) rule.remove_prefix(2);
+      std::string ascii = RuleToAscii(rule);
+      if (ascii.empty()) continue;
+      std::string_view kept = idx->storage.emplace_back(std::move(ascii));
+      if (wildcard) {
+        idx->wildcard_parents.insert(kept);
+        idx->Mark(kept, 1);
+      }
+      idx->rules.insert(kept);
+      idx->Mark(kept, 0);
+    }
+    idx->loaded = !idx->rules.empty();
+    return idx;
+  }();
+  return *index;
+}
+
+// libpsl decides, exact rules only: with the "*" default rule every unknown TLD ("pool") would
+// count as a suffix. Both ICANN and private sections ("github.io").
 bool IsPublicSuffix(std::string_view name) {
-  // Public suffixes have a handful of labels: skip the lookup (and its copy) for the long names
-  // that make up most lists.
+  // The longest rules have five labels.
   if (name.empty() || name.size() >= 256 || std::count(name.begin(), name.end(), '.') > 4) {
     return false;
   }
@@ -88,6 +165,14 @@ bool IsPublicSuffix(std::string_view name) {
     buf[i] = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
   }
   buf[name.size()] = '\0';
+  std::string_view lower(buf, name.size());
+  if (const SuffixIndex& idx = Suffixes(); idx.loaded) {
+    size_t dot = lower.find('.');
+    std::string_view parent =
+        dot == std::string_view::npos ? std::string_view() : lower.substr(dot + 1);
+    bool rule = idx.Maybe(lower, 0) && idx.rules.count(lower);
+    if (!rule && !(idx.Maybe(parent, 1) && idx.wildcard_parents.count(parent))) return false;
+  }
   static const psl_ctx_t* psl = psl_builtin();
   return psl && psl_is_public_suffix2(psl, buf, PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE);
 }

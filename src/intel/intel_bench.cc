@@ -85,6 +85,75 @@ void BM_LookupIp(benchmark::State& state) {
 }
 BENCHMARK(BM_LookupIp);
 
+// The import path (`intel import`, LoadIntel at start-up): parse every shared public list, then
+// a generated 1M-line plain list (names, addresses, CIDRs, junk), into a store.
+std::vector<std::string>& SharedListTexts() {
+  static auto* texts = [] {
+    auto* v = new std::vector<std::string>;
+    std::string dir = std::string(MW_SHARED_DATA_DIR) + "/threat-intel";
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) return v;
+    for (const auto& de : fs::recursive_directory_iterator(dir)) {
+      std::string n = de.path().filename().string();
+      if (!de.is_regular_file() || n == "LICENSE" || n.starts_with("README")) continue;
+      if (auto t = mw::intel::ReadTextFile(de.path().string())) v->push_back(std::move(*t));
+    }
+    return v;
+  }();
+  return *texts;
+}
+
+const std::string& LargePlainList() {
+  static const std::string* text = [] {
+    auto* t = new std::string;
+    std::mt19937 rng(7);  // fixed seed: the same list every run
+    const char* kTlds[] = {"com", "net", "org", "io", "ru", "cn", "xyz", "co.uk"};
+    for (int i = 0; i < 1000000; ++i) {
+      switch (rng() % 8) {
+        case 0:
+          *t += std::to_string(rng() % 224 + 1) + "." + std::to_string(rng() % 256) + "." +
+                std::to_string(rng() % 256) + ".0/24\n";
+          break;
+        case 1:
+          *t += "3.p\n";  // junk
+          break;
+        default:
+          *t += "pool" + std::to_string(rng() % 100000) + ".miner" + std::to_string(i) + "." +
+                kTlds[rng() % 8] + "\n";
+      }
+    }
+    return t;
+  }();
+  return *text;
+}
+
+void BM_ImportSharedLists(benchmark::State& state) {
+  const auto& texts = SharedListTexts();
+  if (texts.empty()) return state.SkipWithError("no shared data");
+  size_t bytes = 0;
+  for (const auto& t : texts) bytes += t.size();
+  for (auto _ : state) {
+    IntelStore store;
+    for (const auto& t : texts) benchmark::DoNotOptimize(store.ImportText(t, {}));
+  }
+  state.SetBytesProcessed(int64_t(state.iterations() * bytes));
+  state.counters["files"] = double(texts.size());
+}
+BENCHMARK(BM_ImportSharedLists)->Unit(benchmark::kMillisecond);
+
+void BM_ImportLargePlainList(benchmark::State& state) {
+  const std::string& text = LargePlainList();
+  mw::intel::ImportOptions o;
+  o.format = mw::intel::Format::kPlain;
+  for (auto _ : state) {
+    IntelStore store;
+    benchmark::DoNotOptimize(store.ImportText(text, o));
+  }
+  state.SetBytesProcessed(int64_t(state.iterations() * text.size()));
+  state.counters["lines"] = 1e6;
+}
+BENCHMARK(BM_ImportLargePlainList)->Unit(benchmark::kMillisecond);
+
 }  // namespace
 
 BENCHMARK_MAIN();
