@@ -449,6 +449,10 @@ std::vector<ProcessInfo> HostScanner::ReadProcesses(HostScanReport& rep,
   ProcReader reader(ReadOptions{.root = o.root});
   std::vector<ProcessInfo> procs;
   for (pid_t pid : pids) {
+    if (stop.stop_requested()) {  // executables are hashed here: seconds on a big host
+      rep.coverage.interrupted = true;
+      break;
+    }
     if (live && pid == self) continue;
     auto p = reader.Read(pid);
     if (!p) {
@@ -462,6 +466,7 @@ std::vector<ProcessInfo> HostScanner::ReadProcesses(HostScanReport& rep,
   }
   rep.processes = procs.size();
   if (o.cpu_sample_ms > 0 && live) SampleCpu(procs, o.root, o.cpu_sample_ms, stop);
+  rep.coverage.interrupted |= stop.stop_requested();  // CPU shares cover a shorter sample
 
   uint64_t no_exe = 0;
   for (const auto& p : procs) {
