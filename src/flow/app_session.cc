@@ -192,13 +192,12 @@ bool AppSession::Reserve(std::vector<uint8_t>& buf, size_t size, size_t cap_limi
 }
 
 void AppSession::Free(std::vector<uint8_t>& buf, const ParseEnv& env) {
+  if (buf.capacity() == 0) return;
   env.memory.Release(buf.capacity());
   std::vector<uint8_t>().swap(buf);  // "buf = {}" would keep the capacity
 }
 
-bool AppSession::SyncParserBytes(const ParseEnv& env) {
-  const size_t now = parser_->heap_bytes();
-  if (now == parser_heap_charge_) return true;
+bool AppSession::ChargeParserHeap(size_t now, const ParseEnv& env) {
   if (now < parser_heap_charge_) {
     env.memory.Release(parser_heap_charge_ - now);
   } else if (!env.memory.Charge(now - parser_heap_charge_)) {
@@ -223,7 +222,9 @@ size_t AppSession::Run(Direction dir, ByteView bytes, const ParseEnv& env) {
     // kNeedMore, or kOk without progress: wait for more bytes.
     if (r.kind != ParseResult::Kind::kOk || consumed == 0) break;
   }
-  if (!SyncParserBytes(env)) {
+  // The parser's heap rarely changes: the common case is one virtual call and a compare.
+  const size_t heap = parser_->heap_bytes();
+  if (heap != parser_heap_charge_ && !ChargeParserHeap(heap, env)) {
     Shed(env);
     return 0;
   }
@@ -276,7 +277,8 @@ void AppSession::OnGap(Direction dir, uint32_t len, const ParseEnv& env) {
   parser_->OnGap(dir, len, ctx);
   if (ctx.confirmed) confirmed_ = true;
   if (ctx.violation) return Detach(ctx.violation, env);
-  if (!SyncParserBytes(env)) Shed(env);
+  const size_t heap = parser_->heap_bytes();
+  if (heap != parser_heap_charge_ && !ChargeParserHeap(heap, env)) Shed(env);
 }
 
 void AppSession::OnEnd(const ParseEnv& env) {

@@ -85,8 +85,9 @@ class AppSession {
   static bool Reserve(std::vector<uint8_t>& buf, size_t size, size_t cap_limit,
                       const ParseEnv& env);
   static void Free(std::vector<uint8_t>& buf, const ParseEnv& env);
-  // Charges or releases the change in the parser's heap_bytes(); false when refused.
-  bool SyncParserBytes(const ParseEnv& env);
+  // Charges or releases the change from the last charged heap_bytes() to "now"; false when
+  // refused.
+  bool ChargeParserHeap(size_t now, const ParseEnv& env);
 
   const ParserRegistry& registry_;
   const FlowConfig& config_;
