@@ -1,0 +1,2 @@
+alias ll='ls -l'
+export PATH=$PATH:/usr/local/bin
