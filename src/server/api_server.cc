@@ -28,7 +28,9 @@ void SendError(HttpResponse& res, int status, std::string_view code, std::string
   res.status = status;
   NoStore(res);
   res.set_content(
-      json{{"error", {{"status", status}, {"code", code}, {"message", std::move(message)}}}}.dump(),
+      // The message may echo the client's bytes (a parameter name): invalid UTF-8 is replaced.
+      json{{"error", {{"status", status}, {"code", code}, {"message", std::move(message)}}}}.dump(
+          -1, ' ', false, json::error_handler_t::replace),
       kJson);
 }
 

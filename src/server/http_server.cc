@@ -149,16 +149,21 @@ struct MhdCallbacks {
                            const char* /*version*/, const char* data, size_t* size,
                            void** con_cls) {
     auto* self = static_cast<HttpServer*>(cls);
-    if (*con_cls == nullptr) {
-      auto* p = new HttpServer::Pending;
-      *con_cls = p;
-      return MHD_Result(self->OnFirstCall(c, url, method, *p));
+    try {  // nothing may unwind into C: a throwing handler closes its connection, not the process
+      if (*con_cls == nullptr) {
+        auto* p = new HttpServer::Pending;
+        *con_cls = p;
+        return MHD_Result(self->OnFirstCall(c, url, method, *p));
+      }
+      auto* p = static_cast<HttpServer::Pending*>(*con_cls);
+      if (*size != 0) return MHD_Result(self->OnBody(c, data, size, *p));
+      self->SetResponding(c, true);
+      HttpResponse r = self->handlers_.on_request(p->req);
+      return MHD_Result(self->Queue(c, r));
+    } catch (const std::exception&) {
+      if (self->handlers_.on_response) self->handlers_.on_response(500);
+      return MHD_NO;
     }
-    auto* p = static_cast<HttpServer::Pending*>(*con_cls);
-    if (*size != 0) return MHD_Result(self->OnBody(c, data, size, *p));
-    self->SetResponding(c, true);
-    HttpResponse r = self->handlers_.on_request(p->req);
-    return MHD_Result(self->Queue(c, r));
   }
 
   static void Completed(void* cls, MHD_Connection* c, void** con_cls,
@@ -240,17 +245,22 @@ Status HttpServer::Start(const std::string& host, int port) {
   if (!fd) return Fail(fd.error());
   port_ = LocalPort(*fd);
   // The pool holds the request's headers and MHD's read/write buffers: headers past
-  // max_header_bytes get our own 431, and this is the hard stop behind it (MHD's own 431).
-  size_t pool = std::max<size_t>(32 * 1024, limits_.max_header_bytes * 2 + 16 * 1024);
+  // max_header_bytes get our own 431, and this is the hard stop behind it (MHD's own 431). MHD
+  // sends an answer through the pool's free part, so a small pool costs a 100-finding page
+  // (~50 KB) several rounds: 48 KiB gave p50 5-8 ms, 128 KiB 1.8 ms (api_bench,
+  // docs/benchmarks.md). Pages are touched only as used: an idle connection holds a few KB.
+  size_t pool = std::max<size_t>(128 * 1024, limits_.max_header_bytes * 2 + 16 * 1024);
   unsigned threads = unsigned(std::max(1, limits_.threads));
   daemon_ = MHD_start_daemon(
-      MHD_USE_EPOLL_INTERNAL_THREAD, 0, &MhdCallbacks::Accept, this, &MhdCallbacks::Access, this,
-      MHD_OPTION_LISTEN_SOCKET, MHD_socket(*fd), MHD_OPTION_THREAD_POOL_SIZE, threads,
-      MHD_OPTION_CONNECTION_LIMIT, limits_.max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-      limits_.max_connections_per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
-      unsigned(std::max(1, limits_.idle_timeout_s)), MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool,
-      MHD_OPTION_NOTIFY_COMPLETED, &MhdCallbacks::Completed, this, MHD_OPTION_NOTIFY_CONNECTION,
-      &MhdCallbacks::Notify, this, MHD_OPTION_END);
+      // Turbo: optimistic reads and writes on epoll (fewer round trips per request).
+      MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TURBO, 0, &MhdCallbacks::Accept, this,
+      &MhdCallbacks::Access, this, MHD_OPTION_LISTEN_SOCKET, MHD_socket(*fd),
+      MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, limits_.max_connections,
+      MHD_OPTION_PER_IP_CONNECTION_LIMIT, limits_.max_connections_per_ip,
+      MHD_OPTION_CONNECTION_TIMEOUT, unsigned(std::max(1, limits_.idle_timeout_s)),
+      MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool, MHD_OPTION_NOTIFY_COMPLETED,
+      &MhdCallbacks::Completed, this, MHD_OPTION_NOTIFY_CONNECTION, &MhdCallbacks::Notify, this,
+      MHD_OPTION_END);
   if (!daemon_) {
     close(*fd);
     return Fail(
