@@ -148,6 +148,7 @@ ParseResult HttpParser::OnData(Direction dir, ByteView bytes, ParseContext& ctx)
 
 size_t HttpParser::ParseHeaderBlock(Direction dir, std::string_view in, ParseContext& ctx) {
   Side& s = sides_[int(dir)];
+  heap_dirty_ = true;  // header values may grow their strings
   // Blank lines between pipelined messages are allowed before a request line (RFC 9112 2.2).
   size_t skip = 0;
   while (skip < in.size() && (in[skip] == '\r' || in[skip] == '\n')) ++skip;
@@ -367,7 +368,10 @@ size_t HttpParser::ParseTrailers(Side& s, std::string_view in, ParseContext& ctx
 void HttpParser::AppendBody(Side& s, std::string_view bytes) {
   size_t room = kMaxBody - std::min(kMaxBody, s.body.size());
   if (bytes.size() > room) s.body_truncated = true;
-  if (room > 0) s.body.append(bytes.substr(0, room));
+  if (room > 0) {
+    s.body.append(bytes.substr(0, room));
+    heap_dirty_ = true;
+  }
 }
 
 void HttpParser::Finish(Direction dir, ParseContext& ctx) {
@@ -468,8 +472,10 @@ ProbeResult ProbeHttp(Direction dir, ByteView first_bytes) {
 }
 
 size_t HttpParser::heap_bytes() const {
-  // Asked after every delivery, so no branch per string: capacity() beyond the small-string
-  // buffer is what a string holds on the heap (within a byte of its block).
+  // Asked after every delivery; strings change only in a header block or a body.
+  if (!heap_dirty_) return heap_;
+  heap_dirty_ = false;
+  // capacity() beyond the small-string buffer is what a string holds on the heap.
   constexpr size_t kInline = std::string().capacity();
   size_t n = 0;
   for (const Side& s : sides_) {
@@ -477,7 +483,8 @@ size_t HttpParser::heap_bytes() const {
          s.host.capacity() + s.user_agent.capacity() + s.content_type.capacity() +
          s.x_stratum.capacity() + s.x_mining_extensions.capacity() + s.body.capacity();
   }
-  return n - 2 * 10 * kInline;
+  heap_ = n - 2 * 10 * kInline;
+  return heap_;
 }
 
 std::unique_ptr<AppParser> CreateHttpParser() { return std::make_unique<HttpParser>(); }

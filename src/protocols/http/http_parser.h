@@ -76,6 +76,8 @@ class HttpParser final : public AppParser {
   std::array<Expect, 32> expect_{};
   uint8_t expect_head_ = 0, expect_count_ = 0;
   bool confirmed_ = false;
+  mutable bool heap_dirty_ = true;  // heap_ needs recounting (see heap_bytes)
+  mutable size_t heap_ = 0;
 };
 
 // Probe: a request line (method token, space, URI, " HTTP/1.") or a "HTTP/1.x NNN" status line.
