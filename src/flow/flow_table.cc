@@ -489,7 +489,8 @@ void FlowTable::HandleTcp(Flow& f, uint32_t index, Direction dir, const DecodedP
     f.isn[size_t(dir)] = p.tcp_seq;
     if (f.ext) f.ext->streams[size_t(dir)].OnSyn(p.tcp_seq);
   }
-  FlowExt* ext = p.payload_wire_len > 0 ? EnsureExt(f, index) : f.ext.get();
+  // The existing block inline: EnsureExt is the allocation path, not a call per segment.
+  FlowExt* ext = f.ext ? f.ext.get() : p.payload_wire_len > 0 ? EnsureExt(f, index) : nullptr;
   if (ext) {
     ParseEnv env{f.info, now_, bus_, counters_, ext->account};
     TcpStream& stream = ext->streams[size_t(dir)];
@@ -526,7 +527,7 @@ void FlowTable::HandleTcp(Flow& f, uint32_t index, Direction dir, const DecodedP
 
 void FlowTable::HandleUdp(Flow& f, uint32_t index, Direction dir, const DecodedPacket& p) {
   if (p.payload.empty()) return;
-  FlowExt* ext = EnsureExt(f, index);
+  FlowExt* ext = f.ext ? f.ext.get() : EnsureExt(f, index);
   if (!ext) return;
   ext->referenced = true;
   ParseEnv env{f.info, now_, bus_, counters_, ext->account};
