@@ -15,6 +15,15 @@ command -v curl >/dev/null || { echo "SKIP: needs curl"; exit 77; }
 python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.13",0))' 2>/dev/null \
   || { echo "SKIP: cannot bind 127.0.0.13 as a source address"; exit 77; }
 service_scratch
+# The limits are config keys with ranges: out of range is refused by `config check` (and `up`).
+for kv in "read_timeout_s: 30" "read_timeout_s: 0" "idle_timeout_s: 99999" "max_connections: 10" \
+  "max_connections_per_ip: 0"; do
+  printf 'server:\n  listen: 127.0.0.1:1\n  %s\nstore:\n  path: %s/state/mw.db\nsensor:\n  enabled: false\nhostscan:\n  enabled: false\n' \
+    "$kv" "$work" >"$work/limits.yaml"
+  if "$bin" config check "$work/limits.yaml" >/dev/null 2>&1; then ok=1; else ok=0; fi
+  [[ $kv == "read_timeout_s: 30" ]] && want=1 || want=0
+  [[ $ok == "$want" ]] || fail "config check on server.$kv: want accepted=$want"
+done
 service_config "$(freeport)"
 admin=$("$bin" token --config "$work/mw.yaml" create --name admin --role admin)
 viewer=$("$bin" token --config "$work/mw.yaml" create --name viewer --role viewer)
