@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <ifaddrs.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -30,14 +31,14 @@ constexpr TimestampUs kT0 = 1700000000LL * 1000000;
 // Content-Length, NUL bytes, trickled headers) from a chosen loopback source address.
 class RawConn {
  public:
-  RawConn(int port, const char* source = "127.0.0.1") {
+  RawConn(int port, const char* source = "127.0.0.1", const char* to = "127.0.0.1") {
     fd_ = socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in a{};
     a.sin_family = AF_INET;
     inet_pton(AF_INET, source, &a.sin_addr);
     bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a));
     a.sin_port = htons(uint16_t(port));
-    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    inet_pton(AF_INET, to, &a.sin_addr);
     ok_ = connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
   }
   ~RawConn() { close(fd_); }
@@ -401,6 +402,7 @@ class HardeningTest : public ApiTest {
  protected:
   std::unique_ptr<ApiServer> Strict(ServerOptions so) {
     so.port = 0;
+    if (so.host.empty()) so.host = "127.0.0.1";
     so.max_body_bytes = 1024;
     auto s = std::make_unique<ApiServer>(*store_, metrics_, so, ServiceHooks{});
     EXPECT_TRUE(s->Start());
@@ -605,6 +607,51 @@ TEST_F(HardeningTest, ConnectionsPerSourceAreCappedOthersStillServed) {
   RawConn other(s->port(), "127.0.0.1");
   other.Send(Req("GET", "/api/v1/health", "", ""));
   EXPECT_EQ(RawConn::Status(other.Read()), 200);
+}
+
+// This machine's first IPv4 address outside 127/8, or "" (then the test is skipped).
+std::string NonLoopbackAddress() {
+  ifaddrs* list = nullptr;
+  std::string out;
+  if (getifaddrs(&list) != 0) return out;
+  for (ifaddrs* i = list; i && out.empty(); i = i->ifa_next) {
+    if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET) continue;
+    auto* in = reinterpret_cast<sockaddr_in*>(i->ifa_addr);
+    if ((ntohl(in->sin_addr.s_addr) >> 24) == 127) continue;
+    char buf[INET_ADDRSTRLEN];
+    out = inet_ntop(AF_INET, &in->sin_addr, buf, sizeof(buf));
+  }
+  freeifaddrs(list);
+  return out;
+}
+
+// Remote sources may fill the connections only up to the loopback reserve: a local admin still
+// gets in when every other slot is taken.
+TEST_F(HardeningTest, RemoteSourcesCannotTakeTheLoopbackReserve) {
+  std::string ip = NonLoopbackAddress();
+  if (ip.empty()) GTEST_SKIP() << "no IPv4 address outside 127/8 on this machine";
+  ServerOptions so;
+  so.host = "0.0.0.0";
+  so.max_connections = 34;  // 32 of them reserved for loopback: 2 for everyone else
+  auto s = Strict(so);
+  std::vector<std::unique_ptr<RawConn>> held;
+  for (int i = 0; i < 2; ++i) {
+    held.push_back(std::make_unique<RawConn>(s->port(), ip.c_str(), ip.c_str()));
+    held.back()->Send("GET /api/v1/health HTTP/1.1\r\n");  // and never more
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  RawConn third(s->port(), ip.c_str(), ip.c_str());
+  third.Send(Req("GET", "/api/v1/health", "", ""));
+  third.Read(1000, true);
+  EXPECT_TRUE(third.closed()) << "a third remote connection was let into the loopback reserve";
+  RawConn local(s->port(), "127.0.0.1");
+  local.Send(Req("GET", "/api/v1/health", "", ""));
+  EXPECT_EQ(RawConn::Status(local.Read()), 200);
+  held.clear();  // once they are gone, remote clients are served again
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  RawConn later(s->port(), ip.c_str(), ip.c_str());
+  later.Send(Req("GET", "/api/v1/health", "", ""));
+  EXPECT_EQ(RawConn::Status(later.Read()), 200);
 }
 
 }  // namespace
