@@ -489,8 +489,10 @@ void FlowTable::HandleTcp(Flow& f, uint32_t index, Direction dir, const DecodedP
     f.isn[size_t(dir)] = p.tcp_seq;
     if (f.ext) f.ext->streams[size_t(dir)].OnSyn(p.tcp_seq);
   }
-  // The existing block inline: EnsureExt is the allocation path, not a call per segment.
-  FlowExt* ext = f.ext ? f.ext.get() : p.payload_wire_len > 0 ? EnsureExt(f, index) : nullptr;
+  // Checked inline: EnsureExt is the allocation path, not a call per segment of a done flow.
+  FlowExt* ext = f.ext                                                   ? f.ext.get()
+                 : p.payload_wire_len > 0 && !(f.flags & Flow::kAppDone) ? EnsureExt(f, index)
+                                                                         : nullptr;
   if (ext) {
     ParseEnv env{f.info, now_, bus_, counters_, ext->account};
     TcpStream& stream = ext->streams[size_t(dir)];
@@ -527,6 +529,7 @@ void FlowTable::HandleTcp(Flow& f, uint32_t index, Direction dir, const DecodedP
 
 void FlowTable::HandleUdp(Flow& f, uint32_t index, Direction dir, const DecodedPacket& p) {
   if (p.payload.empty()) return;
+  if (!f.ext && (f.flags & Flow::kAppDone)) return;
   FlowExt* ext = f.ext ? f.ext.get() : EnsureExt(f, index);
   if (!ext) return;
   ext->referenced = true;
