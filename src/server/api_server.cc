@@ -8,6 +8,8 @@
 
 #include "server/auth.h"
 #include "server/console_assets.h"
+#include "store/finding_schema.h"
+#include "store/ingest_audit.h"
 #include "store/store_json.h"
 
 namespace mw::server {
@@ -384,26 +386,13 @@ void ApiServer::Routes() {
           if (!tok) return;
           auto body = body_object(req, res);
           if (!body) return;
-          if (!body->contains("findings") || !(*body)["findings"].is_array()) {
-            return SendError(res, 400, "bad_request",
-                             "body must be {\"findings\": [finding, ...]}");
-          }
-          std::vector<Finding> batch;
-          size_t i = 0;
-          for (const auto& fj : (*body)["findings"]) {
-            auto f = Finding::FromJson(fj);
-            if (!f || f->id.empty() || f->category.empty() || f->resource.host_ip.empty()) {
-              return SendError(
-                  res, 400, "bad_request",
-                  "findings[" + std::to_string(i) + "] is not a valid finding (docs/findings.md)");
-            }
-            batch.push_back(std::move(*f));
-            ++i;
-          }
-          auto out = hooks_.ingest ? hooks_.ingest(batch) : store_.Upsert(batch, hooks_.now());
+          TimestampUs now = hooks_.now();
+          auto batch = store::ValidateIngest(*body, now);
+          if (!batch) return SendError(res, 400, "bad_request", batch.error().message());
+          auto out = store::IngestAudited(store_, *batch, "token:" + tok->name, now, hooks_.ingest);
           if (!out) return store_error(res, out.error());
-          metrics_.findings_ingested += batch.size();
-          SendJson(res, json{{"accepted", batch.size()},
+          metrics_.findings_ingested += batch->size();
+          SendJson(res, json{{"accepted", batch->size()},
                              {"created", out->created},
                              {"updated", out->updated},
                              {"reopened", out->reopened}});
