@@ -5,6 +5,7 @@
 #include <re2/re2.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cerrno>
@@ -161,25 +162,40 @@ std::string MarkText(const std::string& source, const YAML::Mark& m) {
 // would be silently ignored. The walk also records each key's line. Aliases share nodes, so a
 // "billion laughs" document would be walked exponentially often: the walk has a node budget.
 constexpr size_t kMaxWalkedNodes = 100000;  // a real config has a few hundred
+constexpr int kMaxDepth = 32;               // and is four levels deep
 
 void CheckKeys(const YAML::Node& root, const std::string& source, std::vector<std::string>& errors,
                std::map<std::string, int>& lines) {
-  std::vector<std::pair<YAML::Node, std::string>> stack{{root, ""}};
+  struct Item {
+    YAML::Node node;
+    std::string path;
+    int depth;
+  };
+  std::vector<Item> stack{{root, "", 0}};
   size_t walked = 0;
   while (!stack.empty()) {
-    auto [node, path] = std::move(stack.back());
+    Item item = std::move(stack.back());
     stack.pop_back();
     if (++walked > kMaxWalkedNodes) {
       errors.push_back(source + ": more than " + std::to_string(kMaxWalkedNodes) +
                        " YAML nodes (aliases expanding?); expected a config of a few hundred");
       return;
     }
+    // An alias may name the node it is in ("&a [*a]"): a cycle, and paths that grow with it.
+    if (item.depth > kMaxDepth) {
+      errors.push_back(MarkText(source, item.node.Mark()) + ": nested deeper than " +
+                       std::to_string(kMaxDepth) +
+                       " levels (an alias of its own parent?); a config is a few levels deep");
+      return;
+    }
+    const YAML::Node& node = item.node;
+    const std::string& path = item.path;
     if (node.IsSequence()) {
       size_t i = 0;
       for (const auto& e : node) {
         std::string p = path + "[" + std::to_string(i++) + "]";
-        if (lines.size() < kMaxWalkedNodes) lines.emplace(p, int(e.Mark().line + 1));
-        stack.emplace_back(e, std::move(p));
+        lines.emplace(p, int(e.Mark().line + 1));
+        stack.push_back({e, std::move(p), item.depth + 1});
       }
     } else if (node.IsMap()) {
       std::set<std::string> seen;
@@ -192,27 +208,54 @@ void CheckKeys(const YAML::Node& root, const std::string& source, std::vector<st
                            "' (each key once per mapping; the first one would win unseen)");
           continue;
         }
-        if (lines.size() < kMaxWalkedNodes) lines.emplace(p, int(it->first.Mark().line + 1));
-        stack.emplace_back(it->second, std::move(p));
+        lines.emplace(p, int(it->first.Mark().line + 1));
+        stack.push_back({it->second, std::move(p), item.depth + 1});
       }
     }
   }
 }
 
-// One document: a second one ("---" after the first) would be silently dropped by YAML::Load.
+// Counts documents for LoadOneDocument and remembers where each starts.
+class DocumentMarks : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& m) override { marks.push_back(m); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+  std::vector<YAML::Mark> marks;
+};
+
+// One document: YAML::Load silently drops a second one ("---" after the first). Counted with
+// the parser, two documents at most: YAML::LoadAll never returns on some malformed input
+// (yaml-cpp 0.7; the fuzzer found one).
 Result<YAML::Node> LoadOneDocument(const std::string& text, const std::string& source) {
-  std::vector<YAML::Node> docs;
+  YAML::Node root;
   try {
-    docs = YAML::LoadAll(text);
+    root = YAML::Load(text);
   } catch (const YAML::ParserException& e) {
     return Fail(Error::InvalidArgument(MarkText(source, e.mark) + ": " + e.msg));
   }
-  if (docs.size() > 1) {
-    return Fail(Error::InvalidArgument(MarkText(source, docs[1].Mark()) +
-                                       ": a second YAML document ('---'); the config is one " +
-                                       "document, put every section in it"));
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentMarks docs;
+  try {
+    if (!parser.HandleNextDocument(docs) || !parser.HandleNextDocument(docs)) return root;
+  } catch (const YAML::ParserException& e) {
+    return Fail(
+        Error::InvalidArgument(MarkText(source, e.mark) + ": after the first document: " + e.msg));
   }
-  return docs.empty() ? YAML::Node() : docs[0];
+  YAML::Mark second = docs.marks.size() > 1 ? docs.marks[1] : YAML::Mark();
+  return Fail(Error::InvalidArgument(MarkText(source, second) +
+                                     ": a second YAML document ('---'); the config is one " +
+                                     "document, put every section in it"));
 }
 
 RE2::Options PatternOptions() {
