@@ -2,6 +2,7 @@
 #include "config/config_check.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -12,11 +13,12 @@ namespace {
 class ConfigCheck : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = testing::TempDir() + "/config_check_test_" +
+    dir_ = testing::TempDir() + "/config_check_test_" + std::to_string(::getpid()) + "_" +
            ::testing::UnitTest::GetInstance()->current_test_info()->name();
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_ + "/intel");
   }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
   std::string Path(const std::string& name) const { return dir_ + "/" + name; }
   void Write(const std::string& name, const std::string& text) const {
     std::ofstream(Path(name), std::ios::binary) << text;

@@ -96,7 +96,8 @@ TEST(ServiceConfig, Durations) {
 }
 
 std::string Scratch(const std::string& name) {
-  std::string dir = testing::TempDir() + "/service_config_test";
+  // Per process: the same test may run in several build trees at once.
+  std::string dir = testing::TempDir() + "/service_config_test." + std::to_string(::getpid());
   std::filesystem::create_directories(dir);
   return dir + "/" + name;
 }
@@ -137,6 +138,7 @@ TEST(LoadConfig, RefusesAnOversizedFileBeforeParsing) {
   std::string big = Scratch("big.yaml");
   Write(big, "# " + std::string(kMaxConfigBytes, 'x') + "\n");
   auto c = LoadConfig(big);
+  std::filesystem::remove(big);
   ASSERT_FALSE(c);
   EXPECT_NE(c.error().message().find("larger than " + std::to_string(kMaxConfigBytes)),
             std::string::npos)
