@@ -82,9 +82,7 @@ Result<std::unique_ptr<Service>> Service::Start(const config::ServiceConfig& cfg
   std::unique_ptr<Service> s(new Service());
   s->cfg_ = cfg;
   s->started_ = Now();
-  std::error_code ec;
-  auto dir = std::filesystem::path(cfg.store.path).parent_path();
-  if (!dir.empty()) std::filesystem::create_directories(dir, ec);
+  // The store creates its own folder, owner-only (0700): creating it here would make it 0755.
   store::SqliteOptions so;
   so.path = cfg.store.path;
   so.synchronous_full = cfg.store.synchronous == "full";
@@ -122,6 +120,21 @@ Result<std::unique_ptr<Service>> Service::Start(const config::ServiceConfig& cfg
                "malformed packets and parser violations", double(ss.parse_errors));
       t.Sample("minerwatch_capture_drops_total", "counter", "packets dropped by the kernel",
                double(ss.kernel_drops));
+      t.Sample("minerwatch_flow_memcap_bytes", "gauge", "flow.memcap: per-flow state budget",
+               double(ss.memcap_bytes));
+      t.Sample("minerwatch_flow_memory_peak_bytes", "gauge",
+               "highest per-flow state charged to flow.memcap", double(ss.memcap_peak_bytes));
+      t.Sample("minerwatch_flow_memcap_shed_flows_total", "counter",
+               "flows that stopped buffering to stay under flow.memcap",
+               double(ss.memcap_shed_flows));
+      t.Sample("minerwatch_flow_memcap_shed_bytes_total", "counter",
+               "bytes given back by shed and evicted flows", double(ss.memcap_shed_bytes));
+      t.Sample("minerwatch_flow_memcap_evicted_flows_total", "counter",
+               "idle confirmed flows ended to stay under flow.memcap",
+               double(ss.memcap_evicted_flows));
+      t.Sample("minerwatch_flow_memcap_refused_total", "counter",
+               "allocations refused by flow.memcap (that flow stopped buffering)",
+               double(ss.memcap_refused));
     }
   });
 
