@@ -9,7 +9,8 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const url = process.env.MW_URL;
@@ -17,6 +18,15 @@ const token = process.env.MW_TOKEN;
 const poolId = process.env.MW_POOL_ID;
 const mode = process.env.MW_MODE || 'fixture';
 assert.ok(url && token && (poolId || mode === 'e2e'), 'MW_URL, MW_TOKEN and MW_POOL_ID are required');
+// The screenshot is a build artefact: an absolute path outside the checkout or under its ignored
+// build/ (ctest passes BUILD_DIR/artifacts), never relative to web/tests, where this runs.
+// Unset: none is written.
+const screenshot = process.env.MW_SCREENSHOT;
+if (screenshot) {
+  const inRepo = relative(resolve(fileURLToPath(import.meta.url), '../../..'), screenshot);
+  assert.ok(isAbsolute(screenshot) && (inRepo.startsWith('..') || inRepo.startsWith('build/')),
+    `MW_SCREENSHOT must be an absolute path outside the source tree (or under build/), not ${screenshot}`);
+}
 
 const profile = mkdtempSync(join(tmpdir(), 'mw-chromium-'));
 const context = await chromium.launchPersistentContext(profile, {
@@ -49,7 +59,7 @@ try {
   } else {
     await fixtureFindings(page);
   }
-  await page.screenshot({ path: process.env.MW_SCREENSHOT, fullPage: true });
+  await page.screenshot({ path: screenshot || undefined, fullPage: true });
   assert.deepEqual(problems, [], 'no script errors in the console');
 } finally {
   await context.close();
