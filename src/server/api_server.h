@@ -4,7 +4,8 @@
 // on the hardened HTTP front of http_server.h. Every request but /api/v1/health and the console's
 // static files needs a bearer token; roles are viewer < responder < admin. Route, query
 // parameters, token and body framing are all checked on the headers, before any body is read.
-// Every change is written to the audit log.
+// Every change is written to the audit log. The endpoints themselves are in routes/: one file per
+// resource, listed in routes/builtin.cc.
 //
 // Thread-safety: Start/Stop from one thread; handlers run on the server's polling threads.
 #include <functional>
@@ -19,6 +20,7 @@
 
 #include "server/http_server.h"
 #include "server/metrics.h"
+#include "server/routes/route.h"
 #include "store/store.h"
 
 namespace mw::server {
@@ -72,16 +74,6 @@ class ApiServer {
   std::vector<RouteInfo> routes() const;
 
  private:
-  using Handler = std::function<void(const HttpRequest&, HttpResponse&)>;
-  struct Route {
-    std::string method;
-    std::vector<std::string> documented;
-    std::regex regex;
-    std::optional<store::Role> need;  // checked on the headers; nullopt = no token
-    std::set<std::string> params;     // the query parameters it knows; any other is 400
-    Handler handler;
-  };
-  void Routes();
   // "GET, HEAD, POST" for a path some route matches; empty when none does.
   std::string AllowedMethods(const std::string& path) const;
   std::optional<HttpResponse> OnHeaders(HttpRequest& req);
@@ -90,12 +82,13 @@ class ApiServer {
   std::optional<store::TokenRecord> Authorize(const HttpRequest& req, HttpResponse& res,
                                               store::Role need);
 
-  std::vector<Route> routes_;  // written by Start() before serving, then read-only
+  std::vector<routes::Route> routes_;  // written by Start() before serving, then read-only
 
   store::Store& store_;
   Metrics& metrics_;
   ServerOptions options_;
   ServiceHooks hooks_;
+  routes::RouteContext context_;  // what every handler receives
   std::unique_ptr<HttpServer> http_;
   int port_ = 0;
 };
