@@ -214,19 +214,30 @@ void AddServiceCommands(CLI::App& app, CommandContext& ctx) {
   });
 
   // ---- doctor ----
-  auto* doc = app.add_subcommand("doctor", "Check a running deployment; pass/warn/fail with fixes");
+  auto* doc = app.add_subcommand(
+      "doctor",
+      "Check a deployment and its running service: one line per check, pass/warn/fail with a fix; "
+      "without -c, the deployment `minerwatch up` runs without -c (embedded defaults, "
+      "http://127.0.0.1:8080)");
+  doc->footer(
+      "Exit status: 0 every check passed; 1 warnings only (including checks that could not be "
+      "made, each saying what it could not reach); 2 at least one failure (the service not "
+      "answering is one), or the config file is invalid.");
   auto* doc_config = &opts.doc_config;
   auto* doc_url = &opts.doc_url;
   auto* doc_token = &opts.doc_token;
   auto* doc_json = &opts.doc_json;
-  doc->add_option("-c,--config", *doc_config, "config file of the deployment")->required();
+  doc->add_option("-c,--config", *doc_config,
+                  "config file of the deployment (default: none, the embedded defaults, as `up`)");
   doc->add_option("--url", *doc_url, "service URL (default: http://<server.listen>)");
   doc->add_option("--token", *doc_token, "API token (default: $MINERWATCH_TOKEN)");
   doc->add_flag("--json", *doc_json, "print the checks as JSON");
   doc->callback([&ctx, doc_config, doc_url, doc_token, doc_json] {
-    auto c = config::LoadConfig(*doc_config);
+    // The config `up` would run: the file given, else the embedded defaults (as `up` without -c).
+    Result<config::ServiceConfig> c = config::ServiceConfig{};
+    if (!doc_config->empty()) c = config::LoadConfig(*doc_config);
     if (!c) {
-      std::fprintf(stderr, "%s\n", c.error().message().c_str());
+      std::fprintf(stderr, "minerwatch doctor: invalid config:\n%s\n", c.error().message().c_str());
       ctx.exit_code = kExitError;
       return;
     }

@@ -73,6 +73,17 @@ class Section {
     }
     out = v;
   }
+  // A key whose other values are not implemented yet: only "value" is accepted, and any other
+  // is an error naming the key and saying what works today ("today" explains that value).
+  void OnlyImplemented(const std::string& key, const char* value, const std::string& today) {
+    YAML::Node n = Child(key);
+    if (!n || n.IsNull()) return;
+    if (!n.IsScalar()) return Error(n, Join(key) + " must be a string");
+    if (n.Scalar() != value) {
+      Error(n, Join(key) + " '" + n.Scalar() + "' is not implemented: only '" + value +
+                   "' works today (" + today + "); remove the key or set it to " + value);
+    }
+  }
   void Bool(const std::string& key, bool& out) {
     YAML::Node n = Child(key);
     if (!n || n.IsNull()) return;
@@ -365,12 +376,16 @@ Result<ServiceConfig> ParseConfig(const std::string& text, const std::string& so
       s.Bool("persistence", c.detectors.persistence);
     }
     {
+      // Blocking and automatic remediation are not implemented yet (the enforcement issue): the
+      // keys stay so that configs naming the default still load, and nothing else is accepted.
       Section s(top.Child("threat_engine"), "threat_engine", source, errors);
-      s.Str("mode", c.threat_engine_mode, {"detect", "block"});
+      s.OnlyImplemented("mode", "detect", "findings are reported, no connection is blocked");
     }
     {
       Section s(top.Child("remediation"), "remediation", source, errors);
-      s.Str("policy", c.remediation_policy, {"manual", "kill", "quarantine"});
+      s.OnlyImplemented("policy", "manual",
+                        "nothing is stopped automatically; `minerwatch host remediate FINDING_ID "
+                        "--apply` acts on one finding");
     }
     {
       Section s(top.Child("notify"), "notify", source, errors);
@@ -580,8 +595,6 @@ nlohmann::json ToJson(const ServiceConfig& c) {
         {"host_memory", c.detectors.host_memory},
         {"hash_match", c.detectors.hash_match},
         {"persistence", c.detectors.persistence}}},
-      {"threat_engine", {{"mode", c.threat_engine_mode}}},
-      {"remediation", {{"policy", c.remediation_policy}}},
       {"notify",
        {{"personal_address_pattern", c.notify.personal_address_pattern},
         {"group_address_pattern", c.notify.group_address_pattern},

@@ -123,8 +123,8 @@ struct ServiceConfig {
   FlowSectionConfig flow;
   HostScanConfig hostscan;
   DetectorsConfig detectors;
-  std::string threat_engine_mode = "detect";  // detect | block
-  std::string remediation_policy = "manual";  // manual | kill | quarantine
+  // threat_engine.mode and remediation.policy hold no field: only their defaults (detect, manual)
+  // are accepted until blocking and automatic remediation exist (docs/config.md).
   NotifyConfig notify;
   ExportConfig exports;
 };

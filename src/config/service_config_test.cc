@@ -19,7 +19,34 @@ TEST(ServiceConfig, EmptyFileGivesDocumentedDefaults) {
   EXPECT_EQ(c->server.listen, "127.0.0.1:8080");
   EXPECT_EQ(c->store.auto_resolve_after_s, 7 * 86400);
   EXPECT_TRUE(c->sensor.enabled);
-  EXPECT_EQ(c->remediation_policy, "manual");
+}
+
+// Blocking and automatic remediation do not exist yet: a config naming the default loads, any
+// other value is refused with the key, its line and what works today.
+TEST(ServiceConfig, UnimplementedEngineModeAndPolicyAreRefused) {
+  auto ok =
+      ParseConfig("threat_engine:\n  mode: detect\nremediation:\n  policy: manual\n", "t.yaml");
+  ASSERT_TRUE(ok) << ok.error().message();
+  EXPECT_FALSE(ToJson(*ok).contains("threat_engine"));  // no effect, so not in the effective config
+
+  auto block = ParseConfig("threat_engine:\n  mode: block\n", "t.yaml");
+  ASSERT_FALSE(block);
+  EXPECT_NE(block.error().message().find(
+                "t.yaml:2:9: threat_engine.mode 'block' is not implemented: only 'detect' works "
+                "today"),
+            std::string::npos)
+      << block.error().message();
+  for (const char* policy : {"kill", "quarantine", "bogus"}) {
+    auto p = ParseConfig(std::string("remediation:\n  policy: ") + policy + "\n", "t.yaml");
+    ASSERT_FALSE(p) << policy;
+    EXPECT_NE(p.error().message().find("t.yaml:2:11: remediation.policy '" + std::string(policy) +
+                                       "' is not implemented: only 'manual' works today"),
+              std::string::npos)
+        << p.error().message();
+  }
+  auto list = ParseConfig("threat_engine:\n  mode: [detect]\n", "t.yaml");
+  ASSERT_FALSE(list);
+  EXPECT_NE(list.error().message().find("threat_engine.mode must be a string"), std::string::npos);
 }
 
 TEST(ServiceConfig, ParsesEveryKeyOfTheExample) {

@@ -8,8 +8,8 @@
 #include <algorithm>
 #include <ctime>
 #include <filesystem>
-#include <regex>
 #include <set>
+#include <system_error>
 
 namespace mw::doctor {
 namespace {
@@ -30,6 +30,42 @@ std::set<std::string> NonLoopbackInterfaces() {
   return out;
 }
 
+// j[key] when j is an object holding it, else null: a service's answer is never trusted to have
+// the shape docs/api.md gives.
+const nlohmann::json& Field(const nlohmann::json& j, const char* key) {
+  static const nlohmann::json kNull;
+  if (!j.is_object()) return kNull;
+  auto it = j.find(key);
+  return it == j.end() ? kNull : *it;
+}
+
+std::string Str(const nlohmann::json& j, const char* key, std::string dflt) {
+  const auto& v = Field(j, key);
+  return v.is_string() ? v.get<std::string>() : dflt;
+}
+
+// Why an HTTP request got no answer, in words (httplib's own names are one word: "Connection").
+std::string NoAnswer(httplib::Error e) {
+  switch (e) {
+    case httplib::Error::Connection:
+      return "could not connect: nothing listens there, or the host is unreachable";
+    case httplib::Error::ConnectionTimeout:
+      return "connection timed out after 3 s";
+    case httplib::Error::Read:
+      return "no answer within 5 s";
+    case httplib::Error::SSLConnection:
+    case httplib::Error::SSLServerVerification:
+      return "TLS failed";
+    default:
+      return httplib::to_string(e);
+  }
+}
+
+uint64_t Uint(const nlohmann::json& j, const char* key) {
+  const auto& v = Field(j, key);
+  return v.is_number_unsigned() ? v.get<uint64_t>() : 0;
+}
+
 }  // namespace
 
 std::vector<Check> RunDoctor(const config::ServiceConfig& cfg, const DoctorOptions& o) {
@@ -40,25 +76,56 @@ std::vector<Check> RunDoctor(const config::ServiceConfig& cfg, const DoctorOptio
   };
   int64_t now = o.now_s ? o.now_s : int64_t(std::time(nullptr));
 
-  // The running service.
-  nlohmann::json health;
+  // Which deployment: the config file, or the embedded defaults `minerwatch up` runs without -c.
+  add("config", Verdict::kPass,
+      cfg.source.empty() ? "embedded defaults (no -c: what `minerwatch up` runs without -c)"
+                         : cfg.source + " is valid");
+
+  // The store: read-only, so only whether it is there (up creates it on its first start).
   {
-    std::string url = o.url;
+    std::error_code ec;
+    bool there = std::filesystem::exists(cfg.store.path, ec);
+    if (ec) {
+      add("store", Verdict::kWarn, "could not check " + cfg.store.path + ": " + ec.message(),
+          "run doctor as the user the service runs as (root for the default store.path)");
+    } else {
+      add("store", there ? Verdict::kPass : Verdict::kWarn,
+          cfg.store.path + (there ? " exists" : " does not exist"),
+          "`minerwatch up` with this config creates it on its first start");
+    }
+  }
+
+  // The running service. What depends on its answer says "not checked" and why when it gave none.
+  nlohmann::json health;
+  const std::string url = o.url;
+  std::string unchecked;  // empty once /api/v1/health gave its JSON
+  {
     httplib::Client cli(url);
     cli.set_connection_timeout(3, 0);
     cli.set_read_timeout(5, 0);
     auto r = cli.Get("/api/v1/health");
     if (!r) {
-      add("service reachable", Verdict::kFail, "no answer from " + url,
-          "start it with `minerwatch up -c <config>` (or pass --url)");
+      unchecked = "not checked: no answer from " + url;
+      add("service reachable", Verdict::kFail,
+          "could not reach " + url + " (" + NoAnswer(r.error()) + ")",
+          cfg.source.empty()
+              ? "start it with `minerwatch up` (or pass --url, or -c for a config)"
+              : "start it with `minerwatch up -c " + cfg.source + "` (or pass --url)");
     } else {
       health = nlohmann::json::parse(r->body, nullptr, false);
-      bool ok = r->status == 200 && health.is_object() && health.value("status", "") == "ok";
+      if (!health.is_object()) {
+        health = nlohmann::json();
+        unchecked = "not checked: " + url + "/api/v1/health gave no health JSON";
+      }
+      bool ok = r->status == 200 && Str(health, "status", "") == "ok";
       add("service reachable", ok ? Verdict::kPass : Verdict::kFail,
           url + " answered " + std::to_string(r->status),
           "see the service log (journalctl -u minerwatch)");
     }
-    if (!o.token.empty() && r) {
+    if (!r) {
+      add("API tokens least privilege", Verdict::kWarn, unchecked,
+          "start the service, then run doctor again");
+    } else if (!o.token.empty()) {
       auto t = cli.Get("/api/v1/tokens", {{"Authorization", "Bearer " + o.token}});
       if (t && t->status == 200) {
         auto j = nlohmann::json::parse(t->body, nullptr, false);
@@ -66,7 +133,7 @@ std::vector<Check> RunDoctor(const config::ServiceConfig& cfg, const DoctorOptio
         if (j.is_object() && j["tokens"].is_array()) {
           for (auto& tok : j["tokens"]) {
             ++total;
-            admins += tok.value("role", "") == "admin";
+            admins += Str(tok, "role", "") == "admin";
           }
         }
         add("API tokens least privilege", admins <= 1 ? Verdict::kPass : Verdict::kWarn,
@@ -103,7 +170,8 @@ std::vector<Check> RunDoctor(const config::ServiceConfig& cfg, const DoctorOptio
         "set sensor.enabled: true");
   } else {
     std::string status =
-        health.is_object() ? health["components"]["sensor"].value("status", "unknown") : "unknown";
+        !unchecked.empty() ? "status " + unchecked
+                           : Str(Field(Field(health, "components"), "sensor"), "status", "unknown");
     auto ifs = NonLoopbackInterfaces();
     bool any = std::find(cfg.sensor.interfaces.begin(), cfg.sensor.interfaces.end(), "any") !=
                cfg.sensor.interfaces.end();
@@ -132,19 +200,17 @@ std::vector<Check> RunDoctor(const config::ServiceConfig& cfg, const DoctorOptio
     add("host agent", Verdict::kFail, "hostscan disabled",
         "set hostscan.enabled: true (process, memory and persistence checks)");
   } else {
-    nlohmann::json hs = health.is_object() && health["components"].is_object()
-                            ? health["components"].value("hostscan", nlohmann::json::object())
-                            : nlohmann::json::object();
-    std::string status = hs.is_object() ? hs.value("status", "unknown") : "unknown";
-    uint64_t passes = hs.is_object() ? hs.value("passes", uint64_t(0)) : 0;
-    std::string last = hs.is_object() && hs["last_pass_at"].is_string()
-                           ? hs["last_pass_at"].get<std::string>()
-                           : "";
+    const nlohmann::json& hs = Field(Field(health, "components"), "hostscan");
+    std::string status = Str(hs, "status", "unknown");
+    uint64_t passes = Uint(hs, "passes");
+    std::string last = Str(hs, "last_pass_at", "");
     auto last_us = last.empty() ? std::optional<TimestampUs>() : ParseTimestamp(last);
     int64_t age_s = last_us ? now - *last_us / 1000000 : -1;
     // A pass may run long on a busy host; two missed intervals (plus a minute) means it is stuck.
     int64_t late_s = 2 * cfg.hostscan.interval_s + 60;
-    if (status != "running") {
+    if (!unchecked.empty()) {
+      add("host agent", Verdict::kWarn, unchecked, "start the service, then run doctor again");
+    } else if (status != "running") {
       add("host agent", Verdict::kFail, "host agent " + status,
           "see the service log; `minerwatch host scan` shows what a pass finds and why it fails");
     } else if (passes == 0 || age_s < 0) {
@@ -158,19 +224,30 @@ std::vector<Check> RunDoctor(const config::ServiceConfig& cfg, const DoctorOptio
     } else {
       add("host agent", Verdict::kPass,
           std::to_string(passes) + " passes, last " + std::to_string(age_s) + " s ago, " +
-              std::to_string(hs.value("processes", uint64_t(0))) + " processes");
+              std::to_string(Uint(hs, "processes")) + " processes");
     }
-    bool partial = false;
-    if (hs.is_object() && hs["notes"].is_array()) {
-      for (const auto& n : hs["notes"]) {
-        partial |=
-            n.is_string() && n.get<std::string>().find("CAP_SYS_PTRACE") != std::string::npos;
-      }
-    }
+    // The last pass's coverage (docs/api.md): complete=false names why (a blind agent, a path
+    // it could not read, a stopped pass).
     if (status == "running" && passes > 0) {
-      add("host agent sees every process", partial ? Verdict::kWarn : Verdict::kPass,
-          partial ? "some processes could not be inspected" : "all processes inspected",
-          "run the service as root (or with CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH)");
+      const nlohmann::json& cov = Field(hs, "coverage");
+      const nlohmann::json& complete = Field(cov, "complete");
+      if (!complete.is_boolean()) {
+        add("host agent sees every process", Verdict::kWarn,
+            "not checked: the service reports no coverage.complete for the last pass",
+            "upgrade the service to this doctor's version");
+      } else if (complete.get<bool>()) {
+        add("host agent sees every process", Verdict::kPass, "last pass complete");
+      } else {
+        std::string why;
+        if (Field(cov, "incomplete_reasons").is_array()) {
+          for (const auto& w : Field(cov, "incomplete_reasons")) {
+            if (w.is_string()) why += (why.empty() ? "" : "; ") + w.get<std::string>();
+          }
+        }
+        add("host agent sees every process", Verdict::kWarn,
+            "last pass incomplete" + (why.empty() ? std::string() : ": " + why),
+            "run the service as root (or with CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH)");
+      }
     }
   }
 
@@ -240,12 +317,6 @@ std::vector<Check> RunDoctor(const config::ServiceConfig& cfg, const DoctorOptio
     add("SMTP relay", Verdict::kFail, "contacts have e-mail but notify.smtp.url is empty",
         "set notify.smtp.url");
   }
-
-  add("threat-engine mode", cfg.threat_engine_mode == "block" ? Verdict::kPass : Verdict::kWarn,
-      cfg.threat_engine_mode, "set threat_engine.mode: block to stop pool connections, once tuned");
-  add("remediation policy", cfg.remediation_policy == "manual" ? Verdict::kWarn : Verdict::kPass,
-      cfg.remediation_policy,
-      "set remediation.policy: kill (or quarantine) to stop miners automatically");
   return out;
 }
 
@@ -254,9 +325,10 @@ std::string RenderTable(const std::vector<Check>& checks) {
   for (const auto& c : checks) w = std::max(w, c.name.size());
   std::string out;
   for (const auto& c : checks) {
+    // One line per check: verdict, name, what was found, and how to fix it.
     out += std::string(VerdictName(c.verdict)) + "  " + c.name +
-           std::string(w - c.name.size() + 2, ' ') + c.detail + "\n";
-    if (!c.fix.empty()) out += "      fix: " + c.fix + "\n";
+           std::string(w - c.name.size() + 2, ' ') + c.detail +
+           (c.fix.empty() ? "" : "; fix: " + c.fix) + "\n";
   }
   int pass = 0, warn = 0, fail = 0;
   for (const auto& c : checks) {

@@ -1,7 +1,9 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
 #pragma once
-// `minerwatch doctor`: checks a deployment against its config and its running service, and says
-// how to fix each problem. Exit code: 0 all pass, 1 warnings only, 2 at least one failure.
+// `minerwatch doctor`: checks a deployment against its config (or the embedded defaults, the
+// deployment `minerwatch up` runs without -c) and its running service, and says how to fix each
+// problem; a check that could not be made says what it could not reach. Exit code: 0 all pass,
+// 1 warnings only, 2 at least one failure.
 #include <string>
 #include <vector>
 
