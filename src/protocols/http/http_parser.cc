@@ -476,7 +476,8 @@ size_t HttpParser::heap_bytes() const {
   if (!heap_dirty_) return heap_;
   heap_dirty_ = false;
   // capacity() beyond the small-string buffer is what a string holds on the heap.
-  constexpr size_t kInline = std::string().capacity();
+  // Not constexpr: libstdc++ 12's std::string() is not a constant expression under clang 14.
+  const size_t kInline = std::string().capacity();
   size_t n = 0;
   for (const Side& s : sides_) {
     n += s.method.capacity() + s.uri.capacity() + s.version.capacity() + s.reason.capacity() +
