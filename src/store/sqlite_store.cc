@@ -16,6 +16,7 @@
 #include <unordered_map>
 
 #include "mw/core/utf8.h"
+#include "store/lifecycle.h"
 #include "store/migrations.h"
 #include "store/sqlite_db.h"
 
@@ -32,9 +33,8 @@ Result<bool> Stmt::Step() {
 
 Status Stmt::Run() {
   for (;;) {
-    auto r = Step();
-    if (!r) return Fail(r.error());
-    if (!*r) return Ok();
+    MW_ASSIGN(more, Step());
+    if (!more) return Ok();
   }
 }
 
@@ -67,54 +67,6 @@ Result<Stmt> Db::Prepare(std::string_view sql) {
     return Fail(Error::Internal(std::string("sqlite prepare: ") + sqlite3_errmsg(db_)));
   }
   return Stmt(db_, s);
-}
-
-// ---- names -------------------------------------------------------------------------------
-
-std::string_view StateName(FindingState s) {
-  switch (s) {
-    case FindingState::kActive:
-      return "active";
-    case FindingState::kMuted:
-      return "muted";
-    case FindingState::kResolved:
-      return "resolved";
-  }
-  return "active";
-}
-
-std::optional<FindingState> ParseState(std::string_view s) {
-  for (auto v : {FindingState::kActive, FindingState::kMuted, FindingState::kResolved}) {
-    if (StateName(v) == s) return v;
-  }
-  return std::nullopt;
-}
-
-std::string_view StageText(Stage s) { return s == Stage::kMining ? "mining" : "precursor"; }
-
-std::optional<Stage> ParseStage(std::string_view s) {
-  if (s == "mining" || s == "1") return Stage::kMining;
-  if (s == "precursor" || s == "0") return Stage::kPrecursor;
-  return std::nullopt;
-}
-
-std::string_view RoleName(Role r) {
-  switch (r) {
-    case Role::kViewer:
-      return "viewer";
-    case Role::kResponder:
-      return "responder";
-    case Role::kAdmin:
-      return "admin";
-  }
-  return "viewer";
-}
-
-std::optional<Role> ParseRole(std::string_view s) {
-  for (auto v : {Role::kViewer, Role::kResponder, Role::kAdmin}) {
-    if (RoleName(v) == s) return v;
-  }
-  return std::nullopt;
 }
 
 namespace {
@@ -362,17 +314,6 @@ class StepBudget {
   uint64_t left_;
   bool exhausted_ = false;
 };
-
-#define MW_TRY(expr)                                          \
-  do {                                                        \
-    auto mw_try_status_ = (expr);                             \
-    if (!mw_try_status_) return Fail(mw_try_status_.error()); \
-  } while (0)
-
-#define MW_ASSIGN(lhs, expr)                              \
-  auto lhs##_result_ = (expr);                            \
-  if (!lhs##_result_) return Fail(lhs##_result_.error()); \
-  auto lhs = std::move(*lhs##_result_)
 
 class SqliteStore final : public Store {
  public:
@@ -894,227 +835,135 @@ class SqliteStore final : public Store {
         "findings WHERE findings.incident_id = incidents.id AND findings.state = 0)");
   }
 
-  std::string BoundedEvidence(const nlohmann::json& ev, bool* truncated) const {
-    std::string text = ev.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    *truncated = text.size() > opts_.max_evidence_bytes;
-    if (*truncated) {
-      text = nlohmann::json{{"truncated", true}, {"bytes", text.size()}}.dump();
-    }
-    return text;
-  }
+  LifecycleOptions Lifecycle() const { return {opts_.evidence_samples, opts_.max_evidence_bytes}; }
 
+  // Reads the stored row, lets lifecycle.h decide, writes what it decided.
   Status UpsertOne(const Finding& f, TimestampUs now, UpsertOutcome& out) {
-    MW_ASSIGN(sel,
-              Cached("SELECT state, count, src_count, src_revision, stage, state_at, incident_id, "
-                     "evidence_samples, reopen_count, first_seen, last_seen, evidence, category, "
-                     "severity, hostname, detector, source, attack FROM findings WHERE id = ?"));
+    MW_ASSIGN(sel, Cached("SELECT category, stage, severity, hostname, detector, source, attack, "
+                          "evidence, evidence_samples, first_seen, last_seen, count, src_count, "
+                          "src_revision, revision, state, state_at, reopen_count, incident_id "
+                          "FROM findings WHERE id = ?"));
     sel->Bind(1, f.id);
     MW_ASSIGN(row, sel->Step());
-    bool truncated = false;
-    std::string evidence = BoundedEvidence(f.evidence, &truncated);
+    std::optional<StoredState> stored;
+    int64_t incident = 0;
+    if (row) {
+      StoredState& s = stored.emplace();
+      s.category = sel->Text(0);
+      s.stage = sel->Int(1) ? Stage::kMining : Stage::kPrecursor;
+      s.severity = Severity(std::clamp<int64_t>(sel->Int(2), 0, 4));
+      s.hostname = sel->Text(3);
+      s.detector = sel->Text(4);
+      s.source = sel->Text(5);
+      s.attack = sel->Text(6);
+      s.evidence = sel->Text(7);
+      s.evidence_samples = sel->Text(8);
+      s.first_seen = sel->Int(9);
+      s.last_seen = sel->Int(10);
+      s.count = sel->Int(11);
+      s.src_count = uint64_t(sel->Int(12));
+      s.src_revision = uint64_t(sel->Int(13));
+      s.revision = uint64_t(sel->Int(14));
+      s.state = FindingState(sel->Int(15));
+      s.state_at = sel->Int(16);
+      s.reopen_count = uint32_t(sel->Int(17));
+      incident = sel->Int(18);
+    }
+    UpsertPlan p = PlanUpsert(stored, f, now, Lifecycle());
+    if (p.join_incident) {
+      MW_ASSIGN(inc, OpenIncidentFor(f.resource.host_ip, f.resource.hostname, p.incident_at));
+      incident = inc;
+    }
     // What is searchable is what is stored: the stub of oversized evidence has no text.
-    std::string search_text = truncated ? std::string() : SearchText(f.evidence);
-    std::string attack = nlohmann::json(f.attack).dump();
-    uint64_t src_count = std::max<uint64_t>(f.count, 1);
-    if (!row) {
-      MW_ASSIGN(incident, OpenIncidentFor(f.resource.host_ip, f.resource.hostname, f.first_seen));
-      MW_ASSIGN(
-          ins,
-          Cached(
-              "INSERT INTO findings(id, category, stage, severity, host_ip, hostname, indicator, "
-              "detector, "
-              "source, attack, evidence, evidence_samples, first_seen, last_seen, count, revision, "
-              "src_count, src_revision, state, state_reason, state_by, state_at, reopen_count, "
-              "reopened_at, "
-              "incident_id, created_at, updated_at, search_text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
-              "?, ?, ?, ?, ?, "
-              "?, ?, 1, ?, ?, 0, '', '', ?, 0, 0, ?, ?, ?, ?)"));
+    std::string search_text = p.evidence_truncated ? std::string() : SearchText(f.evidence);
+    const std::string& samples =
+        p.evidence_samples ? *p.evidence_samples : stored->evidence_samples;
+    const bool state_changed = p.state_change.has_value();
+    const UpsertPlan::StateChange no_change;
+    const UpsertPlan::StateChange& sc = state_changed ? *p.state_change : no_change;
+    if (p.create) {
+      MW_ASSIGN(ins,
+                Cached("INSERT INTO findings(id, category, stage, severity, host_ip, hostname, "
+                       "indicator, detector, source, attack, evidence, evidence_samples, "
+                       "first_seen, last_seen, count, revision, src_count, src_revision, state, "
+                       "state_reason, state_by, state_at, reopen_count, reopened_at, incident_id, "
+                       "created_at, updated_at, search_text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                       "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
       ins->Bind(1, f.id)
           .Bind(2, f.category)
-          .Bind(3, int64_t(f.stage))
+          .Bind(3, int64_t(p.stage))
           .Bind(4, int64_t(f.severity))
           .Bind(5, f.resource.host_ip)
           .Bind(6, f.resource.hostname)
           .Bind(7, f.indicator)
           .Bind(8, f.detector)
           .Bind(9, f.source)
-          .Bind(10, attack)
-          .Bind(11, evidence)
-          .Bind(12, "[" + evidence + "]")
-          .Bind(13, f.first_seen)
-          .Bind(14, f.last_seen)
-          .Bind(15, int64_t(src_count))
-          .Bind(16, int64_t(src_count))
-          .Bind(17, int64_t(f.revision))
-          .Bind(18, now)
-          .Bind(19, incident)
-          .Bind(20, now)
-          .Bind(21, now)
-          .Bind(22, search_text);
+          .Bind(10, p.attack)
+          .Bind(11, p.evidence)
+          .Bind(12, samples)
+          .Bind(13, p.first_seen)
+          .Bind(14, p.last_seen)
+          .Bind(15, int64_t(p.count))
+          .Bind(16, int64_t(p.revision))
+          .Bind(17, int64_t(p.src_count))
+          .Bind(18, int64_t(p.src_revision))
+          .Bind(19, int64_t(p.state))
+          .Bind(20, sc.reason)
+          .Bind(21, sc.by)
+          .Bind(22, sc.at)
+          .Bind(23, int64_t(p.reopen_count))
+          .Bind(24, p.reopened_at.value_or(0))
+          .Bind(25, incident)
+          .Bind(26, now)
+          .Bind(27, p.updated_at)
+          .Bind(28, search_text);
       MW_TRY(ins->Run());
-      MW_TRY(TouchIncident(incident, f, true));
-      MW_TRY(AddTimelineRow(incident, {f.first_seen, std::string(StageText(f.stage)), f.id,
-                                       "first seen: " + f.category + " " + f.indicator}));
-      ++out.created;
-      out.changes.push_back({f.id, true, {}});
-      StoredFinding sf;
-      sf.finding = f;
-      sf.finding.count = src_count;
-      sf.finding.revision = 1;
-      sf.incident_id = incident;
-      sf.updated_at = now;
-      out.changed.push_back(std::move(sf));
-      return Ok();
+    } else {
+      MW_ASSIGN(upd,
+                Cached("UPDATE findings SET category = ?, stage = ?, severity = ?, hostname = ?, "
+                       "detector = ?, source = ?, attack = ?, evidence = ?, search_text = ?, "
+                       "evidence_samples = ?, first_seen = ?, last_seen = ?, count = ?, "
+                       "revision = ?, src_count = ?, src_revision = ?, state = ?, "
+                       "state_reason = CASE WHEN ? THEN ? ELSE state_reason END, "
+                       "state_by = CASE WHEN ? THEN ? ELSE state_by END, "
+                       "state_at = CASE WHEN ? THEN ? ELSE state_at END, reopen_count = ?, "
+                       "reopened_at = CASE WHEN ? THEN ? ELSE reopened_at END, incident_id = ?, "
+                       "updated_at = ? WHERE id = ?"));
+      upd->Bind(1, f.category)
+          .Bind(2, int64_t(p.stage))
+          .Bind(3, int64_t(f.severity))
+          .Bind(4, f.resource.hostname)
+          .Bind(5, f.detector)
+          .Bind(6, f.source)
+          .Bind(7, p.attack)
+          .Bind(8, p.evidence)
+          .Bind(9, search_text)
+          .Bind(10, samples)
+          .Bind(11, p.first_seen)
+          .Bind(12, p.last_seen)
+          .Bind(13, int64_t(p.count))
+          .Bind(14, int64_t(p.revision))
+          .Bind(15, int64_t(p.src_count))
+          .Bind(16, int64_t(p.src_revision))
+          .Bind(17, int64_t(p.state))
+          .Bind(18, int64_t(state_changed))
+          .Bind(19, sc.reason)
+          .Bind(20, int64_t(state_changed))
+          .Bind(21, sc.by)
+          .Bind(22, int64_t(state_changed))
+          .Bind(23, sc.at)
+          .Bind(24, int64_t(p.reopen_count))
+          .Bind(25, int64_t(p.reopened_at.has_value()))
+          .Bind(26, p.reopened_at.value_or(0))
+          .Bind(27, incident)
+          .Bind(28, p.updated_at)
+          .Bind(29, f.id);
+      MW_TRY(upd->Run());
     }
-    auto state = FindingState(sel->Int(0));
-    // Rows written before counts were bounded may hold anything: read them into range.
-    uint64_t count = std::min(uint64_t(std::max<int64_t>(sel->Int(1), 0)), kMaxFindingCount);
-    uint64_t old_src_count = uint64_t(sel->Int(2));
-    uint64_t old_src_rev = uint64_t(sel->Int(3));
-    auto old_stage = sel->Int(4) ? Stage::kMining : Stage::kPrecursor;
-    TimestampUs state_at = sel->Int(5);
-    int64_t incident = sel->Int(6);
-    std::string samples_text = sel->Text(7);
-    uint32_t reopen_count = uint32_t(sel->Int(8));
-    TimestampUs first_seen = std::min(sel->Int(9), f.first_seen ? f.first_seen : sel->Int(9));
-    TimestampUs last_seen = std::max(sel->Int(10), f.last_seen);
-    bool same_evidence = sel->Text(11) == evidence;
-
-    // Same source run: the emitter's count is cumulative. A smaller count or revision means the
-    // source restarted, and its count starts over.
-    bool same_run = f.revision >= old_src_rev && src_count >= old_src_count;
-    uint64_t delta = same_run ? src_count - old_src_count : src_count;
-    // Saturates: ingest bounds each count, but a running total grows with every source restart.
-    count = std::min(count + std::min(delta, kMaxFindingCount), kMaxFindingCount);
-
-    StoredFinding sf;
-    bool reopened = false;
-    if (state == FindingState::kResolved && f.last_seen > state_at) {
-      state = FindingState::kActive;
-      ++reopen_count;
-      reopened = true;
-      MW_ASSIGN(inc, OpenIncidentFor(f.resource.host_ip, f.resource.hostname, f.last_seen));
-      incident = inc;
-    }
-    Stage stage = std::max(old_stage, f.stage);
-    bool escalated = stage == Stage::kMining && old_stage == Stage::kPrecursor;
-    out.changes.push_back(
-        Diff(*sel, f, {stage, old_stage, first_seen, last_seen, count, same_evidence, attack}));
-
-    if (!same_evidence) {
-      auto samples = ParseJsonOr(samples_text, nlohmann::json::array());
-      if (!samples.is_array()) samples = nlohmann::json::array();
-      auto ev = nlohmann::json::parse(evidence, nullptr, false);
-      if (std::find(samples.begin(), samples.end(), ev) == samples.end()) {
-        // Keep the first snapshot (how it started) and the most recent ones.
-        if (opts_.evidence_samples > 0 && samples.size() >= opts_.evidence_samples) {
-          samples.erase(samples.begin() + (samples.size() > 1 ? 1 : 0));
-        }
-        if (opts_.evidence_samples > 0) samples.push_back(std::move(ev));
-        samples_text = samples.dump();
-      }
-    }
-
-    MW_ASSIGN(
-        upd,
-        Cached("UPDATE findings SET category = ?, stage = ?, severity = ?, hostname = ?, detector "
-               "= ?, "
-               "source = ?, attack = ?, evidence = ?, search_text = ?, evidence_samples = ?, "
-               "first_seen = ?, last_seen = ?, "
-               "count = ?, revision = revision + 1, src_count = ?, src_revision = ?, state = ?, "
-               "state_reason = CASE WHEN ? THEN 'recurred after resolution' ELSE state_reason END, "
-               "state_by = CASE WHEN ? THEN 'system' ELSE state_by END, "
-               "state_at = CASE WHEN ? THEN ? ELSE state_at END, reopen_count = ?, "
-               "reopened_at = CASE WHEN ? THEN ? ELSE reopened_at END, incident_id = ?, updated_at "
-               "= ? "
-               "WHERE id = ? RETURNING revision"));
-    upd->Bind(1, f.category)
-        .Bind(2, int64_t(stage))
-        .Bind(3, int64_t(f.severity))
-        .Bind(4, f.resource.hostname)
-        .Bind(5, f.detector)
-        .Bind(6, f.source)
-        .Bind(7, attack)
-        .Bind(8, evidence)
-        .Bind(9, search_text)
-        .Bind(10, samples_text)
-        .Bind(11, first_seen)
-        .Bind(12, last_seen)
-        .Bind(13, int64_t(count))
-        .Bind(14, int64_t(src_count))
-        .Bind(15, int64_t(f.revision))
-        .Bind(16, int64_t(state))
-        .Bind(17, int64_t(reopened))
-        .Bind(18, int64_t(reopened))
-        .Bind(19, int64_t(reopened))
-        .Bind(20, now)
-        .Bind(21, int64_t(reopen_count))
-        .Bind(22, int64_t(reopened))
-        .Bind(23, now)
-        .Bind(24, incident)
-        .Bind(25, now)
-        .Bind(26, f.id);
-    MW_ASSIGN(urow, upd->Step());
-    uint64_t revision = urow ? uint64_t(upd->Int(0)) : 0;
-    MW_TRY(upd->Run());
-    MW_TRY(TouchIncident(incident, f, reopened));
-    if (reopened) {
-      ++out.reopened;
-      MW_TRY(AddTimelineRow(
-          incident, {f.last_seen, std::string(StageText(stage)), f.id,
-                     "reopened: recurred after resolution: " + f.category + " " + f.indicator}));
-    }
-    if (escalated) {
-      ++out.escalated;
-      MW_TRY(AddTimelineRow(incident, {f.last_seen, "mining", f.id,
-                                       "escalated to mining: " + f.category + " " + f.indicator}));
-    }
-    ++out.updated;
-    sf.finding = f;
-    sf.finding.stage = stage;
-    sf.finding.first_seen = first_seen;
-    sf.finding.last_seen = last_seen;
-    sf.finding.count = count;
-    sf.finding.revision = revision;
-    sf.state = state;
-    sf.reopen_count = reopen_count;
-    sf.incident_id = incident;
-    sf.updated_at = now;
-    out.changed.push_back(std::move(sf));
+    MW_TRY(TouchIncident(incident, f, p.join_incident));
+    for (const TimelineEntry& e : p.timeline) MW_TRY(AddTimelineRow(incident, e));
+    RecordOutcome(f, p, incident, out);
     return Ok();
-  }
-
-  // The stored values an update writes, next to the row it read them against.
-  struct Written {
-    Stage stage, old_stage;
-    TimestampUs first_seen, last_seen;
-    uint64_t count;
-    bool same_evidence;
-    const std::string& attack;
-  };
-
-  // Which fields an update changes, from the row UpsertOne selected (columns 9..17).
-  static FindingChange Diff(const Stmt& old, const Finding& f, const Written& w) {
-    FindingChange c{f.id, false, {}};
-    auto triage = [&c](const char* field, std::string_view from, std::string_view to) {
-      if (from != to) c.fields.push_back({field, std::string(from), std::string(to)});
-    };
-    auto named = [&c](const char* field, bool changed) {
-      if (changed) c.fields.push_back({field, "", ""});
-    };
-    triage("category", old.Text(12), f.category);
-    triage("severity", SeverityName(Severity(std::clamp<int64_t>(old.Int(13), 0, 4))),
-           SeverityName(f.severity));
-    triage("stage", StageText(w.old_stage), StageText(w.stage));
-    named("attack", old.Text(17) != w.attack);
-    named("resource.hostname", old.Text(14) != f.resource.hostname);
-    named("detector", old.Text(15) != f.detector);
-    named("source", old.Text(16) != f.source);
-    named("evidence", !w.same_evidence);
-    named("first_seen", old.Int(9) != w.first_seen);
-    named("last_seen", old.Int(10) != w.last_seen);
-    named("count", uint64_t(old.Int(1)) != w.count);
-    return c;
   }
 
   Status TouchIncident(int64_t incident, const Finding& f, bool new_member) {
@@ -1228,12 +1077,12 @@ Status PrepareOwnerOnly(const SqliteOptions& o) {
   fs::path path(o.path);
   fs::path dir = path.parent_path();
   if (!dir.empty()) {
-    if (auto s = MakeDirectories(dir); !s) return s;
+    MW_TRY(MakeDirectories(dir));
     CheckDirectory(dir, path.filename().string(), warn);
   }
-  if (auto s = CheckFile(o.path, true, warn); !s) return s;
+  MW_TRY(CheckFile(o.path, true, warn));
   for (const char* suffix : {"-wal", "-shm", "-journal"}) {
-    if (auto s = CheckFile(o.path + suffix, false, warn); !s) return s;
+    MW_TRY(CheckFile(o.path + suffix, false, warn));
   }
   return Ok();
 }
@@ -1242,10 +1091,9 @@ Status PrepareOwnerOnly(const SqliteOptions& o) {
 
 Result<StorePtr> OpenSqliteStore(const SqliteOptions& options) {
   if (options.path.empty()) return Fail(Error::InvalidArgument("store path is empty"));
-  if (auto s = PrepareOwnerOnly(options); !s) return Fail(s.error());
+  MW_TRY(PrepareOwnerOnly(options));
   auto store = std::make_unique<SqliteStore>(options);
-  auto st = store->Init();
-  if (!st) return Fail(st.error());
+  MW_TRY(store->Init());
   return StorePtr(std::move(store));
 }
 

@@ -37,3 +37,24 @@ inline tl::unexpected<Error> Fail(Error e) { return tl::unexpected<Error>(std::m
 inline Status Ok() { return {}; }
 
 }  // namespace mw
+
+// Early return on error, for functions that return mw::Result<T> or mw::Status:
+//
+//   MW_TRY(db.Exec("BEGIN"));           // a Status (or any Result): on error, return it
+//   MW_ASSIGN(stmt, db.Prepare(sql));   // declares "stmt" = the value of a Result<T>, moved out;
+//                                       // on error, returns the error
+//
+// The error is passed on unchanged (Fail(e.error())), so the enclosing function's Result type
+// may differ from the expression's. MW_ASSIGN declares "lhs" and a hidden "lhs_result_" in the
+// current scope (so a name is used once per scope) and expands to several statements: under an
+// if or a loop it needs braces. Both evaluate "expr" exactly once.
+#define MW_TRY(expr)                                                \
+  do {                                                              \
+    auto mw_try_status_ = (expr);                                   \
+    if (!mw_try_status_) return ::mw::Fail(mw_try_status_.error()); \
+  } while (0)
+
+#define MW_ASSIGN(lhs, expr)                                    \
+  auto lhs##_result_ = (expr);                                  \
+  if (!lhs##_result_) return ::mw::Fail(lhs##_result_.error()); \
+  auto lhs = std::move(*lhs##_result_)
