@@ -106,7 +106,7 @@ if [[ ${MW_SKIP_FUZZ:-0} != 1 ]]; then
       corpus=$(mktemp -d)
       [[ -d tests/fuzz/corpus/$name ]] && cp -r "tests/fuzz/corpus/$name/." "$corpus/"
       if "$fuzzer" -max_total_time="$fuzz_seconds" -rss_limit_mb=2048 -timeout=10 \
-        "$corpus" >"$logdir/$name.log" 2>&1; then
+        -artifact_prefix="$logdir/" "$corpus" >"$logdir/$name.log" 2>&1; then
         echo "fuzz $name: ok ($(grep -Eo '#[0-9]+' "$logdir/$name.log" | tail -1 | tr -d '#') runs)"
         passed=$((passed + 1))
       else

@@ -104,19 +104,6 @@ class StreamFeeder {
   bool over_buffer_ = false;
 };
 
-// Fuzz inputs mark a gap with "GAP!" followed by a direction byte. Calls on_piece(stretch) for
-// each stretch between markers and on_gap(direction) at each marker, while both return true.
-template <typename OnPiece, typename OnGap>
-void SplitAtGapMarkers(std::string_view input, OnPiece on_piece, OnGap on_gap) {
-  while (!input.empty()) {
-    const size_t marker = input.find("GAP!");
-    if (!on_piece(input.substr(0, marker))) return;
-    if (marker == std::string_view::npos || marker + 5 > input.size()) return;
-    if (!on_gap(Direction(input[marker + 4] & 1))) return;
-    input.remove_prefix(marker + 5);
-  }
-}
-
 // The chunkings the chunking property replays: each segment whole, every segment split in two
 // at every offset (one split per replay), and every segment one byte at a time.
 inline std::vector<std::vector<Segment>> Chunkings(const std::vector<Segment>& segments) {
