@@ -20,6 +20,16 @@
 namespace mw::cli {
 namespace {
 
+// The URL a local client reaches `listen` at: a wildcard address is asked on loopback.
+std::string LocalUrlOf(const std::string& listen) {
+  auto colon = listen.rfind(':');
+  std::string host = listen.substr(0, colon);
+  std::string port = colon == std::string::npos ? "" : listen.substr(colon);
+  if (host == "0.0.0.0" || host.empty()) host = "127.0.0.1";
+  if (host == "[::]" || host == "::") host = "[::1]";
+  return "http://" + host + port;
+}
+
 TimestampUs WallNow() {
   return TimestampUs(std::chrono::duration_cast<std::chrono::microseconds>(
                          std::chrono::system_clock::now().time_since_epoch())
@@ -229,7 +239,9 @@ void AddServiceCommands(CLI::App& app, CommandContext& ctx) {
   auto* doc_json = &opts.doc_json;
   doc->add_option("-c,--config", *doc_config,
                   "config file of the deployment (default: none, the embedded defaults, as `up`)");
-  doc->add_option("--url", *doc_url, "service URL (default: http://<server.listen>)");
+  doc->add_option(
+      "--url", *doc_url,
+      "service URL (default: http://<server.listen>, a wildcard address asked on loopback)");
   doc->add_option("--token", *doc_token, "API token (default: $MINERWATCH_TOKEN)");
   doc->add_flag("--json", *doc_json, "print the checks as JSON");
   doc->callback([&ctx, doc_config, doc_url, doc_token, doc_json] {
@@ -242,7 +254,7 @@ void AddServiceCommands(CLI::App& app, CommandContext& ctx) {
       return;
     }
     doctor::DoctorOptions o;
-    o.url = doc_url->empty() ? "http://" + c->server.listen : *doc_url;
+    o.url = doc_url->empty() ? LocalUrlOf(c->server.listen) : *doc_url;
     o.token = *doc_token;
     if (o.token.empty() && std::getenv("MINERWATCH_TOKEN"))
       o.token = std::getenv("MINERWATCH_TOKEN");

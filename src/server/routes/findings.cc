@@ -170,7 +170,8 @@ void Action(const RouteContext& ctx, const HttpRequest& req, HttpResponse& res) 
   if (action == "remediate") {
     if (!ctx.hooks.remediate) {
       return SendError(res, 409, "remediation_unavailable",
-                       "no remediation is configured for this deployment (remediation.policy)");
+                       "remediation through the API is not available yet; run `minerwatch host "
+                       "remediate ID` on the host");
     }
     auto done = ctx.hooks.remediate(**cur, actor);
     (void)ctx.store.AppendAudit({0, now, actor, "finding.remediate", id,
