@@ -38,13 +38,14 @@ void AddCounters(const std::vector<std::pair<std::string, uint64_t>>& from,
     into = from;
     return;
   }
-  for (const auto& [name, v] : from) {
-    auto it =
-        std::find_if(into.begin(), into.end(), [&](const auto& kv) { return kv.first == name; });
+  // Not a structured binding: clang 14 (the fuzz preset) cannot capture one in a lambda.
+  for (const auto& counter : from) {
+    auto it = std::find_if(into.begin(), into.end(),
+                           [&](const auto& kv) { return kv.first == counter.first; });
     if (it == into.end())
-      into.emplace_back(name, v);
+      into.push_back(counter);
     else
-      it->second += v;
+      it->second += counter.second;
   }
 }
 
