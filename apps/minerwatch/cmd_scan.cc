@@ -17,6 +17,14 @@
 namespace mw::cli {
 namespace {
 
+// -c/--config: the config file whose detectors.* section this run applies.
+void AddConfigFlag(CLI::App* cmd, std::string& path) {
+  cmd->add_option("-c,--config", path,
+                  "Config file (docs/config.md) whose detectors.<name>.* settings apply to this "
+                  "run, e.g. `detectors: {pool_intel: {enabled: false}}`; `minerwatch detectors` "
+                  "lists them");
+}
+
 struct OutputOptions {
   std::string json_path;   // JSON Lines destination; "-" = stdout
   bool table = false;      // force the table even when stdout is not a terminal
@@ -189,6 +197,8 @@ void AddScanCommands(CLI::App& app, CommandContext& ctx) {
   auto files = std::make_shared<std::vector<std::string>>();
   auto sensor = std::make_shared<SensorOptions>();
   auto out = std::make_shared<OutputOptions>();
+  auto config_path = std::make_shared<std::string>();
+  AddConfigFlag(pcap, *config_path);
   pcap->add_option(
           "files", *files,
           "Capture files (pcap or pcapng); a pipe or FIFO (/dev/stdin) is read as a stream")
@@ -198,14 +208,18 @@ void AddScanCommands(CLI::App& app, CommandContext& ctx) {
       ->capture_default_str()
       ->check(CLI::Range(1, 86400));
   AddOutputFlags(pcap, *out, *sensor);
-  pcap->callback(
-      [&ctx, files, sensor, out] { ctx.exit_code = RunScanPcap(*files, *sensor, *out); });
+  pcap->callback([&ctx, files, sensor, out, config_path] {
+    sensor->engine.detectors = LoadDetectorConfigOrThrow(*config_path);
+    ctx.exit_code = RunScanPcap(*files, *sensor, *out);
+  });
 
   auto* live_cmd = app.add_subcommand(
       "sensor", "Capture live traffic and report mining until SIGINT/SIGTERM, then flush");
   auto live = std::make_shared<LiveOptions>();
   auto live_sensor = std::make_shared<SensorOptions>();
   auto live_out = std::make_shared<OutputOptions>();
+  auto live_config = std::make_shared<std::string>();
+  AddConfigFlag(live_cmd, *live_config);
   live->interfaces.clear();
   live_out->append = true;
   live_cmd->add_option("-i,--interface", live->interfaces,
@@ -216,8 +230,9 @@ void AddScanCommands(CLI::App& app, CommandContext& ctx) {
                    "Seconds between deliveries of new or updated findings")
       ->capture_default_str();
   AddOutputFlags(live_cmd, *live_out, *live_sensor);
-  live_cmd->callback([&ctx, live, live_sensor, live_out] {
+  live_cmd->callback([&ctx, live, live_sensor, live_out, live_config] {
     if (live->interfaces.empty()) live->interfaces.push_back("any");
+    live_sensor->engine.detectors = LoadDetectorConfigOrThrow(*live_config);
     ctx.exit_code = RunLiveSensor(*live, *live_sensor, *live_out);
   });
 }

@@ -4,6 +4,9 @@
 // function called from main.cc. Exceptions are allowed here (the CLI is an edge); a command's
 // callback stores its exit code in CommandContext.
 #include <CLI/CLI.hpp>
+#include <string>
+
+#include "engine/detector_settings.h"
 
 namespace mw::cli {
 
@@ -19,9 +22,15 @@ struct CommandContext {
   int exit_code = kExitClean;
 };
 
-void AddScanCommands(CLI::App& app, CommandContext& ctx);     // scan pcap, sensor
-void AddIntelCommands(CLI::App& app, CommandContext& ctx);    // intel import/check/add-binary
-void AddHostCommands(CLI::App& app, CommandContext& ctx);     // host scan/remediate
-void AddServiceCommands(CLI::App& app, CommandContext& ctx);  // up, config check, doctor
+void AddScanCommands(CLI::App& app, CommandContext& ctx);      // scan pcap, sensor
+void AddIntelCommands(CLI::App& app, CommandContext& ctx);     // intel import/check/add-binary
+void AddHostCommands(CLI::App& app, CommandContext& ctx);      // host scan/remediate
+void AddServiceCommands(CLI::App& app, CommandContext& ctx);   // up, config check, doctor
+void AddDetectorCommands(CLI::App& app, CommandContext& ctx);  // detectors
+
+// `-c/--config FILE` of scan pcap, sensor and host scan: the file's detectors.* section,
+// validated against the detectors' settings; empty path = every detector on its defaults.
+// Throws std::runtime_error with every config error (main prints it, exit 2).
+engine::DetectorConfig LoadDetectorConfigOrThrow(const std::string& path);
 
 }  // namespace mw::cli

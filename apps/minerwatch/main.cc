@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   mw::cli::AddIntelCommands(app, ctx);
   mw::cli::AddHostCommands(app, ctx);
   mw::cli::AddServiceCommands(app, ctx);
+  mw::cli::AddDetectorCommands(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

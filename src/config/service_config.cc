@@ -157,6 +157,42 @@ class Section {
   bool valid_ = true;
 };
 
+// detectors: a mapping of detector name to a mapping of scalar settings. Which names and keys
+// exist is the detectors' business (engine::ResolveDetectorConfig); the shape is checked here.
+void ReadDetectorSections(const YAML::Node& node, const std::string& source,
+                          std::vector<std::string>& errors, DetectorsConfig& out) {
+  if (!node || node.IsNull()) return;
+  auto error = [&](const YAML::Node& at, const std::string& msg) {
+    YAML::Mark m = at.Mark();
+    errors.push_back(source + ":" + std::to_string(m.line + 1) + ":" +
+                     std::to_string(m.column + 1) + ": " + msg);
+  };
+  if (!node.IsMap()) return error(node, "detectors must be a mapping of detector name: settings");
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    std::string name = it->first.as<std::string>("");
+    const YAML::Node& body = it->second;
+    if (!body.IsMap()) {
+      error(it->first, "detectors." + name +
+                           " must be a mapping of settings (e.g. `enabled: false`); "
+                           "`minerwatch detectors` lists the detectors and their settings");
+      continue;
+    }
+    DetectorSection section;
+    section.line = it->first.Mark().line + 1;
+    section.column = it->first.Mark().column + 1;
+    for (auto kv = body.begin(); kv != body.end(); ++kv) {
+      std::string key = kv->first.as<std::string>("");
+      if (!kv->second.IsScalar()) {
+        error(kv->second, "detectors." + name + "." + key + " must be a single value");
+        continue;
+      }
+      section.values[key] = DetectorValue{kv->second.Scalar(), kv->second.Mark().line + 1,
+                                          kv->second.Mark().column + 1};
+    }
+    out.sections[name] = std::move(section);
+  }
+}
+
 bool ValidUrl(const std::string& url, std::initializer_list<const char*> schemes) {
   for (const char* s : schemes) {
     std::string prefix = std::string(s) + "://";
@@ -367,14 +403,7 @@ Result<ServiceConfig> ParseConfig(const std::string& text, const std::string& so
       s.Int("read_rate_mb", c.hostscan.read_rate_mb, 0, 1 << 20);
       s.Int("max_process_mb", c.hostscan.max_process_mb, 1, 1 << 20);
     }
-    {
-      Section s(top.Child("detectors"), "detectors", source, errors);
-      s.Bool("network_protocol", c.detectors.network_protocol);
-      s.Bool("pool_intel", c.detectors.pool_intel);
-      s.Bool("host_memory", c.detectors.host_memory);
-      s.Bool("hash_match", c.detectors.hash_match);
-      s.Bool("persistence", c.detectors.persistence);
-    }
+    { ReadDetectorSections(top.Child("detectors"), source, errors, c.detectors); }
     {
       // Blocking and automatic remediation are not implemented yet (the enforcement issue): the
       // keys stay so that configs naming the default still load, and nothing else is accepted.
@@ -546,6 +575,18 @@ Result<ServiceConfig> LoadConfig(const std::string& path) {
   return ParseConfig(*text, path);
 }
 
+namespace {
+// As written: only the sections the file has (the engine knows the defaults).
+nlohmann::json DetectorsJson(const DetectorsConfig& d) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [name, section] : d.sections) {
+    nlohmann::json& s = j[name] = nlohmann::json::object();
+    for (const auto& [key, value] : section.values) s[key] = value.text;
+  }
+  return j;
+}
+}  // namespace
+
 nlohmann::json ToJson(const ServiceConfig& c) {
   nlohmann::json contacts = nlohmann::json::array();
   for (const auto& k : c.notify.contacts) {
@@ -589,12 +630,7 @@ nlohmann::json ToJson(const ServiceConfig& c) {
         {"yara_files", c.hostscan.yara_files},
         {"read_rate_mb", c.hostscan.read_rate_mb},
         {"max_process_mb", c.hostscan.max_process_mb}}},
-      {"detectors",
-       {{"network_protocol", c.detectors.network_protocol},
-        {"pool_intel", c.detectors.pool_intel},
-        {"host_memory", c.detectors.host_memory},
-        {"hash_match", c.detectors.hash_match},
-        {"persistence", c.detectors.persistence}}},
+      {"detectors", DetectorsJson(c.detectors)},
       {"notify",
        {{"personal_address_pattern", c.notify.personal_address_pattern},
         {"group_address_pattern", c.notify.group_address_pattern},

@@ -59,12 +59,18 @@ struct HostScanConfig {
   uint64_t max_process_mb = 512;        // memory scanned per process per pass, MiB
 };
 
+// `detectors.<name>.<key>: value` as written; the engine checks it against the detectors'
+// declared settings (engine::ResolveDetectorConfig), since only they know their keys.
+struct DetectorValue {
+  std::string text;
+  int line = 0, column = 0;
+};
+struct DetectorSection {
+  std::map<std::string, DetectorValue> values;
+  int line = 0, column = 0;
+};
 struct DetectorsConfig {
-  bool network_protocol = true;
-  bool pool_intel = true;
-  bool host_memory = true;
-  bool hash_match = true;
-  bool persistence = true;
+  std::map<std::string, DetectorSection> sections;
 };
 
 struct SmtpConfig {

@@ -5,8 +5,7 @@
 #include <string>
 
 #include "detectors/resolution_cache.h"
-#include "detectors/resolution_recorder.h"
-#include "findings/finding_emitter.h"
+#include "engine/detection_engine.h"
 #include "flow/flow_events.h"
 #include "intel/intel_store.h"
 #include "mw/detect/detector.h"
@@ -30,13 +29,7 @@ class DetectorsTest : public ::testing::Test {
     ASSERT_TRUE(
         intel_.AddIpOrCidr("203.0.113.0/24", intel::ListKind::kBlock,
                            {.source = "test", .category = "mining_pool", .note = "", .score = {}}));
-    SubscribeResolutionRecorder(bus_, cache_, intel_);
-    DetectorRegistry registry;
-    RegisterBuiltinDetectors(registry);
-    for (const auto& spec : registry.specs()) {
-      detectors_.push_back(spec.create(ctx_));
-      detectors_.back()->Subscribe(bus_);
-    }
+    engine_ = std::make_unique<engine::DetectionEngine>(intel_, engine::EngineOptions{});
   }
 
   FlowInfo Flow(const char* client, const char* server, uint16_t port, uint64_t id) {
@@ -52,17 +45,15 @@ class DetectorsTest : public ::testing::Test {
 
   std::vector<const Finding*> Of(std::string_view cat) {
     std::vector<const Finding*> out;
-    for (const auto& f : emitter_.all())
+    for (const auto& f : engine_->findings().all())
       if (f.category == cat) out.push_back(&f);
     return out;
   }
 
+  EventBus& bus() { return engine_->bus(); }
+
   intel::IntelStore intel_;
-  ResolutionCache cache_;
-  FindingEmitter emitter_;
-  EventBus bus_;
-  DetectorContext ctx_{emitter_, intel_, cache_};
-  std::vector<std::unique_ptr<Detector>> detectors_;
+  std::unique_ptr<engine::DetectionEngine> engine_;
 };
 
 TEST_F(DetectorsTest, XmrigLoginBecomesOneStageOneFindingWithEvidence) {
@@ -78,15 +69,15 @@ TEST_F(DetectorsTest, XmrigLoginBecomesOneStageOneFindingWithEvidence) {
                               .login = "44AFFq5kSiGBoZ",
                               .worker = "rig1",
                               .coin = "XMR"};
-  bus_.Publish(login);
+  bus().Publish(login);
   stratum::MessageEvent submit{.flow = flow,
                                .dir = Direction::kToServer,
                                .dialect = stratum::Dialect::kCryptoNote,
                                .kind = stratum::MessageKind::kRequest,
                                .method = "submit",
                                .is_share = true};
-  bus_.Publish(submit);
-  bus_.Publish(submit);
+  bus().Publish(submit);
+  bus().Publish(submit);
   auto found = Of(category::kPoolProtocol);
   ASSERT_EQ(found.size(), 1u);
   const Finding& f = *found[0];
@@ -104,22 +95,22 @@ TEST_F(DetectorsTest, XmrigLoginBecomesOneStageOneFindingWithEvidence) {
   EXPECT_EQ(f.attack, std::vector<std::string>{"T1496"});
 
   std::string_view job_algo[] = {"rx/0"};
-  bus_.Publish(stratum::MessageEvent{.flow = flow,
-                                     .dir = Direction::kToClient,
-                                     .dialect = stratum::Dialect::kCryptoNote,
-                                     .kind = stratum::MessageKind::kNotification,
-                                     .method = "job",
-                                     .algos = job_algo});
+  bus().Publish(stratum::MessageEvent{.flow = flow,
+                                      .dir = Direction::kToClient,
+                                      .dialect = stratum::Dialect::kCryptoNote,
+                                      .kind = stratum::MessageKind::kNotification,
+                                      .method = "job",
+                                      .algos = job_algo});
   EXPECT_EQ(Of(category::kPoolProtocol)[0]->evidence["algo"], "rx/0");
 
   // A reconnect to the same pool folds into the same finding.
-  bus_.Publish(flow::FlowEndEvent{flow, flow::EndReason::kFin, "stratum"});
+  bus().Publish(flow::FlowEndEvent{flow, flow::EndReason::kFin, "stratum"});
   FlowInfo again = Flow("10.1.1.1", "198.51.100.9", 3333, 2);
-  bus_.Publish(stratum::MessageEvent{.flow = again,
-                                     .dir = Direction::kToServer,
-                                     .dialect = stratum::Dialect::kCryptoNote,
-                                     .kind = stratum::MessageKind::kRequest,
-                                     .method = "login"});
+  bus().Publish(stratum::MessageEvent{.flow = again,
+                                      .dir = Direction::kToServer,
+                                      .dialect = stratum::Dialect::kCryptoNote,
+                                      .kind = stratum::MessageKind::kRequest,
+                                      .method = "login"});
   ASSERT_EQ(Of(category::kPoolProtocol).size(), 1u);
   EXPECT_EQ(Of(category::kPoolProtocol)[0]->evidence["flows"], 2);
   EXPECT_EQ(Of(category::kPoolProtocol)[0]->evidence["messages"], 5);
@@ -131,16 +122,16 @@ TEST_F(DetectorsTest, MiningFindingNamesPoolAndFollowsInterleavedFlows) {
   FlowInfo a = Flow("10.1.1.2", "198.51.100.7", 8332, 11);
   FlowInfo b = Flow("10.1.1.2", "198.51.100.7", 8332, 12);
   b.client_port = 40001;
-  bus_.Publish(http::RequestEvent{.flow = a,
-                                  .method = "POST",
-                                  .uri = "/",
-                                  .version = "HTTP/1.1",
-                                  .headers = {.host = "getwork.example"}});
-  bus_.Publish(http::RequestEvent{.flow = a,
-                                  .method = "POST",
-                                  .uri = "/",
-                                  .version = "HTTP/1.1",
-                                  .headers = {.host = "second.example"}});  // first Host wins
+  bus().Publish(http::RequestEvent{.flow = a,
+                                   .method = "POST",
+                                   .uri = "/",
+                                   .version = "HTTP/1.1",
+                                   .headers = {.host = "getwork.example"}});
+  bus().Publish(http::RequestEvent{.flow = a,
+                                   .method = "POST",
+                                   .uri = "/",
+                                   .version = "HTTP/1.1",
+                                   .headers = {.host = "second.example"}});  // first Host wins
   auto message = [](const FlowInfo& f, std::string_view worker) {
     return stratum::MessageEvent{.flow = f,
                                  .dir = Direction::kToServer,
@@ -150,7 +141,7 @@ TEST_F(DetectorsTest, MiningFindingNamesPoolAndFollowsInterleavedFlows) {
                                  .worker = worker,
                                  .over_http = true};
   };
-  bus_.Publish(message(a, "rig-a"));
+  bus().Publish(message(a, "rig-a"));
   auto found = Of(category::kPoolProtocol);
   ASSERT_EQ(found.size(), 1u);
   EXPECT_EQ(found[0]->indicator, "getwork.example:8332");
@@ -158,19 +149,19 @@ TEST_F(DetectorsTest, MiningFindingNamesPoolAndFollowsInterleavedFlows) {
   EXPECT_EQ(found[0]->evidence["pool"]["host_from"], "http_host");
 
   // Flow b has no name of its own: a separate finding keyed by address.
-  bus_.Publish(message(b, "rig-b"));
+  bus().Publish(message(b, "rig-b"));
   ASSERT_EQ(Of(category::kPoolProtocol).size(), 2u);
   EXPECT_EQ(Of(category::kPoolProtocol)[1]->indicator, "198.51.100.7:8332");
 
   // A TLS name replaces an earlier one for the same flow.
   FlowInfo c = Flow("10.1.1.3", "198.51.100.8", 443, 13);
-  bus_.Publish(http::RequestEvent{.flow = c,
-                                  .method = "GET",
-                                  .uri = "/",
-                                  .version = "HTTP/1.1",
-                                  .headers = {.host = "plain.example"}});
-  bus_.Publish(tls::ClientHelloEvent{.flow = c, .sni = "tls.example"});
-  bus_.Publish(message(c, "rig-c"));
+  bus().Publish(http::RequestEvent{.flow = c,
+                                   .method = "GET",
+                                   .uri = "/",
+                                   .version = "HTTP/1.1",
+                                   .headers = {.host = "plain.example"}});
+  bus().Publish(tls::ClientHelloEvent{.flow = c, .sni = "tls.example"});
+  bus().Publish(message(c, "rig-c"));
   ASSERT_EQ(Of(category::kPoolProtocol).size(), 3u);
   EXPECT_EQ(Of(category::kPoolProtocol)[2]->evidence["pool"]["host_from"], "tls_sni");
 
@@ -178,15 +169,15 @@ TEST_F(DetectorsTest, MiningFindingNamesPoolAndFollowsInterleavedFlows) {
   FlowInfo d1 = Flow("10.1.1.4", "198.51.100.9", 3333, 14);
   FlowInfo d2 = Flow("10.1.1.4", "198.51.100.9", 3333, 15);
   d2.client_port = 40002;
-  bus_.Publish(message(d1, "w1"));
-  bus_.Publish(message(d2, "w2"));
-  bus_.Publish(message(d1, "w1"));
+  bus().Publish(message(d1, "w1"));
+  bus().Publish(message(d2, "w2"));
+  bus().Publish(message(d1, "w1"));
   const Finding* d = Of(category::kPoolProtocol)[3];
   EXPECT_EQ(d->evidence["worker"], "w1");
   EXPECT_EQ(d->evidence["client"]["port"], 40000);
   EXPECT_EQ(d->evidence["messages"], 3);
   EXPECT_EQ(d->evidence["flows"], 2);
-  bus_.Publish(message(d2, "w2"));
+  bus().Publish(message(d2, "w2"));
   EXPECT_EQ(d->evidence["worker"], "w2");
   EXPECT_EQ(d->evidence["client"]["port"], 40002);
   EXPECT_EQ(d->evidence["messages"], 4);
@@ -194,27 +185,28 @@ TEST_F(DetectorsTest, MiningFindingNamesPoolAndFollowsInterleavedFlows) {
 
 TEST_F(DetectorsTest, PoolNameInDnsSniOrHostIsBadDomainButAllowlistWins) {
   FlowInfo dns_flow = Flow("10.1.1.1", "10.0.0.53", 53, 1);
-  bus_.Publish(dns::MessageEvent{.flow = dns_flow,
-                                 .dir = Direction::kToServer,
-                                 .is_response = false,
-                                 .qname = "xmr.pool.example",
-                                 .qtype = 1});
-  bus_.Publish(dns::MessageEvent{.flow = dns_flow,
-                                 .dir = Direction::kToServer,
-                                 .is_response = false,
-                                 .qname = "pay.pool.example",
-                                 .qtype = 1});
-  bus_.Publish(dns::MessageEvent{.flow = dns_flow,
-                                 .dir = Direction::kToServer,
-                                 .is_response = false,
-                                 .qname = "www.example.org",
-                                 .qtype = 1});
+  bus().Publish(dns::MessageEvent{.flow = dns_flow,
+                                  .dir = Direction::kToServer,
+                                  .is_response = false,
+                                  .qname = "xmr.pool.example",
+                                  .qtype = 1});
+  bus().Publish(dns::MessageEvent{.flow = dns_flow,
+                                  .dir = Direction::kToServer,
+                                  .is_response = false,
+                                  .qname = "pay.pool.example",
+                                  .qtype = 1});
+  bus().Publish(dns::MessageEvent{.flow = dns_flow,
+                                  .dir = Direction::kToServer,
+                                  .is_response = false,
+                                  .qname = "www.example.org",
+                                  .qtype = 1});
   FlowInfo tls_flow = Flow("10.1.1.1", "192.0.2.1", 443, 2);
-  bus_.Publish(tls::ClientHelloEvent{.flow = tls_flow, .sni = "xmr.pool.example"});
+  bus().Publish(tls::ClientHelloEvent{.flow = tls_flow, .sni = "xmr.pool.example"});
   auto found = Of(category::kBadDomain);
   ASSERT_EQ(found.size(), 1u);
   EXPECT_EQ(found[0]->indicator, "xmr.pool.example");
-  EXPECT_EQ(found[0]->stage, Stage::kPrecursor);
+  // Stage 1: a lookup of a known mining host means its infrastructure is in use.
+  EXPECT_EQ(found[0]->stage, Stage::kMining);
   EXPECT_EQ(found[0]->evidence["matched_by"], nlohmann::json({"dns_query", "tls_sni"}));
   EXPECT_TRUE(Of(category::kPoolProtocol).empty());
 }
@@ -236,18 +228,18 @@ TEST_F(DetectorsTest, AddressFromAPoolAnswerMakesALaterConnectionABadIp) {
                             .ttl = 60,
                             .address = *IpAddress::Parse("0.0.0.0"),
                             .target = {}}};
-  bus_.Publish(dns::MessageEvent{.flow = dns_flow,
-                                 .dir = Direction::kToClient,
-                                 .is_response = true,
-                                 .qname = "xmr.pool.example",
-                                 .qtype = 1,
-                                 .answers = answers});
+  bus().Publish(dns::MessageEvent{.flow = dns_flow,
+                                  .dir = Direction::kToClient,
+                                  .is_response = true,
+                                  .qname = "xmr.pool.example",
+                                  .qtype = 1,
+                                  .answers = answers});
   // Another client connecting to the same address did not resolve the pool name.
-  bus_.Publish(flow::FlowStartEvent{Flow("10.1.1.2", "198.18.0.2", 443, 2)});
+  bus().Publish(flow::FlowStartEvent{Flow("10.1.1.2", "198.18.0.2", 443, 2)});
   // The sinkhole answer is never a pool address.
-  bus_.Publish(flow::FlowStartEvent{Flow("10.1.1.1", "0.0.0.0", 443, 3)});
+  bus().Publish(flow::FlowStartEvent{Flow("10.1.1.1", "0.0.0.0", 443, 3)});
   EXPECT_TRUE(Of(category::kBadIp).empty());
-  bus_.Publish(flow::FlowStartEvent{Flow("10.1.1.1", "198.18.0.2", 443, 4)});
+  bus().Publish(flow::FlowStartEvent{Flow("10.1.1.1", "198.18.0.2", 443, 4)});
   auto found = Of(category::kBadIp);
   ASSERT_EQ(found.size(), 1u);
   EXPECT_EQ(found[0]->indicator, "198.18.0.2");
@@ -256,8 +248,8 @@ TEST_F(DetectorsTest, AddressFromAPoolAnswerMakesALaterConnectionABadIp) {
 }
 
 TEST_F(DetectorsTest, ListedAddressIsBadIp) {
-  bus_.Publish(flow::FlowStartEvent{Flow("10.1.1.1", "203.0.113.77", 4444, 1)});
-  bus_.Publish(flow::FlowStartEvent{Flow("10.1.1.1", "192.0.2.77", 4444, 2)});
+  bus().Publish(flow::FlowStartEvent{Flow("10.1.1.1", "203.0.113.77", 4444, 1)});
+  bus().Publish(flow::FlowStartEvent{Flow("10.1.1.1", "192.0.2.77", 4444, 2)});
   auto found = Of(category::kBadIp);
   ASSERT_EQ(found.size(), 1u);
   EXPECT_EQ(found[0]->evidence["matched_by"], "intel_ip");

@@ -11,6 +11,8 @@
 #include <set>
 #include <system_error>
 
+#include "engine/detector_settings.h"
+
 namespace mw::doctor {
 namespace {
 
@@ -152,16 +154,19 @@ std::vector<Check> RunDoctor(const config::ServiceConfig& cfg, const DoctorOptio
     }
   }
 
-  // Detectors.
-  const std::pair<const char*, bool> detectors[] = {
-      {"network_protocol", cfg.detectors.network_protocol},
-      {"pool_intel", cfg.detectors.pool_intel},
-      {"host_memory", cfg.detectors.host_memory},
-      {"hash_match", cfg.detectors.hash_match},
-      {"persistence", cfg.detectors.persistence}};
-  for (auto [name, on] : detectors) {
-    add(std::string("detector ") + name, on ? Verdict::kPass : Verdict::kFail,
-        on ? "enabled" : "disabled", std::string("set detectors.") + name + ": true");
+  // Detectors: every registered one, as detectors.<name>.enabled leaves it.
+  DetectorRegistry registry;
+  RegisterBuiltinDetectors(registry);
+  auto detectors = engine::ResolveDetectorConfig(registry, cfg);
+  if (!detectors) {
+    add("detector settings", Verdict::kFail, detectors.error().message(),
+        "`minerwatch detectors` lists every detector and its settings");
+  }
+  for (const DetectorSpec& spec : registry.specs()) {
+    std::string name(spec.name);
+    bool on = detectors ? detectors->For(spec).enabled() : spec.enabled_by_default;
+    add("detector " + name, on ? Verdict::kPass : Verdict::kFail, on ? "enabled" : "disabled",
+        "set detectors." + name + ".enabled: true");
   }
 
   // Capture coverage.

@@ -26,8 +26,8 @@ const Check* Find(const std::vector<Check>& cs, std::string_view name) {
 TEST(Doctor, FlagsAMinimalDeploymentAndPassesAGoodOne) {
   auto dir = std::filesystem::temp_directory_path() / ("mw_doctor_" + std::to_string(getpid()));
   std::filesystem::remove_all(dir);
-  auto bad =
-      config::ParseConfig("detectors:\n  hash_match: false\nsensor:\n  enabled: false\n", "t");
+  auto bad = config::ParseConfig(
+      "detectors:\n  pool_intel: {enabled: false}\nsensor:\n  enabled: false\n", "t");
   ASSERT_TRUE(bad);
   bad->store.path = (dir / "mw.db").string();
   bad->server.listen = "127.0.0.1:0";
@@ -44,7 +44,8 @@ TEST(Doctor, FlagsAMinimalDeploymentAndPassesAGoodOne) {
   EXPECT_NE(Find(cs, "service reachable")->detail.find("could not reach http://127.0.0.1:1 ("),
             std::string::npos)
       << Find(cs, "service reachable")->detail;
-  EXPECT_EQ(Find(cs, "detector hash_match")->verdict, Verdict::kFail);
+  ASSERT_NE(Find(cs, "detector pool_intel"), nullptr);
+  EXPECT_EQ(Find(cs, "detector pool_intel")->verdict, Verdict::kFail);
   EXPECT_EQ(Find(cs, "host agent")->verdict, Verdict::kWarn);
   EXPECT_EQ(Find(cs, "host agent")->detail, "not checked: no answer from http://127.0.0.1:1");
   EXPECT_EQ(Find(cs, "API tokens least privilege")->detail,
@@ -72,7 +73,7 @@ TEST(Doctor, FlagsAMinimalDeploymentAndPassesAGoodOne) {
     }
   }
   EXPECT_EQ(lines, cs.size() + 1);
-  EXPECT_NE(RenderTable(cs).find("disabled; fix: set detectors.hash_match: true\n"),
+  EXPECT_NE(RenderTable(cs).find("disabled; fix: set detectors.pool_intel.enabled: true\n"),
             std::string::npos);
 
   auto good = config::ParseConfig(
@@ -80,8 +81,8 @@ TEST(Doctor, FlagsAMinimalDeploymentAndPassesAGoodOne) {
       "    - {name: soc, email: soc@example.com}\n    - {name: me, email: john.smith@example.com}\n"
       "sensor:\n  enabled: false\n"
       // The host agent runs for real, without the memory and persistence passes (slow here).
-      "hostscan:\n  interval: 10s\ndetectors:\n  host_memory: false\n  hash_match: false\n"
-      "  persistence: false\n",
+      "hostscan:\n  interval: 10s\ndetectors:\n  memory_rules: {enabled: false}\n"
+      "  hash_match: {enabled: false}\n  persistence: {enabled: false}\n",
       "t");
   ASSERT_TRUE(good) << good.error().message();
   good->hostscan.state_dir = dir.string();

@@ -12,14 +12,10 @@
 
 #include "capture/live_source.h"
 #include "capture/merged_file_source.h"
-#include "detectors/resolution_cache.h"
-#include "detectors/resolution_recorder.h"
-#include "findings/finding_emitter.h"
+#include "engine/detection_engine.h"
 #include "intel/intel_loader.h"
-#include "mw/detect/detector.h"
 #include "mw/parse/app_parser.h"
 #include "pipeline/packet_processor.h"
-#include "protocols/stratum/http_jsonrpc_bridge.h"
 
 namespace mw {
 namespace {
@@ -49,27 +45,31 @@ void AddCounters(const std::vector<std::pair<std::string, uint64_t>>& from,
   }
 }
 
-// One complete packet-to-finding pipeline. Single-threaded; LiveSensor guards it with a mutex.
+// One complete packet-to-finding pipeline: the packet processor feeding a detection engine.
+// Single-threaded; LiveSensor guards it with a mutex.
 class SensorPipeline {
  public:
-  SensorPipeline(const intel::IntelStore& intel, const ParserRegistry& parsers, uint64_t memcap)
-      : intel_(intel), ctx_{emitter_, intel_, resolutions_} {
-    // Order matters: resolutions are recorded before detectors look them up.
-    SubscribeResolutionRecorder(bus_, resolutions_, intel_);
-    stratum::SubscribeHttpJsonRpcBridge(bus_);
-    DetectorRegistry registry;
-    RegisterBuiltinDetectors(registry);
-    for (const auto& spec : registry.specs()) {
-      detectors_.push_back(spec.create(ctx_));
-      detectors_.back()->Subscribe(bus_);
-    }
+  SensorPipeline(const intel::IntelStore& intel, const ParserRegistry& parsers,
+                 const SensorOptions& options, uint64_t memcap)
+      : engine_(intel, options.engine) {
     PacketProcessorConfig config;
     config.flow.memcap = memcap;
-    processor_ = std::make_unique<PacketProcessor>(config, parsers, bus_);
+    processor_ = std::make_unique<PacketProcessor>(config, parsers, engine_.bus());
   }
 
-  PacketProcessor& processor() { return *processor_; }
-  FindingEmitter& emitter() { return emitter_; }
+  void Process(const capture::RawPacket& packet) {
+    // Packet time is the detectors' clock, so a capture and the same packets live agree.
+    engine_.AdvanceTo(packet.ts);
+    processor_->Process(packet);
+  }
+  // Idle live interfaces: the clock still moves, so windows close without traffic.
+  void AdvanceTo(TimestampUs now) { engine_.AdvanceTo(now); }
+  // Ends every flow (parsers' OnEnd, FlowEndEvent), then the detectors' open windows.
+  void Finish() {
+    processor_->Finish();
+    engine_.Finish();
+  }
+  FindingEmitter& emitter() { return engine_.findings(); }
 
   void AddStats(SensorStats& out) const {
     const PacketStats& s = processor_->stats();
@@ -78,7 +78,7 @@ class SensorPipeline {
     out.captured_bytes += s.captured_bytes;
     out.flows += s.flows_created;
     out.parse_errors += s.MalformedTotal();
-    out.findings += emitter_.size();
+    out.findings += engine_.findings().size();
     out.memcap_bytes += s.memcap.limit;
     out.memcap_peak_bytes += s.memcap.peak;
     out.memcap_shed_flows += s.memcap.shed_flows;
@@ -89,12 +89,7 @@ class SensorPipeline {
   }
 
  private:
-  const intel::IntelStore& intel_;
-  EventBus bus_;
-  ResolutionCache resolutions_;
-  FindingEmitter emitter_;
-  DetectorContext ctx_;
-  std::vector<std::unique_ptr<Detector>> detectors_;
+  engine::DetectionEngine engine_;
   std::unique_ptr<PacketProcessor> processor_;
 };
 
@@ -124,7 +119,7 @@ Result<SensorStats> RunFiles(const std::vector<std::string>& files, const Sensor
   if (!source) return Fail(source.error());
   ParserRegistry parsers;
   RegisterBuiltinProtocols(parsers);
-  SensorPipeline pipeline(*intel, parsers, options.flow_memcap);
+  SensorPipeline pipeline(*intel, parsers, options, options.flow_memcap);
 
   capture::RawPacket packet;
   uint64_t packets = 0;
@@ -136,7 +131,7 @@ Result<SensorStats> RunFiles(const std::vector<std::string>& files, const Sensor
       auto more = reader.Next(packet);
       if (!more) {
         // What was found before the damage is still reported: nothing is lost.
-        pipeline.processor().Finish();
+        pipeline.Finish();
         if (on_findings) {
           const auto& all = pipeline.emitter().all();
           on_findings(std::span<const Finding>(all.data(), all.size()));
@@ -145,14 +140,14 @@ Result<SensorStats> RunFiles(const std::vector<std::string>& files, const Sensor
       }
       if (!*more) break;
     }
-    pipeline.processor().Process(packet);
+    pipeline.Process(packet);
     // Checking the clock every 64K packets keeps it off the per-packet path.
     if (options.progress && (++packets & 0xFFFF) == 0 && Clock::now() >= next_progress) {
       PrintProgress(reader, packets, SecondsSince(start));
       next_progress = Clock::now() + std::chrono::seconds(1);
     }
   }
-  pipeline.processor().Finish();
+  pipeline.Finish();
   SensorStats stats;
   pipeline.AddStats(stats);
   stats.seconds = SecondsSince(start);
@@ -167,10 +162,11 @@ namespace {
 
 class LiveSensorImpl : public LiveSensor {
  public:
-  LiveSensorImpl(intel::IntelStore intel, FindingCallback on_findings, int flush_interval_s)
+  LiveSensorImpl(intel::IntelStore intel, FindingCallback on_findings, const SensorOptions& options)
       : intel_(std::move(intel)),
+        options_(options),
         on_findings_(std::move(on_findings)),
-        flush_interval_s_(flush_interval_s > 0 ? flush_interval_s : 5) {
+        flush_interval_s_(options.flush_interval_s > 0 ? options.flush_interval_s : 5) {
     RegisterBuiltinProtocols(parsers_);
   }
 
@@ -185,7 +181,7 @@ class LiveSensorImpl : public LiveSensor {
     if (!source) return Fail(source.error());
     auto capture = std::make_unique<Capture>();
     capture->source = std::move(*source);
-    capture->pipeline = std::make_unique<SensorPipeline>(intel_, parsers_, memcap);
+    capture->pipeline = std::make_unique<SensorPipeline>(intel_, parsers_, options_, memcap);
     captures_.push_back(std::move(capture));
     return Ok();
   }
@@ -213,7 +209,7 @@ class LiveSensorImpl : public LiveSensor {
     if (flusher_.joinable()) flusher_.join();
     for (auto& c : captures_) {
       std::lock_guard<std::mutex> lock(c->mu);
-      c->pipeline->processor().Finish();
+      c->pipeline->Finish();
     }
     Flush();
   }
@@ -248,18 +244,37 @@ class LiveSensorImpl : public LiveSensor {
       }
       if (!*more) return;
       std::lock_guard<std::mutex> lock(cap.mu);
-      cap.pipeline->processor().Process(packet);
+      cap.pipeline->Process(packet);
     }
   }
 
+  // Every second: the detectors' clock moves on for idle interfaces; every flush interval:
+  // changed findings go out.
   void FlushLoop() {
     std::unique_lock<std::mutex> lock(stop_mu_);
+    auto next_flush = Clock::now() + std::chrono::seconds(flush_interval_s_);
     while (!stopped_) {
-      stop_cv_.wait_for(lock, std::chrono::seconds(flush_interval_s_));
+      stop_cv_.wait_for(lock, std::chrono::seconds(1));
       if (stopped_) break;
       lock.unlock();
-      Flush();
+      AdvanceClocks();
+      if (Clock::now() >= next_flush) {
+        Flush();
+        next_flush = Clock::now() + std::chrono::seconds(flush_interval_s_);
+      }
       lock.lock();
+    }
+  }
+
+  // Wall time less a grace second, so packets still queued in the capture ring (stamped
+  // earlier) are processed before a window they belong to closes.
+  void AdvanceClocks() {
+    auto wall = std::chrono::duration_cast<std::chrono::microseconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+    for (auto& c : captures_) {
+      std::lock_guard<std::mutex> lock(c->mu);
+      c->pipeline->AdvanceTo(wall - engine::DetectionEngine::kTickUs);
     }
   }
 
@@ -277,6 +292,7 @@ class LiveSensorImpl : public LiveSensor {
   }
 
   intel::IntelStore intel_;
+  SensorOptions options_;
   ParserRegistry parsers_;
   FindingCallback on_findings_;
   int flush_interval_s_;
@@ -295,8 +311,8 @@ Result<std::unique_ptr<LiveSensor>> LiveSensor::Start(const LiveOptions& live,
                                                       FindingCallback on_findings) {
   auto intel = LoadSensorIntel(options);
   if (!intel) return Fail(intel.error());
-  auto sensor = std::make_unique<LiveSensorImpl>(std::move(*intel), std::move(on_findings),
-                                                 options.flush_interval_s);
+  auto sensor =
+      std::make_unique<LiveSensorImpl>(std::move(*intel), std::move(on_findings), options);
   std::vector<std::string> interfaces = live.interfaces;
   if (interfaces.empty()) interfaces.push_back("any");
   // Pipelines share nothing on the data plane, so the budget is split instead of shared.

@@ -1,7 +1,8 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
 #pragma once
-// The network sensor assembled: packet source → PacketProcessor → parsers → EventBus → detectors →
-// FindingEmitter → the caller's finding callback. Used by `scan pcap`, `sensor` and `up`.
+// The network sensor assembled: packet source → PacketProcessor → parsers → the detection engine
+// (translators, detectors, findings) → the caller's finding callback. Used by `scan pcap`, `sensor`
+// and `up`.
 //
 // Thread-safety: RunFiles() runs on the calling thread. LiveSensor runs one capture thread per
 // interface; the findings callback is called from those threads, serialised by the sensor.
@@ -13,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/detection_engine.h"
 #include "flow/flow_config.h"
 #include "mw/core/result.h"
 #include "mw/findings/finding.h"
@@ -27,7 +29,8 @@ struct SensorOptions {
   // flow.memcap: bytes of per-flow state for the whole sensor (0 = unlimited). Live capture
   // splits it evenly between its interface pipelines (docs/architecture.md, "Bounded memory").
   uint64_t flow_memcap = flow::FlowConfig::kDefaultMemcap;
-  int stream_wait_s = 10;  // a pipe or FIFO that has sent nothing after this long is refused
+  int stream_wait_s = 10;        // a pipe or FIFO that has sent nothing after this long is refused
+  engine::EngineOptions engine;  // which detectors run, with which settings
 };
 
 struct SensorStats {

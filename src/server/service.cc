@@ -82,6 +82,10 @@ Result<std::unique_ptr<Service>> Service::Start(const config::ServiceConfig& cfg
   std::unique_ptr<Service> s(new Service());
   s->cfg_ = cfg;
   s->started_ = Now();
+  // detectors.<name>.*: which detectors run, for the sensor and the host agent alike.
+  auto detectors = engine::ResolveDetectorConfig(cfg);
+  if (!detectors) return Fail(detectors.error());
+  s->detectors_ = std::move(*detectors);
   // The store creates its own folder, owner-only (0700): creating it here would make it 0755.
   store::SqliteOptions so;
   so.path = cfg.store.path;
@@ -162,25 +166,9 @@ Result<std::unique_ptr<Service>> Service::Start(const config::ServiceConfig& cfg
     return Fail(a.error());
   }
 
-  s->sensor_ = std::make_unique<SensorHolder>();
-  if (cfg.sensor.enabled) {
-    LiveOptions live;
-    live.interfaces = cfg.sensor.interfaces;
-    live.bpf = cfg.sensor.bpf;
-    SensorOptions so2;
-    so2.intel_dir = cfg.sensor.intel_dir;
-    so2.intel_files = cfg.sensor.intel_files;
-    so2.flush_interval_s = int(cfg.sensor.flush_interval_s);
-    so2.flow_memcap = cfg.flow.memcap;
-    auto ls = LiveSensor::Start(live, so2, [self](std::span<const Finding> f) {
-      self->Submit(std::vector<Finding>(f.begin(), f.end()));
-    });
-    if (!ls) {
-      s->Stop();
-      return Fail(Error(ls.error().code(), "sensor: " + ls.error().message()));
-    }
-    s->sensor_->live = std::move(*ls);
-    s->sensor_->status = "running";
+  if (auto st = s->StartSensor(); !st) {
+    s->Stop();
+    return Fail(Error(st.error().code(), "sensor: " + st.error().message()));
   }
   if (auto h = s->StartHostScan(); !h) {
     s->Stop();
@@ -189,16 +177,43 @@ Result<std::unique_ptr<Service>> Service::Start(const config::ServiceConfig& cfg
   return s;
 }
 
+Status Service::StartSensor() {
+  sensor_ = std::make_unique<SensorHolder>();
+  if (!cfg_.sensor.enabled) return Ok();
+  LiveOptions live;
+  live.interfaces = cfg_.sensor.interfaces;
+  live.bpf = cfg_.sensor.bpf;
+  SensorOptions so;
+  so.intel_dir = cfg_.sensor.intel_dir;
+  so.intel_files = cfg_.sensor.intel_files;
+  so.flush_interval_s = int(cfg_.sensor.flush_interval_s);
+  so.flow_memcap = cfg_.flow.memcap;
+  so.engine.detectors = detectors_;
+  auto ls = LiveSensor::Start(live, so, [this](std::span<const Finding> f) {
+    Submit(std::vector<Finding>(f.begin(), f.end()));
+  });
+  if (!ls) return Fail(ls.error());
+  sensor_->live = std::move(*ls);
+  sensor_->status = "running";
+  return Ok();
+}
+
+// Until the host detectors move into the engine: whether one of them is switched on.
+bool Service::DetectorEnabled(std::string_view name) const {
+  auto it = detectors_.by_name.find(name);
+  return it == detectors_.by_name.end() || it->second.enabled();
+}
+
 Status Service::StartHostScan() {
   host_ = std::make_unique<HostHolder>();
   if (!cfg_.hostscan.enabled) return Ok();
   const auto& hc = cfg_.hostscan;
   hostscan::HostMonitorOptions o;
   o.interval = std::chrono::seconds(hc.interval_s);
-  o.scan.scan_memory = cfg_.detectors.host_memory || cfg_.detectors.hash_match;
-  o.scan.memory.yara = cfg_.detectors.host_memory;
-  o.scan.memory.hash_exec_pages = cfg_.detectors.hash_match;
-  o.scan.scan_persistence = cfg_.detectors.persistence;
+  o.scan.memory.yara = DetectorEnabled("memory_rules");
+  o.scan.memory.hash_exec_pages = DetectorEnabled("hash_match");
+  o.scan.scan_memory = o.scan.memory.yara || o.scan.memory.hash_exec_pages;
+  o.scan.scan_persistence = DetectorEnabled("persistence");
   o.scan.memory.max_bytes_per_process = hc.max_process_mb << 20;
   o.scan.memory.read_rate_bytes_per_sec = hc.read_rate_mb << 20;
   // read_rate_mb: 0 means uncapped, but the monitor reads 0 as "use my default cap".
@@ -218,7 +233,7 @@ Status Service::StartHostScan() {
     if (!db) return Fail(Error(db.error().code(), "page database: " + db.error().message()));
     o.scan.page_db = std::make_shared<const hostscan::PageDb>(std::move(*db));
   }
-  if (cfg_.detectors.pool_intel) {
+  if (DetectorEnabled("pool_intel")) {
     intel::IntelOptions io;
     io.intel_dir = cfg_.sensor.intel_dir;
     io.extra_files = cfg_.sensor.intel_files;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "config/service_config.h"
+#include "engine/detector_settings.h"
 #include "server/api_server.h"
 #include "server/metrics.h"
 #include "store/store.h"
@@ -64,6 +65,7 @@ class Service {
   static TimestampUs Now();
 
   config::ServiceConfig cfg_;
+  engine::DetectorConfig detectors_;  // detectors.<name>.*, resolved once at start
   store::StorePtr store_;
   Metrics metrics_;
   std::unique_ptr<ApiServer> api_;
@@ -72,7 +74,9 @@ class Service {
   // The host agent (src/hostscan HostMonitor): its findings go through Submit like the sensor's.
   struct HostHolder;
   std::unique_ptr<HostHolder> host_;
+  Status StartSensor();
   Status StartHostScan();
+  bool DetectorEnabled(std::string_view name) const;
 
   // ---- notifications and SIEM export (src/notify, src/export): observers of stored changes ----
   Status StartOutputs();

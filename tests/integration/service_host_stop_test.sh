@@ -24,9 +24,9 @@ service_config "$port" "hostscan:
   read_rate_mb: 1
   state_dir: $work/state
 detectors:
-  host_memory: true
-  hash_match: false
-  persistence: false"
+  memory_rules: {enabled: true}
+  hash_match: {enabled: false}
+  persistence: {enabled: false}"
 viewer=$("$bin" token --config "$work/mw.yaml" create --name viewer --role viewer)
 
 (exec -a xmrig python3 -c 'import time; b = b"\x01" * (64 << 20); time.sleep(300)' \

@@ -19,9 +19,9 @@ service_config "$(freeport)" "hostscan:
   interval: 10s
   state_dir: $work/state
 detectors:
-  host_memory: false
-  hash_match: false
-  persistence: false"
+  memory_rules: {enabled: false}
+  hash_match: {enabled: false}
+  persistence: {enabled: false}"
 "$bin" config check "$work/mw.yaml" >/dev/null || fail "config check rejected the test config"
 viewer=$("$bin" token --config "$work/mw.yaml" create --name viewer --role viewer)
 

@@ -156,8 +156,7 @@ class MiningProtocolDetector : public Detector {
       s.endpoint = (s.server_name.empty() ? s.server_ip : s.server_name) + ":" +
                    std::to_string(flow.server_port);
     }
-    Finding& f =
-        ctx_.findings.Upsert(category::kPoolProtocol, s.client_ip, s.endpoint, flow.last_seen);
+    Finding& f = ctx_.Report(category::kPoolProtocol, s.client_ip, s.endpoint, flow.last_seen);
     auto& ev = f.evidence;
     // Upsert bumped the revision once; one more means another writer touched the finding.
     if (s.evidence_dirty || f.revision != s.written_revision + 1) WriteEvidence(flow, s, f);
@@ -183,10 +182,6 @@ class MiningProtocolDetector : public Detector {
 
   // Everything but the counters and timestamps, which UpdateFinding maintains incrementally.
   static void WriteEvidence(const FlowInfo& flow, const SessionState& s, Finding& f) {
-    f.stage = Stage::kMining;
-    f.severity = Severity::kHigh;
-    f.attack = {"T1496"};
-    f.detector = "mining_protocol";
     f.source = "protocol";
     auto& ev = f.evidence;
     ev["dialect"] = stratum::DialectName(s.dialect);
@@ -228,12 +223,14 @@ class MiningProtocolDetector : public Detector {
 }  // namespace
 
 void RegisterMiningProtocol(DetectorRegistry& registry) {
-  registry.Add({.name = "mining_protocol",
-                .description = "flows speaking a mining pool protocol (Stratum, CryptoNote, "
-                               "Ethereum, getwork), on any port",
-                .create = [](DetectorContext& ctx) -> std::unique_ptr<Detector> {
-                  return std::make_unique<MiningProtocolDetector>(ctx);
-                }});
+  registry.Add(
+      {.name = "mining_protocol",
+       .description = "flows speaking a mining pool protocol (Stratum, CryptoNote, "
+                      "Ethereum, getwork), on any port.",
+       .categories = {{category::kPoolProtocol, Stage::kMining, Severity::kHigh, {"T1496"}}},
+       .create = [](DetectorContext& ctx) -> std::unique_ptr<Detector> {
+         return std::make_unique<MiningProtocolDetector>(ctx);
+       }});
 }
 
 }  // namespace mw

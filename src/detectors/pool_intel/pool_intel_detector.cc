@@ -54,13 +54,9 @@ class PoolIntelDetector : public Detector {
     if (name.empty()) return;
     auto match = ctx_.intel.LookupDomain(name);
     if (!match || match->list != intel::ListKind::kBlock) return;
-    Finding& f = ctx_.findings.Upsert(category::kBadDomain, flow.client.ToString(),
-                                      std::string(name), flow.last_seen);
+    Finding& f = ctx_.Report(category::kBadDomain, flow.client.ToString(), std::string(name),
+                             flow.last_seen);
     if (f.count == 1) {
-      f.stage = Stage::kPrecursor;
-      f.severity = Severity::kMedium;
-      f.attack = {"T1496", "T1071"};
-      f.detector = "pool_intel";
       f.source = match->entry ? match->entry->source : "intel";
       f.evidence["name"] = name;
       AddIntelEvidence(f.evidence, *match);
@@ -83,13 +79,9 @@ class PoolIntelDetector : public Detector {
     } else {
       return;
     }
-    Finding& f = ctx_.findings.Upsert(category::kBadIp, flow.client.ToString(),
-                                      flow.server.ToString(), flow.first_seen);
+    Finding& f = ctx_.Report(category::kBadIp, flow.client.ToString(), flow.server.ToString(),
+                             flow.first_seen);
     if (f.count == 1) {
-      f.stage = Stage::kPrecursor;
-      f.severity = Severity::kMedium;
-      f.attack = {"T1496"};
-      f.detector = "pool_intel";
       f.evidence["matched_by"] = matched_by;
       if (match) {
         f.source = match->entry ? match->entry->source : "intel";
@@ -120,12 +112,17 @@ class PoolIntelDetector : public Detector {
 }  // namespace
 
 void RegisterPoolIntel(DetectorRegistry& registry) {
-  registry.Add({.name = "pool_intel",
-                .description = "DNS queries, TLS SNI, HTTP Host and connections that name a "
-                               "listed mining pool or miner host",
-                .create = [](DetectorContext& ctx) -> std::unique_ptr<Detector> {
-                  return std::make_unique<PoolIntelDetector>(ctx);
-                }});
+  registry.Add(
+      {.name = "pool_intel",
+       .description = "DNS queries, TLS SNI, HTTP Host and connections that name a "
+                      "listed mining pool or miner host.",
+       // Stage 1: a lookup of or a connection to mining infrastructure means it is
+       // in use (Security Command Center's definition).
+       .categories = {{category::kBadDomain, Stage::kMining, Severity::kMedium, {"T1496", "T1071"}},
+                      {category::kBadIp, Stage::kMining, Severity::kMedium, {"T1496"}}},
+       .create = [](DetectorContext& ctx) -> std::unique_ptr<Detector> {
+         return std::make_unique<PoolIntelDetector>(ctx);
+       }});
 }
 
 }  // namespace mw
