@@ -7,7 +7,9 @@
 # rewritten per copy (tools/pcap_multiply), about SIZE_MB megabytes. Prints a markdown table.
 #
 # usage: scripts/bench-sensor.sh [-b BUILD_DIR] [-s SIZE_MB] [-o FILE] [-r RUNS] [-d DATA_DIR]
+#                                [-p PREV_BIN]
 #   BUILD_DIR  a Release build (default build/bench, configured and built here if missing)
+#   PREV_BIN   another minerwatch binary (e.g. the previous commit's) run side by side, round-robin
 #   SIZE_MB    size of the merged capture (default 300)
 #   FILE       where the merged capture goes (default /tmp/minerwatch-bench/ndpi-merged.pcap)
 #   RUNS       runs per program, round-robin; the fastest is reported (default 3)
@@ -17,16 +19,18 @@ build=$src/build/bench
 size_mb=300
 file=/tmp/minerwatch-bench/ndpi-merged.pcap
 runs=3
+prev=
 data=${MW_SHARED_DATA_DIR:-$src/../shared/data}
 cpu=${BENCH_CPU:-0}
-while getopts "b:s:o:r:d:h" opt; do
+while getopts "b:s:o:r:d:p:h" opt; do
   case $opt in
     b) build=$OPTARG ;;
     s) size_mb=$OPTARG ;;
     o) file=$OPTARG ;;
     r) runs=$OPTARG ;;
     d) data=$OPTARG ;;
-    *) sed -n '2,13p' "$0"; exit 2 ;;
+    p) prev=$OPTARG ;;
+    *) sed -n '2,15p' "$0"; exit 2 ;;
   esac
 done
 die() { echo "bench-sensor: $*" >&2; exit 2; }
@@ -89,6 +93,7 @@ for ((i = 0; i < runs; i++)); do
   run_once ndpi "$tmp/out" "$ndpi" "$file"
   [[ -z $reader ]] || run_once reader "$tmp/out" "$reader" -q -i "$file"
   run_once mw "$tmp/out" "$mw" scan pcap "$file" --json "$tmp/findings.jsonl" --quiet
+  [[ -z $prev ]] || run_once prev /dev/null "$prev" scan pcap "$file" --json /dev/null --quiet
 done
 packets=$(awk '/^packets / {print $2}' "$tmp/ndpi.out")
 ndpi_flows=$(awk '/^flows / {print $2}' "$tmp/ndpi.out")
@@ -113,6 +118,7 @@ row "libpcap read only (ndpi_compare --read-only)" pcap
 row "nDPI $ndpi_version (tools/ndpi_compare)" ndpi
 [[ -z $reader ]] || row "nDPI's own reader (ndpiReader -q -i)" reader
 row "minerwatch scan pcap" mw
+[[ -z $prev ]] || row "minerwatch scan pcap, -p $prev" prev
 echo
 echo "minerwatch wrote $findings finding lines. Gbit/s counts the bytes of the file. CPU s is" \
   "user + system time of the fastest run (10 ms resolution)."

@@ -52,9 +52,13 @@ store::StorePtr OpenStoreOrThrow(const config::ServiceConfig& c) {
   return std::move(*s);
 }
 
-// The one check `config check` and `up` share: the config file, then every file it names.
-// Prints warnings; on error prints every error and returns false.
+// The one check `config check` and `up` share: the config file, the detectors' settings, then
+// every file it names. Prints warnings; on error prints every error and returns false.
 bool CheckConfig(const config::ServiceConfig& cfg, const char* who) {
+  if (auto detectors = engine::ResolveDetectorConfig(cfg); !detectors) {
+    std::fprintf(stderr, "%s: invalid config:\n%s\n", who, detectors.error().message().c_str());
+    return false;
+  }
   auto report = config::CheckReferencedFiles(cfg);
   if (!report) {
     std::fprintf(stderr, "%s: invalid config:\n%s\n", who, report.error().message().c_str());
