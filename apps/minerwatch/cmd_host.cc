@@ -143,7 +143,7 @@ int RunHostScan(const HostScanArgs& a) {
   char host[256] = {0};
   if (gethostname(host, sizeof host - 1) == 0) o.hostname = host;
   if (o.scan_memory) {
-    auto rules = hostscan::YaraRules::Load(!a.no_builtin_rules, a.rules);
+    auto rules = match::YaraRules::Load(!a.no_builtin_rules, a.rules);
     if (!rules) throw std::runtime_error("rules: " + rules.error().message());
     if (auto w = (*rules)->PrefilterWarning(); !w.empty())
       std::fprintf(stderr, "minerwatch: %s\n", w.c_str());

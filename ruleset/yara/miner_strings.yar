@@ -11,6 +11,7 @@ rule MW_Stratum_Client
         algorithm = "any"
         severity = "high"
         attack = "T1496"
+        evidence = "names"
     strings:
         $u1 = "stratum+tcp://" ascii nocase
         $u2 = "stratum+ssl://" ascii nocase
@@ -38,6 +39,7 @@ rule MW_XMRig
         algorithm = "rx"
         severity = "high"
         attack = "T1496"
+        evidence = "names"
     strings:
         $b1 = "XMRig" ascii
         $b2 = "xmrig.com" ascii
@@ -63,6 +65,7 @@ rule MW_XmrStak
         algorithm = "cn"
         severity = "high"
         attack = "T1496"
+        evidence = "names"
     strings:
         $n1 = "xmr-stak" ascii nocase
         $n2 = "fireice-uk" ascii
@@ -84,6 +87,7 @@ rule MW_GPU_Miner_Brands
         algorithm = "multi"
         severity = "high"
         attack = "T1496"
+        evidence = "names"
     strings:
         $t1 = "T-Rex NVIDIA GPU miner" ascii nocase
         $t2 = "trex-miner" ascii nocase
@@ -117,6 +121,7 @@ rule MW_Pool_And_Donation_Hosts
         algorithm = "any"
         severity = "medium"
         attack = "T1496"
+        evidence = "names"
     strings:
         $p1 = "pool.minexmr.com" ascii nocase
         $p2 = "xmr.nanopool.org" ascii nocase

@@ -10,6 +10,7 @@ rule MW_CryptoNight_Family_Algorithms
         algorithm = "cn"
         severity = "high"
         attack = "T1496"
+        evidence = "proof_of_work"
     strings:
         $cn0 = "cryptonight" ascii nocase
         $cn1 = "cn/half" ascii
@@ -38,6 +39,7 @@ rule MW_Argon2_Chukwa_Miner
         algorithm = "argon2"
         severity = "medium"
         attack = "T1496"
+        evidence = "proof_of_work"
     strings:
         $a1 = "argon2/chukwa" ascii
         $a2 = "argon2/chukwav2" ascii
@@ -56,6 +58,7 @@ rule MW_CPU_Miner_Algorithm_Table
         algorithm = "multi"
         severity = "high"
         attack = "T1496"
+        evidence = "proof_of_work"
     strings:
         $r1 = "rx/wow" ascii
         $r2 = "rx/arq" ascii

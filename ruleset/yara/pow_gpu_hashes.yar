@@ -10,6 +10,7 @@ rule MW_KawPow_ProgPoW
         algorithm = "kawpow"
         severity = "high"
         attack = "T1496"
+        evidence = "proof_of_work"
     strings:
         $pad_words = { 72 00 00 00 41 00 00 00 56 00 00 00 45 00 00 00 4E 00 00 00 43 00 00 00
                        4F 00 00 00 49 00 00 00 4E 00 00 00 4B 00 00 00 41 00 00 00 57 00 00 00 }
@@ -29,6 +30,7 @@ rule MW_Ethash_Miner
         algorithm = "ethash"
         severity = "high"
         attack = "T1496"
+        evidence = "proof_of_work"
     strings:
         $e1 = "ethash" ascii nocase
         $e2 = "etchash" ascii nocase
@@ -52,6 +54,7 @@ rule MW_SHA256d_Miner
         algorithm = "sha256d"
         severity = "medium"
         attack = "T1496"
+        evidence = "proof_of_work"
     strings:
         // first four SHA-256 K words, little-endian
         $k = { 98 2F 8A 42 91 44 37 71 CF FB C0 B5 A5 DB B5 E9 }
@@ -72,6 +75,7 @@ rule MW_Scrypt_Miner
         algorithm = "scrypt"
         severity = "medium"
         attack = "T1496"
+        evidence = "proof_of_work"
     strings:
         $sigma = "expand 32-byte k" ascii
         $a = "scrypt" ascii fullword nocase
@@ -91,6 +95,7 @@ rule MW_Blake2b_Miner
         algorithm = "blake2b"
         severity = "medium"
         attack = "T1496"
+        evidence = "proof_of_work"
     strings:
         $iv = { 08 C9 BC F3 67 E6 09 6A 3B A7 CA 84 85 AE 67 BB }
         $b1 = "blake2b" ascii nocase

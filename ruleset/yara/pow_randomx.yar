@@ -10,6 +10,7 @@ rule MW_RandomX_Argon2_Salt
         algorithm = "rx"
         severity = "high"
         attack = "T1496"
+        evidence = "proof_of_work"
     strings:
         $monero = { 52 61 6E 64 6F 6D 58 03 }            // "RandomX\x03"
         $wow = { 52 61 6E 64 6F 6D 57 4F 57 01 }         // "RandomWOW\x01"
@@ -30,6 +31,7 @@ rule MW_RandomX_Program_Constants
         algorithm = "rx"
         severity = "high"
         attack = "T1496"
+        evidence = "proof_of_work"
     strings:
         $gen_k0 = { 53 A5 AC 6D 09 66 71 62 2B 55 B5 DB 17 49 F4 B4 }
         $gen_k1 = { 07 AF 7C 6D 0D 71 6A 84 78 D3 25 17 4E DC A1 0D }
@@ -51,6 +53,7 @@ rule MW_RandomX_Superscalar_Constants
         algorithm = "rx"
         severity = "medium"
         attack = "T1496"
+        evidence = "proof_of_work"
     strings:
         $mul0 = { 2D 7F 95 4C 2D F4 51 58 }   // 6364136223846793005
         $add1 = { FC A1 F5 59 8A 97 0A 81 }   // 9298411001130361340

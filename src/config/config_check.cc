@@ -9,8 +9,8 @@
 #include <filesystem>
 
 #include "export/siem_format.h"
-#include "hostscan/yara_rules.h"
 #include "intel/intel_loader.h"
+#include "match/yara_rules.h"
 
 namespace mw::config {
 namespace {
@@ -48,7 +48,7 @@ class Checker {
     if (::access(path.c_str(), R_OK) != 0) {
       return Error(key, path + ": " + std::strerror(errno) + " (expected a readable file)");
     }
-    if (auto r = hostscan::YaraRules::Load(false, {path}); !r) {
+    if (auto r = match::YaraRules::Load(false, {path}); !r) {
       Error(key, "does not compile: " + r.error().message());
     }
   }

@@ -38,8 +38,8 @@ struct HostScanOptions {
   int cpu_sample_ms = 1000;      // 0: do not sample
   double high_cpu_percent = 50;  // per process, 100 = one core
   MemScanOptions memory;
-  std::shared_ptr<const YaraRules> rules;  // null: no YARA
-  std::shared_ptr<const PageDb> page_db;   // null or empty: no hash matching
+  std::shared_ptr<const match::YaraRules> rules;  // null: no YARA
+  std::shared_ptr<const PageDb> page_db;          // null or empty: no hash matching
   double page_match_min_percent = 20;
   uint32_t page_match_min_pages = 16;
   IpLookup lookup_ip;

@@ -17,13 +17,13 @@
 
 #include "hostscan/host_monitor.h"
 #include "hostscan/memory_scanner.h"
-#include "hostscan/yara_rules.h"
+#include "match/yara_rules.h"
 
 namespace mw::hostscan {
 namespace {
 
-std::shared_ptr<const YaraRules> Rules() {
-  static auto rules = *YaraRules::Load(true, {});
+std::shared_ptr<const match::YaraRules> Rules() {
+  static auto rules = *match::YaraRules::Load(true, {});
   return rules;
 }
 
@@ -45,7 +45,7 @@ std::vector<uint8_t> MakeBuffer(size_t n, bool half_zero) {
 void ScanVector(benchmark::State& state, bool half_zero) {
   auto buf = MakeBuffer(256u << 20, half_zero);
   MemoryScanner scanner(Rules(), MemScanOptions{});
-  std::vector<RuleMatch> out;
+  std::vector<match::RuleMatch> out;
   for (auto _ : state) {
     out.clear();
     benchmark::DoNotOptimize(scanner.ScanBuffer(buf, 0, &out));
@@ -74,7 +74,7 @@ void BM_ScanDump(benchmark::State& state) {
   MemScanOptions o;
   o.skip_zero_pages = state.range(0) != 0;
   MemoryScanner scanner(Rules(), o);
-  std::vector<RuleMatch> out;
+  std::vector<match::RuleMatch> out;
   for (auto _ : state) {
     out.clear();
     benchmark::DoNotOptimize(scanner.ScanBuffer(data, 0, &out));

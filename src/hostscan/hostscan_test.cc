@@ -24,7 +24,7 @@
 #include "hostscan/persistence.h"
 #include "hostscan/proc_parsers.h"
 #include "hostscan/process.h"
-#include "hostscan/yara_rules.h"
+#include "match/yara_rules.h"
 
 namespace mw::hostscan {
 namespace {
@@ -185,14 +185,14 @@ TEST(ProcParsers, CmdlineAndSocketLink) {
 // ---- YARA ----
 
 TEST(Yara, BuiltinRulesCompileAndMatchRandomX) {
-  auto rules = YaraRules::Load(true, {});
+  auto rules = match::YaraRules::Load(true, {});
   ASSERT_TRUE(rules) << rules.error().message();
   EXPECT_GE((*rules)->rule_count(), 12u);
   MemoryScanner scanner(*rules, MemScanOptions{});
   auto buf = RandomBuffer(1 << 20, 1);
   auto rx = RandomXBytes();
   std::copy(rx.begin(), rx.end(), buf.begin() + 500000);
-  std::vector<RuleMatch> out;
+  std::vector<match::RuleMatch> out;
   ASSERT_TRUE(scanner.ScanBuffer(buf, 0x10000000, &out));
   ASSERT_FALSE(out.empty());
   bool salt = false;
@@ -206,10 +206,10 @@ TEST(Yara, BuiltinRulesCompileAndMatchRandomX) {
 }
 
 TEST(Yara, NoMatchOnRandomOrZeroData) {
-  auto rules = YaraRules::Load(true, {});
+  auto rules = match::YaraRules::Load(true, {});
   ASSERT_TRUE(rules);
   MemoryScanner scanner(*rules, MemScanOptions{});
-  std::vector<RuleMatch> out;
+  std::vector<match::RuleMatch> out;
   auto buf = RandomBuffer(4 << 20, 2);
   ASSERT_TRUE(scanner.ScanBuffer(buf, 0, &out));
   std::vector<uint8_t> zeros(4 << 20, 0);
@@ -218,7 +218,7 @@ TEST(Yara, NoMatchOnRandomOrZeroData) {
 }
 
 TEST(Yara, MatchAcrossChunkBoundaryAndAfterZeroRun) {
-  auto rules = YaraRules::Load(true, {});
+  auto rules = match::YaraRules::Load(true, {});
   ASSERT_TRUE(rules);
   MemScanOptions o;
   o.chunk_bytes = 64 << 10;
@@ -227,7 +227,7 @@ TEST(Yara, MatchAcrossChunkBoundaryAndAfterZeroRun) {
   auto rx = RandomXBytes();
   size_t at = (64 << 10) - 20;  // straddles the first chunk boundary
   std::copy(rx.begin(), rx.end(), buf.begin() + at);
-  std::vector<RuleMatch> out;
+  std::vector<match::RuleMatch> out;
   ASSERT_TRUE(scanner.ScanBuffer(buf, 0, &out));
   ASSERT_FALSE(out.empty());
   EXPECT_EQ(out[0].address, at);
@@ -236,11 +236,11 @@ TEST(Yara, MatchAcrossChunkBoundaryAndAfterZeroRun) {
 TEST(Yara, UserRuleErrorsNameTheFile) {
   fs::path dir = TempDir("badrule");
   WriteFile(dir / "bad.yar", "rule x {\n condition: nosuchthing\n}\n");
-  auto rules = YaraRules::Load(false, {(dir / "bad.yar").string()});
+  auto rules = match::YaraRules::Load(false, {(dir / "bad.yar").string()});
   ASSERT_FALSE(rules);
   EXPECT_NE(rules.error().message().find("bad.yar:2"), std::string::npos)
       << rules.error().message();
-  EXPECT_FALSE(YaraRules::Load(false, {(dir / "missing.yar").string()}));
+  EXPECT_FALSE(match::YaraRules::Load(false, {(dir / "missing.yar").string()}));
   fs::remove_all(dir);
 }
 
@@ -252,16 +252,16 @@ TEST(Yara, EverySharedDataRuleFileCompilesAndRuns) {
     auto ext = e.path().extension();
     if (ext != ".yar" && ext != ".yara") continue;
     ++files;
-    auto rules = YaraRules::Load(false, {e.path().string()});
+    auto rules = match::YaraRules::Load(false, {e.path().string()});
     ASSERT_TRUE(rules) << e.path() << ": " << rules.error().message();
-    YaraScanner scanner(*rules);
-    std::vector<RuleMatch> out;
+    match::YaraScanner scanner(*rules);
+    std::vector<match::RuleMatch> out;
     auto buf = RandomBuffer(256 << 10, 3);
     EXPECT_TRUE(scanner.Scan(buf, 0, &out)) << e.path();
   }
   EXPECT_GE(files, 50u);
   // And all of them together with the builtin rules (one namespace per file).
-  auto all = YaraRules::Load(true, {dir.string()});
+  auto all = match::YaraRules::Load(true, {dir.string()});
   ASSERT_TRUE(all) << all.error().message();
   EXPECT_GT((*all)->rule_count(), 185u);
 }
@@ -289,7 +289,7 @@ pid_t SpawnHolder(int* ready_fd) {
 }
 
 TEST(MemoryScanner, FindsRulesInAChildAndSkipsUnchangedRegions) {
-  auto rules = YaraRules::Load(true, {});
+  auto rules = match::YaraRules::Load(true, {});
   ASSERT_TRUE(rules);
   int fd;
   pid_t child = SpawnHolder(&fd);
@@ -351,7 +351,7 @@ TEST(MemoryScanner, SkipsReservedButUntouchedMemory) {
 }
 
 TEST(MemoryScanner, RefusesItself) {
-  auto rules = YaraRules::Load(true, {});
+  auto rules = match::YaraRules::Load(true, {});
   ASSERT_TRUE(rules);
   MemoryScanner scanner(*rules, MemScanOptions{});
   auto r = scanner.ScanProcess(getpid(), "/", "");
@@ -430,7 +430,7 @@ TEST(Process, TruncatedProcFilesInFixtureRoot) {
 TEST(HostScan, AnotherMinerwatchProcessIsNotScannedForOurOwnRules) {
   // A forked child runs this very executable, as a second minerwatch would: it holds the RandomX
   // bytes (as the service holds our compiled rules), yet must not be reported.
-  auto rules = YaraRules::Load(true, {});
+  auto rules = match::YaraRules::Load(true, {});
   ASSERT_TRUE(rules);
   int fd;
   pid_t child = SpawnHolder(&fd);

@@ -113,26 +113,21 @@ class MemReader {
 
 uint64_t PageHash(const uint8_t* page) { return XXH3_64bits(page, kPage); }
 
-bool IsZeroPage(const uint8_t* page) {
-  uint64_t acc = 0;
-  for (size_t i = 0; i < kPage; i += 64) {
-    uint64_t w[8];
-    std::memcpy(w, page + i, 64);
-    acc |= w[0] | w[1] | w[2] | w[3] | w[4] | w[5] | w[6] | w[7];
-  }
-  return acc == 0;
-}
+bool IsZeroPage(const uint8_t* page) { return match::IsZeroPage(page); }
 
-MemoryScanner::MemoryScanner(std::shared_ptr<const YaraRules> rules, MemScanOptions options)
+MemoryScanner::MemoryScanner(std::shared_ptr<const match::YaraRules> rules, MemScanOptions options)
     : options_(options) {
   overlap_ = kOverlap;
-  if (rules && rules->prefilter()) {
-    // Literal strings longer than a page need more context to be whole in one chunk.
-    uint64_t longest = rules->prefilter()->max_literal_length();
-    overlap_ = std::max(overlap_, (longest + kPage - 1) & ~(kPage - 1));
-  }
-  if (rules && options_.yara) yara_ = std::make_unique<YaraScanner>(std::move(rules));
+  // Literal strings longer than a page need more context to be whole in one chunk.
+  if (rules) overlap_ = std::max<uint64_t>(overlap_, rules->chunk_overlap());
   options_.chunk_bytes = std::max<uint64_t>(options_.chunk_bytes & ~(kPage - 1), 4 * overlap_);
+  if (rules && options_.yara) {
+    match::ChunkScanOptions co;
+    co.chunk_bytes = options_.chunk_bytes;
+    co.skip_zero_pages = options_.skip_zero_pages;
+    co.prefilter = options_.prefilter;
+    yara_ = std::make_unique<match::ChunkScanner>(std::move(rules), co);
+  }
 }
 
 MemoryScanner::~MemoryScanner() = default;
@@ -158,56 +153,9 @@ bool MemoryScanner::RateLimit(uint64_t bytes) {
   return SleepUnlessStopped(std::chrono::nanoseconds(due_ns - now), stop_);
 }
 
-Status MemoryScanner::ScanSegments(ByteView data, uint64_t base, std::vector<RuleMatch>* out,
-                                   MemScanStats* stats) {
+Status MemoryScanner::ScanBuffer(ByteView data, uint64_t base, std::vector<match::RuleMatch>* out) {
   if (!yara_) return Ok();
-  auto scan = [&](ByteView seg, uint64_t at) -> Status {
-    if (options_.prefilter && !yara_->MayMatch(seg)) {
-      if (stats) stats->bytes_prefiltered += seg.size();
-      return Ok();
-    }
-    if (stats) stats->bytes_yara += seg.size();
-    return yara_->Scan(seg, at, out);
-  };
-  if (!options_.skip_zero_pages || data.size() < 4 * kPage) return scan(data, base);
-  // Hand YARA only the runs of non-zero pages (plus overlap_ of context on each side); zero
-  // runs shorter than 4 pages are not worth a separate call.
-  const size_t n = data.size();
-  size_t i = 0;
-  Status status = Ok();
-  while (i < n) {
-    while (i + kPage <= n && IsZeroPage(data.data() + i)) i += kPage;
-    if (i >= n) break;
-    size_t seg_start = i;
-    size_t zero_run = 0;
-    size_t j = i;
-    while (j < n) {
-      size_t len = std::min<size_t>(kPage, n - j);
-      bool zero = len == kPage && IsZeroPage(data.data() + j);
-      zero_run = zero ? zero_run + len : 0;
-      j += len;
-      if (zero_run >= 4 * kPage) break;
-    }
-    size_t seg_end = j - zero_run;
-    size_t lo = seg_start >= overlap_ ? seg_start - overlap_ : 0;
-    size_t hi = std::min<size_t>(n, seg_end + overlap_);
-    if (auto s = scan(data.subspan(lo, hi - lo), base + lo); !s && status) status = s;
-    i = j;
-  }
-  return status;
-}
-
-Status MemoryScanner::ScanBuffer(ByteView data, uint64_t base, std::vector<RuleMatch>* out) {
-  Status status = Ok();
-  for (uint64_t off = 0; off < data.size();) {
-    uint64_t len = std::min<uint64_t>(options_.chunk_bytes, data.size() - off);
-    if (auto s = ScanSegments(data.subspan(off, len), base + off, out, nullptr); !s && status) {
-      status = s;
-    }
-    if (off + len >= data.size()) break;
-    off += len - overlap_;
-  }
-  return status;
+  return yara_->ScanBuffer(data, base, out);
 }
 
 ProcessMemResult MemoryScanner::ScanProcess(pid_t pid, const std::string& root,
@@ -235,7 +183,7 @@ ProcessMemResult MemoryScanner::ScanProcess(pid_t pid, const std::string& root,
   std::stable_sort(maps.begin(), maps.end(), [&](const Mapping& a, const Mapping& b) {
     return Priority(a, exe) < Priority(b, exe);
   });
-  if (yara_) yara_->SetTarget(target);
+  if (yara_) yara_->yara().SetTarget(target);
   if (buf_.size() < options_.chunk_bytes) buf_.resize(options_.chunk_bytes);
   MemReader reader(pid, root);
   uint64_t proc_bytes = 0;
@@ -328,7 +276,11 @@ ProcessMemResult MemoryScanner::ScanProcess(pid_t pid, const std::string& root,
           }
         }
         if (scan) {
-          if (auto sc = ScanSegments(chunk, m.start + off, &matches_, &r.stats); !sc) {
+          match::ChunkScanCounters counters;
+          auto sc = yara_ ? yara_->ScanChunk(chunk, m.start + off, &matches_, &counters) : Ok();
+          r.stats.bytes_yara += counters.bytes_yara;
+          r.stats.bytes_prefiltered += counters.bytes_prefiltered;
+          if (!sc) {
             r.errors.push_back("yara on " + (m.path.empty() ? "anonymous memory" : m.path) + ": " +
                                sc.error().message());
           }
@@ -369,7 +321,7 @@ ProcessMemResult MemoryScanner::ScanProcess(pid_t pid, const std::string& root,
     }
     ++r.stats.regions_scanned;
     // One hit per rule per region: the first address.
-    for (const RuleMatch& rm : matches_) {
+    for (const match::RuleMatch& rm : matches_) {
       bool dup = false;
       for (YaraHit& h : st.hits) {
         if (h.rule == rm.rule) {

@@ -19,7 +19,8 @@
 #include <vector>
 
 #include "hostscan/proc_parsers.h"
-#include "hostscan/yara_rules.h"
+#include "match/chunk_scanner.h"
+#include "match/yara_rules.h"
 
 namespace mw::hostscan {
 
@@ -38,7 +39,7 @@ struct MemScanOptions {
 };
 
 struct YaraHit {
-  const RuleInfo* rule = nullptr;  // valid while the scanner lives
+  const match::RuleInfo* rule = nullptr;  // valid while the scanner lives
   uint64_t region_start = 0;
   uint64_t region_end = 0;
   std::string perms;  // "r-xp"
@@ -83,7 +84,7 @@ bool IsZeroPage(const uint8_t* page);
 class MemoryScanner {
  public:
   // "rules" may be null when only page hashes are wanted.
-  MemoryScanner(std::shared_ptr<const YaraRules> rules, MemScanOptions options);
+  MemoryScanner(std::shared_ptr<const match::YaraRules> rules, MemScanOptions options);
   ~MemoryScanner();
 
   // Starts a pass: resets the pass budget and forgets regions not seen in the previous pass.
@@ -95,7 +96,7 @@ class MemoryScanner {
   ProcessMemResult ScanProcess(pid_t pid, const std::string& root, const std::string& target);
   // Scans one buffer as a region at "base" (benchmarks, tests): chunking and zero skipping as
   // for process memory, no caching.
-  Status ScanBuffer(ByteView data, uint64_t base, std::vector<RuleMatch>* out);
+  Status ScanBuffer(ByteView data, uint64_t base, std::vector<match::RuleMatch>* out);
 
   const MemScanOptions& options() const { return options_; }
 
@@ -108,16 +109,14 @@ class MemoryScanner {
   };
   // Waits until "bytes" more are within the read-rate cap; false when stopped meanwhile.
   bool RateLimit(uint64_t bytes);
-  Status ScanSegments(ByteView data, uint64_t base, std::vector<RuleMatch>* out,
-                      MemScanStats* stats);
 
   MemScanOptions options_;
   // Context kept between chunks and around skipped zero runs: at least the longest literal
   // string, so a string crossing a chunk boundary is whole in one of the two chunks.
   uint64_t overlap_ = 0;
-  std::unique_ptr<YaraScanner> yara_;
+  std::unique_ptr<match::ChunkScanner> yara_;  // null: hashes only
   std::vector<uint8_t> buf_;
-  std::vector<RuleMatch> matches_;
+  std::vector<match::RuleMatch> matches_;
   uint64_t pass_ = 0;
   uint64_t pass_bytes_ = 0;
   std::stop_token stop_;

@@ -1,7 +1,6 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
-#include "hostscan/yara_prefilter.h"
+#include "match/yara_prefilter.h"
 
-#include <hs/hs.h>
 #include <yara.h>
 
 #include <algorithm>
@@ -9,7 +8,7 @@
 #include <cstdio>
 #include <unordered_map>
 
-namespace mw::hostscan {
+namespace mw::match {
 
 // ---------------------------------------------------------------------------------------------
 // Condition tokens
@@ -654,21 +653,9 @@ std::string YaraRegexToPcre(std::string_view re) {
   return out;
 }
 
-bool CompilesAlone(const std::string& expr, unsigned flags) {
-  hs_database_t* db = nullptr;
-  hs_compile_error_t* err = nullptr;
-  if (hs_compile(expr.c_str(), flags, HS_MODE_BLOCK, nullptr, &db, &err) != HS_SUCCESS) {
-    hs_free_compile_error(err);
-    return false;
-  }
-  hs_free_database(db);
-  return true;
-}
-
 }  // namespace
 
-int OnAtom(unsigned int id, unsigned long long /*from*/, unsigned long long /*to*/,
-           unsigned int /*flags*/, void* ctx) {
+int OnAtom(unsigned id, uint64_t /*from*/, uint64_t /*to*/, void* ctx) {
   auto* sc = static_cast<PrefilterScratch*>(ctx);
   const YaraPrefilter* pf = sc->prefilter_;
   uint32_t s = pf->atom_string_[id];
@@ -683,9 +670,7 @@ int OnAtom(unsigned int id, unsigned long long /*from*/, unsigned long long /*to
   return 0;
 }
 
-YaraPrefilter::~YaraPrefilter() {
-  if (db_) hs_free_database(db_);
-}
+YaraPrefilter::~YaraPrefilter() = default;
 
 std::unique_ptr<const YaraPrefilter> YaraPrefilter::Build(
     YR_RULES* rules, const std::vector<RuleSourceText>& sources) {
@@ -744,7 +729,7 @@ std::unique_ptr<const YaraPrefilter> YaraPrefilter::Build(
         if ((p->flags & STRING_FLAGS_LITERAL) && p->length > 0 && (!lit || p->length > lit->length))
           lit = p;
       }
-      unsigned base = HS_FLAG_SINGLEMATCH | ((f & STRING_FLAGS_NO_CASE) ? HS_FLAG_CASELESS : 0);
+      unsigned base = kHsSingleMatch | ((f & STRING_FLAGS_NO_CASE) ? unsigned(kHsCaseless) : 0u);
       if (lit) {
         for (bool wide : {false, true}) {
           if (!(f & (wide ? STRING_FLAGS_WIDE : STRING_FLAGS_ASCII))) continue;
@@ -759,18 +744,18 @@ std::unique_ptr<const YaraPrefilter> YaraPrefilter::Build(
         continue;
       }
       std::string expr;
-      unsigned fl = base | HS_FLAG_PREFILTER | HS_FLAG_ALLOWEMPTY;
+      unsigned fl = base | kHsPrefilter | kHsAllowEmpty;
       if (!source_matches) {
         pf->reasons_.push_back(name + ": strings in text and compiled rule differ");
       } else if (src.strings[k].kind == 'h') {
         expr = HexToRegex(src.strings[k].body);
-        fl = (fl & ~HS_FLAG_CASELESS) | HS_FLAG_DOTALL;
+        fl = (fl & ~kHsCaseless) | kHsDotAll;
       } else if (src.strings[k].kind == 'r' && !(f & STRING_FLAGS_WIDE)) {
         expr = YaraRegexToPcre(src.strings[k].body);
-        if (f & STRING_FLAGS_DOT_ALL) fl |= HS_FLAG_DOTALL;
+        if (f & STRING_FLAGS_DOT_ALL) fl |= kHsDotAll;
       }
-      fl &= ~HS_FLAG_ALLOWEMPTY;  // an atom that can match nothing says nothing
-      if (expr.empty() || !CompilesAlone(expr, fl)) {
+      fl &= ~kHsAllowEmpty;  // an atom that can match nothing says nothing
+      if (expr.empty() || !HsDatabase::CompilesAlone(expr, fl)) {
         pf->reasons_.push_back(name + " " + ids[k] + ": no Hyperscan atom for this string");
         ok = false;
         continue;
@@ -786,19 +771,13 @@ std::unique_ptr<const YaraPrefilter> YaraPrefilter::Build(
     ok = false;
   }
   if (ok) {
-    std::vector<const char*> cexprs;
-    std::vector<unsigned> ids;
-    for (size_t i = 0; i < exprs.size(); ++i) {
-      cexprs.push_back(exprs[i].c_str());
-      ids.push_back(unsigned(i));
-    }
-    hs_compile_error_t* err = nullptr;
-    if (hs_compile_multi(cexprs.data(), flags.data(), ids.data(), unsigned(exprs.size()),
-                         HS_MODE_BLOCK, nullptr, &pf->db_, &err) != HS_SUCCESS) {
-      pf->reasons_.push_back(std::string("hyperscan: ") +
-                             (err && err->message ? err->message : "compile failed"));
-      hs_free_compile_error(err);
-      pf->db_ = nullptr;
+    std::vector<HsPattern> patterns;
+    for (size_t i = 0; i < exprs.size(); ++i)
+      patterns.push_back({std::move(exprs[i]), flags[i], unsigned(i)});
+    if (auto db = HsDatabase::Compile(patterns)) {
+      pf->db_ = std::move(*db);
+    } else {
+      pf->reasons_.push_back(db.error().message());
       ok = false;
     }
   }
@@ -807,27 +786,17 @@ std::unique_ptr<const YaraPrefilter> YaraPrefilter::Build(
 }
 
 bool YaraPrefilter::MayMatch(ByteView data, PrefilterScratch& sc) const {
-  if (always_scan_ || !sc.scratch_) return true;
+  if (always_scan_ || !sc.ok()) return true;
   if (data.empty()) {
     // Gated rules cannot match an empty buffer.
     return false;
   }
   sc.possible_ = false;
-  // Hyperscan takes an unsigned length: scan huge buffers in pieces that overlap by the
-  // longest literal (seen[] persists across pieces, so a hit in any piece counts).
-  constexpr size_t kPiece = size_t(1) << 30;
-  bool failed = false;
-  for (size_t off = 0; off < data.size() && !sc.possible_;) {
-    size_t len = std::min(kPiece, data.size() - off);
-    hs_error_t rc = hs_scan(db_, reinterpret_cast<const char*>(data.data() + off), unsigned(len), 0,
-                            sc.scratch_, OnAtom, &sc);
-    if (rc != HS_SUCCESS && rc != HS_SCAN_TERMINATED) {
-      failed = true;
-      break;
-    }
-    if (off + len >= data.size()) break;
-    off += len - std::min(len, std::max<size_t>(max_literal_length_, 4096));
-  }
+  // Buffers over 1 GiB go in pieces overlapping by the longest literal; seen[] persists across
+  // pieces, so a hit in any piece counts.
+  auto scanned =
+      db_->Scan(data, *sc.scratch_, OnAtom, &sc, std::max<size_t>(max_literal_length_, 4096));
+  bool failed = !scanned;
   for (uint32_t s : sc.touched_) sc.seen_[s] = 0;
   sc.touched_.clear();
   return sc.possible_ || failed;
@@ -835,13 +804,11 @@ bool YaraPrefilter::MayMatch(ByteView data, PrefilterScratch& sc) const {
 
 PrefilterScratch::PrefilterScratch(const YaraPrefilter* prefilter) : prefilter_(prefilter) {
   if (!prefilter_ || prefilter_->always_scan_ || !prefilter_->db_) return;
-  if (hs_alloc_scratch(prefilter_->db_, &scratch_) != HS_SUCCESS) scratch_ = nullptr;
+  scratch_ = std::make_unique<HsScratch>(*prefilter_->db_);
   seen_.assign(prefilter_->string_rule_.size() + 1, 0);
   touched_.reserve(prefilter_->string_rule_.size());
 }
 
-PrefilterScratch::~PrefilterScratch() {
-  if (scratch_) hs_free_scratch(scratch_);
-}
+PrefilterScratch::~PrefilterScratch() = default;
 
-}  // namespace mw::hostscan
+}  // namespace mw::match

@@ -1,5 +1,5 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
-#include "hostscan/yara_prefilter.h"
+#include "match/yara_prefilter.h"
 
 #include <gtest/gtest.h>
 
@@ -10,10 +10,10 @@
 #include <random>
 #include <sstream>
 
-#include "hostscan/memory_scanner.h"
-#include "hostscan/yara_rules.h"
+#include "match/chunk_scanner.h"
+#include "match/yara_rules.h"
 
-namespace mw::hostscan {
+namespace mw::match {
 namespace {
 
 bool Gated(std::string_view cond, std::vector<std::string> ids = {"$a", "$b", "$c1", "$c2"}) {
@@ -174,10 +174,10 @@ std::optional<std::string> Plantable(const RuleSourceString& s) {
 
 std::vector<std::string> ScanAll(std::shared_ptr<const YaraRules> rules, ByteView data,
                                  bool prefilter, uint64_t chunk) {
-  MemScanOptions o;
+  ChunkScanOptions o;
   o.prefilter = prefilter;
   o.chunk_bytes = chunk;
-  MemoryScanner scanner(std::move(rules), o);
+  ChunkScanner scanner(std::move(rules), o);
   std::vector<RuleMatch> out;
   EXPECT_TRUE(scanner.ScanBuffer(data, 0x10000, &out).has_value());
   std::vector<std::string> keys;
@@ -295,12 +295,12 @@ TEST(YaraPrefilter, LongStringAcrossChunkBoundary) {
   ASSERT_TRUE(rules.has_value());
   std::vector<uint8_t> buf(1 << 20, 0x55);
   // Straddle the first boundary (chunk 64 KiB grows to hold the overlap).
-  MemScanOptions o;
+  ChunkScanOptions o;
   o.chunk_bytes = 64 << 10;
   for (size_t at : {size_t(64 << 10) - 3000, size_t(128 << 10) - 5999}) {
     std::vector<uint8_t> b = buf;
     std::copy(lit.begin(), lit.end(), b.begin() + long(at));
-    MemoryScanner scanner(*rules, o);
+    ChunkScanner scanner(*rules, o);
     std::vector<RuleMatch> out;
     ASSERT_TRUE(scanner.ScanBuffer(b, 0, &out).has_value());
     ASSERT_FALSE(out.empty()) << "missed at " << at;
@@ -335,4 +335,4 @@ TEST(YaraPrefilter, DifferentialSharedDataRules) {
 }
 
 }  // namespace
-}  // namespace mw::hostscan
+}  // namespace mw::match

@@ -15,13 +15,12 @@
 #include <string_view>
 #include <vector>
 
+#include "match/hyperscan.h"
 #include "mw/core/byte_view.h"
 
 struct YR_RULES;
-struct hs_database;
-struct hs_scratch;
 
-namespace mw::hostscan {
+namespace mw::match {
 
 // Monotone upper bound of a YARA condition over "which of the rule's strings are present":
 // false means the condition cannot be true with that set of strings present. Anything the
@@ -110,13 +109,13 @@ class YaraPrefilter {
   };
   bool always_scan_ = true;
   std::vector<std::string> reasons_;
-  hs_database* db_ = nullptr;
+  std::unique_ptr<const HsDatabase> db_;
   std::vector<uint32_t> atom_string_;  // atom id → global logical string index
   std::vector<uint32_t> string_rule_;  // global logical string index → rule bound index
   std::vector<RuleBound> rules_;
   size_t max_literal_length_ = 0;
   friend class PrefilterScratch;
-  friend int OnAtom(unsigned int, unsigned long long, unsigned long long, unsigned int, void*);
+  friend int OnAtom(unsigned, uint64_t, uint64_t, void*);
 };
 
 // Per-thread Hyperscan scratch and the "seen" set, allocated once.
@@ -126,16 +125,16 @@ class PrefilterScratch {
   ~PrefilterScratch();
   PrefilterScratch(const PrefilterScratch&) = delete;
   PrefilterScratch& operator=(const PrefilterScratch&) = delete;
-  bool ok() const { return scratch_ != nullptr; }
+  bool ok() const { return scratch_ && scratch_->ok(); }
 
  private:
   const YaraPrefilter* prefilter_;
-  hs_scratch* scratch_ = nullptr;
+  std::unique_ptr<HsScratch> scratch_;
   std::vector<uint8_t> seen_;
   std::vector<uint32_t> touched_;
   bool possible_ = false;
   friend class YaraPrefilter;
-  friend int OnAtom(unsigned int, unsigned long long, unsigned long long, unsigned int, void*);
+  friend int OnAtom(unsigned, uint64_t, uint64_t, void*);
 };
 
-}  // namespace mw::hostscan
+}  // namespace mw::match

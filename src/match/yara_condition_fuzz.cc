@@ -5,30 +5,30 @@
 #include <cstdint>
 #include <string_view>
 
-#include "hostscan/yara_prefilter.h"
+#include "match/yara_prefilter.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
-  for (const auto& rule : mw::hostscan::ParseRuleSource(text)) {
+  for (const auto& rule : mw::match::ParseRuleSource(text)) {
     std::vector<std::string> ids;
     for (const auto& s : rule.strings) {
       ids.push_back(s.id);
-      if (s.kind == 'h') (void)mw::hostscan::HexToRegex(s.body);
+      if (s.kind == 'h') (void)mw::match::HexToRegex(s.body);
     }
-    auto bound = mw::hostscan::ConditionBound::Analyze(rule.condition, ids);
+    auto bound = mw::match::ConditionBound::Analyze(rule.condition, ids);
     std::vector<uint8_t> seen(ids.size() + 1, 1);
     (void)bound.Eval(seen.data());
     (void)bound.Gated();
   }
   // The raw input as a condition over a fixed string set.
   static const std::vector<std::string> kIds = {"$a", "$b", "$c1", "$c2", "$"};
-  auto bound = mw::hostscan::ConditionBound::Analyze(text, kIds);
+  auto bound = mw::match::ConditionBound::Analyze(text, kIds);
   for (unsigned mask = 0; mask < 32; ++mask) {
     uint8_t seen[5];
     for (int i = 0; i < 5; ++i) seen[i] = (mask >> i) & 1;
     (void)bound.Eval(seen);
   }
   (void)bound.ToString();
-  (void)mw::hostscan::HexToRegex(text);
+  (void)mw::match::HexToRegex(text);
   return 0;
 }

@@ -1,5 +1,5 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
-#include "hostscan/yara_rules.h"
+#include "match/yara_rules.h"
 
 #include <yara.h>
 
@@ -9,7 +9,7 @@
 #include <fstream>
 #include <sstream>
 
-namespace mw::hostscan {
+namespace mw::match {
 namespace {
 
 // libyara keeps a process-wide refcount; initialise once and never finalise, so rules can
@@ -143,11 +143,43 @@ Result<std::shared_ptr<const YaraRules>> YaraRules::FromText(const std::string& 
   return std::shared_ptr<const YaraRules>(std::move(out));
 }
 
+Evidence ParseEvidence(std::string_view meta_value) {
+  return meta_value == "proof_of_work" ? Evidence::kProofOfWork : Evidence::kNames;
+}
+
+const char* EvidenceName(Evidence e) {
+  return e == Evidence::kProofOfWork ? "proof_of_work" : "names";
+}
+
 void YaraRules::Finish(YR_RULES* rules, const std::vector<RuleSourceText>& sources) {
   rules_ = rules;
   YR_RULE* rule;
-  yr_rules_foreach(rules, rule) { ++rule_count_; }
+  yr_rules_foreach(rules, rule) {
+    RuleInfo info;
+    info.name = rule->identifier;
+    info.ns = rule->ns && rule->ns->name ? rule->ns->name : "";
+    YR_META* meta;
+    yr_rule_metas_foreach(rule, meta) {
+      if (meta->type != META_TYPE_STRING || !meta->string) continue;
+      std::string_view id = meta->identifier;
+      if (id == "description")
+        info.description = meta->string;
+      else if (id == "family" || id == "malware_family")
+        info.family = meta->string;
+      else if (id == "severity")
+        info.severity = meta->string;
+      else if (id == "evidence")
+        info.evidence = ParseEvidence(meta->string);
+    }
+    infos_.push_back(std::move(info));
+  }
   prefilter_ = YaraPrefilter::Build(rules, sources);
+}
+
+size_t YaraRules::chunk_overlap() const {
+  constexpr size_t kPage = 4096;
+  size_t longest = prefilter_ ? prefilter_->max_literal_length() : 0;
+  return std::max(kPage, (longest + kPage - 1) & ~(kPage - 1));
 }
 
 std::string YaraRules::PrefilterWarning() const {
@@ -167,7 +199,8 @@ __attribute__((no_sanitize("alignment"))) int YaraCallback(YR_SCAN_CONTEXT* cont
   auto* rule = static_cast<YR_RULE*>(message_data);
   size_t index = size_t(rule - self->rules_->raw()->rules_table);
   RuleMatch m;
-  m.rule = index < self->infos_.size() ? &self->infos_[index] : nullptr;
+  const auto& infos = self->rules_->rule_infos();
+  m.rule = index < infos.size() ? &infos[index] : nullptr;
   if (!m.rule) return CALLBACK_CONTINUE;
   bool have = false;
   YR_STRING* string;
@@ -193,24 +226,6 @@ __attribute__((no_sanitize("alignment"))) int YaraCallback(YR_SCAN_CONTEXT* cont
 }
 
 YaraScanner::YaraScanner(std::shared_ptr<const YaraRules> rules) : rules_(std::move(rules)) {
-  YR_RULE* rule;
-  yr_rules_foreach(rules_->raw(), rule) {
-    RuleInfo info;
-    info.name = rule->identifier;
-    info.ns = rule->ns && rule->ns->name ? rule->ns->name : "";
-    YR_META* meta;
-    yr_rule_metas_foreach(rule, meta) {
-      if (meta->type != META_TYPE_STRING || !meta->string) continue;
-      std::string_view id = meta->identifier;
-      if (id == "description")
-        info.description = meta->string;
-      else if (id == "family" || id == "malware_family")
-        info.family = meta->string;
-      else if (id == "severity")
-        info.severity = meta->string;
-    }
-    infos_.push_back(std::move(info));
-  }
   if (yr_scanner_create(rules_->raw(), &scanner_) == ERROR_SUCCESS) {
     yr_scanner_set_callback(scanner_, YaraCallback, this);
     yr_scanner_set_timeout(scanner_, 30);
@@ -258,4 +273,4 @@ Status YaraScanner::Scan(ByteView data, uint64_t base_address, std::vector<RuleM
   }
 }
 
-}  // namespace mw::hostscan
+}  // namespace mw::match

@@ -1,0 +1,111 @@
+// minerwatch — SPDX-License-Identifier: Apache-2.0
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "match/chunk_scanner.h"
+#include "match/hyperscan.h"
+#include "match/yara_rules.h"
+
+namespace mw::match {
+namespace {
+
+ByteView Bytes(const std::string& s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
+TEST(Evidence, ParsedFromMeta) {
+  EXPECT_EQ(ParseEvidence("proof_of_work"), Evidence::kProofOfWork);
+  EXPECT_EQ(ParseEvidence("names"), Evidence::kNames);
+  // Anything else, as a missing key, is names: a user rule must claim proof_of_work.
+  EXPECT_EQ(ParseEvidence("Proof_Of_Work"), Evidence::kNames);
+  EXPECT_EQ(ParseEvidence(""), Evidence::kNames);
+  EXPECT_STREQ(EvidenceName(Evidence::kProofOfWork), "proof_of_work");
+  EXPECT_STREQ(EvidenceName(Evidence::kNames), "names");
+
+  auto rules = YaraRules::FromText(R"(
+rule Pow { meta: evidence = "proof_of_work" strings: $a = "abcdefgh" condition: $a }
+rule Named { meta: evidence = "names" strings: $a = "ijklmnop" condition: $a }
+rule Bare { meta: description = "no key" strings: $a = "qrstuvwx" condition: $a }
+rule Odd { meta: evidence = 1 strings: $a = "yzabcdef" condition: $a })");
+  ASSERT_TRUE(rules.has_value()) << rules.error().message();
+  const auto& infos = (*rules)->rule_infos();
+  ASSERT_EQ(infos.size(), 4u);
+  EXPECT_EQ(infos[0].name, "Pow");
+  EXPECT_EQ(infos[0].evidence, Evidence::kProofOfWork);
+  EXPECT_EQ(infos[1].evidence, Evidence::kNames);
+  EXPECT_EQ(infos[2].evidence, Evidence::kNames);
+  EXPECT_EQ(infos[2].description, "no key");
+  EXPECT_EQ(infos[3].evidence, Evidence::kNames);
+
+  // The scanner hands out the same metadata.
+  YaraScanner scanner(*rules);
+  std::vector<RuleMatch> out;
+  ASSERT_TRUE(scanner.Scan(Bytes("..abcdefgh..ijklmnop"), 100, &out).has_value());
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].rule, &infos[0]);
+  EXPECT_EQ(out[0].address, 102u);
+}
+
+TEST(Evidence, ShippedRulesSayWhatTheyAre) {
+  auto rules = YaraRules::Load(true, {});
+  ASSERT_TRUE(rules.has_value()) << rules.error().message();
+  std::vector<std::string> names_rules;
+  for (const RuleInfo& r : (*rules)->rule_infos()) {
+    if (r.evidence == Evidence::kNames) names_rules.push_back(r.name);
+  }
+  // miner_strings.yar is names; every pow_*.yar rule is proof of work.
+  EXPECT_EQ(names_rules,
+            (std::vector<std::string>{"MW_Stratum_Client", "MW_XMRig", "MW_XmrStak",
+                                      "MW_GPU_Miner_Brands", "MW_Pool_And_Donation_Hosts"}));
+  EXPECT_GT((*rules)->rule_count(), names_rules.size());
+}
+
+int Collect(unsigned id, uint64_t from, uint64_t to, void* ctx) {
+  static_cast<std::vector<std::vector<uint64_t>>*>(ctx)->push_back({id, from, to});
+  return 0;
+}
+
+TEST(Hyperscan, CompileScanAndReportBufferOffsets) {
+  auto db = HsDatabase::Compile({{"abc", kHsSomLeftmost, 7}, {"x+y", kHsCaseless, 9}});
+  ASSERT_TRUE(db.has_value()) << db.error().message();
+  HsScratch scratch(**db);
+  ASSERT_TRUE(scratch.ok());
+  std::vector<std::vector<uint64_t>> hits;
+  auto r = (*db)->Scan(Bytes("--abc--XXY"), scratch, Collect, &hits);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_FALSE(*r);
+  ASSERT_EQ(hits.size(), 2u);
+  EXPECT_EQ(hits[0], (std::vector<uint64_t>{7, 2, 5}));
+  EXPECT_EQ(hits[1][0], 9u);
+  EXPECT_EQ(hits[1][2], 10u);
+
+  EXPECT_FALSE(HsDatabase::Compile({{"(", 0, 1}}).has_value());
+  EXPECT_FALSE(HsDatabase::CompilesAlone("(", 0));
+  EXPECT_TRUE(HsDatabase::CompilesAlone("a.c", kHsDotAll));
+}
+
+TEST(ChunkScanner, FindsStringsAcrossChunksAndZeroRuns) {
+  auto rules = YaraRules::FromText("rule S { strings: $a = \"needle-in-memory\" condition: $a }");
+  ASSERT_TRUE(rules.has_value());
+  ChunkScanOptions o;
+  o.chunk_bytes = 64 << 10;
+  ChunkScanner scanner(*rules, o);
+  EXPECT_GE(scanner.overlap(), kPageBytes);
+  std::vector<uint8_t> buf(1 << 20, 0);
+  const std::string s = "needle-in-memory";
+  for (size_t at : {size_t(5), size_t(scanner.chunk_bytes() - 4), size_t(700000)}) {
+    std::vector<uint8_t> b = buf;
+    std::copy(s.begin(), s.end(), b.begin() + long(at));
+    std::vector<RuleMatch> out;
+    ChunkScanCounters c;
+    ASSERT_TRUE(scanner.ScanBuffer(b, 0x1000, &out, &c).has_value());
+    ASSERT_FALSE(out.empty()) << at;
+    EXPECT_EQ(out[0].address, 0x1000 + at);
+    EXPECT_LT(c.bytes_yara, b.size() / 4);  // zero runs never reached libyara
+  }
+}
+
+}  // namespace
+}  // namespace mw::match
