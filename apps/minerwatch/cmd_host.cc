@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "commands.h"
+#include "hostscan/detector_switches.h"
 #include "hostscan/host_scanner.h"
 #include "hostscan/page_db.h"
 #include "hostscan/remediate.h"
@@ -41,6 +42,7 @@ struct HostScanArgs {
   std::string state_dir;
   std::string json_path;
   std::string summary_json_path;
+  std::string config_path;  // -c: the config file whose detectors.* apply
   bool table = false;
   bool quiet = false;
   int cpu_sample_ms = 1000;
@@ -140,6 +142,10 @@ int RunHostScan(const HostScanArgs& a) {
   o.high_cpu_percent = a.high_cpu;
   o.memory.max_bytes_per_process = a.max_process_mb << 20;
   o.memory.max_bytes_per_pass = a.max_pass_mb << 20;
+  // detectors.<name>.enabled from -c: switched-off detectors report nothing and their passes
+  // do not run.
+  const engine::DetectorConfig detectors = LoadDetectorConfigOrThrow(a.config_path);
+  hostscan::ApplyDetectorSwitches(detectors, o);
   char host[256] = {0};
   if (gethostname(host, sizeof host - 1) == 0) o.hostname = host;
   if (o.scan_memory) {
@@ -175,6 +181,7 @@ int RunHostScan(const HostScanArgs& a) {
     }
   }
 
+  hostscan::ApplyDetectorSwitches(detectors, o);  // intel lookups are pool_intel's
   hostscan::HostScanner scanner(o);
   FindingEmitter emitter;
   hostscan::HostScanReport rep;
@@ -269,6 +276,10 @@ void AddHostCommands(CLI::App& app, CommandContext& ctx) {
       "stopped. Exited processes, the --max-*-mb budgets and other minerwatch processes do not "
       "make a scan partial. The summary on stderr and --summary-json name what was missed. "
       "SIGINT or SIGTERM stop a scan early: it still writes what it found.");
+  scan->add_option(
+      "-c,--config", a->config_path,
+      "Config file (docs/config.md) whose detectors.<name>.* settings apply, e.g. "
+      "`detectors: {memory_rules: {enabled: false}}`; `minerwatch detectors` lists them");
   scan->add_option("--root", a->root, "Inspect a mounted image or fixture root instead of /");
   scan->add_option("--pid", a->pids, "Only these processes (repeatable; skips autostart checks)");
   scan->add_option("--rules", a->rules, "Extra YARA rule file or folder (repeatable)");

@@ -1,5 +1,6 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
-// The one list of built-in network detectors: a new detector adds one line here.
+// The one list of built-in detectors (network and host): a new detector adds one line here.
+#include "detectors/host_scan/host_scan_detectors.h"
 #include "detectors/mining_protocol/mining_protocol_detector.h"
 #include "detectors/pool_intel/pool_intel_detector.h"
 
@@ -8,6 +9,7 @@ namespace mw {
 void RegisterBuiltinDetectors(DetectorRegistry& registry) {
   RegisterMiningProtocol(registry);
   RegisterPoolIntel(registry);
+  RegisterHostScanDetectors(registry);
 }
 
 }  // namespace mw

@@ -82,7 +82,8 @@ TEST(Doctor, FlagsAMinimalDeploymentAndPassesAGoodOne) {
       "sensor:\n  enabled: false\n"
       // The host agent runs for real, without the memory and persistence passes (slow here).
       "hostscan:\n  interval: 10s\ndetectors:\n  memory_rules: {enabled: false}\n"
-      "  hash_match: {enabled: false}\n  persistence: {enabled: false}\n",
+      "  hash_match: {enabled: false}\n  combined_detection: {enabled: false}\n"
+      "  persistence: {enabled: false}\n",
       "t");
   ASSERT_TRUE(good) << good.error().message();
   good->hostscan.state_dir = dir.string();

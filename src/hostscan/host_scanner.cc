@@ -165,7 +165,7 @@ bool InventoryFindings(const ProcessInfo& p, const HostScanOptions& o, Timestamp
                        FindingEmitter& out) {
   std::string indicator = ProcessIndicator(p);
   std::vector<std::string> reasons = MinerProcessReasons(p, o.high_cpu_percent);
-  if (!reasons.empty()) {
+  if (!reasons.empty() && o.miner_process) {
     Finding& f = out.Upsert(category::kMinerProcess, o.host_ip, indicator, now);
     bool strong = reasons.size() >= 2 || reasons[0].starts_with("pool URL") ||
                   reasons[0].starts_with("miner options");
@@ -177,7 +177,7 @@ bool InventoryFindings(const ProcessInfo& p, const HostScanOptions& o, Timestamp
       }
     }
     Fill(f, Stage::kMining, strong ? Severity::kHigh : Severity::kMedium, attack,
-         "hostscan.process", "heuristics", o);
+         "miner_process", "heuristics", o);
     AddProcess(f, p);
     f.evidence["reasons"] = reasons;
   }
@@ -187,7 +187,7 @@ bool InventoryFindings(const ProcessInfo& p, const HostScanOptions& o, Timestamp
       auto why = o.lookup_ip(s.remote);
       if (!why) continue;
       Finding& f = out.Upsert(category::kBadIp, o.host_ip, s.remote.ToString(), now);
-      Fill(f, Stage::kMining, Severity::kHigh, {"T1496"}, "hostscan.intel", *why, o);
+      Fill(f, Stage::kMining, Severity::kHigh, {"T1496"}, "pool_intel", *why, o);
       AddProcess(f, p);
       f.evidence["endpoint"] = s.proto + " " + Endpoint(s.local, s.local_port) + " -> " +
                                Endpoint(s.remote, s.remote_port);
@@ -199,7 +199,7 @@ bool InventoryFindings(const ProcessInfo& p, const HostScanOptions& o, Timestamp
       auto why = o.lookup_domain(host);
       if (!why) continue;
       Finding& f = out.Upsert(category::kBadDomain, o.host_ip, host, now);
-      Fill(f, Stage::kMining, Severity::kHigh, {"T1496"}, "hostscan.intel", *why, o);
+      Fill(f, Stage::kMining, Severity::kHigh, {"T1496"}, "pool_intel", *why, o);
       AddProcess(f, p);
       f.evidence["where"] = "command line";
       f.evidence["intel"] = *why;
@@ -248,11 +248,11 @@ bool MemoryFindings(const ProcessInfo& p, const ProcessMemResult& mem, const Hos
   }
   bool has_yara = !rules_json.empty();
   bool has_pages = !pages_json.empty();
-  if (has_yara) {
+  if (has_yara && o.memory_rules) {
     Finding& f = out.Upsert(category::kYaraRule, o.host_ip, indicator, now);
     const YaraHit& first = *std::find_if(mem.hits.begin(), mem.hits.end(),
                                          [](const YaraHit& h) { return h.rule != nullptr; });
-    Fill(f, Stage::kMining, Severity::kHigh, {"T1496"}, "hostscan.yara", first.rule->ns, o);
+    Fill(f, Stage::kMining, Severity::kHigh, {"T1496"}, "memory_rules", first.rule->ns, o);
     AddProcess(f, p);
     f.evidence["rules"] = rules_json;
     f.evidence["families"] = families;
@@ -261,15 +261,15 @@ bool MemoryFindings(const ProcessInfo& p, const ProcessMemResult& mem, const Hos
                             {"read_method", mem.read_method},
                             {"budget_exhausted", mem.budget_exhausted}};
   }
-  if (has_pages) {
+  if (has_pages && o.hash_match) {
     Finding& f = out.Upsert(category::kHashMatch, o.host_ip, indicator, now);
-    Fill(f, Stage::kMining, Severity::kHigh, {"T1496"}, "hostscan.pagehash", "pagedb", o);
+    Fill(f, Stage::kMining, Severity::kHigh, {"T1496"}, "hash_match", "pagedb", o);
     AddProcess(f, p);
     f.evidence["page_matches"] = pages_json;
   }
-  if (has_yara && has_pages) {
+  if (has_yara && has_pages && o.combined_detection) {
     Finding& f = out.Upsert(category::kCombined, o.host_ip, indicator, now);
-    Fill(f, Stage::kMining, Severity::kCritical, {"T1496"}, "hostscan.combined", "yara+pagedb", o);
+    Fill(f, Stage::kMining, Severity::kCritical, {"T1496"}, "combined_detection", "yara+pagedb", o);
     AddProcess(f, p);
     f.evidence["rules"] = rules_json;
     f.evidence["page_matches"] = pages_json;
@@ -577,7 +577,7 @@ void HostScanner::ScanAutostart(const std::vector<std::string>& miner_paths,
                            r.starts_with("points at") || r.starts_with("names ");
                   });
     Fill(f, Stage::kPrecursor, strong ? Severity::kHigh : Severity::kMedium, {"T1496", h.attack},
-         "hostscan.persistence", h.kind, o);
+         "persistence", h.kind, o);
     f.evidence["persistence"] = {
         {"file", h.file}, {"line", h.line}, {"text", h.text}, {"kind", h.kind}, {"root", o.root}};
     f.evidence["reasons"] = h.reasons;

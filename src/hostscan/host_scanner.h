@@ -35,6 +35,12 @@ struct HostScanOptions {
   bool scan_memory = true;
   bool scan_persistence = true;
   bool check_system_binaries = true;
+  // Which host detectors report (detectors.<name>.enabled, see ApplyDetectorSwitches): YARA
+  // and page hashes are scanned when a detector that needs them is on.
+  bool miner_process = true;
+  bool memory_rules = true;
+  bool hash_match = true;
+  bool combined_detection = true;
   int cpu_sample_ms = 1000;      // 0: do not sample
   double high_cpu_percent = 50;  // per process, 100 = one core
   MemScanOptions memory;

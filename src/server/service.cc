@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "export/exporter.h"
+#include "hostscan/detector_switches.h"
 #include "hostscan/host_monitor.h"
 #include "hostscan/page_db.h"
 #include "hostscan/yara_rules.h"
@@ -198,22 +199,14 @@ Status Service::StartSensor() {
   return Ok();
 }
 
-// Until the host detectors move into the engine: whether one of them is switched on.
-bool Service::DetectorEnabled(std::string_view name) const {
-  auto it = detectors_.by_name.find(name);
-  return it == detectors_.by_name.end() || it->second.enabled();
-}
-
 Status Service::StartHostScan() {
   host_ = std::make_unique<HostHolder>();
   if (!cfg_.hostscan.enabled) return Ok();
   const auto& hc = cfg_.hostscan;
   hostscan::HostMonitorOptions o;
   o.interval = std::chrono::seconds(hc.interval_s);
-  o.scan.memory.yara = DetectorEnabled("memory_rules");
-  o.scan.memory.hash_exec_pages = DetectorEnabled("hash_match");
-  o.scan.scan_memory = o.scan.memory.yara || o.scan.memory.hash_exec_pages;
-  o.scan.scan_persistence = DetectorEnabled("persistence");
+  // detectors.<name>.enabled decide which passes run (and so which rules and pages load).
+  hostscan::ApplyDetectorSwitches(detectors_, o.scan);
   o.scan.memory.max_bytes_per_process = hc.max_process_mb << 20;
   o.scan.memory.read_rate_bytes_per_sec = hc.read_rate_mb << 20;
   // read_rate_mb: 0 means uncapped, but the monitor reads 0 as "use my default cap".
@@ -233,7 +226,7 @@ Status Service::StartHostScan() {
     if (!db) return Fail(Error(db.error().code(), "page database: " + db.error().message()));
     o.scan.page_db = std::make_shared<const hostscan::PageDb>(std::move(*db));
   }
-  if (DetectorEnabled("pool_intel")) {
+  if (hostscan::DetectorOn(detectors_, "pool_intel")) {
     intel::IntelOptions io;
     io.intel_dir = cfg_.sensor.intel_dir;
     io.extra_files = cfg_.sensor.intel_files;
@@ -251,6 +244,7 @@ Status Service::StartHostScan() {
       return describe(store->LookupDomain(d));
     };
   }
+  hostscan::ApplyDetectorSwitches(detectors_, o.scan);
   host_->sink = std::make_unique<HostHolder::QueueSink>(this);
   HostHolder* h = host_.get();
   host_->monitor = std::make_unique<hostscan::HostMonitor>(

@@ -76,7 +76,6 @@ class Service {
   std::unique_ptr<HostHolder> host_;
   Status StartSensor();
   Status StartHostScan();
-  bool DetectorEnabled(std::string_view name) const;
 
   // ---- notifications and SIEM export (src/notify, src/export): observers of stored changes ----
   Status StartOutputs();

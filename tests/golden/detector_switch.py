@@ -22,6 +22,14 @@ import tempfile
 
 import run_golden as golden
 
+# Detectors no golden case can show yet, with why; each is reported, not silently passed. The
+# memory detectors need a live process's memory (golden cases are captures and fixture roots).
+NOT_YET_SHOWN = {
+    "memory_rules": "needs process memory (tests/integration/host_xmrig.sh runs it on XMRig)",
+    "hash_match": "needs process memory and a page database",
+    "combined_detection": "needs process memory and a page database",
+}
+
 
 def detectors(minerwatch):
     r = subprocess.run([minerwatch, "detectors", "--json"], capture_output=True, text=True,
@@ -100,6 +108,10 @@ def main():
                      if owners[c["category"]] == {det["name"]}}
         shown = [(d, exp) for d, exp in cases if any(f.get("detector") == det["name"]
                                                      for f in exp)]
+        if not shown and det["name"] in NOT_YET_SHOWN:
+            skipped.append("switch %s: NOT TESTED HERE: %s" % (det["name"],
+                                                             NOT_YET_SHOWN[det["name"]]))
+            continue
         if not shown:
             failures.append("%s: no golden case holds a finding of this detector, so its switch "
                             "is untested: add a case (tests/golden/README.md)" % det["name"])

@@ -21,6 +21,7 @@ service_config "$(freeport)" "hostscan:
 detectors:
   memory_rules: {enabled: false}
   hash_match: {enabled: false}
+  combined_detection: {enabled: false}
   persistence: {enabled: false}"
 "$bin" config check "$work/mw.yaml" >/dev/null || fail "config check rejected the test config"
 viewer=$("$bin" token --config "$work/mw.yaml" create --name viewer --role viewer)
@@ -46,7 +47,7 @@ both() { got=$(ours); [[ $got == *"Execution: Miner Process"* && $got == *"Malwa
 for _ in $(seq 300); do both && break; kill -0 "$pid" 2>/dev/null || fail "up exited"; sleep 0.1; done
 both || fail "host agent findings not in the store after 30 s; got: $got"
 echo "host agent findings through the API:"; sed 's/^/  /' <<<"$got"
-[[ $got == *"|hostscan."* ]] || fail "findings do not name a hostscan detector"
+[[ $got == *"|miner_process"* ]] || fail "findings do not name the host detector miner_process"
 
 health=$(curl -fsS "$url/api/v1/health")
 python3 -c 'import json,sys; h=json.loads(sys.argv[1])["components"]["hostscan"]; assert h["status"]=="running" and h["passes"]>=1 and h["interval_s"]==10, h' "$health" \

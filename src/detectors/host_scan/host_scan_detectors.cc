@@ -1,0 +1,54 @@
+// minerwatch — SPDX-License-Identifier: Apache-2.0
+// The host agent's detectors: their names (detectors.<name>.*), what they emit and their
+// switches. Their decisions are still made inside HostScanner::RunPass (src/hostscan), which
+// reads the switches through hostscan::ApplyDetectorSwitches; moving each decision into its own
+// event-driven detector here is the next step (docs/architecture.md, "Host agent").
+#include "detectors/host_scan/host_scan_detectors.h"
+
+namespace mw {
+namespace {
+
+// Built so the engine lists the detector; it subscribes to nothing while HostScanner decides.
+class DecidedInHostScanner : public Detector {
+ public:
+  explicit DecidedInHostScanner(std::string_view name) : name_(name) {}
+  std::string_view name() const override { return name_; }
+  void Subscribe(EventBus&) override {}
+
+ private:
+  std::string_view name_;
+};
+
+void Add(DetectorRegistry& r, std::string_view name, std::string_view description,
+         std::vector<CategorySpec> categories) {
+  r.Add({.name = name,
+         .description = description,
+         .categories = std::move(categories),
+         .create = [name](DetectorContext&) -> std::unique_ptr<Detector> {
+           return std::make_unique<DecidedInHostScanner>(name);
+         }});
+}
+
+}  // namespace
+
+void RegisterHostScanDetectors(DetectorRegistry& r) {
+  Add(r, "miner_process",
+      "host: processes that look like miners (pool URLs, miner options or wallets on the "
+      "command line; deleted, fileless or kernel-thread-named executables using the CPU).",
+      {{category::kMinerProcess, Stage::kMining, Severity::kMedium, {"T1496"}}});
+  Add(r, "memory_rules",
+      "host: YARA rules over process memory (minerwatch's own and hostscan.yara_files).",
+      {{category::kYaraRule, Stage::kMining, Severity::kHigh, {"T1496"}}});
+  Add(r, "hash_match",
+      "host: executable pages of processes matched against known miner builds "
+      "(`intel add-binary`).",
+      {{category::kHashMatch, Stage::kMining, Severity::kHigh, {"T1496"}}});
+  Add(r, "combined_detection", "host: a process matched by both a YARA rule and known miner pages.",
+      {{category::kCombined, Stage::kMining, Severity::kCritical, {"T1496"}}});
+  Add(r, "persistence",
+      "host: autostart entries (cron, systemd, rc.local, ld.so.preload, profiles, "
+      "authorized_keys) and replaced system binaries that start or hide a miner.",
+      {{category::kMinerAutostart, Stage::kPrecursor, Severity::kMedium, {"T1496"}}});
+}
+
+}  // namespace mw

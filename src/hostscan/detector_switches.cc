@@ -1,0 +1,26 @@
+// minerwatch — SPDX-License-Identifier: Apache-2.0
+#include "hostscan/detector_switches.h"
+
+namespace mw::hostscan {
+
+bool DetectorOn(const engine::DetectorConfig& config, std::string_view name) {
+  auto it = config.by_name.find(name);
+  return it == config.by_name.end() || it->second.enabled();
+}
+
+void ApplyDetectorSwitches(const engine::DetectorConfig& config, HostScanOptions& o) {
+  o.miner_process = DetectorOn(config, "miner_process");
+  o.memory_rules = DetectorOn(config, "memory_rules");
+  o.hash_match = DetectorOn(config, "hash_match");
+  o.combined_detection = DetectorOn(config, "combined_detection");
+  o.memory.yara &= o.memory_rules || o.combined_detection;
+  o.memory.hash_exec_pages &= o.hash_match || o.combined_detection;
+  o.scan_memory &= o.memory.yara || o.memory.hash_exec_pages;
+  o.scan_persistence &= DetectorOn(config, "persistence");
+  if (!DetectorOn(config, "pool_intel")) {
+    o.lookup_ip = nullptr;
+    o.lookup_domain = nullptr;
+  }
+}
+
+}  // namespace mw::hostscan
