@@ -21,8 +21,7 @@
 #include "hostscan/page_db.h"
 #include "hostscan/remediate.h"
 #include "intel/intel_loader.h"
-#include "sinks/jsonl/jsonl_sink.h"
-#include "sinks/table/table_sink.h"
+#include "sinks/output_set.h"
 
 namespace mw::cli {
 namespace {
@@ -191,21 +190,15 @@ int RunHostScan(const HostScanArgs& a) {
   }
   std::vector<Finding> findings = emitter.TakeChanged();
 
-  // Output as the sensor does: JSON Lines to --json (or stdout when piped), a table on a terminal.
-  std::vector<std::unique_ptr<FindingSink>> sinks;
-  bool tty = isatty(STDOUT_FILENO) == 1;
-  std::string json = a.json_path;
-  if (json.empty() && !tty && !a.table) json = "-";
-  if (!json.empty()) {
-    auto sink = JsonlSink::Open(json);
-    if (!sink) throw std::runtime_error(sink.error().message());
-    sinks.push_back(std::move(*sink));
-  }
-  if (a.table || (tty && json != "-")) sinks.push_back(std::make_unique<TableSink>(stdout));
-  bool failed = false;
-  for (auto& s : sinks) {
-    if (!s->Write(findings) || !s->Flush()) failed = true;
-  }
+  // Output as the sensor does (the same outputs): JSON Lines to --json (or stdout when piped), a
+  // table on a terminal.
+  auto outputs = StartBuiltinOutputs(
+      {.host = OutputHost::kCommand,
+       .flags = {
+           .json_path = a.json_path, .table = a.table, .stdout_tty = isatty(STDOUT_FILENO) == 1}});
+  if (!outputs) throw std::runtime_error(outputs.error().message());
+  bool failed = !(*outputs)->WriteFindings(findings) || !(*outputs)->Flush();
+  (*outputs)->Stop();
   // Recorded for `host remediate FINDING_ID`.
   if (!findings.empty()) {
     if (auto s = hostscan::AppendStateFindings(state + "/host-findings.jsonl", findings); !s) {

@@ -11,8 +11,7 @@
 
 #include "commands.h"
 #include "pipeline/sensor.h"
-#include "sinks/jsonl/jsonl_sink.h"
-#include "sinks/table/table_sink.h"
+#include "sinks/output_set.h"
 
 namespace mw::cli {
 namespace {
@@ -58,40 +57,33 @@ void AddOutputFlags(CLI::App* cmd, OutputOptions& out, SensorOptions& sensor) {
                   "to this file at the end");
 }
 
-// The sinks this run writes to, chosen from the output flags.
+// The outputs this run writes to (src/sinks/output.h), chosen from the output flags.
 class Outputs {
  public:
   static std::unique_ptr<Outputs> Open(const OutputOptions& opt) {
+    auto set = StartBuiltinOutputs({.host = OutputHost::kCommand,
+                                    .flags = {.json_path = opt.json_path,
+                                              .json_append = opt.append,
+                                              .table = opt.table,
+                                              .stdout_tty = isatty(STDOUT_FILENO) == 1}});
+    if (!set) throw std::runtime_error(set.error().message());
     auto out = std::make_unique<Outputs>();
-    bool stdout_tty = isatty(STDOUT_FILENO) == 1;
-    std::string json = opt.json_path;
-    if (json.empty() && !stdout_tty && !opt.table) json = "-";
-    if (!json.empty()) {
-      auto sink =
-          JsonlSink::Open(json, opt.append ? JsonlSink::Mode::kAppend : JsonlSink::Mode::kTruncate);
-      if (!sink) throw std::runtime_error(sink.error().message());
-      out->sinks_.push_back(std::move(*sink));
-    }
-    if (opt.table || (stdout_tty && json != "-")) {
-      out->sinks_.push_back(std::make_unique<TableSink>(stdout));
-    }
+    out->set_ = std::move(*set);
     return out;
   }
 
   void Write(std::span<const Finding> findings) {
     found_ += findings.size();
-    for (auto& sink : sinks_) {
-      if (auto st = sink->Write(findings); !st) {
-        std::fprintf(stderr, "minerwatch: output error: %s\n", st.error().message().c_str());
-        failed_ = true;
-      }
+    if (auto st = set_->WriteFindings(findings); !st) {
+      std::fprintf(stderr, "minerwatch: output error: %s\n", st.error().message().c_str());
+      failed_ = true;
     }
   }
   bool failed() const { return failed_; }
   uint64_t found() const { return found_; }
 
  private:
-  std::vector<std::unique_ptr<FindingSink>> sinks_;
+  std::unique_ptr<OutputSet> set_;
   uint64_t found_ = 0;
   bool failed_ = false;
 };

@@ -3,7 +3,6 @@
 
 #include <charconv>
 
-#include "mw/core/utf8.h"
 #include "store/store_json.h"
 
 #ifndef MW_PROJECT_VERSION
@@ -16,7 +15,6 @@ namespace {
 // IANA reserves 32473 for documentation (RFC 5612); sites with their own enterprise number can
 // rewrite the SD-ID in the SIEM. It keeps our parameters out of the IETF-registered namespace.
 constexpr std::string_view kSdId = "minerwatch@32473";
-constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
 
 std::string HostOf(const Finding& f) {
   return f.resource.hostname.empty() ? f.resource.host_ip : f.resource.hostname;
@@ -70,29 +68,6 @@ constexpr AttackInfo kAttacks[] = {
 };
 
 }  // namespace
-
-std::string SanitizeText(std::string_view in, bool keep_newlines) {
-  std::string out;
-  out.reserve(in.size());
-  size_t i = 0;
-  while (i < in.size()) {
-    unsigned char c = static_cast<unsigned char>(in[i]);
-    if (c < 0x20 || c == 0x7F) {
-      out += (keep_newlines && c == '\n') ? '\n' : ' ';
-      ++i;
-      continue;
-    }
-    size_t n = Utf8SeqLen(in.substr(i));
-    if (n == 0) {
-      out += kReplacement;
-      ++i;
-    } else {
-      out.append(in.data() + i, n);
-      i += n;
-    }
-  }
-  return out;
-}
 
 std::string EscapeSdValue(std::string_view in) {
   std::string clean = SanitizeText(in);
@@ -364,10 +339,6 @@ nlohmann::json ToOcsf(const store::StoredFinding& sf, bool previously_seen) {
     j["status_detail"] = sf.state_reason;
   }
   return j;
-}
-
-std::string DumpJson(const nlohmann::json& j) {
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 Result<SyslogAddress> ParseSyslogAddress(std::string_view url) {

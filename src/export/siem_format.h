@@ -11,15 +11,13 @@
 #include <string>
 #include <string_view>
 
+#include "core/text_sanitize.h"  // SanitizeText, DumpJson
 #include "mw/core/result.h"
 #include "store/store.h"
 
 namespace mw::siem {
 
-// Replaces invalid UTF-8 sequences with U+FFFD and control characters (C0, DEL) with a space
-// ("keep_newlines" keeps '\n' for multi-line text such as an e-mail body).
-std::string SanitizeText(std::string_view in, bool keep_newlines = false);
-// RFC 5424 section 6.3.3: '"', '\' and ']' get a backslash (after SanitizeText).
+// RFC 5424 section 6.3.3: '"', '\' and ']' get a backslash (after mw::SanitizeText).
 std::string EscapeSdValue(std::string_view in);
 // CEF header fields: '\' and '|' get a backslash. Extension values: '\' and '=' get a backslash,
 // CR and LF become "\r" and "\n".
@@ -48,8 +46,6 @@ std::string FormatCef(const store::StoredFinding& f);
 // The OCSF 1.1.0 Detection Finding event for "f". "previously_seen" picks activity Update over
 // Create; a resolved finding is activity Close.
 nlohmann::json ToOcsf(const store::StoredFinding& f, bool previously_seen);
-// JSON text that cannot throw on invalid UTF-8 (replaced with U+FFFD).
-std::string DumpJson(const nlohmann::json& j);
 
 // "udp://host:port" or "tcp://host:port" (IPv6 as [addr]).
 struct SyslogAddress {

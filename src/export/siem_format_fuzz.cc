@@ -12,7 +12,7 @@
 
 namespace {
 // Sanitized text is a fixed point: valid UTF-8 without control characters.
-bool Clean(std::string_view s) { return mw::siem::SanitizeText(s) == s; }
+bool Clean(std::string_view s) { return mw::SanitizeText(s) == s; }
 void Check(bool ok) {
   if (!ok) std::abort();
 }
@@ -46,7 +46,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   h.hostname = parts[3];
   std::string line = mw::siem::FormatRfc5424(sf, h, parts[5]);
   Check(line.find_first_of("\r\n") == std::string::npos);
-  Check(mw::siem::SanitizeText(line) == line);
+  Check(mw::SanitizeText(line) == line);
   size_t closers = 0;
   // Header tokens may hold ']' (printable ASCII); the SD element starts after the MSGID.
   size_t sd = line.find(" finding [");
@@ -75,8 +75,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   Check(pipes == 7);
 
-  std::string ocsf = mw::siem::DumpJson(mw::siem::ToOcsf(sf, size & 1));
+  std::string ocsf = mw::DumpJson(mw::siem::ToOcsf(sf, size & 1));
   Check(!nlohmann::json::parse(ocsf, nullptr, false).is_discarded());
-  Check(Clean(mw::siem::SanitizeText(in)));
+  Check(Clean(mw::SanitizeText(in)));
   return 0;
 }

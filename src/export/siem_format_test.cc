@@ -26,18 +26,6 @@ store::StoredFinding Sample() {
   return sf;
 }
 
-TEST(SanitizeText, ReplacesInvalidUtf8AndControls) {
-  EXPECT_EQ(SanitizeText("ok"), "ok");
-  EXPECT_EQ(SanitizeText("a\nb\r\tc"), "a b  c");
-  EXPECT_EQ(SanitizeText("a\nb", true), "a\nb");
-  EXPECT_EQ(SanitizeText("\xff"), "\xEF\xBF\xBD");
-  EXPECT_EQ(SanitizeText("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");                  // overlong '/'
-  EXPECT_EQ(SanitizeText("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // surrogate
-  EXPECT_EQ(SanitizeText("caf\xC3\xA9"), "caf\xC3\xA9");
-  EXPECT_EQ(SanitizeText("\xF0\x9F\x98\x80"), "\xF0\x9F\x98\x80");
-  EXPECT_EQ(SanitizeText("\xE2\x82"), "\xEF\xBF\xBD\xEF\xBF\xBD");  // truncated
-}
-
 TEST(Rfc5424, EscapesSdValues) {
   EXPECT_EQ(EscapeSdValue(R"(a"b\c]d)"), R"(a\"b\\c\]d)");
   EXPECT_EQ(EscapeSdValue("x\ny"), "x y");

@@ -5,7 +5,7 @@
 
 #include <ctime>
 
-#include "export/siem_format.h"
+#include "core/text_sanitize.h"
 #include "store/store_json.h"
 
 namespace mw::notify {
@@ -75,8 +75,7 @@ void DescribeItem(std::string& b, const NoticeItem& it, bool with_evidence) {
     b += "\n";
   }
   b += "  id:        " + f.id + "\n";
-  if (with_evidence && !f.evidence.empty())
-    b += "  evidence:  " + siem::DumpJson(f.evidence) + "\n";
+  if (with_evidence && !f.evidence.empty()) b += "  evidence:  " + DumpJson(f.evidence) + "\n";
 }
 
 }  // namespace
@@ -96,7 +95,7 @@ std::string NoticeSubject(const Notice& n) {
 }
 
 std::string EncodeHeaderValue(const std::string& raw) {
-  std::string s = StripCrLf(siem::SanitizeText(raw));
+  std::string s = StripCrLf(SanitizeText(raw));
   bool ascii = true;
   for (unsigned char c : s) ascii &= c >= 0x20 && c < 0x7F;
   if (ascii) return s;
@@ -168,7 +167,7 @@ EmailMessage RenderEmail(const Notice& n, const config::ContactConfig& contact,
   }
   body +=
       "\nOpen the console or GET /api/v1/findings/<id> for details; mute or resolve it there.\n";
-  body = siem::SanitizeText(body, /*keep_newlines=*/true);
+  body = SanitizeText(body, /*keep_newlines=*/true);
 
   std::string at =
       m.from.substr(m.from.find('@') == std::string::npos ? m.from.size() : m.from.find('@'));

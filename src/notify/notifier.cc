@@ -1,7 +1,7 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
 #include "notify/notifier.h"
 
-#include "export/siem_format.h"
+#include "core/text_sanitize.h"
 #include "notify/hmac.h"
 #include "notify/libcurl.h"
 #include "notify/message.h"
@@ -106,24 +106,35 @@ Result<std::unique_ptr<Notifier>> Notifier::Start(const config::NotifyConfig& cf
 
 Notifier::~Notifier() { Stop(); }
 
-void Notifier::OnChanges(const std::vector<store::StoredFinding>& changed) {
+Status Notifier::Write(const ChangeBatch& batch) {
+  if (batch.kind == ChangeKind::kLifecycle) {
+    OnLifecycleChanges(batch.findings);
+  } else {
+    OnChanges(batch.findings);
+  }
+  return Ok();
+}
+
+void Notifier::OnChanges(std::span<const store::StoredFinding> changed) {
   for (const auto& f : changed) {
     // Muted findings and findings below every contact's threshold never reach the worker.
     if (!router_.MayRoute(f)) continue;
     if (queue_.Push(store::WithoutEvidenceSamples(f))) {
-      ++stats_.queued;
+      ++nstats_.queued;
     } else {
-      ++stats_.queue_dropped;
+      ++nstats_.queue_dropped;
+      ++stats_.dropped;
     }
   }
 }
 
-void Notifier::OnLifecycleChanges(const std::vector<store::StoredFinding>& changed) {
+void Notifier::OnLifecycleChanges(std::span<const store::StoredFinding> changed) {
   for (const auto& f : changed) {
     if (queue_.Push(store::WithoutEvidenceSamples(f))) {
-      ++stats_.queued;
+      ++nstats_.queued;
     } else {
-      ++stats_.queue_dropped;
+      ++nstats_.queue_dropped;
+      ++stats_.dropped;
     }
   }
 }
@@ -131,13 +142,14 @@ void Notifier::OnLifecycleChanges(const std::vector<store::StoredFinding>& chang
 void Notifier::Enqueue(std::vector<Notice>& notices) {
   TimestampUs now = o_.now();
   for (auto& n : notices) {
-    (n.digest ? stats_.digests : stats_.immediate) += 1;
+    (n.digest ? nstats_.digests : nstats_.immediate) += 1;
     const config::ContactConfig& c = cfg_.contacts[n.contact];
     std::string id = "mw-" + instance_ + "-" + std::to_string(++next_delivery_id_);
     auto add = [&](Delivery d) {
       if (deliveries_.size() >= o_.max_pending_deliveries) {
         deliveries_.pop_front();  // the oldest has been failing longest
-        ++stats_.deliveries_dropped;
+        ++nstats_.deliveries_dropped;
+        ++stats_.dropped;
       }
       deliveries_.push_back(std::move(d));
     };
@@ -154,7 +166,7 @@ void Notifier::Enqueue(std::vector<Notice>& notices) {
       add(Delivery{.contact = n.contact,
                    .webhook = true,
                    .id = id,
-                   .payload = siem::DumpJson(WebhookPayload(n, c, now)),
+                   .payload = DumpJson(WebhookPayload(n, c, now)),
                    .event = event});
     }
   }
@@ -176,20 +188,22 @@ Notifier::Outcome Notifier::Attempt(Delivery& d) {
                         SignatureHeaderValue(secrets_[d.contact], d.payload));
     }
     r = transport_->PostWebhook(c.webhook_url, d.payload, headers);
-    if (r.ok) ++stats_.sent_webhook;
+    if (r.ok) ++nstats_.sent_webhook;
   } else {
     r = transport_->SendEmail(cfg_.smtp.from, c.email, d.payload);
-    if (r.ok) ++stats_.sent_email;
+    if (r.ok) ++nstats_.sent_email;
   }
+  if (r.ok) ++stats_.delivered;
   ++d.attempts;
   if (r.ok) return Outcome::kSent;
   if (!r.retryable || d.attempts > cfg_.webhook_retries) {
+    ++nstats_.failed;
     ++stats_.failed;
     log_("notify: giving up on " + d.event + " for contact " + c.name + " after " +
          std::to_string(d.attempts) + " attempt(s): " + r.error);
     return Outcome::kGaveUp;
   }
-  ++stats_.retries;
+  ++nstats_.retries;
   auto delay = o_.backoff_base * (1LL << std::min<uint32_t>(d.attempts - 1, 20));
   if (delay > o_.backoff_max) delay = o_.backoff_max;
   d.due = std::chrono::steady_clock::now() + delay;
@@ -209,12 +223,16 @@ void Notifier::DeliverDue(bool final_pass) {
       continue;
     }
     if (final_pass && std::chrono::steady_clock::now() > final_deadline) {
+      ++nstats_.failed;
       ++stats_.failed;
       it = deliveries_.erase(it);
       continue;
     }
     Outcome r = Attempt(*it);
-    if (r == Outcome::kRetry && final_pass) ++stats_.failed;
+    if (r == Outcome::kRetry && final_pass) {
+      ++nstats_.failed;
+      ++stats_.failed;
+    }
     if (r == Outcome::kRetry && !final_pass) {
       ++it;
     } else {
@@ -254,6 +272,34 @@ void Notifier::Run() {
 void Notifier::Stop() {
   queue_.Close();
   if (worker_.joinable()) worker_.join();
+}
+
+void Notifier::Counters(std::vector<OutputCounter>& out) const {
+  const NotifierStats& ns = nstats_;
+  out.push_back({"minerwatch_notify_sent_total", "counter", "notifications delivered",
+                 double(ns.sent_email), "channel=\"email\""});
+  out.push_back({"minerwatch_notify_sent_total", "counter", "notifications delivered",
+                 double(ns.sent_webhook), "channel=\"webhook\""});
+  out.push_back(
+      {"minerwatch_notify_digests_total", "counter", "digest notices built", double(ns.digests)});
+  out.push_back({"minerwatch_notify_failed_total", "counter", "notifications given up on",
+                 double(ns.failed)});
+  out.push_back(
+      {"minerwatch_notify_retries_total", "counter", "notification retries", double(ns.retries)});
+  out.push_back({"minerwatch_notify_dropped_total", "counter",
+                 "changes dropped because the notify queue was full", double(ns.queue_dropped)});
+}
+
+void RegisterNotifyOutput(OutputRegistry& registry) {
+  registry.Add({.name = "notify",
+                .help = "e-mail (SMTP) and signed webhooks to contacts, rate-limited with digests "
+                        "(notify.*)",
+                .start = [](const OutputContext& ctx) -> Result<OutputPtr> {
+                  if (!ctx.config || ctx.config->notify.contacts.empty()) return OutputPtr();
+                  MW_ASSIGN(transport, Notifier::MakeCurlTransport(ctx.config->notify));
+                  MW_ASSIGN(n, Notifier::Start(ctx.config->notify, std::move(transport), ctx.log));
+                  return OutputPtr(std::move(n));
+                }});
 }
 
 }  // namespace mw::notify

@@ -1,13 +1,13 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
 #pragma once
-// The notifier of `minerwatch up`: takes stored changes from the service (OnChanges, on the
-// store writer's thread), routes and rate-limits them (router.h) and delivers e-mail and signed
+// Output "notify" (webhook and SMTP): takes stored changes (Write, on the producer's thread),
+// routes and rate-limits them (router.h) and delivers e-mail and signed
 // webhooks on its own worker thread. OnChanges only filters and enqueues into a bounded queue;
 // it never waits on the network. Failed deliveries are retried with exponential backoff
 // (1 s, 2 s, 4 s ... capped at 5 min) up to notify.webhook_retries times, without holding up
 // other deliveries.
 //
-// Thread-safety: OnChanges and stats() from any thread; Stop from the owner.
+// Thread-safety: Write/OnChanges and stats() from any thread; Stop from the owner.
 #include <atomic>
 #include <chrono>
 #include <deque>
@@ -18,9 +18,10 @@
 #include <vector>
 
 #include "config/service_config.h"
-#include "export/bounded_queue.h"
+#include "core/bounded_queue.h"
 #include "notify/router.h"
 #include "notify/transport.h"
+#include "sinks/output.h"
 
 namespace mw::notify {
 
@@ -46,7 +47,7 @@ struct NotifierOptions {
   ClockFn now;  // default: the system clock
 };
 
-class Notifier {
+class Notifier : public Output {
  public:
   // Reads the secret files (webhook keys, SMTP password) now, so a missing key is an error at
   // startup rather than an unsigned alert later. Returns nullptr when no contact is configured.
@@ -57,14 +58,17 @@ class Notifier {
   static Result<std::unique_ptr<Transport>> MakeCurlTransport(const config::NotifyConfig& cfg);
   // Warnings about contacts: personal rather than group addresses, unsigned webhooks.
   static std::vector<std::string> ContactWarnings(const config::NotifyConfig& cfg);
-  ~Notifier();
+  ~Notifier() override;
 
-  void OnChanges(const std::vector<store::StoredFinding>& changed);
+  // kDetected goes to OnChanges, kLifecycle to OnLifecycleChanges. Never waits on the network.
+  Status Write(const ChangeBatch& batch) override;
+  void OnChanges(std::span<const store::StoredFinding> changed);
   // Mute, unmute and resolve (API or auto-resolve): withdraws the finding from pending digests.
-  void OnLifecycleChanges(const std::vector<store::StoredFinding>& changed);
+  void OnLifecycleChanges(std::span<const store::StoredFinding> changed);
   // Sends pending digests, tries queued deliveries once more, and joins the worker.
-  void Stop();
-  const NotifierStats& stats() const { return stats_; }
+  void Stop() override;
+  void Counters(std::vector<OutputCounter>& out) const override;
+  const NotifierStats& notifier_stats() const { return nstats_; }
 
  private:
   struct Delivery {
@@ -90,8 +94,8 @@ class Notifier {
   LogFn log_;
   NotifierOptions o_;
   std::vector<std::string> secrets_;  // webhook HMAC keys, by contact index
-  siem::BoundedQueue<store::StoredFinding> queue_;
-  NotifierStats stats_;
+  BoundedQueue<store::StoredFinding> queue_;
+  NotifierStats nstats_;
   std::thread worker_;
   // Worker-owned.
   NotificationRouter router_;
@@ -99,5 +103,7 @@ class Notifier {
   uint64_t next_delivery_id_ = 0;
   std::string instance_;  // distinguishes delivery ids across restarts
 };
+
+void RegisterNotifyOutput(OutputRegistry& registry);
 
 }  // namespace mw::notify

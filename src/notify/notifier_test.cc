@@ -26,6 +26,11 @@ struct Call {
   std::vector<std::string> headers;
 };
 
+// The changes reach the notifier as they do in `up`: through the output seam.
+void Detected(Notifier& n, const std::vector<store::StoredFinding>& changed) {
+  ASSERT_TRUE(n.Write({ChangeKind::kDetected, changed}));
+}
+
 // Records what would be sent; fails the first "fail_first" attempts.
 class FakeTransport : public Transport {
  public:
@@ -118,7 +123,7 @@ TEST_F(NotifierTest, OneFindingOneEmailAndOneSignedWebhook) {
   FakeTransport* fake = t.get();
   auto n = Notifier::Start(cfg_, std::move(t), Log(), FastRetry());
   ASSERT_TRUE(n) << n.error().message();
-  (*n)->OnChanges({F("a", 1), F("low", 1, Severity::kLow)});
+  Detected(**n, {F("a", 1), F("low", 1, Severity::kLow)});
   (*n)->Stop();
   auto calls = fake->calls();
   ASSERT_EQ(calls.size(), 2u);
@@ -135,9 +140,9 @@ TEST_F(NotifierTest, OneFindingOneEmailAndOneSignedWebhook) {
   }
   EXPECT_TRUE(VerifySignature("hook-secret", hook.payload, sig)) << sig;
   EXPECT_EQ(nlohmann::json::parse(hook.payload)["findings"][0]["id"], "a");
-  EXPECT_EQ((*n)->stats().sent_email, 1u);
-  EXPECT_EQ((*n)->stats().sent_webhook, 1u);
-  EXPECT_EQ((*n)->stats().queued, 1u) << "the low finding is filtered before the queue";
+  EXPECT_EQ((*n)->notifier_stats().sent_email, 1u);
+  EXPECT_EQ((*n)->notifier_stats().sent_webhook, 1u);
+  EXPECT_EQ((*n)->notifier_stats().queued, 1u) << "the low finding is filtered before the queue";
 }
 
 TEST_F(NotifierTest, RetriesWithBackoffThenDelivers) {
@@ -146,13 +151,13 @@ TEST_F(NotifierTest, RetriesWithBackoffThenDelivers) {
   FakeTransport* fake = t.get();
   auto n = Notifier::Start(cfg_, std::move(t), Log(), FastRetry());
   ASSERT_TRUE(n);
-  (*n)->OnChanges({F("a", 1)});
+  Detected(**n, {F("a", 1)});
   for (int i = 0; i < 200 && fake->calls().empty(); ++i) ::usleep(10000);
   (*n)->Stop();
   EXPECT_EQ(fake->attempts(), 3);
   EXPECT_EQ(fake->calls().size(), 1u);
-  EXPECT_EQ((*n)->stats().retries, 2u);
-  EXPECT_EQ((*n)->stats().failed, 0u);
+  EXPECT_EQ((*n)->notifier_stats().retries, 2u);
+  EXPECT_EQ((*n)->notifier_stats().failed, 0u);
 }
 
 TEST_F(NotifierTest, PermanentErrorsAreNotRetried) {
@@ -161,11 +166,11 @@ TEST_F(NotifierTest, PermanentErrorsAreNotRetried) {
   FakeTransport* fake = t.get();
   auto n = Notifier::Start(cfg_, std::move(t), Log(), FastRetry());
   ASSERT_TRUE(n);
-  (*n)->OnChanges({F("a", 1)});
-  for (int i = 0; i < 200 && (*n)->stats().failed == 0; ++i) ::usleep(10000);
+  Detected(**n, {F("a", 1)});
+  for (int i = 0; i < 200 && (*n)->notifier_stats().failed == 0; ++i) ::usleep(10000);
   (*n)->Stop();
   EXPECT_EQ(fake->attempts(), 1);
-  EXPECT_EQ((*n)->stats().failed, 1u);
+  EXPECT_EQ((*n)->notifier_stats().failed, 1u);
 }
 
 TEST_F(NotifierTest, GivesUpAfterTheConfiguredRetries) {
@@ -175,11 +180,11 @@ TEST_F(NotifierTest, GivesUpAfterTheConfiguredRetries) {
   FakeTransport* fake = t.get();
   auto n = Notifier::Start(cfg_, std::move(t), Log(), FastRetry());
   ASSERT_TRUE(n);
-  (*n)->OnChanges({F("a", 1)});
-  for (int i = 0; i < 300 && (*n)->stats().failed == 0; ++i) ::usleep(10000);
+  Detected(**n, {F("a", 1)});
+  for (int i = 0; i < 300 && (*n)->notifier_stats().failed == 0; ++i) ::usleep(10000);
   (*n)->Stop();
   EXPECT_EQ(fake->attempts(), 3);  // first try + 2 retries
-  EXPECT_EQ((*n)->stats().failed, 1u);
+  EXPECT_EQ((*n)->notifier_stats().failed, 1u);
 }
 
 TEST_F(NotifierTest, BurstOfTenThousandIsAHandfulOfMessages) {
@@ -192,7 +197,7 @@ TEST_F(NotifierTest, BurstOfTenThousandIsAHandfulOfMessages) {
   for (int round = 1; round <= 100; ++round) {
     batch.clear();
     for (int i = 0; i < 100; ++i) batch.push_back(F("f" + std::to_string(i), uint64_t(round)));
-    (*n)->OnChanges(batch);
+    Detected(**n, batch);
   }
   ::usleep(1300 * 1000);  // one window (1 s) closes: its digest goes out
   (*n)->Stop();
@@ -279,8 +284,8 @@ TEST_F(NotifierTest, CurlWebhookAgainstLoopbackServer) {
   ASSERT_TRUE(t);
   auto n = Notifier::Start(cfg_, std::move(*t), Log(), FastRetry());
   ASSERT_TRUE(n);
-  (*n)->OnChanges({F("a", 1)});
-  for (int i = 0; i < 300 && (*n)->stats().sent_webhook == 0; ++i) ::usleep(10000);
+  Detected(**n, {F("a", 1)});
+  for (int i = 0; i < 300 && (*n)->notifier_stats().sent_webhook == 0; ++i) ::usleep(10000);
   (*n)->Stop();
   {
     std::lock_guard l(mu);
@@ -294,10 +299,10 @@ TEST_F(NotifierTest, CurlWebhookAgainstLoopbackServer) {
   t = Notifier::MakeCurlTransport(cfg_);
   n = Notifier::Start(cfg_, std::move(*t), Log(), FastRetry());
   ASSERT_TRUE(n);
-  (*n)->OnChanges({F("b", 1)});
-  for (int i = 0; i < 300 && (*n)->stats().failed == 0; ++i) ::usleep(10000);
+  Detected(**n, {F("b", 1)});
+  for (int i = 0; i < 300 && (*n)->notifier_stats().failed == 0; ++i) ::usleep(10000);
   (*n)->Stop();
-  EXPECT_EQ((*n)->stats().failed, 1u);
+  EXPECT_EQ((*n)->notifier_stats().failed, 1u);
   {
     std::lock_guard l(mu);
     EXPECT_EQ(hits, 3);  // the 400 was not retried

@@ -68,7 +68,7 @@ BENCHMARK(BM_FormatCef);
 
 void BM_Ocsf(benchmark::State& state) {
   auto fs = Findings(1);
-  for (auto _ : state) benchmark::DoNotOptimize(mw::siem::DumpJson(mw::siem::ToOcsf(fs[0], true)));
+  for (auto _ : state) benchmark::DoNotOptimize(mw::DumpJson(mw::siem::ToOcsf(fs[0], true)));
   state.SetItemsProcessed(int64_t(state.iterations()));
 }
 BENCHMARK(BM_Ocsf);

@@ -8,15 +8,13 @@
 #include <filesystem>
 #include <unordered_map>
 
-#include "export/exporter.h"
 #include "hostscan/detector_switches.h"
 #include "hostscan/host_monitor.h"
 #include "hostscan/page_db.h"
 #include "hostscan/yara_rules.h"
 #include "intel/intel_loader.h"
-#include "notify/notifier.h"
 #include "pipeline/sensor.h"
-#include "sinks/table/table_sink.h"
+#include "sinks/output_set.h"
 #include "store/sqlite_store.h"
 
 namespace mw::server {
@@ -272,88 +270,31 @@ Status Service::StartHostScan() {
   return Ok();
 }
 
-// ---- notifications and SIEM export (src/notify, src/export) ----
+// ---- outputs (src/sinks/output.h) ----
+// Every output the config asks for, from the one registry the commands use too. The terminal
+// echo (each finding once as it appears, and again when it reopens) is the table output.
 Status Service::StartOutputs() {
   auto log = [](const std::string& m) {
     std::fprintf(stderr, "minerwatch: %s\n", m.c_str());
     std::fflush(stderr);
   };
-  auto exporter = siem::SiemExporter::Start(cfg_.exports, log);
-  if (!exporter)
-    return Fail(Error(exporter.error().code(), "export: " + exporter.error().message()));
-  exporter_ = std::move(*exporter);
-  if (!cfg_.notify.contacts.empty()) {
-    auto transport = notify::Notifier::MakeCurlTransport(cfg_.notify);
-    if (!transport)
-      return Fail(Error(transport.error().code(), "notify: " + transport.error().message()));
-    auto n = notify::Notifier::Start(cfg_.notify, std::move(*transport), log);
-    if (!n) return Fail(Error(n.error().code(), "notify: " + n.error().message()));
-    notifier_ = std::move(*n);
-  }
-  if (exporter_) {
-    AddObserver(
-        [e = exporter_.get()](const std::vector<store::StoredFinding>& c) { e->OnChanges(c); });
-    AddLifecycleObserver(
-        [e = exporter_.get()](const std::vector<store::StoredFinding>& c) { e->OnChanges(c); });
-  }
-  if (notifier_) {
-    AddObserver(
-        [n = notifier_.get()](const std::vector<store::StoredFinding>& c) { n->OnChanges(c); });
-    AddLifecycleObserver([n = notifier_.get()](const std::vector<store::StoredFinding>& c) {
-      n->OnLifecycleChanges(c);
-    });
-  }
-  // Whoever started `minerwatch up` in a terminal sees each finding once as it appears (and again
-  // when it reopens), as a table row; the console and API have the rest.
-  struct TerminalEcho {
-    TableSink table{stdout};
-    std::unordered_map<std::string, uint32_t> shown;  // id -> reopen count when last shown
-  };
-  AddObserver(
-      [echo = std::make_shared<TerminalEcho>()](const std::vector<store::StoredFinding>& c) {
-        std::vector<Finding> fresh;
-        for (const auto& sf : c) {
-          auto [it, inserted] = echo->shown.try_emplace(sf.finding.id, sf.reopen_count);
-          if (inserted || it->second != sf.reopen_count) {
-            it->second = sf.reopen_count;
-            fresh.push_back(sf.finding);
-          }
-        }
-        (void)echo->table.Write(fresh);
-      });
-  metrics_.AddCollector([this](MetricsText& t) {
-    if (notifier_) {
-      const auto& ns = notifier_->stats();
-      t.Sample("minerwatch_notify_sent_total", "counter", "notifications delivered",
-               double(ns.sent_email), "channel=\"email\"");
-      t.Sample("minerwatch_notify_sent_total", "counter", "notifications delivered",
-               double(ns.sent_webhook), "channel=\"webhook\"");
-      t.Sample("minerwatch_notify_digests_total", "counter", "digest notices built",
-               double(ns.digests));
-      t.Sample("minerwatch_notify_failed_total", "counter", "notifications given up on",
-               double(ns.failed));
-      t.Sample("minerwatch_notify_retries_total", "counter", "notification retries",
-               double(ns.retries));
-      t.Sample("minerwatch_notify_dropped_total", "counter",
-               "changes dropped because the notify queue was full", double(ns.queue_dropped));
-    }
-    if (exporter_) {
-      const auto& es = exporter_->stats();
-      t.Sample("minerwatch_export_findings_total", "counter", "finding changes exported",
-               double(es.exported));
-      t.Sample("minerwatch_export_dropped_total", "counter",
-               "changes dropped because the export queue was full", double(es.queue_dropped));
-      t.Sample("minerwatch_export_write_errors_total", "counter", "export file write errors",
-               double(es.write_errors));
-      t.Sample("minerwatch_export_syslog_sent_total", "counter", "syslog messages sent",
-               double(es.syslog_sent));
-      t.Sample("minerwatch_export_syslog_dropped_total", "counter", "syslog messages dropped",
-               double(es.syslog_dropped));
-    }
+  MW_ASSIGN(outputs,
+            StartBuiltinOutputs({.host = OutputHost::kService, .config = &cfg_, .log = log}));
+  outputs_ = std::move(outputs);
+  OutputSet* o = outputs_.get();
+  AddObserver([o](const std::vector<store::StoredFinding>& c) {
+    (void)o->Write({ChangeKind::kDetected, c});  // errors are the outputs' counters and log
+  });
+  AddLifecycleObserver([o](const std::vector<store::StoredFinding>& c) {
+    (void)o->Write({ChangeKind::kLifecycle, c});
+  });
+  metrics_.AddCollector([o](MetricsText& t) {
+    for (const OutputCounter& c : o->Counters())
+      t.Sample(c.name, c.type.c_str(), c.help.c_str(), c.value, c.labels);
   });
   return Ok();
 }
-// ---- end notifications and SIEM export ----
+// ---- end outputs ----
 
 nlohmann::json Service::Health() const {
   nlohmann::json host = {{"status", host_ ? host_->status : "starting"}};
@@ -494,10 +435,9 @@ void Service::Stop() {
     cv_.notify_all();
   }
   if (writer_.joinable()) writer_.join();
-  // ---- notifications and SIEM export: after the writer drained, so the last changes go out ----
-  if (exporter_) exporter_->Stop();
-  if (notifier_) notifier_->Stop();
-  // ---- end notifications and SIEM export ----
+  // ---- outputs: after the writer drained, so the last changes go out ----
+  if (outputs_) outputs_->Stop();
+  // ---- end outputs ----
   if (api_) api_->Stop();
 }
 

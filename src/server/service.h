@@ -19,11 +19,8 @@
 #include "server/metrics.h"
 #include "store/store.h"
 
-namespace mw::siem {
-class SiemExporter;
-}
-namespace mw::notify {
-class Notifier;
+namespace mw {
+class OutputSet;
 }
 
 namespace mw::server {
@@ -44,8 +41,8 @@ class Service {
   // Observers see every stored change, on the writer thread (or the API thread for Ingest).
   void AddObserver(ChangeObserver o);
   // Lifecycle observers also see state changes made by people and by auto-resolve (mute, unmute,
-  // resolve, reopen): the SIEM export records them. The notifier is not one: a state change
-  // carries no new events, and muted or resolved findings are never notified.
+  // resolve, reopen): the SIEM export records them; the notifier withdraws them from pending
+  // digests (a state change carries no new events; muted or resolved findings are never notified).
   void AddLifecycleObserver(ChangeObserver o);
   // Delivers a state change to the lifecycle observers (the API calls this after SetState).
   void StateChanged(const std::vector<store::StoredFinding>& changed);
@@ -77,11 +74,10 @@ class Service {
   Status StartSensor();
   Status StartHostScan();
 
-  // ---- notifications and SIEM export (src/notify, src/export): observers of stored changes ----
+  // ---- outputs (src/sinks/output.h: table echo, SIEM export, notify): observe stored changes ----
   Status StartOutputs();
-  std::unique_ptr<siem::SiemExporter> exporter_;
-  std::unique_ptr<notify::Notifier> notifier_;
-  // ---- end notifications and SIEM export ----
+  std::unique_ptr<OutputSet> outputs_;
+  // ---- end outputs ----
 
   std::mutex observers_mu_;
   std::vector<ChangeObserver> observers_;            // guarded by observers_mu_

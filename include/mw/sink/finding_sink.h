@@ -1,8 +1,9 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
 #pragma once
-// The finding sink seam (control plane: may fail, returns Status). A sink receives new and
-// updated findings in batches. Adding a sink: one directory under src/sinks/<name>/ and one line
-// in the sink factory (src/sinks/builtin.cc).
+// Where a producer hands its findings (the host monitor into `up`'s writer queue): new and
+// updated findings in batches. Control plane: may fail, returns Status. Not an output: the
+// places findings leave minerwatch (JSON Lines, table, SIEM, notify) are mw::Output, one folder
+// each plus one line in src/sinks/builtin.cc (src/sinks/output.h).
 #include <span>
 
 #include "mw/core/result.h"

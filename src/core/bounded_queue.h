@@ -1,8 +1,9 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
 #pragma once
-// A bounded multi-producer queue drained by one worker thread. Producers (the store's writer
-// thread) must never wait on a slow consumer (an SMTP relay, a dead syslog server), so Push never
-// blocks: beyond the bound the item is refused and the caller counts the drop.
+// A bounded multi-producer queue drained by one worker thread (an output's, src/sinks/output.h).
+// Producers (the store's writer thread) must never wait on a slow consumer (an SMTP relay, a dead
+// syslog server), so Push never blocks: beyond the bound the item is refused and the caller
+// counts the drop.
 //
 // Thread-safety: every method is safe from any thread.
 #include <chrono>
@@ -12,7 +13,7 @@
 #include <mutex>
 #include <optional>
 
-namespace mw::siem {
+namespace mw {
 
 template <typename T>
 class BoundedQueue {
@@ -67,4 +68,4 @@ class BoundedQueue {
   bool closed_ = false;  // guarded by mu_
 };
 
-}  // namespace mw::siem
+}  // namespace mw

@@ -1,5 +1,5 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
-#include "export/rotating_file.h"
+#include "export/files/rotating_file.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>

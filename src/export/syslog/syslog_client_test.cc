@@ -1,5 +1,5 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
-#include "export/syslog_client.h"
+#include "export/syslog/syslog_client.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
