@@ -176,8 +176,8 @@ bool InventoryFindings(const ProcessInfo& p, const HostScanOptions& o, Timestamp
         attack.push_back("T1070.004");
       }
     }
-    Fill(f, Stage::kMining, strong ? Severity::kHigh : Severity::kMedium, attack,
-         "miner_process", "heuristics", o);
+    Fill(f, Stage::kMining, strong ? Severity::kHigh : Severity::kMedium, attack, "miner_process",
+         "heuristics", o);
     AddProcess(f, p);
     f.evidence["reasons"] = reasons;
   }
@@ -209,8 +209,9 @@ bool InventoryFindings(const ProcessInfo& p, const HostScanOptions& o, Timestamp
 }
 
 // YARA, page-hash and combined findings for one process's memory. True when any matched.
+// "miner_evidence": the process already looks like a miner (Miner Process reasons).
 bool MemoryFindings(const ProcessInfo& p, const ProcessMemResult& mem, const HostScanOptions& o,
-                    TimestampUs now, FindingEmitter& out) {
+                    bool miner_evidence, TimestampUs now, FindingEmitter& out) {
   std::vector<PageDbHit> page_hits;
   if (o.page_db && o.page_db->binary_count() > 0 && !mem.exec_page_hashes.empty()) {
     page_hits =
@@ -248,6 +249,22 @@ bool MemoryFindings(const ProcessInfo& p, const ProcessMemResult& mem, const Hos
   }
   bool has_yara = !rules_json.empty();
   bool has_pages = !pages_json.empty();
+  // Stage 1 from memory needs proof of work (algorithm constants, miner code or structures), a
+  // page match or miner behaviour: pool names and miner strings alone are what a shell, a
+  // resolver or a log reader that handled such names holds too.
+  const bool proof_of_work = std::any_of(mem.hits.begin(), mem.hits.end(), [](const YaraHit& h) {
+    return h.rule != nullptr && h.rule->evidence == match::Evidence::kProofOfWork;
+  });
+  if (has_yara && o.memory_rules && !proof_of_work && !has_pages && !miner_evidence) {
+    Finding& f = out.Upsert(category::kMinerStrings, o.host_ip, indicator, now);
+    Fill(f, Stage::kPrecursor, Severity::kLow, {"T1496"}, "memory_rules", "names", o);
+    AddProcess(f, p);
+    f.evidence["rules"] = rules_json;
+    f.evidence["why_not_stage_1"] =
+        "only names matched (pool hosts, miner strings): no proof-of-work constants or miner "
+        "code, no page match, no miner-process evidence";
+    return false;
+  }
   if (has_yara && o.memory_rules) {
     Finding& f = out.Upsert(category::kYaraRule, o.host_ip, indicator, now);
     const YaraHit& first = *std::find_if(mem.hits.begin(), mem.hits.end(),
@@ -256,6 +273,9 @@ bool MemoryFindings(const ProcessInfo& p, const ProcessMemResult& mem, const Hos
     AddProcess(f, p);
     f.evidence["rules"] = rules_json;
     f.evidence["families"] = families;
+    f.evidence["proof"] = proof_of_work ? "proof_of_work rule"
+                          : has_pages   ? "page match"
+                                        : "miner process";
     f.evidence["memory"] = {{"bytes_read", mem.stats.bytes_read},
                             {"regions", mem.stats.regions},
                             {"read_method", mem.read_method},
@@ -526,7 +546,9 @@ void HostScanner::ScanMemory(const std::vector<ProcessInfo>& procs, const std::s
       ++cov.processes_memory_denied;
       NameDenied(cov, p);
     }
-    if (MemoryFindings(p, mem, o, now, out) && !p.exe.empty() &&
+    const bool miner_evidence = !p.exe.empty() && std::find(miner_paths.begin(), miner_paths.end(),
+                                                            p.exe) != miner_paths.end();
+    if (MemoryFindings(p, mem, o, miner_evidence, now, out) && !p.exe.empty() &&
         std::find(miner_paths.begin(), miner_paths.end(), p.exe) == miner_paths.end()) {
       miner_paths.push_back(p.exe);
     }

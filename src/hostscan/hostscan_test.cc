@@ -454,6 +454,53 @@ TEST(HostScan, AnotherMinerwatchProcessIsNotScannedForOurOwnRules) {
   EXPECT_TRUE(noted);
 }
 
+// A process that only handled pool names (a shell that ran `dig pool.supportxmr.com`, a resolver,
+// a log reader) holds the strings of MW_Pool_And_Donation_Hosts, but no proof of work: never a
+// stage-1 YARA finding, at most a low stage-0 one.
+TEST(HostScan, PoolNamesAloneInMemoryAreNotStageOne) {
+  if (access("/usr/bin/python3", X_OK) != 0) GTEST_SKIP() << "SKIP: python3 not installed";
+  auto rules = match::YaraRules::Load(true, {});
+  ASSERT_TRUE(rules);
+  int ready[2];
+  ASSERT_EQ(pipe(ready), 0);
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    dup2(ready[1], 1);
+    const char* code =
+        "import sys, time\n"
+        "log = ''.join('q %d %s A\\n' % (i, h) for i in range(2000) for h in\n"
+        "  ('pool.supportxmr.com', 'xmr.nanopool.org', 'gulf.moneroocean.stream', 'c3pool.com'))\n"
+        "sys.stdout.write('ready\\n'); sys.stdout.flush(); time.sleep(60)\n";
+    execl("/usr/bin/python3", "python3", "-c", code, static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(ready[1]);
+  char buf[8] = {0};
+  ASSERT_GT(read(ready[0], buf, sizeof buf - 1), 0);
+  close(ready[0]);
+  HostScanOptions o;
+  o.pids = {child};
+  o.cpu_sample_ms = 0;
+  o.scan_persistence = false;
+  o.rules = *rules;
+  HostScanner scanner(o);
+  FindingEmitter out;
+  scanner.RunPass(out);
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
+  int strings = 0;
+  for (const Finding& f : out.all()) {
+    EXPECT_NE(f.stage, Stage::kMining) << f.category << " " << f.evidence.dump();
+    if (f.category == category::kMinerStrings) {
+      ++strings;
+      EXPECT_EQ(f.severity, Severity::kLow);
+      EXPECT_EQ(f.evidence["rules"][0]["rule"], "MW_Pool_And_Donation_Hosts");
+    }
+  }
+  EXPECT_EQ(strings, 1) << "the pool names were not found in memory at all";
+}
+
 TEST(Process, MinerHeuristics) {
   ProcessInfo p;
   p.pid = 10;

@@ -24,9 +24,12 @@ inline constexpr std::string_view kHashMatch = "Execution: Cryptomining Hash Mat
 inline constexpr std::string_view kCombined = "Execution: Combined Detection";
 inline constexpr std::string_view kMinerProcess = "Execution: Miner Process";
 inline constexpr std::string_view kMinerAutostart = "Persistence: Miner Autostart";
-inline constexpr std::string_view kAll[] = {kPoolProtocol, kBadDomain,     kBadIp,
-                                            kYaraRule,     kHashMatch,     kCombined,
-                                            kMinerProcess, kMinerAutostart};
+// Pool names or miner strings in a process's memory with no proof of work, miner code or miner
+// behaviour beside them (a shell, resolver or log reader that handled such names): stage 0, low.
+inline constexpr std::string_view kMinerStrings = "Discovery: Cryptomining Strings in Memory";
+inline constexpr std::string_view kAll[] = {kPoolProtocol, kBadDomain,      kBadIp,
+                                            kYaraRule,     kHashMatch,      kCombined,
+                                            kMinerProcess, kMinerAutostart, kMinerStrings};
 }  // namespace category
 bool IsKnownCategory(std::string_view name);
 

@@ -38,7 +38,8 @@ void RegisterHostScanDetectors(DetectorRegistry& r) {
       {{category::kMinerProcess, Stage::kMining, Severity::kMedium, {"T1496"}}});
   Add(r, "memory_rules",
       "host: YARA rules over process memory (minerwatch's own and hostscan.yara_files).",
-      {{category::kYaraRule, Stage::kMining, Severity::kHigh, {"T1496"}}});
+      {{category::kYaraRule, Stage::kMining, Severity::kHigh, {"T1496"}},
+       {category::kMinerStrings, Stage::kPrecursor, Severity::kLow, {"T1496"}}});
   Add(r, "hash_match",
       "host: executable pages of processes matched against known miner builds "
       "(`intel add-binary`).",
