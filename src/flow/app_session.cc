@@ -19,11 +19,13 @@ class AppSession::Context final : public ParseContext {
   EventBus& events() override { return env_.bus; }
   void Confirm() override { confirmed = true; }
   void Violate(const char* reason) override {
-    if (!violation) violation = reason ? reason : "unspecified";
+    violated = true;
+    if (!violation) violation = reason;  // the first reason counts; none means kInvalid
   }
   void Anomaly(const char* name) override { env_.counters.anomalies.Add(name ? name : "unnamed"); }
 
   bool confirmed = false;
+  bool violated = false;
   const char* violation = nullptr;
 
  private:
@@ -128,7 +130,7 @@ void AppSession::Attach(size_t spec_index, const ParseEnv& env, Direction dir,
   spec_ = &registry_.specs()[spec_index];
   parser_ = spec_->create();
   if (!parser_) {  // a factory that cannot build: treat as a violation, not a crash
-    Detach("create_failed", env);
+    Detach(DetachReason::kCreateFailed, env);
     return;
   }
   const uint32_t state = spec_->state_bytes ? spec_->state_bytes : kDefaultParserStateBytes;
@@ -159,10 +161,22 @@ void AppSession::GiveUp(const ParseEnv& env) {
   Free(probe_[1], env);
 }
 
-void AppSession::Detach(const char* reason, const ParseEnv& env) {
+void AppSession::Detach(DetachReason reason, const ParseEnv& env) {
+  ++env.counters.detached[size_t(reason)];
+  Stop(env);
+}
+
+void AppSession::Violated(const char* violation, const ParseEnv& env) {
+  if (violation)
+    env.counters.violations.Add(violation);
+  else
+    ++env.counters.detached[size_t(DetachReason::kInvalid)];
+  Stop(env);
+}
+
+void AppSession::Stop(const ParseEnv& env) {
   state_ = State::kDone;
   ++env.counters.parser_violations;
-  env.counters.violations.Add(reason);
   DropState(env);
 }
 
@@ -213,8 +227,8 @@ size_t AppSession::Run(Direction dir, ByteView bytes, const ParseEnv& env) {
     Context ctx(env);
     ParseResult r = parser_->OnData(dir, bytes.subspan(done), ctx);
     if (ctx.confirmed) confirmed_ = true;
-    if (r.kind == ParseResult::Kind::kInvalid || ctx.violation) {
-      Detach(ctx.violation ? ctx.violation : "invalid", env);
+    if (r.kind == ParseResult::Kind::kInvalid || ctx.violated) {
+      Violated(ctx.violation, env);
       return 0;
     }
     const size_t consumed = std::min<size_t>(r.consumed, bytes.size() - done);
@@ -239,7 +253,7 @@ void AppSession::FeedStream(Direction dir, ByteView bytes, const ParseEnv& env) 
     if (state_ != State::kAttached) return;
     ByteView rest = bytes.subspan(used);
     if (rest.empty()) return;
-    if (rest.size() > max_buffer) return Detach("max_buffer", env);
+    if (rest.size() > max_buffer) return Detach(DetachReason::kMaxBuffer, env);
     if (!Reserve(pending, rest.size(), max_buffer, env)) return Shed(env);
     pending.assign(rest.begin(), rest.end());
     return;
@@ -248,7 +262,7 @@ void AppSession::FeedStream(Direction dir, ByteView bytes, const ParseEnv& env) 
   // parser must hold, not on segment size (GRO/TSO captures carry segments of up to 64 KB).
   while (!bytes.empty()) {
     const size_t room = max_buffer - std::min(max_buffer, pending.size());
-    if (room == 0) return Detach("max_buffer", env);
+    if (room == 0) return Detach(DetachReason::kMaxBuffer, env);
     const size_t take = std::min(room, bytes.size());
     if (!Reserve(pending, pending.size() + take, max_buffer, env)) return Shed(env);
     pending.insert(pending.end(), bytes.begin(), bytes.begin() + ptrdiff_t(take));
@@ -276,7 +290,7 @@ void AppSession::OnGap(Direction dir, uint32_t len, const ParseEnv& env) {
   Context ctx(env);
   parser_->OnGap(dir, len, ctx);
   if (ctx.confirmed) confirmed_ = true;
-  if (ctx.violation) return Detach(ctx.violation, env);
+  if (ctx.violated) return Violated(ctx.violation, env);
   const size_t heap = parser_->heap_bytes();
   if (heap != parser_heap_charge_ && !ChargeParserHeap(heap, env)) Shed(env);
 }

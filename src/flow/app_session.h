@@ -77,7 +77,12 @@ class AppSession {
   void FeedStream(Direction dir, ByteView bytes, const ParseEnv& env);
   // One parser call (repeated while it makes progress); returns bytes consumed, or detaches.
   size_t Run(Direction dir, ByteView bytes, const ParseEnv& env);
-  void Detach(const char* reason, const ParseEnv& env);
+  // The flow layer gives up on the parser (counted under "reason").
+  void Detach(DetachReason reason, const ParseEnv& env);
+  // The parser said kInvalid or Violate()d: counted under its violation name, if it gave one.
+  void Violated(const char* violation, const ParseEnv& env);
+  // Detach and Violated: no app layer for the rest of the flow.
+  void Stop(const ParseEnv& env);
   // A charge was refused: stop buffering, like Detach but not a protocol violation.
   void Shed(const ParseEnv& env);
   void DropState(const ParseEnv& env);

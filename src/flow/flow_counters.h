@@ -1,42 +1,84 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Counters of the flow layer: flow lifecycle, TCP reassembly and app-layer attachment.
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <span>
 #include <string_view>
-#include <utility>
-#include <vector>
 
 namespace mw::flow {
 
-// Counts keyed by string-literal names (parser anomalies, violation reasons). Names are compared
-// by pointer first, so the common case costs no string compare; the set of literals is finite.
-class NamedCounters {
+// Counts keyed by string literal: the anomaly and violation names parsers hand to ParseContext
+// (declared per protocol in src/protocols/<proto>/<proto>_anomalies.h). Fixed capacity and no
+// allocation, so the counters copy as one block: a name is found by pointer first (one literal
+// per declared name), by content only when that misses; names past kCapacity are summed under
+// overflow().
+class LiteralCounters {
  public:
+  static constexpr size_t kCapacity = 64;  // the built-in protocols declare about 50 in all
+  struct Entry {
+    const char* name;
+    uint64_t count;
+  };
+
   void Add(const char* name, uint64_t n = 1) {
-    for (auto& [k, v] : items_) {
-      if (k.data() == name || k == name) {
-        v += n;
+    for (size_t i = 0; i < size_; ++i) {
+      if (items_[i].name == name) {
+        items_[i].count += n;
         return;
       }
     }
-    items_.emplace_back(std::string_view(name), n);
+    for (size_t i = 0; i < size_; ++i) {
+      if (std::strcmp(items_[i].name, name) == 0) {
+        items_[i].count += n;
+        return;
+      }
+    }
+    if (size_ == kCapacity) {
+      overflow_ += n;
+      return;
+    }
+    items_[size_++] = {name, n};
   }
   uint64_t Get(std::string_view name) const {
-    for (const auto& [k, v] : items_)
-      if (k == name) return v;
+    for (const Entry& e : items())
+      if (e.name == name) return e.count;
     return 0;
   }
   uint64_t total() const {
-    uint64_t n = 0;
-    for (const auto& kv : items_) n += kv.second;
+    uint64_t n = overflow_;
+    for (const Entry& e : items()) n += e.count;
     return n;
   }
-  const std::vector<std::pair<std::string_view, uint64_t>>& items() const { return items_; }
+  uint64_t overflow() const { return overflow_; }
+  // The names counted so far, in the order they first came.
+  std::span<const Entry> items() const { return {items_.data(), size_}; }
 
  private:
-  std::vector<std::pair<std::string_view, uint64_t>> items_;
+  std::array<Entry, kCapacity> items_{};
+  size_t size_ = 0;
+  uint64_t overflow_ = 0;
 };
+
+// Why the flow layer detached a parser on its own (a parser's Violate() names are counted apart).
+// X(enum, name, help)
+#define MW_APP_DETACH_REASONS(X)                                                              \
+  X(kInvalid, "invalid", "parser answered kInvalid without naming a violation")               \
+  X(kMaxBuffer, "max_buffer", "parser left more bytes unconsumed than its spec's max_buffer") \
+  X(kCreateFailed, "create_failed", "parser factory returned no parser")
+
+#define MW_FLOW_ENUM(e, n, h) e,
+enum class DetachReason : uint8_t { MW_APP_DETACH_REASONS(MW_FLOW_ENUM) kCount };
+#undef MW_FLOW_ENUM
+
+constexpr std::string_view Name(DetachReason r) {
+#define MW_FLOW_NAME(e, n, h) n,
+  constexpr std::string_view kNames[] = {MW_APP_DETACH_REASONS(MW_FLOW_NAME)};
+#undef MW_FLOW_NAME
+  return kNames[size_t(r)];
+}
 
 struct TcpCounters {
   uint64_t segments = 0;          // TCP packets seen
@@ -61,10 +103,11 @@ struct FlowCounters {
   uint64_t after_close = 0;  // stray packets of a flow already closed by FIN/RST
   TcpCounters tcp;
   uint64_t parser_attaches = 0;
-  uint64_t parser_violations = 0;  // parsers detached (kInvalid, Violate, buffer overflow)
+  uint64_t parser_violations = 0;  // parsers detached: a violation or a DetachReason
   uint64_t protocol_unknown = 0;   // flows whose probes all said no
-  NamedCounters violations;        // by reason
-  NamedCounters anomalies;         // ParseContext::Anomaly names
+  std::array<uint64_t, size_t(DetachReason::kCount)> detached{};  // the flow layer's reasons
+  LiteralCounters violations;                                     // ParseContext::Violate names
+  LiteralCounters anomalies;                                      // ParseContext::Anomaly names
 };
 
 }  // namespace mw::flow

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -207,7 +208,8 @@ TEST_F(FlowTableTest, UnconsumedBytesBoundedByMaxBuffer) {
   t.Process(Tcp("10.0.0.1", 40000, "10.0.0.2", 3333, tf::kAck, 101, "FAKE\n"));
   std::string no_newline(100, 'a');  // > max_buffer (64) without a line end
   t.Process(Tcp("10.0.0.1", 40000, "10.0.0.2", 3333, tf::kAck, 106, no_newline));
-  EXPECT_EQ(t.counters().violations.Get("max_buffer"), 1u);
+  EXPECT_EQ(t.counters().detached[size_t(DetachReason::kMaxBuffer)], 1u);
+  EXPECT_EQ(t.counters().parser_violations, 1u);
 }
 
 TEST_F(FlowTableTest, LargeSegmentAfterPendingBytesIsTakenInPieces) {
@@ -219,7 +221,7 @@ TEST_F(FlowTableTest, LargeSegmentAfterPendingBytesIsTakenInPieces) {
   std::string lines = "cd\n";
   for (int i = 0; i < 3; ++i) lines += std::string(39, 'x') + "\n";
   t.Process(Tcp("10.0.0.1", 40000, "10.0.0.2", 3333, tf::kAck, 108, lines));
-  EXPECT_EQ(t.counters().violations.Get("max_buffer"), 0u);
+  EXPECT_EQ(t.counters().detached[size_t(DetachReason::kMaxBuffer)], 0u);
   EXPECT_EQ(rec.bytes[0], "FAKE\nab" + lines);
   t.Process(
       Tcp("10.0.0.1", 40000, "10.0.0.2", 3333, tf::kAck, 108 + uint32_t(lines.size()), "tail\n"));
@@ -231,6 +233,27 @@ TEST_F(FlowTableTest, AnomaliesCountedByName) {
   Handshake(t);
   t.Process(Tcp("10.0.0.1", 40000, "10.0.0.2", 3333, tf::kAck, 101, "FAKE ODD\n"));
   EXPECT_EQ(t.counters().anomalies.Get("fake.odd"), 1u);
+}
+
+TEST(LiteralCountersTest, SameNameByPointerOrContentOverflowPastCapacity) {
+  LiteralCounters c;
+  const char a[] = "proto.thing";
+  const char b[] = "proto.thing";  // another copy of the literal: still the same counter
+  c.Add(a);
+  c.Add(b, 2);
+  c.Add("proto.other");
+  ASSERT_EQ(c.items().size(), 2u);
+  EXPECT_EQ(c.Get("proto.thing"), 3u);
+  EXPECT_EQ(c.Get("proto.other"), 1u);
+  EXPECT_EQ(c.Get("proto.none"), 0u);
+  static char names[LiteralCounters::kCapacity + 1][8];
+  for (size_t i = 0; i < LiteralCounters::kCapacity + 1; ++i) {
+    std::snprintf(names[i], sizeof(names[i]), "n%zu", i);
+    c.Add(names[i]);
+  }
+  EXPECT_EQ(c.items().size(), LiteralCounters::kCapacity);
+  EXPECT_EQ(c.overflow(), 3u);  // the last three names found no slot
+  EXPECT_EQ(c.total(), 4u + LiteralCounters::kCapacity + 1);
 }
 
 TEST_F(FlowTableTest, GapReachesParserAtReset) {

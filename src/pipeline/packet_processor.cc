@@ -27,9 +27,6 @@ const PacketStats& PacketProcessor::stats() const {
   stats_.flow = flows_.counters();
   stats_.memcap = flows_.memcap();
   stats_.flows_created = stats_.flow.created;
-  stats_.flows_active = stats_.flow.active;
-  stats_.flows_evicted = stats_.flow.evicted;
-  stats_.flows_timed_out = stats_.flow.timed_out;
   return stats_;
 }
 
@@ -76,9 +73,14 @@ std::vector<std::pair<std::string, uint64_t>> PacketStats::Flatten() const {
   add("app.parser_attaches", flow.parser_attaches);
   add("app.parser_violations", flow.parser_violations);
   add("app.protocol_unknown", flow.protocol_unknown);
-  for (const auto& [name, v] : flow.violations.items())
-    add("app.violation." + std::string(name), v);
-  for (const auto& [name, v] : flow.anomalies.items()) add("app.anomaly." + std::string(name), v);
+  // Parser-declared names (src/protocols/<proto>/<proto>_anomalies.h) appear once counted.
+  for (size_t i = 0; i < flow.detached.size(); ++i)
+    add("app.violation." + std::string(flow::Name(flow::DetachReason(i))), flow.detached[i]);
+  for (const auto& e : flow.violations.items())
+    add("app.violation." + std::string(e.name), e.count);
+  if (flow.violations.overflow() != 0) add("app.violation.other", flow.violations.overflow());
+  for (const auto& e : flow.anomalies.items()) add("app.anomaly." + std::string(e.name), e.count);
+  if (flow.anomalies.overflow() != 0) add("app.anomaly.other", flow.anomalies.overflow());
   return out;
 }
 

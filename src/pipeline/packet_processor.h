@@ -28,13 +28,9 @@ struct PacketProcessorConfig {
 
 struct PacketStats {
   uint64_t packets = 0;
-  uint64_t bytes = 0;           // wire bytes
-  uint64_t captured_bytes = 0;  // captured bytes (caplen), what the source really delivered
-  // Headline numbers, also found in the detailed counters below.
-  uint64_t flows_created = 0;
-  uint64_t flows_active = 0;
-  uint64_t flows_evicted = 0;
-  uint64_t flows_timed_out = 0;
+  uint64_t bytes = 0;             // wire bytes
+  uint64_t captured_bytes = 0;    // captured bytes (caplen), what the source really delivered
+  uint64_t flows_created = 0;     // also flow.created below
   decode::DecodeCounters decode;  // decoded, fragments, drops/skips/anomalies by reason
   flow::FlowCounters flow;        // flows, TCP reassembly, parser attaches/violations, anomalies
   flow::MemcapCounters memcap;    // flow.memcap: bytes in use, peak, what was shed to stay under

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <string>
 
 #include "capture/pcap_file_source.h"
@@ -92,6 +93,47 @@ TEST(PacketProcessorTest, FramesToStreamBytesAndEvents) {
   for (const auto& [name, v] : s.Flatten())
     if (name == "decode.dropped.truncated_link") found = v == 1;
   EXPECT_TRUE(found);
+}
+
+// A parser's anomaly and violation names reach the flattened counters (what --stats-json and
+// the sensor report) as app.anomaly.<name> / app.violation.<name>; the flow layer's own detach
+// reasons are always there.
+class Complainer : public AppParser {
+ public:
+  ParseResult OnData(Direction, ByteView b, ParseContext& ctx) override {
+    ctx.Anomaly("fake.odd");
+    if (AsChars(b).find("BAD") != std::string_view::npos) ctx.Violate("fake.bad");
+    return ParseResult::Ok(uint32_t(b.size()));
+  }
+  void OnGap(Direction, uint32_t, ParseContext&) override {}
+};
+
+TEST(PacketProcessorTest, ParserCountersAreFlattenedByName) {
+  ParserRegistry registry;
+  registry.Add({.name = "complainer",
+                .transport = Transport::kUdp,
+                .probe = [](Direction, ByteView) { return ProbeResult::kYes; },
+                .create = [] { return std::unique_ptr<AppParser>(new Complainer()); }});
+  EventBus bus;
+  PacketProcessor pp({}, registry, bus);
+  TimestampUs ts = 1'700'000'000'000'000;
+  for (std::string_view payload : {"ok", "ok", "BAD", "later"}) {
+    Bytes f = PacketBuilder()
+                  .Ethernet()
+                  .Ipv4("10.0.0.1", "10.0.0.2")
+                  .Udp(40000, 5353)
+                  .Payload(payload)
+                  .Build();
+    pp.Process(capture::RawPacket{ts += 1000, 1, ByteView(f), uint32_t(f.size())});
+  }
+  std::map<std::string, uint64_t> counters;
+  for (const auto& [name, v] : pp.stats().Flatten()) counters[name] = v;
+  EXPECT_EQ(counters["app.anomaly.fake.odd"], 3u);  // the fourth datagram finds no parser
+  EXPECT_EQ(counters["app.violation.fake.bad"], 1u);
+  EXPECT_EQ(counters["app.parser_violations"], 1u);
+  EXPECT_EQ(counters.count("app.violation.max_buffer"), 1u);
+  EXPECT_EQ(counters["app.violation.max_buffer"], 0u);
+  EXPECT_EQ(pp.stats().MalformedTotal(), 1u + 3u);
 }
 
 // Every real capture from nDPI's suite goes through the whole packet path without a crash, with

@@ -11,45 +11,22 @@ constexpr size_t kMaxWireName = 255;  // RFC 1035 2.3.4, length octets included
 
 inline char Lower(uint8_t c) { return (c >= 'A' && c <= 'Z') ? char(c + 32) : char(c); }
 
-DnsAnomaly FromNameStatus(NameStatus s) {
+Anomaly FromNameStatus(NameStatus s) {
   switch (s) {
-    case NameStatus::kOk:
-      return DnsAnomaly::kNone;
+    case NameStatus::kOk:  // not asked: only failures are mapped
     case NameStatus::kTruncated:
-      return DnsAnomaly::kTruncated;
+      return Anomaly::kTruncated;
     case NameStatus::kLoop:
-      return DnsAnomaly::kNameLoop;
+      return Anomaly::kNameLoop;
     case NameStatus::kTooLong:
-      return DnsAnomaly::kNameTooLong;
+      return Anomaly::kNameTooLong;
     case NameStatus::kBadLabel:
-      return DnsAnomaly::kBadLabel;
+      return Anomaly::kBadLabel;
   }
-  return DnsAnomaly::kTruncated;
+  return Anomaly::kTruncated;
 }
 
 }  // namespace
-
-const char* AnomalyName(DnsAnomaly a) {
-  switch (a) {
-    case DnsAnomaly::kNone:
-      return "dns.none";
-    case DnsAnomaly::kTruncated:
-      return "dns.truncated";
-    case DnsAnomaly::kNoQuestion:
-      return "dns.no_question";
-    case DnsAnomaly::kNameLoop:
-      return "dns.name_loop";
-    case DnsAnomaly::kNameTooLong:
-      return "dns.name_too_long";
-    case DnsAnomaly::kBadLabel:
-      return "dns.bad_label";
-    case DnsAnomaly::kBadRdata:
-      return "dns.bad_rdata";
-    case DnsAnomaly::kTooManyAnswers:
-      return "dns.too_many_answers";
-  }
-  return "dns.unknown";
-}
 
 NameStatus DecodeName(ByteView msg, size_t offset, char* out, size_t* out_len, size_t* next) {
   size_t pos = offset;
@@ -102,7 +79,7 @@ NameStatus DnsMessageDecoder::DecodeInto(ByteView msg, size_t offset, std::strin
 DnsMessageDecoder::Outcome DnsMessageDecoder::Decode(ByteView msg, DecodedMessage& m) {
   Outcome out;
   if (msg.size() < kHeaderSize) {
-    out.anomaly = DnsAnomaly::kTruncated;
+    out.anomaly = Anomaly::kTruncated;
     return out;
   }
   const uint8_t* p = msg.data();
@@ -116,7 +93,7 @@ DnsMessageDecoder::Outcome DnsMessageDecoder::Decode(ByteView msg, DecodedMessag
   m.arcount = LoadBe16(p + 10);
   m.answers = {};
   if (m.qdcount == 0) {
-    out.anomaly = DnsAnomaly::kNoQuestion;
+    out.anomaly = Anomaly::kNoQuestion;
     return out;
   }
   arena_used_ = 0;
@@ -127,7 +104,7 @@ DnsMessageDecoder::Outcome DnsMessageDecoder::Decode(ByteView msg, DecodedMessag
     return out;
   }
   if (pos + 4 > msg.size()) {
-    out.anomaly = DnsAnomaly::kTruncated;
+    out.anomaly = Anomaly::kTruncated;
     return out;
   }
   m.qtype = LoadBe16(p + pos);
@@ -135,8 +112,8 @@ DnsMessageDecoder::Outcome DnsMessageDecoder::Decode(ByteView msg, DecodedMessag
   pos += 4;
   out.ok = true;
 
-  auto note = [&out](DnsAnomaly a) {
-    if (out.anomaly == DnsAnomaly::kNone) out.anomaly = a;
+  auto note = [&out](Anomaly a) {
+    if (!out.anomaly) out.anomaly = a;
   };
   // Further questions are only skipped; their names go to a scratch area, not the arena.
   char scratch[kMaxNameLength];
@@ -144,7 +121,7 @@ DnsMessageDecoder::Outcome DnsMessageDecoder::Decode(ByteView msg, DecodedMessag
     size_t len = 0;
     s = DecodeName(msg, pos, scratch, &len, &pos);
     if (s != NameStatus::kOk || pos + 4 > msg.size()) {
-      note(s != NameStatus::kOk ? FromNameStatus(s) : DnsAnomaly::kTruncated);
+      note(s != NameStatus::kOk ? FromNameStatus(s) : Anomaly::kTruncated);
       return out;
     }
     pos += 4;
@@ -160,7 +137,7 @@ DnsMessageDecoder::Outcome DnsMessageDecoder::Decode(ByteView msg, DecodedMessag
       break;
     }
     if (pos + 10 > msg.size()) {
-      note(DnsAnomaly::kTruncated);
+      note(Anomaly::kTruncated);
       break;
     }
     const uint16_t type = LoadBe16(p + pos);
@@ -169,7 +146,7 @@ DnsMessageDecoder::Outcome DnsMessageDecoder::Decode(ByteView msg, DecodedMessag
     const uint16_t rdlen = LoadBe16(p + pos + 8);
     const size_t rdata = pos + 10;
     if (rdata + rdlen > msg.size()) {
-      note(DnsAnomaly::kTruncated);
+      note(Anomaly::kTruncated);
       break;
     }
     pos = rdata + rdlen;
@@ -179,7 +156,7 @@ DnsMessageDecoder::Outcome DnsMessageDecoder::Decode(ByteView msg, DecodedMessag
       continue;
     }
     if (kept == kMaxAnswers) {
-      note(DnsAnomaly::kTooManyAnswers);
+      note(Anomaly::kTooManyAnswers);
       arena_used_ = arena_mark;
       break;
     }
@@ -191,7 +168,7 @@ DnsMessageDecoder::Outcome DnsMessageDecoder::Decode(ByteView msg, DecodedMessag
     if (type == kTypeA || type == kTypeAaaa) {
       const size_t want = type == kTypeA ? 4 : 16;
       if (rdlen != want) {
-        note(DnsAnomaly::kBadRdata);
+        note(Anomaly::kBadRdata);
         arena_used_ = arena_mark;
         continue;
       }
@@ -202,7 +179,7 @@ DnsMessageDecoder::Outcome DnsMessageDecoder::Decode(ByteView msg, DecodedMessag
       // it must end inside its own rdata.
       s = DecodeInto(msg, rdata, &ans.target, &after);
       if (s != NameStatus::kOk || after > rdata + rdlen) {
-        note(s != NameStatus::kOk ? FromNameStatus(s) : DnsAnomaly::kBadRdata);
+        note(s != NameStatus::kOk ? FromNameStatus(s) : Anomaly::kBadRdata);
         arena_used_ = arena_mark;
         continue;
       }

@@ -8,10 +8,12 @@
 // arena (or stay valid as long as the decoder is not reused).
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
 
 #include "mw/core/byte_view.h"
+#include "protocols/dns/dns_anomalies.h"
 #include "protocols/dns/dns_events.h"
 
 namespace mw::dns {
@@ -41,26 +43,14 @@ struct DecodedMessage {
   std::span<const Answer> answers;
 };
 
-// Why a message could not be decoded at all, or what was odd about one that could. Each maps to
-// a literal anomaly name ("dns.name_loop", ...) through AnomalyName().
-enum class DnsAnomaly : uint8_t {
-  kNone,
-  kTruncated,       // shorter than its header/question/answers say
-  kNoQuestion,      // qdcount == 0
-  kNameLoop,        // compression pointers loop or chain too deep
-  kNameTooLong,     // more than 253 characters / 255 octets
-  kBadLabel,        // reserved label type (0x40 / 0x80)
-  kBadRdata,        // A/AAAA with the wrong rdata length
-  kTooManyAnswers,  // more than kMaxAnswers A/AAAA/CNAME records
-};
-const char* AnomalyName(DnsAnomaly a);
-
 // Reusable decoder: one per parser (per flow), not thread-safe.
 class DnsMessageDecoder {
  public:
   struct Outcome {
     bool ok = false;  // header and first question decoded; "message" is usable
-    DnsAnomaly anomaly = DnsAnomaly::kNone;  // the first anomaly seen, if any
+    // Why the message did not decode, or the first oddity of one that did: one of the message
+    // anomalies of dns_anomalies.h (kTruncated ... kTooManyAnswers).
+    std::optional<Anomaly> anomaly;
   };
 
   // Decodes "msg". When Outcome::ok is false, "message" is unspecified.

@@ -1,6 +1,7 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
 #include "protocols/dns/dns_parser.h"
 
+#include "protocols/dns/dns_anomalies.h"
 #include "protocols/dns/dns_events.h"
 #include "protocols/dns/dns_message.h"
 
@@ -107,13 +108,13 @@ bool DnsParser::HandleMessage(Direction dir, ByteView msg, ParseContext& ctx) {
   const DnsMessageDecoder::Outcome outcome = ThreadDecoder().Decode(msg, m);
   if (!outcome.ok) {
     if (!confirmed_) {
-      ctx.Violate("dns: first message does not decode");
+      Report(ctx, Violation::kUndecodable);
       return false;
     }
-    ctx.Anomaly(AnomalyName(outcome.anomaly));
+    Report(ctx, outcome.anomaly.value_or(Anomaly::kTruncated));
     return true;
   }
-  if (outcome.anomaly != DnsAnomaly::kNone) ctx.Anomaly(AnomalyName(outcome.anomaly));
+  if (outcome.anomaly) Report(ctx, *outcome.anomaly);
   if (!confirmed_) {
     confirmed_ = true;
     ctx.Confirm();
@@ -143,7 +144,7 @@ ParseResult DnsParser::OnData(Direction dir, ByteView bytes, ParseContext& ctx) 
     resync_dropped_[d] += static_cast<uint32_t>(pos);
     if (!synced) {
       if (resync_dropped_[d] > kMaxResyncScan) {
-        ctx.Anomaly("dns.resync_failed");
+        Report(ctx, Anomaly::kResyncFailed);
         resync_[d] = false;
         stopped_[d] = true;
         return ParseResult::Ok(all);
@@ -151,17 +152,17 @@ ParseResult DnsParser::OnData(Direction dir, ByteView bytes, ParseContext& ctx) 
       return ParseResult::NeedMore(static_cast<uint32_t>(pos));
     }
     resync_[d] = false;
-    ctx.Anomaly("dns.resync");
+    Report(ctx, Anomaly::kResync);
   }
   while (bytes.size() - pos >= 2) {
     const size_t len = LoadBe16(bytes.data() + pos);
     if (len < kHeaderSize) {
       // A length that cannot hold a header: the framing is lost and cannot be recovered.
       if (!confirmed_) {
-        ctx.Violate("dns: tcp length prefix too small");
+        Report(ctx, Violation::kBadLength);
         return ParseResult::Invalid();
       }
-      ctx.Anomaly("dns.bad_length");
+      Report(ctx, Anomaly::kBadLength);
       stopped_[d] = true;
       return ParseResult::Ok(all);
     }
@@ -180,7 +181,7 @@ void DnsParser::OnGap(Direction dir, uint32_t, ParseContext& ctx) {
   if (framing_ != Framing::kLengthPrefixed || stopped_[d]) return;
   resync_[d] = true;
   resync_dropped_[d] = 0;
-  ctx.Anomaly("dns.gap");
+  Report(ctx, Anomaly::kGap);
 }
 
 }  // namespace mw::dns

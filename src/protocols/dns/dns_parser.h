@@ -6,7 +6,8 @@
 //
 // TCP gaps: after lost bytes a direction scans forward (at most kMaxResyncScan bytes) for a
 // length prefix followed by a plausible header and a decodable first question, the same test
-// as the probe ("dns.resync"), or gives the direction up ("dns.resync_failed").
+// as the probe ("dns.resync"), or gives the direction up ("dns.resync_failed"). Every anomaly and
+// violation is declared in dns_anomalies.h.
 //
 // Thread-safety: one parser per flow, used by one pipeline thread.
 #include <cstdint>

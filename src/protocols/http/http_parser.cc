@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "protocols/http/http_anomalies.h"
+
 namespace mw::http {
 namespace {
 
@@ -121,8 +123,8 @@ ParseResult HttpParser::OnData(Direction dir, ByteView bytes, ParseContext& ctx)
           used = kFailed;
         }
         if (used == kFailed) {
-          ctx.Anomaly("http.bad_chunk");
-          ctx.Violate("http: chunk data not followed by CRLF");
+          Report(ctx, Anomaly::kBadChunk);
+          Report(ctx, Violation::kBadChunkEnd);
         } else if (used != kNeedMore) {
           s.state = State::kChunkSize;
         }
@@ -169,16 +171,16 @@ size_t HttpParser::ParseHeaderBlock(Direction dir, std::string_view in, ParseCon
   if (end == std::string_view::npos) {
     s.scanned = from;
     if (in.size() > kMaxHeaderBlock) {
-      ctx.Anomaly("http.oversized_headers");
-      ctx.Violate("http: header block too large");
+      Report(ctx, Anomaly::kOversizedHeaders);
+      Report(ctx, Violation::kOversizedHeaders);
       return kFailed;
     }
     return kNeedMore;
   }
   s.scanned = 0;
   if (end > kMaxHeaderBlock) {
-    ctx.Anomaly("http.oversized_headers");
-    ctx.Violate("http: header block too large");
+    Report(ctx, Anomaly::kOversizedHeaders);
+    Report(ctx, Violation::kOversizedHeaders);
     return kFailed;
   }
 
@@ -191,7 +193,7 @@ size_t HttpParser::ParseHeaderBlock(Direction dir, std::string_view in, ParseCon
     if (line.size() < 12 || line.substr(0, 7) != "HTTP/1." || !IsDigit(line[7]) || line[8] != ' ' ||
         !IsDigit(line[9]) || !IsDigit(line[10]) || !IsDigit(line[11]) ||
         (line.size() > 12 && line[12] != ' ')) {
-      ctx.Violate("http: bad status line");
+      Report(ctx, Violation::kBadStatusLine);
       return kFailed;
     }
     Assign(s.version, line.substr(0, 8));
@@ -210,7 +212,7 @@ size_t HttpParser::ParseHeaderBlock(Direction dir, std::string_view in, ParseCon
       ok &= v.size() == 8 && v.substr(0, 7) == "HTTP/1." && IsDigit(v[7]);
     }
     if (!ok) {
-      ctx.Violate("http: bad request line");
+      Report(ctx, Violation::kBadRequestLine);
       return kFailed;
     }
     Assign(s.method, line.substr(0, sp1));
@@ -223,7 +225,7 @@ size_t HttpParser::ParseHeaderBlock(Direction dir, std::string_view in, ParseCon
     if (line[0] == ' ' || line[0] == '\t') continue;  // obsolete line folding: ignored
     size_t colon = line.find(':');
     if (colon == std::string_view::npos || colon == 0) {
-      ctx.Anomaly("http.bad_header");
+      Report(ctx, Anomaly::kBadHeader);
       continue;
     }
     std::string_view name = line.substr(0, colon);
@@ -242,8 +244,8 @@ size_t HttpParser::ParseHeaderBlock(Direction dir, std::string_view in, ParseCon
           int64_t n;
           if (!ParseLength(value, &n) || (have_length && n != s.content_length)) {
             // Unparseable or conflicting lengths: framing is ambiguous (request smuggling).
-            ctx.Anomaly("http.bad_content_length");
-            ctx.Violate("http: bad Content-Length");
+            Report(ctx, Anomaly::kBadContentLength);
+            Report(ctx, Violation::kBadContentLength);
             return kFailed;
           }
           s.content_length = n;
@@ -284,7 +286,7 @@ size_t HttpParser::ParseHeaderBlock(Direction dir, std::string_view in, ParseCon
                : IEquals(s.method, "connect") ? Expect::kTunnel
                                               : Expect::kNormal;
     if (expect_count_ == expect_.size()) {
-      ctx.Anomaly("http.too_many_pipelined");
+      Report(ctx, Anomaly::kTooManyPipelined);
       expect_head_ = uint8_t((expect_head_ + 1) % expect_.size());
       --expect_count_;
     }
@@ -319,8 +321,8 @@ size_t HttpParser::ParseChunkSize(Side& s, std::string_view in, ParseContext& ct
   size_t next;
   if (!NextLine(in, 0, &line, &next)) {
     if (in.size() > kMaxChunkLine) {
-      ctx.Anomaly("http.bad_chunk");
-      ctx.Violate("http: chunk size line too long");
+      Report(ctx, Anomaly::kBadChunk);
+      Report(ctx, Violation::kChunkLineTooLong);
       return kFailed;
     }
     return kNeedMore;
@@ -334,8 +336,8 @@ size_t HttpParser::ParseChunkSize(Side& s, std::string_view in, ParseContext& ct
     size = size * 16 + uint64_t(v < 0 ? 0 : v);
   }
   if (!ok) {
-    ctx.Anomaly("http.bad_chunk");
-    ctx.Violate("http: bad chunk size");
+    Report(ctx, Anomaly::kBadChunk);
+    Report(ctx, Violation::kBadChunkSize);
     return kFailed;
   }
   if (size == 0) {
@@ -352,8 +354,8 @@ size_t HttpParser::ParseTrailers(Side& s, std::string_view in, ParseContext& ctx
   size_t next;
   if (!NextLine(in, 0, &line, &next)) {
     if (in.size() > kMaxHeaderBlock) {
-      ctx.Anomaly("http.oversized_headers");
-      ctx.Violate("http: trailer too large");
+      Report(ctx, Anomaly::kOversizedHeaders);
+      Report(ctx, Violation::kOversizedTrailers);
       return kFailed;
     }
     return kNeedMore;
@@ -434,7 +436,7 @@ void HttpParser::OnGap(Direction dir, uint32_t len, ParseContext& ctx) {
     default:
       break;
   }
-  ctx.Anomaly("http.gap");
+  Report(ctx, Anomaly::kGap);
   s.state = State::kIgnore;  // message boundaries are lost in this direction
 }
 

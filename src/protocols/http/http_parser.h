@@ -10,6 +10,7 @@
 //
 // Limits: a header block over kMaxHeaderBlock raises "http.oversized_headers" and violates. After
 // 101 Switching Protocols or a successful CONNECT the flow is a tunnel and is no longer parsed.
+// Every anomaly and violation is declared in http_anomalies.h.
 //
 // Thread-safety: one instance per flow, used by the flow's pipeline thread only.
 #include <array>

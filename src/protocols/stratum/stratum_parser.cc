@@ -3,6 +3,8 @@
 
 #include <cstring>
 
+#include "protocols/stratum/stratum_anomalies.h"
+
 namespace mw::stratum {
 namespace {
 
@@ -41,11 +43,11 @@ ParseResult StratumParser::OnData(Direction dir, ByteView bytes, ParseContext& c
     if (nl == nullptr) {
       std::string_view partial = Trim(std::string_view(data + pos, n - pos));
       if (!confirmed_ && !partial.empty() && !StartsJsonRpc(partial)) {
-        ctx.Violate("stratum: line is not a JSON object");
+        Report(ctx, Violation::kNotJsonObject);
         return ParseResult::Invalid();
       }
       if (n - pos > kMaxLine) {
-        ctx.Anomaly("stratum.oversized_line");
+        Report(ctx, Anomaly::kOversizedLine);
         discarding_[d] = true;
         return ParseResult::Ok(uint32_t(n));
       }
@@ -54,7 +56,7 @@ ParseResult StratumParser::OnData(Direction dir, ByteView bytes, ParseContext& c
     std::string_view line(data + pos, size_t(nl - data) - pos);
     pos = size_t(nl - data) + 1;
     if (line.size() > kMaxLine) {
-      ctx.Anomaly("stratum.oversized_line");
+      Report(ctx, Anomaly::kOversizedLine);
       continue;
     }
     if (!HandleLine(dir, line, ctx)) return ParseResult::Invalid();
@@ -92,7 +94,7 @@ bool StratumParser::HandleLine(Direction dir, std::string_view line, ParseContex
   line = Trim(line);
   if (line.empty()) return true;
   if (!confirmed_ && !StartsJsonRpc(line)) {
-    ctx.Violate("stratum: line is not a JSON object");  // same verdict as for a partial line
+    Report(ctx, Violation::kNotJsonObject);  // same verdict as for a partial line
     return false;
   }
   LineVisitor visitor(*this, dir, ctx);
@@ -103,7 +105,7 @@ bool StratumParser::HandleLine(Direction dir, std::string_view line, ParseContex
     return HandleMessage(dir, status, none, ctx);
   }
   if (!visitor.ok()) return false;
-  if (shape.over_limit) ctx.Anomaly("stratum.batch_too_large");
+  if (shape.over_limit) Report(ctx, Anomaly::kBatchTooLarge);
   return true;
 }
 
@@ -112,21 +114,21 @@ bool StratumParser::HandleMessage(Direction dir, ClassifyStatus status, Classifi
   if (status != ClassifyStatus::kOk) {
     bool not_json = status == ClassifyStatus::kNotJson;
     if (!confirmed_) {
-      ctx.Violate(not_json ? "stratum: line is not JSON" : "stratum: JSON is not JSON-RPC");
+      Report(ctx, not_json ? Violation::kNotJson : Violation::kNotJsonRpc);
       return false;
     }
-    ctx.Anomaly(not_json ? "stratum.malformed_json" : "stratum.not_jsonrpc");
+    Report(ctx, not_json ? Anomaly::kMalformedJson : Anomaly::kNotJsonRpc);
     return true;
   }
   if (!m.mining && !confirmed_) {
     // A mining client's first request always names a mining method; a generic JSON-RPC peer
     // (LSP, an Ethereum node's eth_blockNumber) does not.
     if (m.kind != MessageKind::kResponse) {
-      ctx.Violate("stratum: JSON-RPC method is not mining");
+      Report(ctx, Violation::kNotMining);
       return false;
     }
     if (++unproven_messages_ > kMaxUnproven) {
-      ctx.Violate("stratum: JSON-RPC without mining methods");
+      Report(ctx, Violation::kNoMiningMethod);
       return false;
     }
     return true;

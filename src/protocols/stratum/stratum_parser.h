@@ -15,7 +15,8 @@
 //
 // Verdict: the first message naming a mining method (with its dialect's parameter shape)
 // confirms the flow. Before that, bytes that are not JSON-RPC, or a request for a non-mining
-// method, violate; after it, malformed lines are anomalies and parsing goes on.
+// method, violate; after it, malformed lines are anomalies and parsing goes on. Every anomaly and
+// violation is declared in stratum_anomalies.h.
 //
 // Thread-safety: one instance per flow, used by the flow's pipeline thread only.
 #include <cstdint>

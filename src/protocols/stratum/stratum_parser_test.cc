@@ -442,7 +442,7 @@ TEST(StratumParser, BatchElementsKeepTheirOwnVerdicts) {
   auto out = Feed({{kUp, L(R"([{"jsonrpc":"2.0","id":1,"method":"eth_blockNumber","params":[]},)" +
                            kSubscribe + "]")}});
   EXPECT_TRUE(out.msgs.empty());
-  EXPECT_EQ(out.violations, std::vector<std::string>{"stratum: JSON-RPC method is not mining"});
+  EXPECT_EQ(out.violations, std::vector<std::string>{"stratum.not_mining"});
   // A proving-nothing answer first, then a mining request: confirmed by the second element.
   out = Feed({{kDown, L(R"([{"id":9,"result":true},)" + kNotify + "]")}});
   EXPECT_TRUE(out.violations.empty());
@@ -461,7 +461,7 @@ TEST(StratumParser, BatchElementsKeepTheirOwnVerdicts) {
                                       "stratum.not_jsonrpc", "stratum.malformed_json"}));
   // Before confirmation an empty batch violates like any non-JSON-RPC line.
   out = Feed({{kUp, L("[]")}});
-  EXPECT_EQ(out.violations, std::vector<std::string>{"stratum: JSON is not JSON-RPC"});
+  EXPECT_EQ(out.violations, std::vector<std::string>{"stratum.not_jsonrpc"});
 }
 
 TEST(StratumParser, BatchIsBoundedAndDeepOrHugeArraysAreSafe) {

@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "protocols/tls/tls_anomalies.h"
 #include "protocols/tls/tls_events.h"
 #include "protocols/tls/tls_hello.h"
 
@@ -137,7 +138,7 @@ ParseResult TlsParser::OnData(Direction dir, ByteView bytes, ParseContext& ctx) 
     d.resync_dropped += static_cast<uint32_t>(pos);
     if (!synced) {
       if (d.resync_dropped > kMaxResyncScan) {
-        ctx.Anomaly("tls.resync_failed");
+        Report(ctx, Anomaly::kResyncFailed);
         StopDirection(d);
         return ParseResult::Ok(all);
       }
@@ -145,7 +146,7 @@ ParseResult TlsParser::OnData(Direction dir, ByteView bytes, ParseContext& ctx) 
     }
     d.resync = false;
     d.skip_fragments = true;
-    ctx.Anomaly("tls.resync");
+    Report(ctx, Anomaly::kResync);
   }
   while (bytes.size() - pos >= kRecordHeader) {
     const uint8_t* h = bytes.data() + pos;
@@ -153,10 +154,10 @@ ParseResult TlsParser::OnData(Direction dir, ByteView bytes, ParseContext& ctx) 
     const size_t len = LoadBe16(h + 3);
     if (type < kChangeCipherSpec || type > kHeartbeat || h[1] != 3 || len > kMaxRecordPayload) {
       if (!confirmed_) {
-        ctx.Violate("tls: bad record header");
+        Report(ctx, Violation::kBadRecordHeader);
         return ParseResult::Invalid();
       }
-      ctx.Anomaly("tls.bad_record");
+      Report(ctx, Anomaly::kBadRecord);
       d.done = true;
       return ParseResult::Ok(all);
     }
@@ -247,7 +248,7 @@ void TlsParser::OnGap(Direction dir, uint32_t, ParseContext& ctx) {
   d.resync = true;
   d.skip_fragments = false;
   d.resync_dropped = 0;
-  ctx.Anomaly("tls.gap");
+  Report(ctx, Anomaly::kGap);
 }
 
 TlsParser::Step TlsParser::HandleHandshakeRecord(Direction dir, ByteView payload,
@@ -276,7 +277,7 @@ TlsParser::Step TlsParser::HandleMessages(Direction dir, ByteView buf, size_t* u
     const size_t len = LoadBe24(buf.data() + pos + 1);
     if (len > kMaxHandshakeMessage) {
       // Also bounds "partial": it never holds more than one message of at most this size.
-      ctx.Anomaly("tls.handshake_too_long");
+      Report(ctx, Anomaly::kHandshakeTooLong);
       return Step::kStopDirection;
     }
     if (buf.size() - pos - 4 < len) break;
@@ -295,10 +296,10 @@ TlsParser::Step TlsParser::HandleMessage(Direction dir, uint8_t type, ByteView b
     const bool fingerprint = ctx.events().HasSubscribers<ClientFingerprintEvent>();
     if (s.decoder.DecodeClientHello(body, s.client, fingerprint) != HelloStatus::kOk) {
       if (!confirmed_) {
-        ctx.Violate("tls: malformed ClientHello");
+        Report(ctx, Violation::kMalformedClientHello);
         return Step::kInvalid;
       }
-      ctx.Anomaly("tls.malformed_client_hello");
+      Report(ctx, Anomaly::kMalformedClientHello);
       return Step::kStopDirection;
     }
     if (!confirmed_) {
@@ -323,10 +324,10 @@ TlsParser::Step TlsParser::HandleMessage(Direction dir, uint8_t type, ByteView b
     const bool fingerprint = ctx.events().HasSubscribers<ServerFingerprintEvent>();
     if (s.decoder.DecodeServerHello(body, s.server, fingerprint) != HelloStatus::kOk) {
       if (!confirmed_) {
-        ctx.Violate("tls: malformed ServerHello");
+        Report(ctx, Violation::kMalformedServerHello);
         return Step::kInvalid;
       }
-      ctx.Anomaly("tls.malformed_server_hello");
+      Report(ctx, Anomaly::kMalformedServerHello);
       return Step::kStopDirection;
     }
     if (!confirmed_) {
@@ -347,7 +348,7 @@ TlsParser::Step TlsParser::HandleMessage(Direction dir, uint8_t type, ByteView b
     if (retry) {
       // A client must abort on a second HelloRetryRequest (RFC 8446 4.1.4): not followed.
       if (hello_retry_seen_) {
-        ctx.Anomaly("tls.repeated_hello_retry");
+        Report(ctx, Anomaly::kRepeatedHelloRetry);
         return Step::kStopDirection;
       }
       hello_retry_seen_ = true;
@@ -368,19 +369,19 @@ TlsParser::Step TlsParser::HandleMessage(Direction dir, uint8_t type, ByteView b
 void TlsParser::HandleCertificate(ByteView body, ParseContext& ctx) {
   // certificate_list<0..2^24-1> of ASN.1Cert<1..2^24-1>; the first is the leaf.
   if (body.size() < 6) {
-    ctx.Anomaly("tls.bad_certificate");
+    Report(ctx, Anomaly::kBadCertificate);
     return;
   }
   const size_t list_len = LoadBe24(body.data());
   const size_t cert_len = LoadBe24(body.data() + 3);
   if (list_len + 3 > body.size() || cert_len + 3 > list_len || cert_len == 0) {
-    ctx.Anomaly("tls.bad_certificate");
+    Report(ctx, Anomaly::kBadCertificate);
     return;
   }
   const unsigned char* der = body.data() + 6;
   X509* cert = d2i_X509(nullptr, &der, long(cert_len));
   if (!cert) {
-    ctx.Anomaly("tls.bad_certificate");
+    Report(ctx, Anomaly::kBadCertificate);
     return;
   }
   const std::string subject = NameToString(X509_get_subject_name(cert));

@@ -13,7 +13,8 @@
 //
 // Gaps: after lost bytes a direction scans forward (at most kMaxResyncScan bytes) for a
 // plausible record header confirmed by the next header or by a consistent handshake header
-// inside it ("tls.resync"), or gives the direction up ("tls.resync_failed").
+// inside it ("tls.resync"), or gives the direction up ("tls.resync_failed"). Every anomaly and
+// violation is declared in tls_anomalies.h.
 //
 // Thread-safety: one parser per flow, used by one pipeline thread.
 #include <cstdint>
