@@ -6,7 +6,8 @@
 namespace mw::decode {
 namespace {
 
-constexpr uint16_t kEtherIpv4 = 0x0800, kEtherIpv6 = 0x86dd;
+constexpr uint16_t kEtherIpv4 = 0x0800, kEtherIpv6 = 0x86dd, kEtherPppoeSession = 0x8864;
+constexpr uint16_t kPppIpv4 = 0x0021, kPppIpv6 = 0x0057;
 constexpr bool IsVlanTpid(uint16_t t) { return t == 0x8100 || t == 0x88a8 || t == 0x9100; }
 
 // AF_INET6 differs between the systems that wrote DLT_NULL captures.
@@ -138,7 +139,14 @@ DecodeResult Decoder::DecodeEtherType(uint16_t type, ByteView p, uint32_t wire_e
   }
   if (type == kEtherIpv4) return DecodeIpv4(p, wire_extra, out);
   if (type == kEtherIpv6) return DecodeIpv6(p, wire_extra, out);
-  return Skip(SkipReason::kNonIp);
+  if (type == kEtherPppoeSession) {
+    // RFC 2516: version/type, code, session id, length, then the PPP protocol (RFC 1661).
+    if (p.size() < 8) return Drop(DropReason::kTruncatedLink);
+    const uint16_t ppp = LoadBe16(&p[6]);
+    if (ppp == kPppIpv4) return DecodeIpv4(p.subspan(8), wire_extra, out);
+    if (ppp == kPppIpv6) return DecodeIpv6(p.subspan(8), wire_extra, out);
+  }
+  return Skip(SkipReason::kNonIp);  // PPPoE discovery and PPP control (LCP, IPCP) too
 }
 
 DecodeResult Decoder::DecodeIpv4(ByteView p, uint32_t wire_extra, DecodedPacket& out) {

@@ -1,8 +1,8 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Decodes one captured frame into a DecodedPacket: link layer (Ethernet, Linux cooked v1/v2,
-// raw IP, BSD null/loopback), stacked VLAN tags, IPv4 (with options) or IPv6 (with extension
-// headers), IP fragment reassembly, then TCP, UDP, ICMP or ICMPv6.
+// raw IP, BSD null/loopback), stacked VLAN tags, PPPoE sessions, IPv4 (with options) or IPv6
+// (with extension headers), IP fragment reassembly, then TCP, UDP, ICMP or ICMPv6.
 //
 // Malformed frames are counted under one reason and skipped; nothing from the wire is asserted
 // on. The decoder does not allocate per packet: it returns views into the frame or into its

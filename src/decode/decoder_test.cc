@@ -191,6 +191,38 @@ TEST_F(DecoderTest, VlanQinQAndTripleStack) {
   EXPECT_EQ(out.vlan_id, 3);
 }
 
+// PPPoE session frames (DSL uplinks, also behind VLAN tags): IPv4 and IPv6 inside; PPP control
+// and discovery frames are not IP.
+TEST_F(DecoderTest, PppoeSessionBehindVlan) {
+  auto pppoe = [](uint16_t ppp_proto, const Bytes& inner) {
+    const Bytes vlan = {0x03, 0x11, 0x88, 0x64};  // VLAN 785, then PPPoE session
+    const Bytes header = {0x11,
+                          0x00,
+                          0x55,
+                          0x6a,
+                          uint8_t((inner.size() + 2) >> 8),
+                          uint8_t(inner.size() + 2),
+                          uint8_t(ppp_proto >> 8),
+                          uint8_t(ppp_proto)};
+    return PacketBuilder().Ethernet(0x8100).Payload(vlan).Payload(header).Payload(inner).Build();
+  };
+  Bytes v4 =
+      PacketBuilder().Ipv4("82.178.113.245", "82.178.158.181").Udp(47255, 53).Payload("q").Build();
+  ASSERT_EQ(Run(pppoe(0x0021, v4)), DecodeResult::kPacket);
+  EXPECT_EQ(out.vlan_id, 785);
+  EXPECT_EQ(out.dst_port, 53);
+  EXPECT_EQ(Payload(), "q");
+  Bytes v6 = PacketBuilder().Ipv6("2001:db8::1", "2001:db8::2").Tcp(1, 2).Payload("six").Build();
+  ASSERT_EQ(Run(pppoe(0x0057, v6)), DecodeResult::kPacket);
+  EXPECT_EQ(out.ip_version, 6);
+  EXPECT_EQ(Payload(), "six");
+  EXPECT_EQ(Run(pppoe(0xc021, Bytes(12, 0))), DecodeResult::kSkipped);  // LCP
+  EXPECT_EQ(Skipped(SkipReason::kNonIp), 1u);
+  EXPECT_EQ(Run(PacketBuilder().Ethernet(0x8864).Payload(Bytes{0x11, 0x00, 0x55}).Build()),
+            DecodeResult::kDropped);
+  EXPECT_EQ(Dropped(DropReason::kTruncatedLink), 1u);
+}
+
 TEST_F(DecoderTest, TooManyVlanTagsDropped) {
   PacketBuilder b;
   b.Ethernet();
