@@ -1,8 +1,9 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Test helpers for app-layer parsers (test-only; not linked into libraries): a ParseContext that
-// records verdicts, and a feeder that behaves like the flow layer (re-delivers unconsumed bytes
-// prefixed to the next ones, bounded by max_buffer) so the chunking property can be checked.
+// records verdicts, and feeders that behave like the flow layer (re-deliver unconsumed bytes
+// prefixed to the next ones, bounded by max_buffer; drop them at a gap) so the chunking property
+// can be checked. Real captures as the flow layer delivers them: capture_test_util.h.
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -27,7 +28,6 @@ class FakeParseContext final : public ParseContext {
   void Anomaly(const char* name) override { anomalies.emplace_back(name); }
 
   EventBus& bus() { return bus_; }
-  FlowInfo& mutable_flow() { return flow_; }
 
   int confirms = 0;
   std::vector<std::string> violations;
@@ -90,7 +90,6 @@ class StreamFeeder {
   size_t pending(Direction dir) const { return carry_[int(dir)].size(); }
   // Contract breaches a fuzzer traps on: consumed more than given, or kept more than max_buffer.
   bool over_consumed() const { return over_consumed_; }
-  bool over_buffer() const { return over_buffer_; }
   bool breached() const { return over_consumed_ || over_buffer_; }
   bool dead() const { return dead_; }
 
@@ -126,6 +125,86 @@ inline std::vector<std::vector<Segment>> Chunkings(const std::vector<Segment>& s
   std::vector<Segment> bytewise;
   for (const auto& s : segments)
     for (char c : s.bytes) bytewise.push_back({s.dir, std::string(1, c)});
+  out.push_back(std::move(bytewise));
+  return out;
+}
+
+inline std::vector<uint8_t> FromHex(std::string_view hex) {
+  std::vector<uint8_t> out;
+  int hi = -1;
+  for (char c : hex) {
+    int v = (c >= '0' && c <= '9')   ? c - '0'
+            : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+            : (c >= 'A' && c <= 'F') ? c - 'A' + 10
+                                     : -1;
+    if (v < 0) continue;  // spaces, newlines and separators are allowed
+    if (hi < 0) {
+      hi = v;
+    } else {
+      out.push_back(uint8_t(hi << 4 | v));
+      hi = -1;
+    }
+  }
+  return out;
+}
+
+// ---- Replays with gaps ------------------------------------------------------------------------
+
+// One delivery of a replay; "gap_before" puts a hole (lost bytes) in "dir" in front of it.
+struct GapStep {
+  Direction dir;
+  std::vector<uint8_t> bytes;
+  bool gap_before = false;
+};
+
+// Replays "steps" the way the flow layer does, gaps included: a gap discards what the parser
+// left unconsumed in that direction and calls OnGap (app_session.cc). Returns false on a
+// contract breach (consumed more than given, or kept more than "max_buffer").
+inline bool ReplayWithGaps(AppParser& parser, ParseContext& ctx, uint32_t max_buffer,
+                           const std::vector<GapStep>& steps) {
+  std::vector<uint8_t> carry[2];
+  for (const auto& s : steps) {
+    std::vector<uint8_t>& c = carry[int(s.dir)];
+    if (s.gap_before) {
+      c.clear();
+      parser.OnGap(s.dir, 100, ctx);
+    }
+    c.insert(c.end(), s.bytes.begin(), s.bytes.end());
+    if (c.empty()) continue;
+    ParseResult r = parser.OnData(s.dir, ByteView(c.data(), c.size()), ctx);
+    if (r.kind == ParseResult::Kind::kInvalid) return true;  // a verdict, not a breach
+    if (r.consumed > c.size()) return false;
+    c.erase(c.begin(), c.begin() + r.consumed);
+    if (c.size() > max_buffer) return false;
+  }
+  return true;
+}
+
+// Every chunking of "steps" the chunking property replays: whole, each step cut in two at every
+// offset (one cut per replay; the gap stays in front of the first piece), and one byte a time.
+inline std::vector<std::vector<GapStep>> GapChunkings(const std::vector<GapStep>& steps) {
+  std::vector<std::vector<GapStep>> out{steps};
+  for (size_t i = 0; i < steps.size(); ++i) {
+    for (size_t k = 1; k < steps[i].bytes.size(); ++k) {
+      std::vector<GapStep> v;
+      for (size_t j = 0; j < steps.size(); ++j) {
+        const GapStep& s = steps[j];
+        if (j != i) {
+          v.push_back(s);
+          continue;
+        }
+        v.push_back({s.dir, {s.bytes.begin(), s.bytes.begin() + k}, s.gap_before});
+        v.push_back({s.dir, {s.bytes.begin() + k, s.bytes.end()}, false});
+      }
+      out.push_back(std::move(v));
+    }
+  }
+  std::vector<GapStep> bytewise;
+  for (const auto& s : steps) {
+    if (s.bytes.empty()) bytewise.push_back(s);
+    for (size_t k = 0; k < s.bytes.size(); ++k)
+      bytewise.push_back({s.dir, {s.bytes[k]}, s.gap_before && k == 0});
+  }
   out.push_back(std::move(bytewise));
   return out;
 }

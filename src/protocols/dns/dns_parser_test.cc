@@ -9,9 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "protocols/capture_test_util.h"
 #include "protocols/dns/dns_events.h"
 #include "protocols/dns/dns_message.h"
-#include "protocols/dns/proto_testing.h"
+#include "protocols/parse_test_util.h"
 
 namespace mw::dns {
 namespace {
@@ -475,7 +476,7 @@ PcapCheck CheckCapture(const std::string& name) {
     });
     DnsParser p(cf->tcp ? Framing::kLengthPrefixed : Framing::kDatagram);
     StreamFeeder feeder(p, ctx, 2 + 65535);
-    for (const auto& d : cf->deliveries) feeder.Feed(d.dir, d.bytes);
+    mw::testing::Replay(feeder, *cf);
     // nDPI prints unusual characters as '_' and keeps only the tail of very long names; it
     // also reports one query of a flow, not necessarily the first.
     bool found = false;
@@ -553,7 +554,7 @@ TEST(DnsCaptures, FuzzedCaptureIsHandled) {
       ctx.bus().On<MessageEvent>([&](const MessageEvent&) { ++messages; });
       DnsParser p(framing);
       StreamFeeder feeder(p, ctx, 2 + 65535);
-      for (const auto& d : f.deliveries) feeder.Feed(d.dir, d.bytes);
+      mw::testing::Replay(feeder, f);
       EXPECT_FALSE(feeder.over_consumed());
     }
   }

@@ -1,9 +1,7 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
 #include "protocols/stratum/stratum_parser.h"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <pcap/pcap.h>
 
 #include <atomic>
 #include <cstdlib>
@@ -15,6 +13,7 @@
 #include <tuple>
 #include <vector>
 
+#include "protocols/capture_test_util.h"
 #include "protocols/parse_test_util.h"
 #include "protocols/stratum/stratum_plugin.h"
 
@@ -115,6 +114,21 @@ Outcome Feed(const std::vector<Segment>& segments) {
   StratumParser parser;
   StreamFeeder feeder(parser, ctx, uint32_t(kMaxLine));
   for (const auto& s : segments) feeder.Deliver(s.dir, s.bytes);
+  out.confirms = ctx.confirms;
+  out.violations = ctx.violations;
+  out.anomalies = ctx.anomalies;
+  out.dialect = parser.dialect();
+  return out;
+}
+
+// A captured flow, replayed as the flow layer delivered it (holes included).
+Outcome Feed(const mw::testing::CapturedFlow& flow) {
+  Outcome out;
+  FakeParseContext ctx;
+  Record(ctx, &out.msgs);
+  StratumParser parser;
+  StreamFeeder feeder(parser, ctx, uint32_t(kMaxLine));
+  mw::testing::Replay(feeder, flow);
   out.confirms = ctx.confirms;
   out.violations = ctx.violations;
   out.anomalies = ctx.anomalies;
@@ -585,96 +599,29 @@ TEST(StratumPlugin, Registers) {
 
 // ---- nDPI's mining.pcapng: four real mining flows --------------------------------------------
 
-struct PcapFlow {
-  std::string client, server;  // "ip:port"
-  std::vector<Segment> segments;
-  uint32_t next_seq[2] = {0, 0};
-  bool seq_known[2] = {false, false};
-  bool gapped = false;  // bytes missing: a sequence jump or a packet cut by the snap length
-};
-
-// A tiny Ethernet/IPv4/TCP walk: in-order payloads per flow, retransmissions dropped.
-// Captures that are not Ethernet are skipped (empty result) unless "strict".
-std::vector<PcapFlow> ReadTcpFlows(const std::string& path, bool strict = true) {
-  std::vector<PcapFlow> flows;
-  char errbuf[PCAP_ERRBUF_SIZE];
-  pcap_t* pcap = pcap_open_offline(path.c_str(), errbuf);
-  if (pcap == nullptr) {
-    if (strict) ADD_FAILURE() << errbuf;
-    return flows;
+// The TCP flows of a capture as the flow layer delivers them (the real packet path:
+// capture_test_util.h). Files that are no capture, or a broken one's tail, fail only if "strict".
+std::vector<mw::testing::CapturedFlow> ReadTcpFlows(const std::string& path, bool strict = true) {
+  std::string err;
+  std::vector<mw::testing::CapturedFlow> flows;
+  for (auto& f : mw::testing::ReadCaptureFlows(path, &err))
+    if (f.tcp) flows.push_back(std::move(f));
+  if (strict) {
+    EXPECT_TRUE(err.empty()) << path << ": " << err;
   }
-  if (pcap_datalink(pcap) != DLT_EN10MB) {
-    if (strict) ADD_FAILURE() << "not Ethernet: " << path;
-    pcap_close(pcap);
-    return flows;
-  }
-  std::map<std::string, size_t> index;
-  pcap_pkthdr* hdr;
-  const u_char* p;
-  while (pcap_next_ex(pcap, &hdr, &p) == 1) {
-    size_t n = hdr->caplen, off = 14;
-    if (n < off) continue;
-    uint16_t ethertype = uint16_t(p[12] << 8 | p[13]);
-    if (ethertype == 0x8100 && n >= 18) {
-      ethertype = uint16_t(p[16] << 8 | p[17]);
-      off = 18;
-    }
-    if (ethertype != 0x0800 || n < off + 20 || (p[off] >> 4) != 4 || p[off + 9] != 6) continue;
-    size_t ihl = size_t(p[off] & 0x0f) * 4;
-    size_t ip_total = size_t(p[off + 2] << 8 | p[off + 3]);
-    size_t tcp = off + ihl;
-    if (n < tcp + 20) continue;
-    size_t thl = size_t(p[tcp + 12] >> 4) * 4;
-    size_t payload = tcp + thl;
-    size_t end = std::min(n, off + ip_total);
-    bool cut = n < off + ip_total;
-    char src[INET_ADDRSTRLEN], dst[INET_ADDRSTRLEN];
-    inet_ntop(AF_INET, p + off + 12, src, sizeof src);
-    inet_ntop(AF_INET, p + off + 16, dst, sizeof dst);
-    std::string a = std::string(src) + ":" + std::to_string(p[tcp] << 8 | p[tcp + 1]);
-    std::string b = std::string(dst) + ":" + std::to_string(p[tcp + 2] << 8 | p[tcp + 3]);
-    std::string key = std::min(a, b) + "-" + std::max(a, b);
-    auto it = index.find(key);
-    if (it == index.end()) {
-      it = index.emplace(key, flows.size()).first;
-      flows.push_back(
-          {a, b, {}, {0, 0}, {false, false}, false});  // first packet's sender is the client
-    }
-    PcapFlow& f = flows[it->second];
-    Direction dir = a == f.client ? kUp : kDown;
-    uint32_t seq = uint32_t(p[tcp + 4]) << 24 | uint32_t(p[tcp + 5]) << 16 |
-                   uint32_t(p[tcp + 6]) << 8 | p[tcp + 7];
-    bool syn = p[tcp + 13] & 0x02;
-    int d = int(dir);
-    if (syn) {
-      f.next_seq[d] = seq + 1;
-      f.seq_known[d] = true;
-      continue;
-    }
-    if (payload >= end) continue;
-    std::string data(reinterpret_cast<const char*>(p + payload), end - payload);
-    if (f.seq_known[d]) {
-      int32_t ahead = int32_t(seq - f.next_seq[d]);
-      if (ahead > 0) f.gapped = true;
-      if (ahead < 0) {  // retransmission, possibly overlapping new bytes
-        if (size_t(-ahead) >= data.size()) continue;
-        data.erase(0, size_t(-ahead));
-        seq = f.next_seq[d];
-      }
-    }
-    if (cut) f.gapped = true;
-    f.next_seq[d] = seq + uint32_t(data.size());
-    f.seq_known[d] = true;
-    f.segments.push_back({dir, std::move(data)});
-  }
-  pcap_close(pcap);
   return flows;
+}
+
+std::vector<Segment> Segments(const mw::testing::CapturedFlow& f) {
+  std::vector<Segment> out;
+  for (const auto& d : f.deliveries) out.push_back({d.dir, std::string(AsChars(d.bytes))});
+  return out;
 }
 
 TEST(StratumParser, NdpiMiningCapture) {
   std::string path = std::string(MW_SHARED_DATA_DIR) + "/pcaps/ndpi/mining.pcapng";
   if (!std::filesystem::exists(path)) GTEST_SKIP() << "shared test data not found: " << path;
-  std::vector<PcapFlow> flows = ReadTcpFlows(path);
+  std::vector<mw::testing::CapturedFlow> flows = ReadTcpFlows(path);
   ASSERT_EQ(flows.size(), 4u);
   struct Expect {
     std::string server;
@@ -691,14 +638,17 @@ TEST(StratumParser, NdpiMiningCapture) {
       {"192.168.2.148:53846",
        {"116.211.167.195:3333", Dialect::kStratumV1, "EWBF 0.3.4b", "ZEC", "c1"}},
   };
-  for (const PcapFlow& f : flows) {
+  for (const auto& f : flows) {
     SCOPED_TRACE(f.client + " -> " + f.server);
     auto e = expect.find(f.client);
     ASSERT_NE(e, expect.end());
     EXPECT_EQ(f.server, e->second.server);
-    ASSERT_FALSE(f.segments.empty());
-    EXPECT_EQ(ProbeStratum(kUp, AsBytes(f.segments[0].bytes)), ProbeResult::kYes);
-    Outcome out = Feed(f.segments);
+    EXPECT_EQ(f.gaps, 0u);
+    const std::vector<Segment> segments = Segments(f);
+    ASSERT_FALSE(segments.empty());
+    EXPECT_EQ(segments[0].dir, kUp);
+    EXPECT_EQ(ProbeStratum(kUp, AsBytes(segments[0].bytes)), ProbeResult::kYes);
+    Outcome out = Feed(segments);
     EXPECT_EQ(out.confirms, 1);
     EXPECT_TRUE(out.violations.empty()) << out.violations.front();
     EXPECT_TRUE(out.anomalies.empty());
@@ -732,16 +682,16 @@ TEST(StratumParser, NdpiBenignCorpusHasNoFalsePositives) {
     std::string name = entry.path().filename().string();
     if (name == "mining.pcapng") continue;
     ++files;
-    for (const PcapFlow& f : ReadTcpFlows(entry.path().string(), /*strict=*/false)) {
+    for (const auto& f : ReadTcpFlows(entry.path().string(), /*strict=*/false)) {
       ++flows_seen;
       for (Direction d : {kUp, kDown}) {
-        for (const Segment& s : f.segments) {
+        for (const auto& s : f.deliveries) {
           if (s.dir != d) continue;
-          probed_yes += ProbeStratum(d, AsBytes(s.bytes)) == ProbeResult::kYes;
+          probed_yes += ProbeStratum(d, s.bytes) == ProbeResult::kYes;
           break;
         }
       }
-      Outcome out = Feed(f.segments);
+      Outcome out = Feed(f);
       if (out.confirms > 0) confirmed.push_back(name + " " + f.client + " -> " + f.server);
     }
   }
