@@ -80,7 +80,7 @@ Status CaptureFileReader::Truncated(uint64_t at, const std::string& detail) {
 
 Result<CaptureFileReader> CaptureFileReader::Open(ByteView input) {
   CaptureFileReader r(input);
-  if (auto s = r.OpenFormat(); !s) return Fail(s.error());
+  MW_TRY(r.OpenFormat());
   return r;
 }
 
@@ -90,7 +90,7 @@ Result<CaptureFileReader> CaptureFileReader::OpenFile(int fd, uint64_t size, siz
   r.fd_ = fd;
   // A small file gets a buffer of its own size, so merging many small files stays cheap.
   r.window_ = size_t(std::max<uint64_t>(std::min<uint64_t>(window, size), 64));
-  if (auto s = r.OpenFormat(); !s) return Fail(s.error());
+  MW_TRY(r.OpenFormat());
   return r;
 }
 
@@ -99,7 +99,7 @@ Status CaptureFileReader::OpenFormat() {
     return Fail(Error::Corruption("offset 0: bad or truncated file header (" + detail + ")"));
   };
   if (size_ < 4) return header_error("file is shorter than a capture file header");
-  if (auto s = Ensure(0, 4); !s) return s;
+  MW_TRY(Ensure(0, 4));
   uint32_t magic;
   std::memcpy(&magic, At(0), 4);
   Status s = Ok();
@@ -158,7 +158,7 @@ Status CaptureFileReader::OpenPcap() {
   if (size_ < 24)
     return Truncated(
         0, "truncated dump file; tried to read 24 file header bytes, only got " + U(size_));
-  if (auto s = Ensure(0, 24); !s) return s;
+  MW_TRY(Ensure(0, 24));
   uint32_t magic;
   std::memcpy(&magic, At(0), 4);
   if (magic != kPcapMagicUsec && magic != kPcapMagicNsec && magic != kPcapMagicModified) {
@@ -206,7 +206,7 @@ Result<bool> CaptureFileReader::NextPcap(RawPacket& packet) {
     return Fail(Truncated(at, "truncated dump file; tried to read " + U(record_header_len_) +
                                   " header bytes, only got " + U(left))
                     .error());
-  if (auto s = Ensure(at, record_header_len_); !s) return Fail(s.error());
+  MW_TRY(Ensure(at, record_header_len_));
   int32_t sec = int32_t(Load32(at));
   int32_t frac = int32_t(Load32(at + 4));
   uint32_t caplen = Load32(at + 8);
@@ -234,7 +234,7 @@ Result<bool> CaptureFileReader::NextPcap(RawPacket& packet) {
   pos_ = data_at + caplen;
   // A record longer than the file's snapshot length is cut to it, as libpcap does.
   const uint32_t kept = caplen > snaplen_ ? snaplen_ : caplen;
-  if (auto s = Ensure(data_at, kept); !s) return Fail(s.error());
+  MW_TRY(Ensure(data_at, kept));
   packet.ts = TimestampUs(sec) * 1'000'000 + TimestampUs(frac);
   packet.link_type = link_type_;
   packet.data = ByteView(At(data_at), kept);
@@ -249,18 +249,18 @@ Status CaptureFileReader::OpenPcapng() {
   bool packet_found = false;
   if (size_ < 12)
     return Truncated(0, "truncated pcapng dump file; tried to read 12 bytes, only got " + U(size_));
-  if (auto s = Ensure(0, 12); !s) return s;
+  MW_TRY(Ensure(0, 12));
   uint32_t bom;
   std::memcpy(&bom, At(8), 4);
   if (bom == Swap32(kPcapngByteOrder))
     swapped_ = true;
   else if (bom != kPcapngByteOrder)
     return Corrupt(0, "unknown file format");
-  if (auto s = ReadBlock(unused, &packet_found); !s) return s;
+  MW_TRY(ReadBlock(unused, &packet_found));
   while (interfaces_.empty()) {
     if (pos_ == size_) return Corrupt(pos_, "the capture file has no Interface Description Blocks");
     const uint64_t at = pos_;
-    if (auto s = ReadBlock(unused, &packet_found); !s) return s;
+    MW_TRY(ReadBlock(unused, &packet_found));
     if (done_) return Corrupt(at, "the capture file has no Interface Description Blocks");
     if (packet_found)
       return Corrupt(at,
@@ -275,7 +275,7 @@ Result<bool> CaptureFileReader::NextPcapng(RawPacket& packet) {
   for (;;) {
     if (done_) return false;
     bool packet_found = false;
-    if (auto s = ReadBlock(packet, &packet_found); !s) return Fail(s.error());
+    MW_TRY(ReadBlock(packet, &packet_found));
     if (packet_found) return true;
   }
 }
@@ -290,7 +290,7 @@ Status CaptureFileReader::ReadBlock(RawPacket& packet, bool* packet_found) {
   }
   if (left < 8)
     return Truncated(at, "truncated pcapng dump file; tried to read 8 bytes, only got " + U(left));
-  if (auto s = Ensure(at, std::min<uint64_t>(left, 12)); !s) return s;
+  MW_TRY(Ensure(at, std::min<uint64_t>(left, 12)));
   uint32_t type = Load32(at);
   if (type == kPcapngShb) {
     // A new section may change the byte order only in the sense of being invalid.
@@ -320,7 +320,7 @@ Status CaptureFileReader::ReadBlock(RawPacket& packet, bool* packet_found) {
   if (total > left)
     return Truncated(at, "truncated pcapng dump file; tried to read " + U(total - 8) +
                              " bytes, only got " + U(left - 8));
-  if (auto s = Ensure(at, total); !s) return s;
+  MW_TRY(Ensure(at, total));
   const uint64_t body = at + 8;
   const uint64_t body_len = total - 12;
   auto too_short = [&]() {
@@ -332,11 +332,11 @@ Status CaptureFileReader::ReadBlock(RawPacket& packet, bool* packet_found) {
   bool simple = false;
   switch (type) {
     case kPcapngShb:
-      if (auto s = ReadSectionHeader(at, total); !s) return s;
+      MW_TRY(ReadSectionHeader(at, total));
       pos_ = at + total;
       return Ok();
     case kBlockIdb:
-      if (auto s = ReadInterface(at, total); !s) return s;
+      MW_TRY(ReadInterface(at, total));
       pos_ = at + total;
       return Ok();
     case kBlockEpb:

@@ -22,22 +22,20 @@ Result<std::unique_ptr<MergedFileSource>> MergedFileSource::Open(
     ::setrlimit(RLIMIT_NOFILE, &nofile);
   }
   for (const auto& path : paths) {
-    auto file = PcapFileSource::Open(path, window, stream_wait_ms);
-    if (!file) return Fail(file.error());
-    merged->files_.push_back(std::move(*file));
+    MW_ASSIGN(file, PcapFileSource::Open(path, window, stream_wait_ms));
+    merged->files_.push_back(std::move(file));
   }
   if (merged->files_.size() == 1) return merged;
   merged->pending_.resize(merged->files_.size());
   for (size_t i = 0; i < merged->files_.size(); ++i) {
-    if (auto s = merged->Advance(i); !s) return Fail(s.error());
+    MW_TRY(merged->Advance(i));
   }
   return merged;
 }
 
 Status MergedFileSource::Advance(size_t i) {
-  auto got = files_[i]->Next(pending_[i]);
-  if (!got) return Fail(got.error());
-  if (*got) heap_.push(Head{pending_[i].ts, i});
+  MW_ASSIGN(got, files_[i]->Next(pending_[i]));
+  if (got) heap_.push(Head{pending_[i].ts, i});
   return Ok();
 }
 
@@ -47,7 +45,7 @@ Result<bool> MergedFileSource::Next(RawPacket& packet) {
   if (last_returned_ != kNone) {
     size_t i = last_returned_;
     last_returned_ = kNone;
-    if (auto s = Advance(i); !s) return Fail(s.error());
+    MW_TRY(Advance(i));
   }
   if (heap_.empty()) return false;
   Head head = heap_.top();

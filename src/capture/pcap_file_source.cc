@@ -101,13 +101,11 @@ Result<std::unique_ptr<PcapFileSource>> PcapFileSource::Open(const std::string& 
     src->reader_ = std::make_unique<CaptureFileReader>(std::move(*reader));
     return src;
   }
-  auto stream = OpenStream(path, stream_wait_ms);
-  if (!stream) return Fail(stream.error());
+  MW_ASSIGN(stream, OpenStream(path, stream_wait_ms));
   char errbuf[PCAP_ERRBUF_SIZE] = {};
-  pcap_t* p =
-      pcap_fopen_offline_with_tstamp_precision(*stream, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
+  pcap_t* p = pcap_fopen_offline_with_tstamp_precision(stream, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
   if (!p) {
-    std::fclose(*stream);
+    std::fclose(stream);
     // The file header (24 bytes for pcap, the first blocks for pcapng) could not be read.
     return Fail(Error::Corruption(path + ": offset 0: bad or truncated file header (" +
                                   TrimLibpcap(errbuf) + ")"));

@@ -40,17 +40,16 @@ Status LoadPorts(IntelStore& store, std::string_view text) {
 Status IntelStore::LoadDefaults() {
   for (const internal::EmbeddedFile& f : internal::EmbeddedIntelFiles()) {
     if (f.name == "ports.tsv") {
-      if (auto s = LoadPorts(*this, f.data); !s) return s;
+      MW_TRY(LoadPorts(*this, f.data));
       continue;
     }
     ImportOptions options{.format = Format::kTsv,
                           .list = f.name.starts_with("allow") ? ListKind::kAllow : ListKind::kBlock,
                           .source = std::string(kDefaultSource)};
-    auto stats = ImportText(f.data, options);
-    if (!stats) return Fail(stats.error());
-    if (stats->invalid > 0) {
+    MW_ASSIGN(stats, ImportText(f.data, options));
+    if (stats.invalid > 0) {
       return Fail(Error::Corruption("ruleset/intel/" + std::string(f.name) + ": " +
-                                    std::to_string(stats->invalid) + " invalid lines"));
+                                    std::to_string(stats.invalid) + " invalid lines"));
     }
   }
   return Ok();

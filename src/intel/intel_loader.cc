@@ -174,7 +174,7 @@ Result<std::vector<std::string>> WriteSource(const std::string& dir, std::string
       fs::remove(path, ec);  // the source no longer has entries of this list
       continue;
     }
-    if (auto s = WriteFileAtomic(path, data); !s) return Fail(s.error());
+    MW_TRY(WriteFileAtomic(path, data));
     written.push_back(path);
   }
   return written;
@@ -183,7 +183,7 @@ Result<std::vector<std::string>> WriteSource(const std::string& dir, std::string
 Result<IntelStore> LoadIntel(const IntelOptions& options) {
   IntelStore store;
   if (options.load_defaults) {
-    if (auto s = store.LoadDefaults(); !s) return Fail(s.error());
+    MW_TRY(store.LoadDefaults());
   }
   std::string dir = options.intel_dir.empty() ? DefaultIntelDir() : options.intel_dir;
   std::error_code ec;
@@ -200,13 +200,12 @@ Result<IntelStore> LoadIntel(const IntelOptions& options) {
       bool allow = name.ends_with(kAllowSuffix);
       std::string source =
           name.substr(0, name.size() - (allow ? kAllowSuffix.size() : kBlockSuffix.size()));
-      auto text = ReadTextFile(dir + "/" + name);
-      if (!text) return Fail(text.error());
+      MW_ASSIGN(text, ReadTextFile(dir + "/" + name));
       auto stats =
-          store.ImportText(*text, ImportOptions{.format = Format::kTsv,
-                                                .list = allow ? ListKind::kAllow : ListKind::kBlock,
-                                                .source = source,
-                                                .allow_broad = HeaderAllowsBroad(*text)});
+          store.ImportText(text, ImportOptions{.format = Format::kTsv,
+                                               .list = allow ? ListKind::kAllow : ListKind::kBlock,
+                                               .source = source,
+                                               .allow_broad = HeaderAllowsBroad(text)});
       if (!stats)
         return Fail(Error(stats.error().code(), dir + "/" + name + ": " + stats.error().message()));
       Warn(options, dir + "/" + name, *stats);
@@ -216,19 +215,16 @@ Result<IntelStore> LoadIntel(const IntelOptions& options) {
   }
   auto add_files = [&](const std::vector<std::string>& paths, ListKind list) -> Status {
     for (const std::string& path : paths) {
-      auto text = ReadTextFile(path);
-      if (!text) return Fail(text.error());
+      MW_ASSIGN(text, ReadTextFile(path));
       auto stats = store.ImportText(
-          *text, ImportOptions{.list = list, .source = path.substr(path.find_last_of('/') + 1)});
+          text, ImportOptions{.list = list, .source = path.substr(path.find_last_of('/') + 1)});
       if (!stats) return Fail(Error(stats.error().code(), path + ": " + stats.error().message()));
       Warn(options, path, *stats);
     }
     return Ok();
   };
-  if (auto s = add_files(options.extra_files, ListKind::kBlock); !s) return Fail(s.error());
-  if (auto s = add_files(options.extra_allow_files, ListKind::kAllow); !s) {
-    return Fail(s.error());
-  }
+  MW_TRY(add_files(options.extra_files, ListKind::kBlock));
+  MW_TRY(add_files(options.extra_allow_files, ListKind::kAllow));
   return store;
 }
 

@@ -364,12 +364,11 @@ const std::string* IntelStore::PortNote(uint16_t port) const {
 }
 
 Result<ImportStats> IntelStore::ImportText(std::string_view text, const ImportOptions& options) {
-  auto parsed = ParseIntel(text, ParseOptions{.format = options.format,
-                                              .list = options.list,
-                                              .subdomains = options.subdomains,
-                                              .allow_broad = options.allow_broad});
-  if (!parsed) return Fail(parsed.error());
-  for (Indicator& ind : parsed->indicators) {
+  MW_ASSIGN(parsed, ParseIntel(text, ParseOptions{.format = options.format,
+                                                  .list = options.list,
+                                                  .subdomains = options.subdomains,
+                                                  .allow_broad = options.allow_broad}));
+  for (Indicator& ind : parsed.indicators) {
     Entry entry{.source = options.source,
                 .category = ind.category.empty() ? options.category : std::move(ind.category),
                 .note = std::move(ind.note),
@@ -392,15 +391,14 @@ Result<ImportStats> IntelStore::ImportText(std::string_view text, const ImportOp
     }
     (void)added;  // already in the store from an earlier source: the first one wins
   }
-  return parsed->stats;
+  return parsed.stats;
 }
 
 Result<ImportStats> IntelStore::ImportFile(const std::string& path, const ImportOptions& options) {
-  auto text = ReadTextFile(path);
-  if (!text) return Fail(text.error());
+  MW_ASSIGN(text, ReadTextFile(path));
   ImportOptions opts = options;
   if (opts.source.empty()) opts.source = path.substr(path.find_last_of('/') + 1);
-  auto stats = ImportText(*text, opts);
+  auto stats = ImportText(text, opts);
   if (!stats) return Fail(Error(stats.error().code(), path + ": " + stats.error().message()));
   return stats;
 }
