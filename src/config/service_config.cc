@@ -87,14 +87,9 @@ class Section {
   void Bool(const std::string& key, bool& out) {
     YAML::Node n = Child(key);
     if (!n || n.IsNull()) return;
-    std::string v = n.IsScalar() ? n.Scalar() : "";
-    if (v == "true" || v == "yes" || v == "on") {
-      out = true;
-    } else if (v == "false" || v == "no" || v == "off") {
-      out = false;
-    } else {
-      Error(n, Join(key) + " must be true or false");
-    }
+    auto b = n.IsScalar() ? ParseBool(n.Scalar()) : std::nullopt;
+    if (!b) return Error(n, Join(key) + " must be true or false");
+    out = *b;
   }
   template <typename T>
   void Int(const std::string& key, T& out, int64_t min, int64_t max) {
@@ -170,7 +165,8 @@ void ReadDetectorSections(const YAML::Node& node, const std::string& source,
   if (!node.IsMap()) return error(node, "detectors must be a mapping of detector name: settings");
   for (auto it = node.begin(); it != node.end(); ++it) {
     std::string name = it->first.as<std::string>("");
-    const YAML::Node& body = it->second;
+    // A copy: yaml-cpp's iterator hands out a proxy, and a reference into it dangles.
+    const YAML::Node body = it->second;
     if (!body.IsMap()) {
       error(it->first, "detectors." + name +
                            " must be a mapping of settings (e.g. `enabled: false`); "
@@ -324,6 +320,12 @@ Status CheckPattern(const std::string& pattern) {
   RE2 re(pattern, PatternOptions());
   if (!re.ok()) return Fail(Error::InvalidArgument(re.error()));
   return Ok();
+}
+
+std::optional<bool> ParseBool(std::string_view s) {
+  if (s == "true" || s == "yes" || s == "on") return true;
+  if (s == "false" || s == "no" || s == "off") return false;
+  return std::nullopt;
 }
 
 std::optional<int64_t> ParseDuration(std::string_view s) {

@@ -208,12 +208,15 @@ TEST_F(DecoderTest, PppoeSessionBehindVlan) {
   };
   Bytes v4 =
       PacketBuilder().Ipv4("82.178.113.245", "82.178.158.181").Udp(47255, 53).Payload("q").Build();
-  ASSERT_EQ(Run(pppoe(0x0021, v4)), DecodeResult::kPacket);
+  // The decoded view points into the frame: keep each frame alive while it is read.
+  const Bytes framed_v4 = pppoe(0x0021, v4);
+  ASSERT_EQ(Run(framed_v4), DecodeResult::kPacket);
   EXPECT_EQ(out.vlan_id, 785);
   EXPECT_EQ(out.dst_port, 53);
   EXPECT_EQ(Payload(), "q");
   Bytes v6 = PacketBuilder().Ipv6("2001:db8::1", "2001:db8::2").Tcp(1, 2).Payload("six").Build();
-  ASSERT_EQ(Run(pppoe(0x0057, v6)), DecodeResult::kPacket);
+  const Bytes framed_v6 = pppoe(0x0057, v6);
+  ASSERT_EQ(Run(framed_v6), DecodeResult::kPacket);
   EXPECT_EQ(out.ip_version, 6);
   EXPECT_EQ(Payload(), "six");
   EXPECT_EQ(Run(pppoe(0xc021, Bytes(12, 0))), DecodeResult::kSkipped);  // LCP
