@@ -159,28 +159,16 @@ int RunHostScan(const HostScanArgs& a) {
   auto db = hostscan::PageDb::Load(pagedb_path);
   if (!db) throw std::runtime_error("page database: " + db.error().message());
   o.page_db = std::make_shared<const hostscan::PageDb>(std::move(*db));
-  std::shared_ptr<intel::IntelStore> store;
-  if (!a.no_intel) {
+  if (!a.no_intel && hostscan::DetectorOn(detectors, "pool_intel")) {
     auto loaded = intel::LoadIntel(intel::IntelOptions{});
     if (loaded) {
-      store = std::make_shared<intel::IntelStore>(std::move(*loaded));
-      o.lookup_ip = [store](const IpAddress& ip) -> std::optional<std::string> {
-        auto m = store->LookupIp(ip);
-        if (!m || m->list != intel::ListKind::kBlock || !m->entry) return std::nullopt;
-        return m->entry->source + ": " + m->entry->category + " (" + std::string(m->pattern) + ")";
-      };
-      o.lookup_domain = [store](std::string_view d) -> std::optional<std::string> {
-        auto m = store->LookupDomain(d);
-        if (!m || m->list != intel::ListKind::kBlock || !m->entry) return std::nullopt;
-        return m->entry->source + ": " + m->entry->category + " (" + std::string(m->pattern) + ")";
-      };
+      hostscan::UseIntel(std::make_shared<const intel::IntelStore>(std::move(*loaded)), o);
     } else if (!a.quiet) {
       std::fprintf(stderr, "minerwatch: intel not loaded (%s); sockets not checked\n",
                    loaded.error().message().c_str());
     }
   }
 
-  hostscan::ApplyDetectorSwitches(detectors, o);  // intel lookups are pool_intel's
   hostscan::HostScanner scanner(o);
   FindingEmitter emitter;
   hostscan::HostScanReport rep;

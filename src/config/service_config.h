@@ -166,6 +166,8 @@ AddressKind ClassifyContactAddress(const NotifyConfig& n, const std::string& ema
 // Compiles a user-supplied pattern the way ClassifyContactAddress uses it; the error says why.
 Status CheckPattern(const std::string& pattern);
 
+// true/yes/on or false/no/off (YAML 1.1's words, as users write them).
+std::optional<bool> ParseBool(std::string_view s);
 // "30s", "15m", "2h", "7d" or plain seconds.
 std::optional<int64_t> ParseDuration(std::string_view s);
 

@@ -24,12 +24,6 @@ std::string KindName(Kind k) {
   return "";
 }
 
-std::optional<bool> ParseBool(std::string_view v) {
-  if (v == "true" || v == "yes" || v == "on") return true;
-  if (v == "false" || v == "no" || v == "off") return false;
-  return std::nullopt;
-}
-
 std::optional<int64_t> ParseInt(std::string_view v) {
   int64_t x = 0;
   auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
@@ -41,7 +35,7 @@ std::optional<int64_t> ParseInt(std::string_view v) {
 std::optional<std::string> Normalise(const SettingSpec& s, std::string_view v) {
   switch (s.kind) {
     case Kind::kBool:
-      if (auto b = ParseBool(v)) return *b ? "true" : "false";
+      if (auto b = config::ParseBool(v)) return *b ? "true" : "false";
       return std::nullopt;
     case Kind::kInt:
     case Kind::kDuration: {
@@ -80,7 +74,7 @@ void CheckSection(const DetectorSpec& spec, const config::DetectorSection& secti
   for (const auto& [key, value] : section.values) {
     std::string at = Where(source, value.line, value.column);
     if (key == "enabled") {
-      if (auto b = ParseBool(value.text))
+      if (auto b = config::ParseBool(value.text))
         out.set_enabled(*b);
       else
         errors.push_back(at + prefix + "enabled must be true or false");

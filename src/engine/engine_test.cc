@@ -3,6 +3,7 @@
 // and the clock windowed detectors run on.
 #include <gtest/gtest.h>
 
+#include "engine/burst_test_detector.h"
 #include "engine/detection_engine.h"
 #include "engine/detector_settings.h"
 #include "flow/flow_events.h"
@@ -11,68 +12,9 @@
 namespace mw::engine {
 namespace {
 
-constexpr std::string_view kBurst = "Test: Flow Burst";
-
-// Counts flows per client in a window that opens at the client's first flow; when the window
-// has passed (by the engine's clock) and held at least "min_flows", one finding says how many.
-class BurstDetector : public Detector {
- public:
-  explicit BurstDetector(DetectorContext& ctx) : ctx_(ctx) {}
-  std::string_view name() const override { return "burst"; }
-  void Subscribe(EventBus& bus) override {
-    bus.On<flow::FlowStartEvent>([this](const flow::FlowStartEvent& e) {
-      Window& w = windows_[e.flow.client.ToString()];
-      if (w.flows == 0) w.start = e.flow.first_seen;
-      ++w.flows;
-    });
-  }
-  void OnTick(TimestampUs now) override {
-    ++ticks;
-    const int64_t window_us = ctx_.settings.Int("window") * 1'000'000;
-    for (auto it = windows_.begin(); it != windows_.end();) {
-      if (now < it->second.start + window_us) {
-        ++it;
-        continue;
-      }
-      if (it->second.flows >= uint64_t(ctx_.settings.Int("min_flows"))) {
-        Finding& f = ctx_.Report(kBurst, it->first, "burst", it->second.start);
-        f.evidence["flows"] = it->second.flows;
-      }
-      it = windows_.erase(it);
-    }
-  }
-  static inline int ticks = 0;
-
- private:
-  struct Window {
-    TimestampUs start = 0;
-    uint64_t flows = 0;
-  };
-  DetectorContext& ctx_;
-  std::map<std::string, Window> windows_;
-};
-
-DetectorRegistry BurstRegistry() {
-  DetectorRegistry r;
-  r.Add({.name = "burst",
-         .description = "many flows from one client in a window.",
-         .categories = {{kBurst, Stage::kPrecursor, Severity::kLow, {"T1046"}}},
-         .settings = {{.key = "window",
-                       .kind = SettingSpec::Kind::kDuration,
-                       .default_value = "2s",
-                       .description = "window length",
-                       .min = 1},
-                      {.key = "min_flows",
-                       .kind = SettingSpec::Kind::kInt,
-                       .default_value = "3",
-                       .description = "flows that make a burst",
-                       .min = 1,
-                       .max = 1000}},
-         .create = [](DetectorContext& ctx) -> std::unique_ptr<Detector> {
-           return std::make_unique<BurstDetector>(ctx);
-         }});
-  return r;
-}
+using testing::BurstDetector;
+using testing::BurstRegistry;
+using testing::kBurst;
 
 config::ServiceConfig Parse(const std::string& yaml) {
   auto c = config::ParseConfig(yaml, "t.yaml");

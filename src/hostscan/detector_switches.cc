@@ -17,10 +17,17 @@ void ApplyDetectorSwitches(const engine::DetectorConfig& config, HostScanOptions
   o.memory.hash_exec_pages &= o.hash_match || o.combined_detection;
   o.scan_memory &= o.memory.yara || o.memory.hash_exec_pages;
   o.scan_persistence &= DetectorOn(config, "persistence");
-  if (!DetectorOn(config, "pool_intel")) {
-    o.lookup_ip = nullptr;
-    o.lookup_domain = nullptr;
-  }
+}
+
+void UseIntel(std::shared_ptr<const intel::IntelStore> store, HostScanOptions& o) {
+  auto describe = [](const std::optional<intel::Match>& m) -> std::optional<std::string> {
+    if (!m || m->list != intel::ListKind::kBlock || !m->entry) return std::nullopt;
+    return m->entry->source + ": " + m->entry->category + " (" + std::string(m->pattern) + ")";
+  };
+  o.lookup_ip = [store, describe](const IpAddress& ip) { return describe(store->LookupIp(ip)); };
+  o.lookup_domain = [store, describe](std::string_view d) {
+    return describe(store->LookupDomain(d));
+  };
 }
 
 }  // namespace mw::hostscan

@@ -22,63 +22,14 @@
 #include <mutex>
 #include <thread>
 
-#include "flow/flow_events.h"
+#include "engine/burst_test_detector.h"
 #include "pipeline/sensor.h"
 
 namespace mw {
 namespace {
 
-constexpr std::string_view kBurst = "Test: Flow Burst";
-constexpr int64_t kWindowUs = 2'000'000;
-constexpr uint64_t kMinFlows = 3;
-
-// New flows per client in a window that opens at the client's first flow and closes, by the
-// engine's clock, 2 s later; a window holding 3 or more flows is one finding ("burst N").
-class BurstDetector : public Detector {
- public:
-  explicit BurstDetector(DetectorContext& ctx) : ctx_(ctx) {}
-  std::string_view name() const override { return "burst"; }
-  void Subscribe(EventBus& bus) override {
-    bus.On<flow::FlowStartEvent>([this](const flow::FlowStartEvent& e) {
-      Window& w = open_[e.flow.client.ToString()];
-      if (w.flows++ == 0) w.start = e.flow.first_seen;
-    });
-  }
-  void OnTick(TimestampUs now) override {
-    for (auto it = open_.begin(); it != open_.end();) {
-      if (now < it->second.start + kWindowUs) {
-        ++it;
-        continue;
-      }
-      int n = ++closed_[it->first];
-      if (it->second.flows >= kMinFlows) {
-        Finding& f = ctx_.Report(kBurst, it->first, "burst " + std::to_string(n), it->second.start);
-        f.evidence["flows"] = it->second.flows;
-      }
-      it = open_.erase(it);
-    }
-  }
-
- private:
-  struct Window {
-    TimestampUs start = 0;
-    uint64_t flows = 0;
-  };
-  DetectorContext& ctx_;
-  std::map<std::string, Window> open_;
-  std::map<std::string, int> closed_;
-};
-
-DetectorRegistry BurstRegistry() {
-  DetectorRegistry r;
-  r.Add({.name = "burst",
-         .description = "test: flows per client per window.",
-         .categories = {{kBurst, Stage::kPrecursor, Severity::kLow, {"T1046"}}},
-         .create = [](DetectorContext& ctx) -> std::unique_ptr<Detector> {
-           return std::make_unique<BurstDetector>(ctx);
-         }});
-  return r;
-}
+using engine::testing::BurstRegistry;
+using engine::testing::kBurst;
 
 uint16_t Checksum(const uint8_t* p, size_t n) {
   uint32_t sum = 0;

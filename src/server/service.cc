@@ -85,20 +85,63 @@ Result<std::unique_ptr<Service>> Service::Start(const config::ServiceConfig& cfg
   auto detectors = engine::ResolveDetectorConfig(cfg);
   if (!detectors) return Fail(detectors.error());
   s->detectors_ = std::move(*detectors);
+  // Components in dependency order: what stores and delivers findings before what makes them.
+  if (auto st = s->OpenStore(); !st) return Fail(st.error());
+  if (auto o = s->StartOutputs(); !o) return Fail(o.error());
+  s->writer_ = std::thread([p = s.get()] { p->WriterLoop(); });
+  s->AddMetricCollectors();
+  auto started = [&](Status st, const char* component) -> Status {
+    if (st) return st;
+    s->Stop();
+    return Fail(Error(st.error().code(), component + st.error().message()));
+  };
+  MW_TRY(started(s->StartApi(), ""));
+  MW_TRY(started(s->StartSensor(), "sensor: "));
+  MW_TRY(started(s->StartHostScan(), "hostscan: "));
+  return s;
+}
+
+Status Service::OpenStore() {
   // The store creates its own folder, owner-only (0700): creating it here would make it 0755.
   store::SqliteOptions so;
-  so.path = cfg.store.path;
-  so.synchronous_full = cfg.store.synchronous == "full";
-  so.evidence_samples = cfg.store.evidence_samples;
+  so.path = cfg_.store.path;
+  so.synchronous_full = cfg_.store.synchronous == "full";
+  so.evidence_samples = cfg_.store.evidence_samples;
   auto st = store::OpenSqliteStore(so);
   if (!st) return Fail(st.error());
-  s->store_ = std::move(*st);
-  if (auto o = s->StartOutputs(); !o) return Fail(o.error());
+  store_ = std::move(*st);
+  return Ok();
+}
 
-  s->writer_ = std::thread([p = s.get()] { p->WriterLoop(); });
+namespace {
+// The sensor's counters, named for Prometheus (docs/api.md).
+void AddSensorMetrics(MetricsText& t, const SensorStats& ss) {
+  t.Sample("minerwatch_packets_total", "counter", "packets captured", double(ss.packets));
+  t.Sample("minerwatch_bytes_total", "counter", "bytes captured", double(ss.bytes));
+  t.Sample("minerwatch_flows_total", "counter", "flows tracked", double(ss.flows));
+  t.Sample("minerwatch_parse_errors_total", "counter", "malformed packets and parser violations",
+           double(ss.parse_errors));
+  t.Sample("minerwatch_capture_drops_total", "counter", "packets dropped by the kernel",
+           double(ss.kernel_drops));
+  t.Sample("minerwatch_flow_memcap_bytes", "gauge", "flow.memcap: per-flow state budget",
+           double(ss.memcap_bytes));
+  t.Sample("minerwatch_flow_memory_peak_bytes", "gauge",
+           "highest per-flow state charged to flow.memcap", double(ss.memcap_peak_bytes));
+  t.Sample("minerwatch_flow_memcap_shed_flows_total", "counter",
+           "flows that stopped buffering to stay under flow.memcap", double(ss.memcap_shed_flows));
+  t.Sample("minerwatch_flow_memcap_shed_bytes_total", "counter",
+           "bytes given back by shed and evicted flows", double(ss.memcap_shed_bytes));
+  t.Sample("minerwatch_flow_memcap_evicted_flows_total", "counter",
+           "idle confirmed flows ended to stay under flow.memcap", double(ss.memcap_evicted_flows));
+  t.Sample("minerwatch_flow_memcap_refused_total", "counter",
+           "allocations refused by flow.memcap (that flow stopped buffering)",
+           double(ss.memcap_refused));
+}
+}  // namespace
 
-  Service* self = s.get();
-  s->metrics_.AddCollector([self](MetricsText& t) {
+void Service::AddMetricCollectors() {
+  Service* self = this;
+  metrics_.AddCollector([self](MetricsText& t) {
     t.Sample("minerwatch_ingest_dropped_total", "counter",
              "finding batches dropped because the store queue was full", double(self->dropped_));
     t.Sample("minerwatch_findings_auto_resolved_total", "counter",
@@ -114,66 +157,32 @@ Result<std::unique_ptr<Service>> Service::Start(const config::ServiceConfig& cfg
                  "state=\"" + LabelValue(state) + "\"");
       }
     }
-    if (self->sensor_ && self->sensor_->live) {
-      SensorStats ss = self->sensor_->live->stats();
-      t.Sample("minerwatch_packets_total", "counter", "packets captured", double(ss.packets));
-      t.Sample("minerwatch_bytes_total", "counter", "bytes captured", double(ss.bytes));
-      t.Sample("minerwatch_flows_total", "counter", "flows tracked", double(ss.flows));
-      t.Sample("minerwatch_parse_errors_total", "counter",
-               "malformed packets and parser violations", double(ss.parse_errors));
-      t.Sample("minerwatch_capture_drops_total", "counter", "packets dropped by the kernel",
-               double(ss.kernel_drops));
-      t.Sample("minerwatch_flow_memcap_bytes", "gauge", "flow.memcap: per-flow state budget",
-               double(ss.memcap_bytes));
-      t.Sample("minerwatch_flow_memory_peak_bytes", "gauge",
-               "highest per-flow state charged to flow.memcap", double(ss.memcap_peak_bytes));
-      t.Sample("minerwatch_flow_memcap_shed_flows_total", "counter",
-               "flows that stopped buffering to stay under flow.memcap",
-               double(ss.memcap_shed_flows));
-      t.Sample("minerwatch_flow_memcap_shed_bytes_total", "counter",
-               "bytes given back by shed and evicted flows", double(ss.memcap_shed_bytes));
-      t.Sample("minerwatch_flow_memcap_evicted_flows_total", "counter",
-               "idle confirmed flows ended to stay under flow.memcap",
-               double(ss.memcap_evicted_flows));
-      t.Sample("minerwatch_flow_memcap_refused_total", "counter",
-               "allocations refused by flow.memcap (that flow stopped buffering)",
-               double(ss.memcap_refused));
-    }
+    if (self->sensor_ && self->sensor_->live) AddSensorMetrics(t, self->sensor_->live->stats());
   });
+}
 
+Status Service::StartApi() {
+  Service* self = this;
   ServiceHooks hooks;
   hooks.now = &Service::Now;
   hooks.health = [self] { return self->Health(); };
-  nlohmann::json cfg_json = config::ToJson(cfg);
+  nlohmann::json cfg_json = config::ToJson(cfg_);
   hooks.config = [cfg_json] { return cfg_json; };
   hooks.ingest = [self](std::span<const Finding> b) { return self->Ingest(b); };
   hooks.state_changed = [self](const store::StoredFinding& f) { self->StateChanged({f}); };
   ServerOptions opts;
-  auto colon = cfg.server.listen.rfind(':');
-  opts.host = cfg.server.listen.substr(0, colon);
-  opts.port = std::stoi(cfg.server.listen.substr(colon + 1));
-  opts.max_body_bytes = cfg.server.max_body_bytes;
-  opts.threads = cfg.server.threads;
-  opts.metrics_public = cfg.server.metrics_public;
-  opts.read_timeout_s = cfg.server.read_timeout_s;
-  opts.idle_timeout_s = cfg.server.idle_timeout_s;
-  opts.max_connections = unsigned(cfg.server.max_connections);
-  opts.max_connections_per_ip = unsigned(cfg.server.max_connections_per_ip);
-  s->api_ = std::make_unique<ApiServer>(*s->store_, s->metrics_, opts, hooks);
-  if (auto a = s->api_->Start(); !a) {
-    s->Stop();
-    return Fail(a.error());
-  }
-
-  if (auto st = s->StartSensor(); !st) {
-    s->Stop();
-    return Fail(Error(st.error().code(), "sensor: " + st.error().message()));
-  }
-  if (auto h = s->StartHostScan(); !h) {
-    s->Stop();
-    return Fail(Error(h.error().code(), "hostscan: " + h.error().message()));
-  }
-  return s;
+  auto colon = cfg_.server.listen.rfind(':');
+  opts.host = cfg_.server.listen.substr(0, colon);
+  opts.port = std::stoi(cfg_.server.listen.substr(colon + 1));
+  opts.max_body_bytes = cfg_.server.max_body_bytes;
+  opts.threads = cfg_.server.threads;
+  opts.metrics_public = cfg_.server.metrics_public;
+  opts.read_timeout_s = cfg_.server.read_timeout_s;
+  opts.idle_timeout_s = cfg_.server.idle_timeout_s;
+  opts.max_connections = unsigned(cfg_.server.max_connections);
+  opts.max_connections_per_ip = unsigned(cfg_.server.max_connections_per_ip);
+  api_ = std::make_unique<ApiServer>(*store_, metrics_, opts, hooks);
+  return api_->Start();
 }
 
 Status Service::StartSensor() {
@@ -230,19 +239,8 @@ Status Service::StartHostScan() {
     io.extra_files = cfg_.sensor.intel_files;
     auto loaded = intel::LoadIntel(io);
     if (!loaded) return Fail(Error(loaded.error().code(), "intel: " + loaded.error().message()));
-    auto store = std::make_shared<intel::IntelStore>(std::move(*loaded));
-    auto describe = [](const auto& m) -> std::optional<std::string> {
-      if (!m || m->list != intel::ListKind::kBlock || !m->entry) return std::nullopt;
-      return m->entry->source + ": " + m->entry->category + " (" + std::string(m->pattern) + ")";
-    };
-    o.scan.lookup_ip = [store, describe](const IpAddress& ip) {
-      return describe(store->LookupIp(ip));
-    };
-    o.scan.lookup_domain = [store, describe](std::string_view d) {
-      return describe(store->LookupDomain(d));
-    };
+    hostscan::UseIntel(std::make_shared<const intel::IntelStore>(std::move(*loaded)), o.scan);
   }
-  hostscan::ApplyDetectorSwitches(detectors_, o.scan);
   host_->sink = std::make_unique<HostHolder::QueueSink>(this);
   HostHolder* h = host_.get();
   host_->monitor = std::make_unique<hostscan::HostMonitor>(

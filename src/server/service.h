@@ -71,6 +71,10 @@ class Service {
   // The host agent (src/hostscan HostMonitor): its findings go through Submit like the sensor's.
   struct HostHolder;
   std::unique_ptr<HostHolder> host_;
+  // Start's steps, one per component, each reading its part of cfg_.
+  Status OpenStore();
+  void AddMetricCollectors();
+  Status StartApi();
   Status StartSensor();
   Status StartHostScan();
 

@@ -43,9 +43,9 @@ def cases_by_size():
     """(case_dir, expected findings), smallest expected.jsonl first: the cheapest run."""
     out = []
     for d in golden.all_cases():
-        exp = golden.read_expected(os.path.join(d, golden.EXPECTED_FILE)) or []
-        out.append((os.path.getsize(os.path.join(d, golden.EXPECTED_FILE))
-                    if os.path.exists(os.path.join(d, golden.EXPECTED_FILE)) else 0, d, exp))
+        path = os.path.join(d, golden.EXPECTED_FILE)
+        size = os.path.getsize(path) if os.path.exists(path) else 0
+        out.append((size, d, golden.read_expected(path) or []))
     return [(d, exp) for _, d, exp in sorted(out)]
 
 
