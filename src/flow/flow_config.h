@@ -1,7 +1,7 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Limits and timeouts of the flow layer. Plain values with documented defaults; all times are
-// packet time (microseconds), never the wall clock.
+// packet time (microseconds); a silent live interface moves it by wall time (the sensor).
 #include <cstdint>
 
 #include "mw/net/flow_info.h"

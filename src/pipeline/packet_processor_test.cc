@@ -95,6 +95,27 @@ TEST(PacketProcessorTest, FramesToStreamBytesAndEvents) {
   EXPECT_TRUE(found);
 }
 
+// A live interface can fall silent: the sensor moves the flow clock by wall time (Advance), and
+// flows idle past their timeout end then, not only when the next packet arrives.
+TEST(PacketProcessorTest, IdleFlowEndsWhenTheClockMovesWithoutPackets) {
+  ParserRegistry registry;
+  EventBus bus;
+  std::vector<flow::EndReason> ends;
+  bus.On<flow::FlowEndEvent>([&](const flow::FlowEndEvent& e) { ends.push_back(e.reason); });
+  PacketProcessor pp({}, registry, bus);
+  const Bytes f =
+      PacketBuilder().Ethernet().Ipv4("10.0.0.1", "10.0.0.2").Udp(5353, 53).Payload("q").Build();
+  const TimestampUs t0 = 1'700'000'000'000'000;
+  pp.Process(capture::RawPacket{t0, 1, ByteView(f), uint32_t(f.size())});
+  pp.Advance(t0 + 30 * flow::kSecond);  // within the UDP timeout
+  EXPECT_TRUE(ends.empty());
+  EXPECT_EQ(pp.active_flows(), 1u);
+  pp.Advance(t0 + 62 * flow::kSecond);
+  ASSERT_EQ(ends.size(), 1u);
+  EXPECT_EQ(ends[0], flow::EndReason::kIdleTimeout);
+  EXPECT_EQ(pp.active_flows(), 0u);
+}
+
 // A parser's anomaly and violation names reach the flattened counters (what --stats-json and
 // the sensor report) as app.anomaly.<name> / app.violation.<name>; the flow layer's own detach
 // reasons are always there.

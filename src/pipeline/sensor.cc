@@ -62,8 +62,12 @@ class SensorPipeline {
     engine_.AdvanceTo(packet.ts);
     processor_->Process(packet);
   }
-  // Idle live interfaces: the clock still moves, so windows close without traffic.
-  void AdvanceTo(TimestampUs now) { engine_.AdvanceTo(now); }
+  // Idle live interfaces: the clock still moves, so idle flows time out and detectors' windows
+  // close without traffic.
+  void AdvanceTo(TimestampUs now) {
+    processor_->Advance(now);
+    engine_.AdvanceTo(now);
+  }
   // Ends every flow (parsers' OnEnd, FlowEndEvent), then the detectors' open windows.
   void Finish() {
     processor_->Finish();
