@@ -11,7 +11,8 @@ failed=0
 logdir=build/test-logs
 mkdir -p "$logdir"
 
-stage() { printf '\n==== %s ====\n' "$*"; }
+# Each stage says when it starts (seconds since the run began), so a slow CI shows where.
+stage() { printf '\n==== %s (at %ds) ====\n' "$*" "$SECONDS"; }
 
 count_ctest() {  # count_ctest LOG
   # The tail printed above can cut off why a test failed: print each failed test's own output.
@@ -98,23 +99,41 @@ if [[ ${MW_SKIP_ASAN:-0} != 1 ]]; then
   fi
 fi
 
+fuzz_one() {  # fuzz_one BINARY: runs it for fuzz_seconds on its seeds; leaves NAME.ok if clean
+  local name corpus
+  name=$(basename "$1")
+  corpus=$(mktemp -d)
+  rm -f "$logdir/$name.ok"
+  [[ -d tests/fuzz/corpus/$name ]] && cp -r "tests/fuzz/corpus/$name/." "$corpus/"
+  if "$1" -max_total_time="$fuzz_seconds" -rss_limit_mb=2048 -timeout=10 \
+    -artifact_prefix="$logdir/$name-" "$corpus" >"$logdir/$name.log" 2>&1; then
+    touch "$logdir/$name.ok"
+  fi
+  rm -rf "$corpus"
+}
+
 if [[ ${MW_SKIP_FUZZ:-0} != 1 ]]; then
   stage "libFuzzer targets, ${fuzz_seconds}s each"
   if build fuzz; then
-    for fuzzer in $(find build/fuzz -type f -name '*_fuzz' -perm -u+x | sort); do
+    # Each fuzzer is one thread: run as many side by side as there are cores.
+    fuzzers=$(find build/fuzz -type f -name '*_fuzz' -perm -u+x | sort)
+    for fuzzer in $fuzzers; do
+      while (($(jobs -rp | wc -l) >= jobs)); do wait -n || true; done
+      fuzz_one "$fuzzer" &
+    done
+    wait
+    for fuzzer in $fuzzers; do
       name=$(basename "$fuzzer")
-      corpus=$(mktemp -d)
-      [[ -d tests/fuzz/corpus/$name ]] && cp -r "tests/fuzz/corpus/$name/." "$corpus/"
-      if "$fuzzer" -max_total_time="$fuzz_seconds" -rss_limit_mb=2048 -timeout=10 \
-        -artifact_prefix="$logdir/" "$corpus" >"$logdir/$name.log" 2>&1; then
+      if [[ -f $logdir/$name.ok ]]; then
         echo "fuzz $name: ok ($(grep -Eo '#[0-9]+' "$logdir/$name.log" | tail -1 | tr -d '#') runs)"
         passed=$((passed + 1))
       else
         echo "fuzz $name: FAILED"
-        tail -n 40 "$logdir/$name.log"
+        # The first report lines say what and where; the tail names the input it kept.
+        grep -m1 -A20 -E 'ERROR: |runtime error:|deadly signal|Timeout' "$logdir/$name.log"
+        tail -n 3 "$logdir/$name.log"
         failed=$((failed + 1))
       fi
-      rm -rf "$corpus"
     done
   else
     echo "fuzz build failed"
@@ -123,5 +142,6 @@ if [[ ${MW_SKIP_FUZZ:-0} != 1 ]]; then
 fi
 
 echo
+echo "total time: ${SECONDS}s"
 echo "tests: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]
