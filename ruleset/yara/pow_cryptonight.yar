@@ -1,75 +1,24 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
-// CryptoNight family and the other CPU proof-of-work algorithms miners bundle with it
-// (CN/R, CN-Lite, CN-Heavy, CN-Pico, Argon2/Chukwa, AstroBWT, GhostRider).
+// CryptoNight (cn/0..cn/2, cn/r): the algorithm's own parameters in its code. The algorithm-id
+// tables multi-algorithm miners carry (cn/half, rx/wow, argon2/chukwa...) are names and live in
+// miner_strings.yar: public detection rules, miner configs and logs list the same ids.
 
-rule MW_CryptoNight_Family_Algorithms
+rule MW_CryptoNight_Main_Loop
 {
     meta:
-        description = "Table of CryptoNight variant names as kept by multi-algorithm CPU miners"
+        description = "CryptoNight main loop: 2^19 iterations (mov r32, 0x80000) and the 2 MiB scratchpad index mask (and r32, 0x1FFFF0) in x86-64 code"
         family = "cryptonight"
         algorithm = "cn"
         severity = "high"
         attack = "T1496"
         evidence = "proof_of_work"
     strings:
-        $cn0 = "cryptonight" ascii nocase
-        $cn1 = "cn/half" ascii
-        $cn2 = "cn/rwz" ascii
-        $cn3 = "cn/zls" ascii
-        $cn4 = "cn/double" ascii
-        $cn5 = "cn/ccx" ascii
-        $cn6 = "cn-lite/1" ascii
-        $cn7 = "cn-heavy/xhv" ascii
-        $cn8 = "cn-heavy/tube" ascii
-        $cn9 = "cn-pico/trtl" ascii
-        $cn10 = "cn/upx2" ascii
-        $cn11 = "cryptonight_heavy" ascii
-        $cn12 = "cryptonight_lite" ascii
-        $cn13 = "cryptonight_v7" ascii
-        $cn14 = "cryptonight-monerov7" ascii
+        // CryptoNight (cn/0..cn/2, cn/r; Monero's slow-hash.c and XMRig's cn code): the loop count
+        // ITER/2 = 0x80000 loaded into a 32-bit register (mov r32, imm32; a REX prefix for
+        // r8d-r15d comes before it), then, within 128 bytes, the scratchpad offset masked to
+        // MEMORY - 16 = 0x1FFFF0 (and eax, imm32 / and r32, imm32).
+        $loop = { (B8|B9|BA|BB|BC|BD|BE|BF) 00 00 08 00 [0-128]
+                  (25 | 81 (E0|E1|E2|E3|E4|E5|E6|E7)) F0 FF 1F 00 }
     condition:
-        4 of them
-}
-
-rule MW_Argon2_Chukwa_Miner
-{
-    meta:
-        description = "Argon2id as CPU miners use it (Chukwa/Ninja/WRKZ), with miner algorithm ids"
-        family = "argon2"
-        algorithm = "argon2"
-        severity = "medium"
-        attack = "T1496"
-        evidence = "proof_of_work"
-    strings:
-        $a1 = "argon2/chukwa" ascii
-        $a2 = "argon2/chukwav2" ascii
-        $a3 = "argon2/wrkz" ascii
-        $a4 = "argon2/ninja" ascii
-        $a5 = "chukwa" ascii
-    condition:
-        2 of ($a1, $a2, $a3, $a4) or ($a5 and 1 of ($a1, $a2, $a3, $a4))
-}
-
-rule MW_CPU_Miner_Algorithm_Table
-{
-    meta:
-        description = "Algorithm id table of a multi-algorithm CPU/GPU miner (rx/cn/kawpow/astrobwt/ghostrider)"
-        family = "xmrig-like"
-        algorithm = "multi"
-        severity = "high"
-        attack = "T1496"
-        evidence = "proof_of_work"
-    strings:
-        $r1 = "rx/wow" ascii
-        $r2 = "rx/arq" ascii
-        $r3 = "rx/sfx" ascii
-        $r4 = "rx/keva" ascii
-        $r5 = "rx/graft" ascii
-        $k1 = "kawpow/rvn" ascii
-        $b1 = "astrobwt/dero" ascii
-        $g1 = "ghostrider/rtm" ascii
-        $c1 = "cn-pico/tlo" ascii
-        $c2 = "cn/upx2" ascii
-    condition:
-        5 of them
+        $loop
 }

@@ -11,6 +11,8 @@
 namespace mw::match {
 namespace {
 
+using namespace std::string_literals;
+
 ByteView Bytes(const std::string& s) {
   return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
 }
@@ -55,11 +57,57 @@ TEST(Evidence, ShippedRulesSayWhatTheyAre) {
   for (const RuleInfo& r : (*rules)->rule_infos()) {
     if (r.evidence == Evidence::kNames) names_rules.push_back(r.name);
   }
-  // miner_strings.yar is names; every pow_*.yar rule is proof of work.
+  // miner_strings.yar is names (algorithm-id tables too); every pow_*.yar rule is proof of work.
   EXPECT_EQ(names_rules,
             (std::vector<std::string>{"MW_Stratum_Client", "MW_XMRig", "MW_XmrStak",
-                                      "MW_GPU_Miner_Brands", "MW_Pool_And_Donation_Hosts"}));
+                                      "MW_GPU_Miner_Brands", "MW_Pool_And_Donation_Hosts",
+                                      "MW_CryptoNight_Family_Algorithms", "MW_Argon2_Chukwa_Miner",
+                                      "MW_CPU_Miner_Algorithm_Table"}));
   EXPECT_GT((*rules)->rule_count(), names_rules.size());
+}
+
+// What the shipped rules say about a buffer: each matching rule with its evidence kind.
+std::vector<std::pair<std::string, Evidence>> ShippedMatches(ByteView buf) {
+  auto rules = YaraRules::Load(true, {});
+  EXPECT_TRUE(rules.has_value());
+  if (!rules) return {};
+  YaraScanner scanner(*rules);
+  std::vector<RuleMatch> out;
+  EXPECT_TRUE(scanner.Scan(buf, 0, &out).has_value());
+  std::vector<std::pair<std::string, Evidence>> got;
+  for (const RuleMatch& m : out) got.emplace_back(m.rule->name, m.rule->evidence);
+  return got;
+}
+
+TEST(Evidence, AlgorithmIdListsAreNames) {
+  // The ids a detection rule, a miner's config or its log lists (as Elastic's "Potential Coin
+  // Miner Execution" behaviour rule does): names, never proof of work.
+  std::string text = R"(process.args : ("rx/0", "rx/wow", "rx/arq", "rx/sfx", "rx/keva",
+    "rx/graft", "cn-pico/tlo", "cn/upx2", "cn/ccx", "cn/half", "cn/rwz", "cn/zls", "cn/double",
+    "cn-heavy/xhv", "cn-heavy/tube", "cn-lite/1", "argon2/chukwa", "argon2/chukwav2",
+    "argon2/ninja", "kawpow/rvn", "astrobwt/dero", "ghostrider/rtm"))";
+  auto got = ShippedMatches(Bytes(text));
+  EXPECT_EQ(got.size(), 3u);
+  for (const auto& [name, evidence] : got) {
+    EXPECT_EQ(evidence, Evidence::kNames) << name;
+  }
+}
+
+TEST(Evidence, CryptoNightMainLoopIsProofOfWork) {
+  // The shape of cn_slow_hash's loop set-up in Debian's monerod 0.18 (and of XMRig's cn code):
+  // mov r15d, 0x80000 (2^19 iterations) ... and eax, 0x1FFFF0 (2 MiB scratchpad index).
+  std::string code = "\x41\xbf\x00\x00\x08\x00"          // mov r15d, 0x80000
+                     "\x48\x89\x44\x24\x38"                // mov [rsp+0x38], rax
+                     "\x66\x0f\xef\x84\x24\x10\x04\x00\x00"  // pxor xmm0, [rsp+0x410]
+                     "\x25\xf0\xff\x1f\x00"s;              // and eax, 0x1ffff0
+  code.insert(0, 64, '\x90');
+  auto got = ShippedMatches(Bytes(code));
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].first, "MW_CryptoNight_Main_Loop");
+  EXPECT_EQ(got[0].second, Evidence::kProofOfWork);
+  // The mask alone (other programs use 0x1FFFF0 too) is not the loop.
+  auto mask_only = ShippedMatches(Bytes(std::string(64, '\x90') + "\x25\xf0\xff\x1f\x00"s));
+  EXPECT_TRUE(mask_only.empty());
 }
 
 int Collect(unsigned id, uint64_t from, uint64_t to, void* ctx) {

@@ -6,6 +6,8 @@
 #   - an interactive bash (fed through a FIFO) that ran `dig pool.supportxmr.com` and other pool
 #     lookups and printed and read a real XMRig config.json (pool URL, wallet, algorithm profiles),
 #   - a log reader (python3) holding a real Zeek dns.log plus dnsmasq's query log of those lookups,
+#   - a rule loader (python3, as a SIEM or EDR agent) holding public coin-miner detection rules
+#     (Elastic endpoint behaviour TOML, Sigma YAML) that list pool names and miner algorithm ids,
 # and asserts `host scan --pid` gives none of them a stage-1 finding (the stage-0
 # "Discovery: Cryptomining Strings in Memory" is what names alone may give), while
 #   - XMRig 6.16.0 (--bench=1M, light RandomX, --no-huge-pages, one thread) and
@@ -30,7 +32,8 @@ for tool in ip dnsmasq dig monerod python3 timeout; do
 done
 names_list=$data/threat-intel/falco/extracted_miner_domains.txt
 zeek_log=$data/dns-logs/zeek-wrccdc2018-brimdata/dns.log.gz
-for f in "$names_list" "$zeek_log"; do
+detection_rules=$data/detection-rules
+for f in "$names_list" "$zeek_log" "$detection_rules/elastic-endpoint-behavior"; do
   [[ -r $f ]] || skip "shared data missing: $f"
 done
 xmrig=$("$src/tests/support/fetch_xmrig.sh") || skip "real XMRig unavailable (fetch_xmrig.sh failed)"
@@ -184,6 +187,22 @@ reader_pid=$!
 pids+=("$reader_pid")
 wait_for 30 "the log reader read its logs" grep -q '^ready:' "$work/reader.out"
 echo "log reader (pid $reader_pid): $(cut -c1-220 "$work/reader.out")"
+# --- A rule loader holding public coin-miner detection rules (names and algorithm ids) -------
+cat >"$work/rule_loader.py" <<'EOF'
+import pathlib, sys, time
+rules = {p.name: p.read_text() for p in sorted(pathlib.Path(sys.argv[1]).rglob("*"))
+         if p.suffix in (".toml", ".yml")}
+ids = [a for a in ("rx/wow", "rx/arq", "cn/upx2", "argon2/chukwa", "cn-heavy/xhv")
+       if any(a in t for t in rules.values())]
+print(f"ready: {len(rules)} detection rules, {sum(map(len, rules.values()))} bytes, naming", ids,
+      flush=True)
+time.sleep(3600)
+EOF
+ip netns exec "$ns" python3 "$work/rule_loader.py" "$detection_rules" >"$work/rules.out" 2>&1 &
+rules_pid=$!
+pids+=("$rules_pid")
+wait_for 30 "the rule loader read its rules" grep -q '^ready:' "$work/rules.out"
+echo "rule loader (pid $rules_pid): $(cut -c1-220 "$work/rules.out")"
 queries=$(grep -c ' query\[' "$work/dnsmasq.log" || true)
 echo "dnsmasq (pid $dnsmasq_pid): answered $queries queries"
 ((queries >= 600)) || die "dnsmasq logged only $queries queries"
@@ -272,9 +291,9 @@ sys.exit(1)
 EOF
 }
 
-echo "--- processes that only handled pool names: no stage 1"
+echo "--- processes that only handled pool names and miner strings: no stage 1"
 for target in "shell:$shell_pid:*/bash" "dnsmasq:$dnsmasq_pid:*/dnsmasq" \
-  "dns-log-reader:$reader_pid:*/python3*"; do
+  "dns-log-reader:$reader_pid:*/python3*" "detection-rule-loader:$rules_pid:*/python3*"; do
   IFS=: read -r name pid want_exe <<<"$target"
   scan "$name" "$pid" "$want_exe"
   if ((stage1 == 0)); then
