@@ -10,10 +10,11 @@
 #     (Elastic endpoint behaviour TOML, Sigma YAML) that list pool names and miner algorithm ids,
 # and asserts `host scan --pid` gives none of them a stage-1 finding (the stage-0
 # "Discovery: Cryptomining Strings in Memory" is what names alone may give), while
-#   - XMRig 6.16.0 (--bench=1M, light RandomX, --no-huge-pages, one thread) and
-#   - Debian's monerod (--offline, --no-igd, a temporary --data-dir)
+#   - XMRig 6.16.0 (--bench=1M, light RandomX, --no-huge-pages, no MSR writes, one thread) and
+#   - Debian's monerod (--offline, --no-igd, a temporary --data-dir) after it computed a RandomX
+#     hash (its calc_pow RPC on 127.0.0.1)
 # still give a stage-1 `Execution: Cryptomining YARA Rule` backed by a proof-of-work rule.
-# Every process runs inside the namespace; miners under `timeout`. ~30 s.
+# Every process runs inside the namespace; miners under `timeout`. ~15-25 s on 2 cores.
 # Usage: host_stage_one_test.sh MINERWATCH_BINARY SOURCE_DIR [SHARED_DATA_DIR]
 # Exit 0 pass, 1 fail (each failed check named), 77 skipped (the reason printed).
 set -euo pipefail
@@ -210,6 +211,29 @@ queries=$(grep -c ' query\[' "$work/dnsmasq.log" || true)
 echo "dnsmasq (pid $dnsmasq_pid): answered $queries queries"
 ((queries >= 600)) || die "dnsmasq logged only $queries queries"
 
+monerod_pid=$(child_of "$monerod_timeout" "*/monerod")
+[[ -n $monerod_pid ]] || die "monerod did not start: $(tail -3 "$work/monerod.out")"
+pids+=("$monerod_pid")
+# Initialised: the core (blockchain with the genesis block, its PoW code) and the RPC server.
+wait_for 40 "monerod initialised (core RPC server started)" \
+  grep -q 'core RPC server started ok' "$work/monerod.out"
+# And RandomX itself: the node's calc_pow RPC (127.0.0.1 inside the namespace) hashes a block
+# blob with rx/0, so monerod builds its RandomX cache and JIT-compiles a RandomX program.
+# Started now, so it runs while the other processes are scanned.
+ip netns exec "$ns" timeout 50 python3 - >"$work/calc_pow.out" 2>&1 <<'EOF' &
+import json, time, urllib.request
+req = {"jsonrpc": "2.0", "id": "0", "method": "calc_pow",
+       "params": {"major_version": 12, "height": 2000000, "block_blob": "0c0c" + "00" * 72,
+                  "seed_hash": "00" * 32}}
+t = time.time()
+r = urllib.request.urlopen(urllib.request.Request(
+    "http://127.0.0.1:18081/json_rpc", json.dumps(req).encode(),
+    {"Content-Type": "application/json"}), timeout=45)
+print(f"rx/0 hash {json.load(r)['result']} in {time.time() - t:.1f} s")
+EOF
+calc_pow_pid=$!
+pids+=("$calc_pow_pid")
+
 # --- Scans ----------------------------------------------------------------------------------
 # What each shipped rule declares as its evidence (meta evidence = "proof_of_work" or "names").
 python3 - "$src/ruleset/yara" >"$work/rule-evidence.tsv" <<'EOF'
@@ -319,8 +343,8 @@ done
 echo "--- miners and a Monero node: stage 1 from proof of work"
 # As miners are often kept running: a bash respawn loop (its command line names XMRig's options).
 timeout 60 ip netns exec "$ns" bash -c 'while :; do "$@"; sleep 1; done' respawn \
-  "$xmrig" --bench=1M --randomx-mode=light --no-huge-pages -t 1 --cpu-priority=0 \
-  --log-file="$work/xmrig.log" >/dev/null 2>&1 &
+  "$xmrig" --bench=1M --randomx-mode=light --no-huge-pages --randomx-wrmsr=-1 -t 1 \
+  --cpu-priority=0 --log-file="$work/xmrig.log" >/dev/null 2>&1 &
 xmrig_timeout=$!
 pids+=("$xmrig_timeout")
 respawn_pid=$(child_of "$xmrig_timeout" "*/bash")
@@ -329,8 +353,9 @@ pids+=("$respawn_pid")
 xmrig_pid=$(child_of "$respawn_pid" "$xmrig")
 [[ -n $xmrig_pid ]] || die "XMRig did not start"
 pids+=("$xmrig_pid")
-wait_for 30 "XMRig initialised RandomX (light) and started its benchmark" \
-  grep -qE 'READY threads|bench.*started|hashes' "$work/xmrig.log"
+# "READY threads" comes after "randomx dataset ready": the light-mode cache is built, hashing runs.
+wait_for 30 "XMRig initialised RandomX (light) and started hashing" \
+  grep -q 'READY threads' "$work/xmrig.log"
 sleep 1
 scan xmrig "$xmrig_pid" "$xmrig"
 if has_pow_yara xmrig; then
@@ -362,14 +387,10 @@ else
 fi
 kill -TERM "$xmrig_timeout" 2>/dev/null || true
 
-monerod_pid=$(child_of "$monerod_timeout" "*/monerod")
-[[ -n $monerod_pid ]] || die "monerod did not start: $(tail -3 "$work/monerod.out")"
-pids+=("$monerod_pid")
-# Initialised: the core (blockchain with the genesis block, its PoW code) and the RPC server.
-wait_for 40 "monerod initialised (core RPC server started)" \
-  grep -q 'core RPC server started ok' "$work/monerod.out"
+wait "$calc_pow_pid" || die "monerod's calc_pow RPC failed: $(tail -2 "$work/calc_pow.out")"
 echo "monerod (pid $monerod_pid): $(grep -o 'Monero .*(v[^)]*)' "$work/monerod.out" | head -1)," \
-  "librandomx mapped: $(grep -c librandomx "/proc/$monerod_pid/maps") regions"
+  "librandomx mapped ($(grep -c librandomx "/proc/$monerod_pid/maps") regions), calc_pow:" \
+  "$(cat "$work/calc_pow.out"), RSS $(awk '/VmRSS/ {print $2, $3}' "/proc/$monerod_pid/status")"
 scan monerod "$monerod_pid" "*/monerod"
 if has_pow_yara monerod; then
   echo "ok   - monerod (pid $monerod_pid): stage-1 YARA Rule from proof-of-work constants"
