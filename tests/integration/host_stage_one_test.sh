@@ -2,7 +2,7 @@
 # minerwatch — SPDX-License-Identifier: Apache-2.0
 # Issue 9, must-show 4: stage 1 from memory needs proof of work, not names.
 # In a network namespace of its own (loopback only; nothing can leave it) the test runs
-#   - dnsmasq, answering 64 real pool names (Falco's miner_domains list) with 10.251.1.x,
+#   - dnsmasq, answering 63 real pool names (Falco's miner_domains list) with 10.251.1.x,
 #   - an interactive bash (fed through a FIFO) that ran `dig pool.supportxmr.com` and other pool
 #     lookups and printed and read a real XMRig config.json (pool URL, wallet, algorithm profiles),
 #   - a log reader (python3) holding a real Zeek dns.log plus dnsmasq's query log of those lookups,
@@ -135,7 +135,7 @@ wait_for 10 "dnsmasq answers pool.supportxmr.com" \
 
 # monerod takes a few seconds to initialise: start it now, scan it last.
 mkdir -p "$work/monerod"
-timeout 90 ip netns exec "$ns" monerod --offline --no-igd --non-interactive \
+timeout 150 ip netns exec "$ns" monerod --offline --no-igd --non-interactive \
   --data-dir "$work/monerod" --log-file "$work/monerod/monerod.log" --log-level 0 \
   --check-updates disabled --disable-dns-checkpoints --no-zmq --max-concurrency 1 \
   --p2p-bind-ip 127.0.0.1 --rpc-bind-ip 127.0.0.1 >"$work/monerod.out" 2>&1 &
