@@ -141,6 +141,7 @@ int RunHostScan(const HostScanArgs& a) {
   o.high_cpu_percent = a.high_cpu;
   o.memory.max_bytes_per_process = a.max_process_mb << 20;
   o.memory.max_bytes_per_pass = a.max_pass_mb << 20;
+  o.memory.one_shot = true;  // one pass: no region hashes kept for a next pass
   // detectors.<name>.enabled from -c: switched-off detectors report nothing and their passes
   // do not run.
   const engine::DetectorConfig detectors = LoadDetectorConfigOrThrow(a.config_path);

@@ -320,6 +320,31 @@ TEST(MemoryScanner, FindsRulesInAChildAndSkipsUnchangedRegions) {
   EXPECT_FALSE(gone.errors.empty());
 }
 
+TEST(MemoryScanner, OneShotFindsTheSameWithoutKeepingRegions) {
+  auto rules = match::YaraRules::Load(true, {});
+  ASSERT_TRUE(rules);
+  int fd;
+  pid_t child = SpawnHolder(&fd);
+  ASSERT_GT(child, 0);
+  MemScanOptions o;
+  o.one_shot = true;
+  MemoryScanner scanner(*rules, o);
+  for (int pass = 0; pass < 2; ++pass) {
+    scanner.BeginPass();
+    ProcessMemResult r = scanner.ScanProcess(child, "/", "");
+    bool found = false;
+    for (const auto& h : r.hits) found |= h.rule->name == "MW_RandomX_Argon2_Salt";
+    EXPECT_TRUE(found);
+    EXPECT_FALSE(r.exec_page_hashes.empty());
+    // Nothing private is remembered, so a second pass scans again rather than trusting hashes.
+    EXPECT_EQ(r.stats.regions_unchanged, 0u);
+    EXPECT_GT(r.stats.regions_scanned, 0u);
+  }
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
+  close(fd);
+}
+
 TEST(MemoryScanner, SkipsReservedButUntouchedMemory) {
   int p[2];
   ASSERT_EQ(pipe(p), 0);

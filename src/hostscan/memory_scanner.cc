@@ -244,9 +244,12 @@ ProcessMemResult MemoryScanner::ScanProcess(pid_t pid, const std::string& root,
     RegionState st;
     st.seen_pass = pass_;
     // One read pass: hashes the region (and its executable pages) and, when "scan", runs YARA.
+    // A one-shot scan never compares region hashes, so it does not compute them. Shared
+    // read-only ranges are cached by file identity alone and need no hash either.
+    const bool hash_region = options_.skip_unchanged && !options_.one_shot && !shared_ro;
     auto read_pass = [&](bool scan, uint64_t* hash_out) -> uint64_t {
-      XXH3_state_t* hs = XXH3_createState();
-      XXH3_64bits_reset(hs);
+      XXH3_state_t* hs = hash_region ? XXH3_createState() : nullptr;
+      if (hs) XXH3_64bits_reset(hs);
       st.page_hashes.clear();
       uint64_t done = 0;
       for (uint64_t off = 0; off < want;) {
@@ -268,7 +271,7 @@ ProcessMemResult MemoryScanner::ScanProcess(pid_t pid, const std::string& root,
         ByteView chunk(buf_.data(), size_t(n));
         // Hash only what the previous chunk's overlap did not already cover.
         uint64_t fresh = off < done ? done - off : 0;
-        XXH3_64bits_update(hs, chunk.data() + fresh, chunk.size() - fresh);
+        if (hs) XXH3_64bits_update(hs, chunk.data() + fresh, chunk.size() - fresh);
         if (m.exec && options_.hash_exec_pages) {
           for (uint64_t p = (fresh + kPage - 1) & ~(kPage - 1); p + kPage <= chunk.size();
                p += kPage) {
@@ -293,8 +296,8 @@ ProcessMemResult MemoryScanner::ScanProcess(pid_t pid, const std::string& root,
         if (uint64_t(n) < len || done >= want) break;
         off = done - overlap_;
       }
-      *hash_out = XXH3_64bits_digest(hs);
-      XXH3_freeState(hs);
+      *hash_out = hs ? XXH3_64bits_digest(hs) : 0;
+      if (hs) XXH3_freeState(hs);
       return done;
     };
     matches_.clear();
@@ -336,7 +339,9 @@ ProcessMemResult MemoryScanner::ScanProcess(pid_t pid, const std::string& root,
     }
     emit_cached(st);
     // A budget-capped region is cached for the prefix it covered (the same prefix next pass).
-    if (done >= want && !r.interrupted) cache_[key] = std::move(st);
+    // A one-shot pass remembers only shared ranges: private ones are never seen again.
+    if (done >= want && !r.interrupted && (shared_ro || !options_.one_shot))
+      cache_[key] = std::move(st);
   }
   r.denied = r.denied || (r.stats.regions_denied > 0 && r.read_method.empty());
   return r;

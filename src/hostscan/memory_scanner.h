@@ -31,6 +31,10 @@ struct MemScanOptions {
   uint64_t read_rate_bytes_per_sec = 0;  // 0 = no cap
   bool skip_zero_pages = true;
   bool skip_unchanged = true;
+  // One pass only (`host scan`): private regions are not hashed or remembered, since only a
+  // later pass would compare against them (the hash cost ~15% of a one-shot scan's CPU).
+  // Shared read-only file ranges are still scanned once for all processes.
+  bool one_shot = false;
   bool hash_exec_pages = true;
   bool yara = true;
   // Hyperscan prefilter in front of libyara: a segment no rule can match skips libyara. Same
