@@ -20,6 +20,10 @@ constexpr uint64_t kPage = 4096;
 // Least context kept around a skipped zero run and between chunks (see overlap_): a string
 // that starts just before a boundary still matches in the next chunk.
 constexpr uint64_t kOverlap = 4096;
+// Read granularity inside a chunk: small enough that a piece is still in L2 (2 MiB a core on
+// the benchmark machine) when it is hashed and prefiltered after its copy; 256 KiB-2 MiB
+// measured alike, 16 MiB (one read per chunk) cost ~1.5x more CPU. Syscalls stay negligible.
+constexpr uint64_t kPiece = 512 << 10;
 
 int64_t NowNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -254,8 +258,32 @@ ProcessMemResult MemoryScanner::ScanProcess(pid_t pid, const std::string& root,
       uint64_t done = 0;
       for (uint64_t off = 0; off < want;) {
         uint64_t len = std::min<uint64_t>(options_.chunk_bytes, want - off);
-        ssize_t n = reader.Read(m.start + off, buf_.data(), len);
-        if (n <= 0) {
+        // Hash only what the previous chunk's overlap did not already cover.
+        const uint64_t fresh = off < done ? done - off : 0;
+        const bool feed = scan && yara_ && yara_->incremental();
+        if (feed) yara_->BeginChunk(ByteView(buf_.data(), size_t(len)), m.start + off);
+        // The chunk is read in pieces that fit in L2, and each piece is hashed, zero-tested and
+        // prefiltered right after its copy, while still in cache (see ChunkScanner::Feed).
+        uint64_t got = 0;
+        while (got < len) {
+          const uint64_t want_piece = std::min<uint64_t>(kPiece, len - got);
+          ssize_t k = reader.Read(m.start + off + got, buf_.data() + got, want_piece);
+          if (k <= 0) break;  // errno is the first piece's when nothing was read
+          const uint8_t* base = buf_.data();
+          const uint64_t end = got + uint64_t(k);
+          const uint64_t from = std::max(got, fresh);
+          if (hs && end > from) XXH3_64bits_update(hs, base + from, end - from);
+          if (m.exec && options_.hash_exec_pages) {
+            for (uint64_t p = std::max(got, (fresh + kPage - 1) & ~(kPage - 1)); p + kPage <= end;
+                 p += kPage) {
+              if (!IsZeroPage(base + p)) st.page_hashes.push_back(PageHash(base + p));
+            }
+          }
+          if (feed) yara_->Feed(size_t(end));
+          got = end;
+          if (uint64_t(k) < want_piece) break;
+        }
+        if (got == 0) {
           if (off == 0 && IsPermissionError(errno)) ++r.stats.regions_denied;
           if (off == 0) {
             char addr[24];
@@ -265,22 +293,19 @@ ProcessMemResult MemoryScanner::ScanProcess(pid_t pid, const std::string& root,
           }
           break;
         }
-        r.stats.bytes_read += uint64_t(n);
-        proc_bytes += uint64_t(n);
-        pass_bytes_ += uint64_t(n);
+        const uint64_t n = got;
+        r.stats.bytes_read += n;
+        proc_bytes += n;
+        pass_bytes_ += n;
         ByteView chunk(buf_.data(), size_t(n));
-        // Hash only what the previous chunk's overlap did not already cover.
-        uint64_t fresh = off < done ? done - off : 0;
-        if (hs) XXH3_64bits_update(hs, chunk.data() + fresh, chunk.size() - fresh);
-        if (m.exec && options_.hash_exec_pages) {
-          for (uint64_t p = (fresh + kPage - 1) & ~(kPage - 1); p + kPage <= chunk.size();
-               p += kPage) {
-            if (!IsZeroPage(chunk.data() + p)) st.page_hashes.push_back(PageHash(chunk.data() + p));
-          }
-        }
         if (scan) {
           match::ChunkScanCounters counters;
-          auto sc = yara_ ? yara_->ScanChunk(chunk, m.start + off, &matches_, &counters) : Ok();
+          Status sc = Ok();
+          if (feed) {
+            sc = yara_->FinishChunk(chunk.size(), &matches_, &counters);
+          } else if (yara_) {
+            sc = yara_->ScanChunk(chunk, m.start + off, &matches_, &counters);
+          }
           r.stats.bytes_yara += counters.bytes_yara;
           r.stats.bytes_prefiltered += counters.bytes_prefiltered;
           if (!sc) {
@@ -288,12 +313,12 @@ ProcessMemResult MemoryScanner::ScanProcess(pid_t pid, const std::string& root,
                                sc.error().message());
           }
         }
-        done = off + uint64_t(n);
-        if (!RateLimit(uint64_t(n))) {
+        done = off + n;
+        if (!RateLimit(n)) {
           r.interrupted = true;
           break;
         }
-        if (uint64_t(n) < len || done >= want) break;
+        if (n < len || done >= want) break;
         off = done - overlap_;
       }
       *hash_out = hs ? XXH3_64bits_digest(hs) : 0;

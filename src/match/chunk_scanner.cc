@@ -18,8 +18,93 @@ bool IsZeroPage(const uint8_t* page) {
 }
 
 ChunkScanner::ChunkScanner(std::shared_ptr<const YaraRules> rules, ChunkScanOptions options)
-    : options_(options), overlap_(rules->chunk_overlap()), yara_(std::move(rules)) {
+    : options_(options), overlap_(rules->chunk_overlap()), yara_(rules) {
   options_.chunk_bytes = std::max(options_.chunk_bytes & ~(kPageBytes - 1), 4 * overlap_);
+  // A segment's context (overlap_ on each side) must lie inside the zero runs around it (at
+  // least 4 pages), and each window must hold every atom that crosses its start.
+  const YaraPrefilter* pf = rules->prefilter();
+  if (options_.prefilter && options_.skip_zero_pages && pf && pf->windowed() &&
+      overlap_ <= 4 * kPageBytes && overlap_ >= pf->max_literal_length()) {
+    acc_scratch_ = std::make_unique<PrefilterScratch>(pf);
+    incremental_ = acc_scratch_->ok();
+  }
+}
+
+void ChunkScanner::BeginChunk(ByteView chunk, uint64_t base) {
+  chunk_ = chunk;
+  base_ = base;
+  pos_ = 0;
+  in_seg_ = false;
+  seg_start_ = zero_run_ = acc_end_ = 0;
+  segments_.clear();
+  if (acc_scratch_) yara_.rules()->prefilter()->ResetAccumulated(*acc_scratch_);
+}
+
+void ChunkScanner::AccumulateTo(size_t end) {
+  if (!in_seg_ || end <= acc_end_) return;
+  const size_t lo = seg_start_ >= overlap_ ? seg_start_ - overlap_ : 0;
+  // Back by overlap_ (>= the longest atom) so an atom crossing the last window's end is whole.
+  const size_t from = std::max(lo, acc_end_ >= overlap_ ? acc_end_ - overlap_ : 0);
+  yara_.rules()->prefilter()->Accumulate(chunk_.subspan(from, end - from), *acc_scratch_);
+  acc_end_ = end;
+}
+
+void ChunkScanner::CloseSegment(size_t seg_end) {
+  const size_t lo = seg_start_ >= overlap_ ? seg_start_ - overlap_ : 0;
+  const size_t hi = std::min(pos_, seg_end + overlap_);
+  AccumulateTo(hi);
+  // The prefilter saw at least [lo, hi): a superset of the bytes can only say "may match" more
+  // often, never miss (libyara still scans exactly [lo, hi)).
+  segments_.push_back({lo, hi, yara_.rules()->prefilter()->Accumulate({}, *acc_scratch_)});
+  yara_.rules()->prefilter()->ResetAccumulated(*acc_scratch_);
+  in_seg_ = false;
+}
+
+// The page walk of ScanChunk, one page at a time as bytes arrive.
+void ChunkScanner::Classify(size_t end, bool final) {
+  constexpr size_t kPage = kPageBytes;
+  while (pos_ < end && (pos_ + kPage <= end || final)) {
+    const size_t len = std::min(kPage, end - pos_);
+    const bool zero = len == kPage && IsZeroPage(chunk_.data() + pos_);
+    if (!in_seg_) {
+      if (zero) {
+        pos_ += len;
+        continue;
+      }
+      in_seg_ = true;
+      seg_start_ = pos_;
+      zero_run_ = 0;
+      acc_end_ = seg_start_ >= overlap_ ? seg_start_ - overlap_ : 0;
+    }
+    zero_run_ = zero ? zero_run_ + len : 0;
+    pos_ += len;
+    if (zero_run_ >= 4 * kPage) CloseSegment(pos_ - zero_run_);
+  }
+  AccumulateTo(pos_);
+}
+
+void ChunkScanner::Feed(size_t valid) { Classify(std::min(valid, chunk_.size()), false); }
+
+Status ChunkScanner::FinishChunk(size_t size, std::vector<RuleMatch>* out,
+                                 ChunkScanCounters* counters) {
+  size = std::min(size, chunk_.size());
+  ByteView data = chunk_.subspan(0, size);
+  // ScanChunk hands a chunk under 4 pages to the prefilter whole.
+  if (size < 4 * kPageBytes || pos_ > size) return ScanSegment(data, base_, out, counters);
+  Classify(size, true);
+  if (in_seg_) CloseSegment(size - zero_run_);
+  Status status = Ok();
+  for (const Segment& sg : segments_) {
+    ByteView seg = data.subspan(sg.lo, sg.hi - sg.lo);
+    if (!sg.may_match) {
+      if (counters) counters->bytes_prefiltered += seg.size();
+      continue;
+    }
+    if (counters) counters->bytes_yara += seg.size();
+    if (auto s = yara_.Scan(seg, base_ + sg.lo, out); !s && status) status = s;
+  }
+  segments_.clear();
+  return status;
 }
 
 Status ChunkScanner::ScanSegment(ByteView seg, uint64_t at, std::vector<RuleMatch>* out,

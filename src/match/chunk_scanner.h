@@ -51,12 +51,52 @@ class ChunkScanner {
                     ChunkScanCounters* counters = nullptr);
   YaraScanner& yara() { return yara_; }
 
+  // The same scan as ScanChunk for a caller that reads one chunk piece by piece into one
+  // buffer: Feed() after each piece, while it is still in cache, zero-tests its pages and runs
+  // the Hyperscan prefilter over it; FinishChunk() then hands libyara only the segments that
+  // may match, as ScanChunk would. Reading a 16 MiB chunk in one go and scanning it afterwards
+  // went to DRAM three times (copy, zero test, Hyperscan); this is about 1.5x less CPU on a
+  // live miner. Segments, and so results, are those of ScanChunk.
+  //
+  // False when the rules or options do not allow it (no prefilter, regex atoms, overlap over
+  // 4 pages): use ScanChunk.
+  bool incremental() const { return incremental_; }
+  // "chunk" is the whole buffer the chunk is read into, first byte at "base"; nothing in it need
+  // be valid yet.
+  void BeginChunk(ByteView chunk, uint64_t base);
+  // chunk[0, valid) now holds the bytes read; "valid" only grows.
+  void Feed(size_t valid);
+  // The chunk ends at "size" (<= every valid passed to Feed).
+  Status FinishChunk(size_t size, std::vector<RuleMatch>* out,
+                     ChunkScanCounters* counters = nullptr);
+
  private:
   Status ScanSegment(ByteView seg, uint64_t at, std::vector<RuleMatch>* out,
                      ChunkScanCounters* counters);
+  // Classifies whole pages up to "end" (and a last partial page when "final").
+  void Classify(size_t end, bool final);
+  // Runs the prefilter over the open segment's bytes up to "end" (windows overlap by overlap_).
+  void AccumulateTo(size_t end);
+  void CloseSegment(size_t seg_end);
+
   ChunkScanOptions options_;
   size_t overlap_;
   YaraScanner yara_;
+  bool incremental_ = false;
+  std::unique_ptr<PrefilterScratch> acc_scratch_;
+  struct Segment {
+    size_t lo, hi;
+    bool may_match;
+  };
+  // State of the chunk being fed (offsets from its first byte).
+  ByteView chunk_;
+  uint64_t base_ = 0;
+  size_t pos_ = 0;  // bytes classified
+  bool in_seg_ = false;
+  size_t seg_start_ = 0;
+  size_t zero_run_ = 0;
+  size_t acc_end_ = 0;  // the open segment is prefiltered up to here
+  std::vector<Segment> segments_;
 };
 
 }  // namespace mw::match

@@ -760,6 +760,7 @@ std::unique_ptr<const YaraPrefilter> YaraPrefilter::Build(
         ok = false;
         continue;
       }
+      pf->regex_atoms_ = true;  // no length bound known: see windowed()
       exprs.push_back(std::move(expr));
       flags.push_back(fl);
       pf->atom_string_.push_back(gidx);
@@ -800,6 +801,21 @@ bool YaraPrefilter::MayMatch(ByteView data, PrefilterScratch& sc) const {
   for (uint32_t s : sc.touched_) sc.seen_[s] = 0;
   sc.touched_.clear();
   return sc.possible_ || failed;
+}
+
+bool YaraPrefilter::Accumulate(ByteView data, PrefilterScratch& sc) const {
+  if (always_scan_ || !sc.ok()) return true;
+  // One possible rule is enough: later windows of the same stream need no scan.
+  if (sc.possible_ || data.empty()) return sc.possible_;
+  if (!db_->Scan(data, *sc.scratch_, OnAtom, &sc, std::max<size_t>(max_literal_length_, 4096)))
+    sc.possible_ = true;  // a failed scan proves nothing
+  return sc.possible_;
+}
+
+void YaraPrefilter::ResetAccumulated(PrefilterScratch& sc) const {
+  for (uint32_t s : sc.touched_) sc.seen_[s] = 0;
+  sc.touched_.clear();
+  sc.possible_ = false;
 }
 
 PrefilterScratch::PrefilterScratch(const YaraPrefilter* prefilter) : prefilter_(prefilter) {

@@ -101,6 +101,17 @@ class YaraPrefilter {
   // False only when no rule can match "data": libyara may be skipped.
   bool MayMatch(ByteView data, PrefilterScratch& scratch) const;
 
+  // MayMatch over a buffer seen as windows (scanned while they are still in cache): each call
+  // adds the atoms found in "window" to those of the earlier calls since ResetAccumulated, and
+  // returns true once some rule may match their union. Windows that overlap by at least
+  // max_literal_length() bytes and cover the buffer find every atom a MayMatch over the whole
+  // buffer finds, so the answer is the same. Only valid when windowed() is true.
+  bool Accumulate(ByteView window, PrefilterScratch& scratch) const;
+  void ResetAccumulated(PrefilterScratch& scratch) const;
+  // True when every atom is a literal no longer than max_literal_length(): regex atoms (hex
+  // strings with jumps, regexes) have no length bound, so a window boundary could split one.
+  bool windowed() const { return !always_scan_ && !regex_atoms_ && max_literal_length_ > 0; }
+
  private:
   YaraPrefilter() = default;
   struct RuleBound {
@@ -114,6 +125,7 @@ class YaraPrefilter {
   std::vector<uint32_t> string_rule_;  // global logical string index → rule bound index
   std::vector<RuleBound> rules_;
   size_t max_literal_length_ = 0;
+  bool regex_atoms_ = false;
   friend class PrefilterScratch;
   friend int OnAtom(unsigned, uint64_t, uint64_t, void*);
 };
