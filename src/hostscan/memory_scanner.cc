@@ -188,7 +188,7 @@ ProcessMemResult MemoryScanner::ScanProcess(pid_t pid, const std::string& root,
     return Priority(a, exe) < Priority(b, exe);
   });
   if (yara_) yara_->yara().SetTarget(target);
-  if (buf_.size() < options_.chunk_bytes) buf_.resize(options_.chunk_bytes);
+  if (ring_.size() < overlap_ + kPiece) ring_.resize(overlap_ + kPiece);
   MemReader reader(pid, root);
   uint64_t proc_bytes = 0;
 
@@ -261,28 +261,47 @@ ProcessMemResult MemoryScanner::ScanProcess(pid_t pid, const std::string& root,
         // Hash only what the previous chunk's overlap did not already cover.
         const uint64_t fresh = off < done ? done - off : 0;
         const bool feed = scan && yara_ && yara_->incremental();
-        if (feed) yara_->BeginChunk(ByteView(buf_.data(), size_t(len)), m.start + off);
-        // The chunk is read in pieces that fit in L2, and each piece is hashed, zero-tested and
-        // prefiltered right after its copy, while still in cache (see ChunkScanner::Feed).
+        // Only ScanChunk needs the whole chunk in one buffer; hashing and the incremental scan
+        // take it a piece at a time through a small reused buffer that stays in L2, so the
+        // copy and everything after it hit cache instead of DRAM.
+        const bool whole = scan && yara_ && !feed;
+        if (whole && buf_.size() < options_.chunk_bytes) buf_.resize(options_.chunk_bytes);
+        if (feed) yara_->BeginChunk(m.start + off);
         uint64_t got = 0;
+        bool fed_last = false;
         while (got < len) {
           const uint64_t want_piece = std::min<uint64_t>(kPiece, len - got);
-          ssize_t k = reader.Read(m.start + off + got, buf_.data() + got, want_piece);
+          uint8_t* dst = whole ? buf_.data() + got : ring_.data() + overlap_;
+          // The prefilter needs overlap_ bytes of the previous (full) piece before this one.
+          if (feed && got > 0) std::memmove(ring_.data(), ring_.data() + kPiece, overlap_);
+          ssize_t k = reader.Read(m.start + off + got, dst, want_piece);
           if (k <= 0) break;  // errno is the first piece's when nothing was read
-          const uint8_t* base = buf_.data();
           const uint64_t end = got + uint64_t(k);
           const uint64_t from = std::max(got, fresh);
-          if (hs && end > from) XXH3_64bits_update(hs, base + from, end - from);
+          if (hs && end > from) XXH3_64bits_update(hs, dst + (from - got), end - from);
           if (m.exec && options_.hash_exec_pages) {
             for (uint64_t p = std::max(got, (fresh + kPage - 1) & ~(kPage - 1)); p + kPage <= end;
                  p += kPage) {
-              if (!IsZeroPage(base + p)) st.page_hashes.push_back(PageHash(base + p));
+              const uint8_t* page = dst + (p - got);
+              if (!IsZeroPage(page)) st.page_hashes.push_back(PageHash(page));
             }
           }
-          if (feed) yara_->Feed(size_t(end));
+          const bool last = uint64_t(k) < want_piece || end == len;
+          if (feed) {
+            if (got == 0) {
+              yara_->Feed(ByteView(dst, size_t(k)), 0, last);
+            } else {
+              yara_->Feed(ByteView(ring_.data(), overlap_ + size_t(k)), got - overlap_, last);
+            }
+            fed_last = last;
+          }
           got = end;
-          if (uint64_t(k) < want_piece) break;
+          if (last) break;
         }
+        // A later piece failed: the chunk ends with the bytes read (the ring's front holds the
+        // last overlap_ of them, which is all the prefilter may look at again).
+        if (feed && got > 0 && !fed_last)
+          yara_->Feed(ByteView(ring_.data(), overlap_), got - overlap_, true);
         if (got == 0) {
           if (off == 0 && IsPermissionError(errno)) ++r.stats.regions_denied;
           if (off == 0) {
@@ -297,14 +316,20 @@ ProcessMemResult MemoryScanner::ScanProcess(pid_t pid, const std::string& root,
         r.stats.bytes_read += n;
         proc_bytes += n;
         pass_bytes_ += n;
-        ByteView chunk(buf_.data(), size_t(n));
         if (scan) {
           match::ChunkScanCounters counters;
           Status sc = Ok();
           if (feed) {
-            sc = yara_->FinishChunk(chunk.size(), &matches_, &counters);
+            // Only segments the prefilter let through are read again, for libyara.
+            auto reread = [&](size_t at, size_t seg_len) -> ByteView {
+              if (buf_.size() < seg_len) buf_.resize(std::max<size_t>(seg_len, kPiece));
+              ssize_t k = reader.Read(m.start + off + at, buf_.data(), seg_len);
+              return ByteView(buf_.data(), k > 0 ? size_t(k) : 0);
+            };
+            sc = yara_->FinishChunk(reread, &matches_, &counters);
           } else if (yara_) {
-            sc = yara_->ScanChunk(chunk, m.start + off, &matches_, &counters);
+            sc = yara_->ScanChunk(ByteView(buf_.data(), size_t(n)), m.start + off, &matches_,
+                                  &counters);
           }
           r.stats.bytes_yara += counters.bytes_yara;
           r.stats.bytes_prefiltered += counters.bytes_prefiltered;

@@ -119,7 +119,8 @@ class MemoryScanner {
   // string, so a string crossing a chunk boundary is whole in one of the two chunks.
   uint64_t overlap_ = 0;
   std::unique_ptr<match::ChunkScanner> yara_;  // null: hashes only
-  std::vector<uint8_t> buf_;
+  std::vector<uint8_t> buf_;                   // a whole chunk, only when ScanChunk needs one
+  std::vector<uint8_t> ring_;                  // one read piece plus overlap_ of the previous one
   std::vector<match::RuleMatch> matches_;
   uint64_t pass_ = 0;
   uint64_t pass_bytes_ = 0;

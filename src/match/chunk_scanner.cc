@@ -30,8 +30,9 @@ ChunkScanner::ChunkScanner(std::shared_ptr<const YaraRules> rules, ChunkScanOpti
   }
 }
 
-void ChunkScanner::BeginChunk(ByteView chunk, uint64_t base) {
-  chunk_ = chunk;
+void ChunkScanner::BeginChunk(uint64_t base) {
+  window_ = {};
+  window_off_ = 0;
   base_ = base;
   pos_ = 0;
   in_seg_ = false;
@@ -43,9 +44,10 @@ void ChunkScanner::BeginChunk(ByteView chunk, uint64_t base) {
 void ChunkScanner::AccumulateTo(size_t end) {
   if (!in_seg_ || end <= acc_end_) return;
   const size_t lo = seg_start_ >= overlap_ ? seg_start_ - overlap_ : 0;
-  // Back by overlap_ (>= the longest atom) so an atom crossing the last window's end is whole.
-  const size_t from = std::max(lo, acc_end_ >= overlap_ ? acc_end_ - overlap_ : 0);
-  yara_.rules()->prefilter()->Accumulate(chunk_.subspan(from, end - from), *acc_scratch_);
+  // Back by overlap_ (>= the longest atom) so an atom crossing the last window's end is whole;
+  // the caller keeps that much of the previous piece in front of the new one.
+  const size_t from = std::max({lo, acc_end_ >= overlap_ ? acc_end_ - overlap_ : 0, window_off_});
+  yara_.rules()->prefilter()->Accumulate(ByteView(At(from), end - from), *acc_scratch_);
   acc_end_ = end;
 }
 
@@ -55,17 +57,18 @@ void ChunkScanner::CloseSegment(size_t seg_end) {
   AccumulateTo(hi);
   // The prefilter saw at least [lo, hi): a superset of the bytes can only say "may match" more
   // often, never miss (libyara still scans exactly [lo, hi)).
-  segments_.push_back({lo, hi, yara_.rules()->prefilter()->Accumulate({}, *acc_scratch_)});
+  segments_.push_back({lo, hi, yara_.rules()->prefilter()->Accumulate({}, *acc_scratch_), true});
   yara_.rules()->prefilter()->ResetAccumulated(*acc_scratch_);
   in_seg_ = false;
 }
 
 // The page walk of ScanChunk, one page at a time as bytes arrive.
-void ChunkScanner::Classify(size_t end, bool final) {
+void ChunkScanner::Classify(bool final) {
   constexpr size_t kPage = kPageBytes;
+  const size_t end = window_off_ + window_.size();
   while (pos_ < end && (pos_ + kPage <= end || final)) {
     const size_t len = std::min(kPage, end - pos_);
-    const bool zero = len == kPage && IsZeroPage(chunk_.data() + pos_);
+    const bool zero = len == kPage && IsZeroPage(At(pos_));
     if (!in_seg_) {
       if (zero) {
         pos_ += len;
@@ -83,28 +86,45 @@ void ChunkScanner::Classify(size_t end, bool final) {
   AccumulateTo(pos_);
 }
 
-void ChunkScanner::Feed(size_t valid) { Classify(std::min(valid, chunk_.size()), false); }
+void ChunkScanner::Feed(ByteView window, size_t window_off, bool last) {
+  window_ = window;
+  window_off_ = window_off;
+  const size_t size = window_off + window.size();
+  // ScanChunk hands a chunk under 4 pages to the prefilter whole (FinishChunk does).
+  if (last && size < 4 * kPageBytes) {
+    segments_.clear();
+    in_seg_ = false;
+    pos_ = size;
+    segments_.push_back({0, size, true, false});
+    return;
+  }
+  Classify(last);
+  if (last && in_seg_) CloseSegment(size - zero_run_);
+}
 
-Status ChunkScanner::FinishChunk(size_t size, std::vector<RuleMatch>* out,
+Status ChunkScanner::FinishChunk(const SegmentReader& read, std::vector<RuleMatch>* out,
                                  ChunkScanCounters* counters) {
-  size = std::min(size, chunk_.size());
-  ByteView data = chunk_.subspan(0, size);
-  // ScanChunk hands a chunk under 4 pages to the prefilter whole.
-  if (size < 4 * kPageBytes || pos_ > size) return ScanSegment(data, base_, out, counters);
-  Classify(size, true);
-  if (in_seg_) CloseSegment(size - zero_run_);
   Status status = Ok();
   for (const Segment& sg : segments_) {
-    ByteView seg = data.subspan(sg.lo, sg.hi - sg.lo);
     if (!sg.may_match) {
-      if (counters) counters->bytes_prefiltered += seg.size();
+      if (counters) counters->bytes_prefiltered += sg.hi - sg.lo;
       continue;
     }
-    if (counters) counters->bytes_yara += seg.size();
-    if (auto s = yara_.Scan(seg, base_ + sg.lo, out); !s && status) status = s;
+    ByteView seg = read(sg.lo, sg.hi - sg.lo);
+    if (seg.empty()) continue;  // gone meanwhile (the process unmapped it)
+    auto s = sg.prefiltered ? Scanned(seg, base_ + sg.lo, out, counters)
+                            : ScanSegment(seg, base_ + sg.lo, out, counters);
+    if (!s && status) status = s;
   }
   segments_.clear();
+  window_ = {};
   return status;
+}
+
+Status ChunkScanner::Scanned(ByteView seg, uint64_t at, std::vector<RuleMatch>* out,
+                             ChunkScanCounters* counters) {
+  if (counters) counters->bytes_yara += seg.size();
+  return yara_.Scan(seg, at, out);
 }
 
 Status ChunkScanner::ScanSegment(ByteView seg, uint64_t at, std::vector<RuleMatch>* out,

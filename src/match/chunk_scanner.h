@@ -10,6 +10,7 @@
 // Thread-compatible: one ChunkScanner per thread.
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -51,30 +52,36 @@ class ChunkScanner {
                     ChunkScanCounters* counters = nullptr);
   YaraScanner& yara() { return yara_; }
 
-  // The same scan as ScanChunk for a caller that reads one chunk piece by piece into one
-  // buffer: Feed() after each piece, while it is still in cache, zero-tests its pages and runs
-  // the Hyperscan prefilter over it; FinishChunk() then hands libyara only the segments that
-  // may match, as ScanChunk would. Reading a 16 MiB chunk in one go and scanning it afterwards
-  // went to DRAM three times (copy, zero test, Hyperscan); this is about 1.5x less CPU on a
-  // live miner. Segments, and so results, are those of ScanChunk.
+  // The same scan as ScanChunk for a caller that reads a chunk piece by piece into one small
+  // reused buffer: Feed() after each piece, while it is still in cache, zero-tests its pages and
+  // runs the Hyperscan prefilter over it; FinishChunk() then has the caller read again only
+  // the segments that may match, and hands them to libyara, as ScanChunk would. A 16 MiB chunk
+  // read in one go and scanned afterwards went to DRAM three times (copy, zero test,
+  // Hyperscan). Segments, and so results, are those of ScanChunk.
   //
   // False when the rules or options do not allow it (no prefilter, regex atoms, overlap over
   // 4 pages): use ScanChunk.
   bool incremental() const { return incremental_; }
-  // "chunk" is the whole buffer the chunk is read into, first byte at "base"; nothing in it need
-  // be valid yet.
-  void BeginChunk(ByteView chunk, uint64_t base);
-  // chunk[0, valid) now holds the bytes read; "valid" only grows.
-  void Feed(size_t valid);
-  // The chunk ends at "size" (<= every valid passed to Feed).
-  Status FinishChunk(size_t size, std::vector<RuleMatch>* out,
+  // Starts a chunk whose first byte is at "base".
+  void BeginChunk(uint64_t base);
+  // "window" holds the chunk's bytes from offset "window_off" on: the new piece plus at least
+  // overlap() bytes before it (all the bytes read so far when fewer). "last": the chunk ends
+  // with it.
+  void Feed(ByteView window, size_t window_off, bool last);
+  // Reads chunk bytes [offset, offset + len) again for libyara (fewer when they cannot be read).
+  using SegmentReader = std::function<ByteView(size_t offset, size_t len)>;
+  Status FinishChunk(const SegmentReader& read, std::vector<RuleMatch>* out,
                      ChunkScanCounters* counters = nullptr);
 
  private:
   Status ScanSegment(ByteView seg, uint64_t at, std::vector<RuleMatch>* out,
                      ChunkScanCounters* counters);
-  // Classifies whole pages up to "end" (and a last partial page when "final").
-  void Classify(size_t end, bool final);
+  // libyara over a segment the prefilter already let through.
+  Status Scanned(ByteView seg, uint64_t at, std::vector<RuleMatch>* out,
+                 ChunkScanCounters* counters);
+  // Classifies whole pages of the window (and a last partial page when "final").
+  void Classify(bool final);
+  const uint8_t* At(size_t off) const { return window_.data() + (off - window_off_); }
   // Runs the prefilter over the open segment's bytes up to "end" (windows overlap by overlap_).
   void AccumulateTo(size_t end);
   void CloseSegment(size_t seg_end);
@@ -87,9 +94,11 @@ class ChunkScanner {
   struct Segment {
     size_t lo, hi;
     bool may_match;
+    bool prefiltered;  // false: a chunk under 4 pages, prefiltered whole at the end
   };
   // State of the chunk being fed (offsets from its first byte).
-  ByteView chunk_;
+  ByteView window_;
+  size_t window_off_ = 0;
   uint64_t base_ = 0;
   size_t pos_ = 0;  // bytes classified
   bool in_seg_ = false;

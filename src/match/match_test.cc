@@ -155,5 +155,75 @@ TEST(ChunkScanner, FindsStringsAcrossChunksAndZeroRuns) {
   }
 }
 
+// Feeds "data" as MemoryScanner does: pieces of "piece" bytes, each window holding the new piece
+// plus overlap() bytes of the one before.
+Status FeedPieces(ChunkScanner& sc, ByteView data, uint64_t base, size_t piece,
+                  std::vector<RuleMatch>* out, ChunkScanCounters* c) {
+  sc.BeginChunk(base);
+  for (size_t got = 0; got < data.size();) {
+    size_t k = std::min(piece, data.size() - got);
+    bool last = got + k == data.size();
+    size_t from = got == 0 ? 0 : got - sc.overlap();
+    sc.Feed(data.subspan(from, got + k - from), from, last);
+    got += k;
+  }
+  return sc.FinishChunk([&](size_t at, size_t len) { return data.subspan(at, len); }, out, c);
+}
+
+TEST(ChunkScanner, IncrementalEqualsScanChunk) {
+  auto rules = YaraRules::FromText(R"(
+rule One { strings: $a = "needle-in-memory" condition: $a }
+rule Three { strings: $a = "first-part" $b = "second-part" $c = "third-part" condition: 3 of them }
+rule Two { strings: $a = "alpha-string" $b = "omega-string" condition: all of them })");
+  ASSERT_TRUE(rules.has_value());
+  ChunkScanOptions o;
+  ChunkScanner a(*rules, o);
+  ChunkScanner b(*rules, o);
+  ASSERT_TRUE(b.incremental());
+  const size_t piece = 64 << 10;
+  uint32_t x = 12345;
+  auto fill = [&](std::vector<uint8_t>& v, size_t from, size_t to) {
+    for (size_t i = from; i < to; ++i) v[i] = uint8_t((x = x * 1103515245 + 12345) >> 24) | 1;
+  };
+  // (strings, where) cases: inside a piece, across piece boundaries, across a short zero run,
+  // split by a long zero run (two segments: "Three" must not match), at the very end.
+  struct Case {
+    std::vector<std::pair<std::string, size_t>> at;
+    size_t size;
+  };
+  const std::vector<Case> cases = {
+      {{{"needle-in-memory", piece - 5}}, 1 << 20},
+      {{{"first-part", 1000}, {"second-part", piece + 7}, {"third-part", 3 * piece - 4}}, 1 << 20},
+      {{{"first-part", 10}, {"second-part", 200000}, {"third-part", 900000}}, 1 << 20},
+      {{{"alpha-string", 50000}, {"omega-string", 300000}}, 1 << 20},
+      {{{"needle-in-memory", (1 << 20) - 16}}, 1 << 20},
+      {{{"needle-in-memory", 100}}, 3 * kPageBytes},  // under 4 pages: prefiltered whole
+      {{{"alpha-string", 2 * piece + 3}, {"omega-string", 5 * piece}}, 5 * piece + 100},
+  };
+  size_t matched = 0;
+  for (size_t ci = 0; ci < cases.size(); ++ci) {
+    std::vector<uint8_t> v(cases[ci].size, 0);
+    // Non-zero data with zero runs: 3 pages (stays one segment) and 40 pages (splits).
+    fill(v, 0, std::min<size_t>(v.size(), 180000));
+    if (v.size() > 192288) fill(v, 192288, std::min<size_t>(v.size(), 600000));
+    if (v.size() > 763840) fill(v, 763840, v.size());
+    for (const auto& [str, pos] : cases[ci].at)
+      std::copy(str.begin(), str.end(), v.begin() + long(pos));
+    std::vector<RuleMatch> ra, rb;
+    ChunkScanCounters ca, cb;
+    ASSERT_TRUE(a.ScanChunk(v, 0x1000, &ra, &ca).has_value());
+    ASSERT_TRUE(FeedPieces(b, v, 0x1000, piece, &rb, &cb).has_value());
+    ASSERT_EQ(ra.size(), rb.size()) << "case " << ci;
+    matched += !ra.empty();
+    for (size_t i = 0; i < ra.size(); ++i) {
+      EXPECT_EQ(ra[i].rule, rb[i].rule) << "case " << ci;
+      EXPECT_EQ(ra[i].address, rb[i].address) << "case " << ci;
+    }
+    EXPECT_EQ(ca.bytes_yara, cb.bytes_yara) << "case " << ci;
+    EXPECT_EQ(ca.bytes_prefiltered, cb.bytes_prefiltered) << "case " << ci;
+  }
+  EXPECT_EQ(matched, cases.size() - 1);  // all but the split "Three"
+}
+
 }  // namespace
 }  // namespace mw::match
