@@ -1,10 +1,12 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Scans a process's readable mappings with YARA and hashes the 4 KiB pages of its executable
-// mappings. Memory is read in big chunks (process_vm_readv, fallback /proc/PID/mem) into one
-// reused buffer; runs of zero pages are not handed to YARA; a region whose bytes hash the same
-// as in the previous pass is not rescanned (its earlier matches are reused); read-only file
-// mappings (shared libraries) are scanned once per file range for all processes.
+// mappings. Memory is scanned in big overlapping chunks (YARA segments), read in 512 KiB pieces
+// (process_vm_readv, fallback /proc/PID/mem) through one small reused buffer, each piece hashed
+// and prefiltered while still in cache; only segments the Hyperscan prefilter lets through are
+// read again for libyara. Runs of zero pages are not handed to YARA; a region whose bytes hash
+// the same as in the previous pass is not rescanned (its earlier matches are reused); read-only
+// file mappings (shared libraries) are scanned once per file range for all processes.
 // Bounded: per-process and per-pass byte budgets, an optional read-rate cap. Never scans the
 // calling process. Device mappings (/dev/*, GPU memory) are never read.
 //
