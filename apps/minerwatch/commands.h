@@ -27,6 +27,7 @@ void AddIntelCommands(CLI::App& app, CommandContext& ctx);     // intel import/c
 void AddHostCommands(CLI::App& app, CommandContext& ctx);      // host scan/remediate
 void AddServiceCommands(CLI::App& app, CommandContext& ctx);   // up, config check, doctor
 void AddDetectorCommands(CLI::App& app, CommandContext& ctx);  // detectors
+void AddRuleCommands(CLI::App& app, CommandContext& ctx);      // rules check
 
 // `-c/--config FILE` of scan pcap, sensor and host scan: the file's detectors.* section,
 // validated against the detectors' settings; empty path = every detector on its defaults.

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   mw::cli::AddHostCommands(app, ctx);
   mw::cli::AddServiceCommands(app, ctx);
   mw::cli::AddDetectorCommands(app, ctx);
+  mw::cli::AddRuleCommands(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
