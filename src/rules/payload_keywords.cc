@@ -629,6 +629,10 @@ Status ApplyDetectionKeyword(const Option& o, DetectionState& state, Rule& rule)
     return Ok();
   }
   if (auto buffer = Lookup(kContentModifiers, k)) {
+    if (state.snort3) {
+      state.sticky_buffer = std::string(*buffer);
+      return Ok();
+    }
     if (state.sticky_buffer != kPayload)
       return Fail(Invalid(k + " used inside sticky buffer " + state.sticky_buffer));
     return ApplyLegacyModifier(o, *buffer, state, rule);

@@ -28,6 +28,8 @@ enum class Protocol : uint8_t {
   kHttp1
 };
 enum class Direction : uint8_t { kForward /* -> */, kBoth /* <> */ };
+// Snort 3 rules are read where their meaning is plain (docs/rules.md); the rest is Suricata's.
+enum class Dialect : uint8_t { kSuricata, kSnort3 };
 
 // One inclusive address range; a CIDR block or a single address is a range too. IPv4 addresses
 // are stored IPv4-mapped (::ffff:a.b.c.d) so one comparison covers both families.
@@ -195,7 +197,8 @@ struct Rule {
   AddressSpec source, destination;
   PortSpec source_ports, destination_ports;
   Direction direction = Direction::kForward;
-  std::vector<Option> options;  // every option, in order
+  Dialect dialect = Dialect::kSuricata;
+  std::vector<Option> options;  // every option, in order (Snort 3's in Suricata's form)
 
   std::string msg;
   uint32_t sid = 0;
@@ -203,7 +206,8 @@ struct Rule {
   uint32_t gid = 1;
   std::string classtype;
   std::optional<uint8_t> priority;
-  std::string target;  // "src_ip" / "dest_ip" or empty
+  std::string target;                 // "src_ip" / "dest_ip" or empty
+  std::vector<std::string> services;  // Snort 3 "service:http,ssl": the app protocols it needs
   std::vector<Reference> references;
   std::vector<MetadataEntry> metadata;
   std::optional<FlowOptions> flow;

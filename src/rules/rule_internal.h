@@ -28,6 +28,9 @@ std::vector<std::string_view> SplitTopLevel(std::string_view s, char sep);
 // or pcre before them, and sticky buffers (http.uri; ...) to everything after them.
 struct DetectionState {
   std::string sticky_buffer = "pkt_data";
+  // Snort 3: http_uri and friends select a buffer for what follows instead of modifying the
+  // content before them.
+  bool snort3 = false;
   // Where the last content or pcre went, so modifiers can find it; -1 before the first one.
   int last_buffer = -1;
   int last_match = -1;
@@ -43,5 +46,10 @@ bool IsDetectionKeyword(std::string_view keyword);
 // Flow and state keywords (state_keywords.cc): flow, flowbits, threshold, detection_filter, dsize.
 bool IsStateKeyword(std::string_view keyword);
 [[nodiscard]] Status ApplyStateKeyword(const Option& option, Rule& rule);
+
+// Snort 3 forms (snort3_syntax.cc): whether the options use any, and the options rewritten in
+// Suricata's form (content suboptions as separate options, bufferlen as bsize).
+bool LooksLikeSnort3(const std::vector<Option>& options);
+std::vector<Option> ExpandSnort3Options(const std::vector<Option>& options);
 
 }  // namespace mw::rules::internal

@@ -214,9 +214,12 @@ Status ApplyMetaKeyword(const Option& o, Rule& rule) {
 
 Status ApplyOptions(Rule& rule) {
   internal::DetectionState detection;
+  detection.snort3 = rule.dialect == Dialect::kSnort3;
   for (const Option& o : rule.options) {
     Status s;
-    if (IsMetaKeyword(o.keyword)) {
+    if (o.keyword == "service" && rule.dialect == Dialect::kSnort3) {
+      for (auto name : internal::SplitTopLevel(o.value, ',')) rule.services.emplace_back(name);
+    } else if (IsMetaKeyword(o.keyword)) {
       s = ApplyMetaKeyword(o, rule);
     } else if (internal::IsStateKeyword(o.keyword)) {
       s = internal::ApplyStateKeyword(o, rule);
@@ -286,6 +289,10 @@ Result<Rule> ParseRule(std::string_view text, const Vars& vars) {
   Rule rule;
   MW_TRY(internal::ParseHeader(text.substr(0, open), vars, rule));
   MW_ASSIGN(options, SplitOptions(text.substr(open + 1, text.size() - open - 2)));
+  if (internal::LooksLikeSnort3(options)) {
+    rule.dialect = Dialect::kSnort3;
+    options = internal::ExpandSnort3Options(options);
+  }
   rule.options = std::move(options);
   MW_TRY(ApplyOptions(rule));
   if (rule.sid == 0) return Fail(Invalid("rule has no sid"));
