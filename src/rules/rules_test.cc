@@ -1,5 +1,6 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
 #include <chrono>
 #include <cstdio>
@@ -384,26 +385,43 @@ TEST(RuleLoader, OversizedLineIsSkippedWithoutBeingKept) {
   EXPECT_EQ(set.skipped[0].Text(), "t.rules:1: rule longer than 100 bytes");
 }
 
+long PeakRssKiB() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss;
+}
+
+// One MiB of junk with a fixed seed: random bytes, and lines that start like a rule and end in
+// random options, so the option parser sees junk too, not only the header check.
+std::string JunkBlock(uint32_t seed) {
+  std::string block;
+  uint32_t x = seed;
+  auto next = [&x] { return x = x * 1103515245 + 12345; };
+  while (block.size() < (1u << 20)) {
+    if (next() % 4 == 0) block += "alert tcp any any -> any any (";
+    for (uint32_t n = next() % 300; n > 0; --n) {
+      char c = char(next() >> 24);
+      block += c == '\n' ? ';' : c;
+    }
+    block += (next() % 2 ? ";)\n" : "\n");
+  }
+  return block;
+}
+
 // Must-show 5: 50 MB of junk loads (every line refused) in bounded time and memory.
 TEST(RuleLoader, FiftyMegabytesOfJunk) {
   auto path = std::filesystem::temp_directory_path() / "mw_rules_junk_test.rules";
   {
     std::ofstream out(path, std::ios::binary);
-    std::string block;
-    uint32_t x = 12345;
-    for (int i = 0; i < 1 << 20; ++i) {
-      x = x * 1103515245 + 12345;  // fixed seed: the same junk every run
-      char c = char(x >> 24);
-      block += (c == 0 ? '\n' : c);
-    }
-    block += "\n" + std::string(3 << 20, '[') + "\n";  // one 3 MiB line of nesting
-    for (int i = 0; i < 13; ++i) out << block;
+    for (uint32_t i = 0; i < 48; ++i) out << JunkBlock(i);
+    out << std::string(3 << 20, '[') << "\n";  // one 3 MiB line of nesting, no newline inside
   }
   ASSERT_GE(std::filesystem::file_size(path), 50u << 20);
   LoadOptions options;
   uint64_t skips_seen = 0;
   options.on_skip = [&skips_seen](const SkippedRule&) { ++skips_seen; };
   RuleLoader loader(options);
+  long rss_before = PeakRssKiB();
   auto start = std::chrono::steady_clock::now();
   ASSERT_TRUE(loader.LoadFile(path.string()));
   auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -414,7 +432,9 @@ TEST(RuleLoader, FiftyMegabytesOfJunk) {
   EXPECT_EQ(set.stats.active, set.stats.skipped);
   EXPECT_LE(set.skipped.size(), options.max_kept_skips);
   EXPECT_LT(seconds, 30.0);
-  std::printf("50 MB junk: %s in %.1f s\n", set.stats.Summary().c_str(), seconds);
+  EXPECT_LT(PeakRssKiB() - rss_before, 32 * 1024) << "loading junk grew the peak RSS";
+  std::printf("50 MB junk: %s in %.2f s, peak RSS +%ld KiB\n", set.stats.Summary().c_str(), seconds,
+              PeakRssKiB() - rss_before);
 }
 
 // Must-show 1: the shared ET Open rules and the Snort community extracts (Snort 2 and 3).
