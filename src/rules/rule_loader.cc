@@ -64,10 +64,9 @@ class RuleLoader::LineAssembler {
 
  private:
   void Append(std::string_view piece) {
-    if (piece.empty()) return;
-    previous_char_ = piece.size() >= 2 ? piece[piece.size() - 2] : last_char_;
-    last_char_ = piece.back();
-    if (oversized_) return;
+    size_t visible = piece.find_last_not_of(" \t\r");
+    if (visible != std::string_view::npos) last_visible_ = piece[visible];
+    if (oversized_ || piece.empty()) return;
     if (buffer_.size() + piece.size() > max_bytes_) {
       oversized_ = true;
       std::string_view head = Trim(buffer_.empty() ? piece : std::string_view(buffer_));
@@ -78,19 +77,21 @@ class RuleLoader::LineAssembler {
     buffer_.append(piece);
   }
 
-  // A backslash before the newline (or before "\r\n") continues the rule on the next line.
-  bool EndsWithBackslash() const {
-    return last_char_ == '\\' || (last_char_ == '\r' && previous_char_ == '\\');
+  bool IsComment() const {
+    if (oversized_) return starts_as_comment_;
+    std::string_view head = Trim(buffer_);
+    return !head.empty() && head.front() == '#';
   }
 
   void EndPhysicalLine() {
     ++physical_line_;
     if (start_line_ == 0) start_line_ = physical_line_;
-    bool continued = EndsWithBackslash();
-    if (!oversized_ && !buffer_.empty() && buffer_.back() == '\r') buffer_.pop_back();
-    last_char_ = previous_char_ = 0;
+    // As in Suricata, a backslash (then only whitespace) continues a rule, never a comment: a
+    // disabled rule ending in '\' must not swallow the rule on the next line.
+    bool continued = last_visible_ == '\\' && !IsComment();
+    last_visible_ = 0;
     if (continued) {
-      if (!oversized_) buffer_.pop_back();
+      if (!oversized_) buffer_.resize(buffer_.find_last_of('\\'));
       return;
     }
     if (oversized_) {
@@ -109,8 +110,7 @@ class RuleLoader::LineAssembler {
   std::string buffer_;
   bool oversized_ = false;
   bool starts_as_comment_ = false;
-  char last_char_ = 0;  // the last two bytes of the current physical line
-  char previous_char_ = 0;
+  char last_visible_ = 0;  // the current physical line's last non-blank byte
   uint32_t physical_line_ = 0;
   uint32_t start_line_ = 0;  // where the current logical line began
 };
