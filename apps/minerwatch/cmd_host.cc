@@ -17,7 +17,7 @@
 
 #include "commands.h"
 #include "hostscan/detector_switches.h"
-#include "hostscan/host_scanner.h"
+#include "hostscan/host_agent.h"
 #include "hostscan/page_db.h"
 #include "hostscan/remediate.h"
 #include "intel/intel_loader.h"
@@ -160,24 +160,25 @@ int RunHostScan(const HostScanArgs& a) {
   auto db = hostscan::PageDb::Load(pagedb_path);
   if (!db) throw std::runtime_error("page database: " + db.error().message());
   o.page_db = std::make_shared<const hostscan::PageDb>(std::move(*db));
+  std::shared_ptr<const intel::IntelStore> store;
   if (!a.no_intel && hostscan::DetectorOn(detectors, "pool_intel")) {
     auto loaded = intel::LoadIntel(intel::IntelOptions{});
     if (loaded) {
-      hostscan::UseIntel(std::make_shared<const intel::IntelStore>(std::move(*loaded)), o);
+      store = std::make_shared<const intel::IntelStore>(std::move(*loaded));
+      hostscan::UseIntel(store, o);
     } else if (!a.quiet) {
       std::fprintf(stderr, "minerwatch: intel not loaded (%s); sockets not checked\n",
                    loaded.error().message().c_str());
     }
   }
 
-  hostscan::HostScanner scanner(o);
-  FindingEmitter emitter;
+  hostscan::HostAgent agent(o, store, engine::EngineOptions{.detectors = detectors});
   hostscan::HostScanReport rep;
   {
     StopOnSignal stop;
-    rep = scanner.RunPass(emitter, stop.token());
+    rep = agent.RunPass(stop.token());
   }
-  std::vector<Finding> findings = emitter.TakeChanged();
+  std::vector<Finding> findings = agent.findings().TakeChanged();
 
   // Output as the sensor does (the same outputs): JSON Lines to --json (or stdout when piped), a
   // table on a terminal.

@@ -9,7 +9,6 @@ bool DetectorOn(const engine::DetectorConfig& config, std::string_view name) {
 }
 
 void ApplyDetectorSwitches(const engine::DetectorConfig& config, HostScanOptions& o) {
-  o.miner_process = DetectorOn(config, "miner_process");
   o.memory_rules = DetectorOn(config, "memory_rules");
   o.hash_match = DetectorOn(config, "hash_match");
   o.combined_detection = DetectorOn(config, "combined_detection");

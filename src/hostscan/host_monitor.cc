@@ -39,7 +39,7 @@ HostMonitor::HostMonitor(HostMonitorOptions options, FindingSink* sink,
     : options_(WithDefaults(std::move(options))),
       sink_(sink),
       on_report_(std::move(on_report)),
-      scanner_(options_.scan) {}
+      agent_(options_.scan, options_.intel, options_.engine) {}
 
 HostMonitor::~HostMonitor() { Stop(); }
 
@@ -69,7 +69,8 @@ HostScanReport HostMonitor::RunOnce() {
     pass = stats_.passes;
   }
   uint32_t every = options_.system_binaries_every == 0 ? 1 : options_.system_binaries_every;
-  scanner_.set_check_system_binaries(options_.scan.check_system_binaries && pass % every == 0);
+  agent_.scanner().set_check_system_binaries(options_.scan.check_system_binaries &&
+                                             pass % every == 0);
   {
     std::lock_guard<std::mutex> lock(mu_);
     stats_.pass_running = true;
@@ -77,7 +78,7 @@ HostScanReport HostMonitor::RunOnce() {
   }
   std::vector<std::string> sink_errors;
   auto deliver = [&] {
-    std::vector<Finding> changed = emitter_.TakeChanged();
+    std::vector<Finding> changed = agent_.findings().TakeChanged();
     if (!sink_ || changed.empty()) return;
     if (auto s = sink_->Write(changed); !s) {
       sink_errors.push_back("sink: " + s.error().message());
@@ -85,7 +86,7 @@ HostScanReport HostMonitor::RunOnce() {
       sink_errors.push_back("sink flush: " + f.error().message());
     }
   };
-  HostScanReport rep = scanner_.RunPass(emitter_, stop_.get_token(), deliver);
+  HostScanReport rep = agent_.RunPass(stop_.get_token(), deliver);
   deliver();  // also after a stop: what the pass found so far is not lost
   for (auto& e : sink_errors) rep.notes.push_back(std::move(e));
   double cpu = ThreadCpuSeconds() - cpu0;

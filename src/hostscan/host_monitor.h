@@ -1,7 +1,7 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The periodic host loop minerwatch's main job runs beside the sensor. One background thread
-// runs a HostScanner pass every "interval" at low priority (nice 19, idle I/O class, a memory
+// runs a HostAgent pass every "interval" at low priority (nice 19, idle I/O class, a memory
 // read-rate cap); unchanged memory regions are not rescanned. Changed findings go to the sink:
 // the inventory findings as soon as the inventory is done, the rest at the end of the pass.
 // Stop() is prompt: it fires the pass's stop token, which cuts short the rate limiter's and the
@@ -18,13 +18,16 @@
 #include <stop_token>
 #include <thread>
 
-#include "hostscan/host_scanner.h"
+#include "hostscan/host_agent.h"
 #include "mw/sink/finding_sink.h"
 
 namespace mw::hostscan {
 
 struct HostMonitorOptions {
   HostScanOptions scan;
+  // The detectors' settings (detectors.<name>.*) and the intel they check (null: none).
+  engine::EngineOptions engine;
+  std::shared_ptr<const intel::IntelStore> intel;
   std::chrono::milliseconds interval{std::chrono::minutes(5)};
   bool low_priority = true;
   // Applied to scan.memory when it has no cap of its own.
@@ -65,8 +68,7 @@ class HostMonitor {
   HostMonitorOptions options_;
   FindingSink* sink_;
   std::function<void(const HostScanReport&)> on_report_;
-  HostScanner scanner_;
-  FindingEmitter emitter_;
+  HostAgent agent_;
   std::thread thread_;
   mutable std::mutex mu_;
   std::condition_variable_any cv_;

@@ -12,6 +12,9 @@
 #include <filesystem>
 #include <set>
 
+#include "hostscan/host_events.h"
+#include "hostscan/process_evidence.h"
+
 namespace mw::hostscan {
 namespace {
 
@@ -27,84 +30,6 @@ std::string Hex(uint64_t v) {
   return b;
 }
 
-const char* TcpState(uint8_t s) {
-  switch (s) {
-    case 1:
-      return "ESTABLISHED";
-    case 2:
-      return "SYN_SENT";
-    case 3:
-      return "SYN_RECV";
-    case 6:
-      return "TIME_WAIT";
-    case 8:
-      return "CLOSE_WAIT";
-    case 10:
-      return "LISTEN";
-    default:
-      return "OTHER";
-  }
-}
-
-std::string Endpoint(const IpAddress& ip, uint16_t port) {
-  std::string s = ip.ToString();
-  if (!ip.is_v4()) s = "[" + s + "]";
-  return s + ":" + std::to_string(port);
-}
-
-nlohmann::json ProcessJson(const ProcessInfo& p) {
-  nlohmann::json j = {
-      {"pid", p.pid},
-      {"ppid", p.ppid},
-      {"user", p.user},
-      {"uid", p.uid},
-      {"comm", p.comm},
-      {"exe", p.exe},
-      {"exe_deleted", p.exe_deleted},
-      {"exe_memfd", p.exe_memfd},
-      {"exe_suspicious_dir", p.exe_suspicious_dir},
-      {"exe_sha256", p.exe_sha256},
-      {"cmdline", p.CmdlineString()},
-      {"cwd", p.cwd},
-      {"start_time", p.start_time_unix},
-      {"start_ticks", p.start_time_ticks},
-      {"threads", p.threads},
-  };
-  if (p.cpu_percent >= 0) j["cpu_percent"] = std::round(p.cpu_percent * 10) / 10;
-  if (!p.container.id.empty()) {
-    j["container"] = {{"id", p.container.id}, {"runtime", p.container.runtime}};
-  }
-  nlohmann::json socks = nlohmann::json::array();
-  for (const auto& s : p.sockets) {
-    if (s.remote_port == 0 && s.state != 10) continue;  // unconnected UDP etc.
-    socks.push_back({{"proto", s.proto},
-                     {"local", Endpoint(s.local, s.local_port)},
-                     {"remote", Endpoint(s.remote, s.remote_port)},
-                     {"state", s.proto.starts_with("udp") ? "UDP" : TcpState(s.state)}});
-  }
-  if (!socks.empty()) j["sockets"] = std::move(socks);
-  if (!p.unreadable.empty()) j["unreadable"] = p.unreadable;
-  return j;
-}
-
-std::string ProcessIndicator(const ProcessInfo& p) {
-  return p.exe_sha256.empty() ? "pid:" + std::to_string(p.pid) + ":" + p.exe
-                              : "sha256:" + p.exe_sha256;
-}
-
-// Keeps one entry per pid in evidence["processes"] (bounded), newest data wins.
-void AddProcess(Finding& f, const ProcessInfo& p) {
-  auto& arr = f.evidence["processes"];
-  if (!arr.is_array()) arr = nlohmann::json::array();
-  for (auto& e : arr) {
-    if (e.value("pid", 0) == p.pid) {
-      e = ProcessJson(p);
-      return;
-    }
-  }
-  if (arr.size() < 32) arr.push_back(ProcessJson(p));
-}
-
 void Fill(Finding& f, Stage stage, Severity sev, std::vector<std::string> attack,
           std::string_view detector, std::string_view source, const HostScanOptions& o) {
   f.stage = stage;
@@ -113,25 +38,6 @@ void Fill(Finding& f, Stage stage, Severity sev, std::vector<std::string> attack
   f.detector = std::string(detector);
   f.source = std::string(source);
   f.resource.hostname = o.hostname;
-}
-
-bool LooksLikeKernelThreadName(std::string_view name) {
-  if (name.starts_with("[") && name.ends_with("]")) return true;
-  for (std::string_view k : {"kworker", "kthreadd", "ksoftirqd", "kswapd", "migration/", "rcu_",
-                             "kdevtmpfs", "watchdog/", "kauditd", "khugepaged", "jbd2/"}) {
-    if (name.starts_with(k)) return true;
-  }
-  return false;
-}
-
-bool LooksLikeMoneroWallet(std::string_view s) {
-  if ((s.size() != 95 && s.size() != 106) || (s[0] != '4' && s[0] != '8')) return false;
-  for (char c : s) {
-    bool b58 = (c >= '1' && c <= '9') || (c >= 'A' && c <= 'H') || (c >= 'J' && c <= 'N') ||
-               (c >= 'P' && c <= 'Z') || (c >= 'a' && c <= 'k') || (c >= 'm' && c <= 'z');
-    if (!b58) return false;
-  }
-  return true;
 }
 
 std::string Plural(uint64_t n, const char* one, const char* many) {
@@ -159,28 +65,10 @@ void NameDenied(HostScanCoverage& c, const ProcessInfo& p) {
   }
 }
 
-// Findings from the inventory alone (command line, executable, sockets vs intel). True when the
-// process looks like a miner.
-bool InventoryFindings(const ProcessInfo& p, const HostScanOptions& o, TimestampUs now,
-                       FindingEmitter& out) {
-  std::string indicator = ProcessIndicator(p);
-  std::vector<std::string> reasons = MinerProcessReasons(p, o.high_cpu_percent);
-  if (!reasons.empty() && o.miner_process) {
-    Finding& f = out.Upsert(category::kMinerProcess, o.host_ip, indicator, now);
-    bool strong = reasons.size() >= 2 || reasons[0].starts_with("pool URL") ||
-                  reasons[0].starts_with("miner options");
-    std::vector<std::string> attack = {"T1496"};
-    for (const auto& r : reasons) {
-      if (r.find("kernel thread") != std::string::npos) attack.push_back("T1036.004");
-      if (r.find("deleted") != std::string::npos || r.find("memfd") != std::string::npos) {
-        attack.push_back("T1070.004");
-      }
-    }
-    Fill(f, Stage::kMining, strong ? Severity::kHigh : Severity::kMedium, attack, "miner_process",
-         "heuristics", o);
-    AddProcess(f, p);
-    f.evidence["reasons"] = reasons;
-  }
+// Intel findings from the inventory: sockets to listed addresses, listed pool hosts on the
+// command line.
+void IntelFindings(const ProcessInfo& p, const HostScanOptions& o, TimestampUs now,
+                   FindingEmitter& out) {
   if (o.lookup_ip) {
     for (const auto& s : p.sockets) {
       if (s.remote_port == 0 || s.remote.IsUnspecifiedOrLoopback()) continue;
@@ -205,7 +93,6 @@ bool InventoryFindings(const ProcessInfo& p, const HostScanOptions& o, Timestamp
       f.evidence["intel"] = *why;
     }
   }
-  return !reasons.empty();
 }
 
 // YARA, page-hash and combined findings for one process's memory. True when any matched.
@@ -326,68 +213,13 @@ std::vector<std::string> PoolHostsInCmdline(const std::vector<std::string>& argv
   return hosts;
 }
 
-std::vector<std::string> MinerProcessReasons(const ProcessInfo& p, double high_cpu_percent) {
-  std::vector<std::string> reasons;
-  if (p.kernel_thread) return reasons;
-  std::string cmd = p.CmdlineString();
-  std::string lower = cmd;
-  for (char& c : lower) c = char(std::tolower(static_cast<unsigned char>(c)));
-  for (std::string_view scheme :
-       {"stratum+tcp://", "stratum+ssl://", "stratum+tls://", "stratum2+tcp://", "stratum://"}) {
-    if (lower.find(scheme) != std::string::npos) {
-      reasons.push_back("pool URL in command line");
-      break;
-    }
-  }
-  int flags = 0;
-  std::string flag_list;
-  for (std::string_view f :
-       {"--donate-level", "--randomx-mode", "--randomx-1gb-pages", "--cpu-max-threads-hint",
-        "--max-cpu-usage", "--coin=monero", "--algo=rx/", "-a rx/", "--algo rx/", "--nicehash",
-        "--cpu-priority", "--huge-pages-jit", "--rig-id", "--asm=", "--bench=",
-        "--donate-over-proxy", "--no-huge-pages", "--cuda-devices", "--opencl"}) {
-    if (lower.find(f) != std::string::npos) {
-      ++flags;
-      if (!flag_list.empty()) flag_list += ", ";
-      flag_list += f;
-    }
-  }
-  if (flags > 0) reasons.push_back("miner options in command line: " + flag_list);
-  for (const auto& a : p.cmdline) {
-    std::string_view arg = a;
-    size_t eq = arg.find('=');
-    if (eq != std::string_view::npos) arg.remove_prefix(eq + 1);
-    size_t dot = arg.find('.');  // wallet.worker
-    if (LooksLikeMoneroWallet(arg.substr(0, dot))) {
-      reasons.push_back("Monero wallet address in command line");
-      break;
-    }
-  }
-  bool busy = p.cpu_percent >= high_cpu_percent;
-  std::string argv0 = p.cmdline.empty() ? "" : p.cmdline[0];
-  // Kernel threads have no executable: a user process named like one is masquerading.
-  bool masquerade = LooksLikeKernelThreadName(argv0) || LooksLikeKernelThreadName(p.comm);
-  char cpu[32];
-  std::snprintf(cpu, sizeof cpu, "%.0f%%", p.cpu_percent < 0 ? 0.0 : p.cpu_percent);
-  if (masquerade) {
-    reasons.push_back("user process named like a kernel thread ('" +
-                      (argv0.empty() ? p.comm : argv0) + "'), CPU " + cpu);
-  }
-  // Deleted, fileless or /tmp executables alone are common (upgrades, test runners); with high
-  // CPU or a kernel-thread disguise they are how miners hide.
-  if (busy || masquerade) {
-    if (p.exe_deleted)
-      reasons.push_back(std::string("executable deleted while running, CPU ") + cpu);
-    if (p.exe_memfd) reasons.push_back(std::string("runs from a memfd (fileless), CPU ") + cpu);
-    // Busy programs in /tmp or a dot-dir (~/.pyenv, ~/.cargo) are everyday; only as support.
-    if (p.exe_suspicious_dir && !reasons.empty()) {
-      reasons.push_back("runs from " + p.exe.substr(0, p.exe.rfind('/') + 1) + ", CPU " + cpu);
-    }
-  }
-  return reasons;
-}
-
-HostScanner::HostScanner(HostScanOptions options) : options_(std::move(options)) {
+HostScanner::HostScanner(HostScanOptions options, EventBus& bus)
+    : options_(std::move(options)), bus_(bus) {
+  // A miner's executable is evidence for the memory pass (names in its memory are then a miner's)
+  // and the autostart pass (an entry that starts it), whether or not miner_process reports it.
+  bus_.On<MinerEvidenceEvent>([this](const MinerEvidenceEvent& e) {
+    if (!e.process.exe.empty()) miner_paths_.push_back(e.process.exe);
+  });
   if (options_.scan_memory) {
     memory_ = std::make_unique<MemoryScanner>(options_.rules, options_.memory);
   }
@@ -449,13 +281,15 @@ HostScanReport HostScanner::RunPass(FindingEmitter& out, std::stop_token stop,
   std::vector<ProcessInfo> procs = ReadProcesses(rep, stop);
   // Inventory findings for every process first: a pass slowed (read-rate cap) or stopped in
   // the memory phase has already reported what the command lines and sockets give away.
-  std::vector<std::string> miner_paths;
+  miner_paths_.clear();  // refilled from MinerEvidenceEvent while the processes are published
+  const HostRef host{options_.host_ip, options_.hostname, now};
   for (const ProcessInfo& p : procs) {
-    if (InventoryFindings(p, options_, now, out) && !p.exe.empty()) miner_paths.push_back(p.exe);
+    bus_.Publish(ProcessEvent{host, p, options_.high_cpu_percent});
+    IntelFindings(p, options_, now, out);
   }
   if (checkpoint) checkpoint();
-  ScanMemory(procs, stop, now, out, rep, miner_paths);
-  ScanAutostart(miner_paths, stop, now, out, rep);
+  ScanMemory(procs, stop, now, out, rep, miner_paths_);
+  ScanAutostart(miner_paths_, stop, now, out, rep);
   rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return rep;
 }

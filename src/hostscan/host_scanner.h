@@ -1,7 +1,8 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
 #pragma once
-// One host-scan pass: processes (inventory, miner heuristics, sockets vs intel), memory (YARA
-// and code-page hashes) and persistence, folded into findings through a FindingEmitter.
+// One host-scan pass: processes (inventory, sockets vs intel), memory (YARA and code-page
+// hashes) and persistence. What it observes is published as events (host_events.h) for the
+// engine's detectors; the findings not yet moved to detectors go to a FindingEmitter.
 // Partial visibility (no CAP_SYS_PTRACE, unreadable autostart folders, a pass stopped early) is
 // reported in the pass report's coverage and notes, never as a failure, and never as "clean":
 // IncompleteReasons() says why a pass that found nothing may still have missed something.
@@ -21,6 +22,7 @@
 #include "hostscan/page_db.h"
 #include "hostscan/persistence.h"
 #include "hostscan/process.h"
+#include "mw/parse/event_bus.h"
 
 namespace mw::hostscan {
 
@@ -37,7 +39,6 @@ struct HostScanOptions {
   bool check_system_binaries = true;
   // Which host detectors report (detectors.<name>.enabled, see ApplyDetectorSwitches): YARA
   // and page hashes are scanned when a detector that needs them is on.
-  bool miner_process = true;
   bool memory_rules = true;
   bool hash_match = true;
   bool combined_detection = true;
@@ -86,14 +87,14 @@ std::vector<std::string> IncompleteReasons(const HostScanReport& r);
 // The report as JSON (`host scan --summary-json`, /api/v1/health): counts, bytes and coverage.
 nlohmann::json ReportJson(const HostScanReport& r);
 
-// Miner-process heuristics over the inventory alone (pure; unit tested). Empty when none.
-std::vector<std::string> MinerProcessReasons(const ProcessInfo& p, double high_cpu_percent);
 // Pool host names in a command line ("stratum+tcp://pool.x.org:3333", "-o pool.x.org:443").
 std::vector<std::string> PoolHostsInCmdline(const std::vector<std::string>& argv);
 
 class HostScanner {
  public:
-  explicit HostScanner(HostScanOptions options);
+  // Publishes what it observes on "bus" (hostscan/host_events.h), which must outlive it: the
+  // bus of the DetectionEngine whose detectors decide (HostAgent, host_agent.h).
+  HostScanner(HostScanOptions options, EventBus& bus);
   ~HostScanner();
   // Runs one pass and upserts findings into "out". Process-inventory findings come first (cheap),
   // then memory, then persistence; "checkpoint" (optional) runs after the inventory findings so a
@@ -114,7 +115,9 @@ class HostScanner {
                      TimestampUs now, FindingEmitter& out, HostScanReport& rep);
 
   HostScanOptions options_;
+  EventBus& bus_;
   std::unique_ptr<MemoryScanner> memory_;
+  std::vector<std::string> miner_paths_;  // this pass's miners' executables (MinerEvidenceEvent)
 };
 
 }  // namespace mw::hostscan

@@ -444,9 +444,9 @@ TEST(Process, TruncatedProcFilesInFixtureRoot) {
   o.root = root.string();
   o.cpu_sample_ms = 0;
   o.check_system_binaries = false;
-  HostScanner scanner(o);
-  FindingEmitter out;
-  auto rep = scanner.RunPass(out);
+  HostAgent agent(o, nullptr, {});
+  FindingEmitter& out = agent.findings();
+  auto rep = agent.RunPass();
   EXPECT_EQ(out.size(), 0u);
   EXPECT_EQ(rep.processes, 1u);
   fs::remove_all(root);
@@ -465,9 +465,9 @@ TEST(HostScan, AnotherMinerwatchProcessIsNotScannedForOurOwnRules) {
   o.cpu_sample_ms = 0;
   o.scan_persistence = false;
   o.rules = *rules;
-  HostScanner scanner(o);
-  FindingEmitter out;
-  auto rep = scanner.RunPass(out);
+  HostAgent agent(o, nullptr, {});
+  FindingEmitter& out = agent.findings();
+  auto rep = agent.RunPass();
   kill(child, SIGKILL);
   waitpid(child, nullptr, 0);
   close(fd);
@@ -509,9 +509,9 @@ TEST(HostScan, PoolNamesAloneInMemoryAreNotStageOne) {
   o.cpu_sample_ms = 0;
   o.scan_persistence = false;
   o.rules = *rules;
-  HostScanner scanner(o);
-  FindingEmitter out;
-  scanner.RunPass(out);
+  HostAgent agent(o, nullptr, {});
+  FindingEmitter& out = agent.findings();
+  agent.RunPass();
   kill(child, SIGKILL);
   waitpid(child, nullptr, 0);
   int strings = 0;
@@ -526,34 +526,11 @@ TEST(HostScan, PoolNamesAloneInMemoryAreNotStageOne) {
   EXPECT_EQ(strings, 1) << "the pool names were not found in memory at all";
 }
 
-TEST(Process, MinerHeuristics) {
-  ProcessInfo p;
-  p.pid = 10;
-  p.cmdline = {"./x", "-o", "stratum+tcp://pool.example.org:3333", "--donate-level=1"};
-  auto r = MinerProcessReasons(p, 50);
-  ASSERT_EQ(r.size(), 2u);
-  EXPECT_EQ(PoolHostsInCmdline(p.cmdline), std::vector<std::string>{"pool.example.org"});
-  ProcessInfo q;
-  q.cmdline = {"kworker/0:1"};
-  q.exe = "/tmp/.x/kworker";
-  q.exe_deleted = true;
-  q.exe_suspicious_dir = true;
-  q.cpu_percent = 190;
-  EXPECT_EQ(MinerProcessReasons(q, 50).size(), 3u);  // disguise, deleted, hidden dir
-  q.cmdline = {"/tmp/.x/kworker"};
-  q.comm = "kworker";
-  q.cpu_percent = 1;  // idle, and no disguise: deleted executables are common after upgrades
-  q.comm = "updater";
-  q.cmdline = {"/tmp/.x/updater"};
-  EXPECT_TRUE(MinerProcessReasons(q, 50).empty());
-  q.cpu_percent = 190;
-  EXPECT_EQ(MinerProcessReasons(q, 50).size(), 2u);  // deleted, plus the hidden dir as support
-  q.exe_deleted = false;  // a busy program in /tmp alone: a compiler test, a benchmark
-  EXPECT_TRUE(MinerProcessReasons(q, 50).empty());
-  ProcessInfo benign;
-  benign.cmdline = {"python3", "-m", "http.server"};
-  benign.cpu_percent = 100;
-  EXPECT_TRUE(MinerProcessReasons(benign, 50).empty());
+TEST(Process, PoolHostsInCmdline) {
+  EXPECT_EQ(PoolHostsInCmdline({"./x", "-o", "stratum+tcp://pool.example.org:3333"}),
+            std::vector<std::string>{"pool.example.org"});
+  EXPECT_EQ(PoolHostsInCmdline({"./x", "--url=w.1@pool.b.org:443", "stratum+ssl://pool.a.org"}),
+            (std::vector<std::string>{"pool.a.org", "pool.b.org"}));
 }
 
 // ---- page hashes ----
@@ -684,9 +661,9 @@ TEST(Persistence, FixtureRootFindsEachAndCleanRootNothing) {
   o.root = root.string();
   o.scan_memory = false;
   o.cpu_sample_ms = 0;
-  HostScanner scanner(o);
-  FindingEmitter out;
-  scanner.RunPass(out);
+  HostAgent agent(o, nullptr, {});
+  FindingEmitter& out = agent.findings();
+  agent.RunPass();
   ASSERT_EQ(out.size(), 3u);
   for (const auto& f : out.all()) {
     EXPECT_EQ(f.category, category::kMinerAutostart);
@@ -881,9 +858,8 @@ TEST(Coverage, UnprivilegedScanNamesWhatItCouldNotRead) {
     o.pids = {target};
     o.cpu_sample_ms = 0;
     o.scan_persistence = false;
-    HostScanner scanner(o);
-    FindingEmitter out;
-    HostScanReport rep = scanner.RunPass(out);
+    HostAgent agent(o, nullptr, {});
+    HostScanReport rep = agent.RunPass();
     if (rep.coverage.processes_memory_denied != 1 || rep.coverage.denied.empty()) return 5;
     if (rep.coverage.denied[0].find("pid " + std::to_string(target)) != 0) return 6;
     if (IncompleteReasons(rep).empty()) return 7;

@@ -239,8 +239,10 @@ Status Service::StartHostScan() {
     io.extra_files = cfg_.sensor.intel_files;
     auto loaded = intel::LoadIntel(io);
     if (!loaded) return Fail(Error(loaded.error().code(), "intel: " + loaded.error().message()));
-    hostscan::UseIntel(std::make_shared<const intel::IntelStore>(std::move(*loaded)), o.scan);
+    o.intel = std::make_shared<const intel::IntelStore>(std::move(*loaded));
+    hostscan::UseIntel(o.intel, o.scan);
   }
+  o.engine.detectors = detectors_;
   host_->sink = std::make_unique<HostHolder::QueueSink>(this);
   HostHolder* h = host_.get();
   host_->monitor = std::make_unique<hostscan::HostMonitor>(

@@ -1,8 +1,8 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
-// The host agent's detectors: their names (detectors.<name>.*), what they emit and their
-// switches. Their decisions are still made inside HostScanner::RunPass (src/hostscan), which
-// reads the switches through hostscan::ApplyDetectorSwitches; moving each decision into its own
-// event-driven detector here is the next step (docs/architecture.md, "Host agent").
+// The host detectors whose decisions are still made inside HostScanner::RunPass (src/hostscan):
+// their names (detectors.<name>.*), what they emit and their switches, which the scanner reads
+// through hostscan::ApplyDetectorSwitches. Each moves to its own event-driven detector in
+// src/detectors/<d>/ (as miner_process did) and leaves this file.
 #include "detectors/host_scan/host_scan_detectors.h"
 
 namespace mw {
@@ -32,10 +32,6 @@ void Add(DetectorRegistry& r, std::string_view name, std::string_view descriptio
 }  // namespace
 
 void RegisterHostScanDetectors(DetectorRegistry& r) {
-  Add(r, "miner_process",
-      "host: processes that look like miners (pool URLs, miner options or wallets on the "
-      "command line; deleted, fileless or kernel-thread-named executables using the CPU).",
-      {{category::kMinerProcess, Stage::kMining, Severity::kMedium, {"T1496"}}});
   Add(r, "memory_rules",
       "host: YARA rules over process memory (minerwatch's own and hostscan.yara_files).",
       {{category::kYaraRule, Stage::kMining, Severity::kHigh, {"T1496"}},

@@ -1,0 +1,18 @@
+// minerwatch — SPDX-License-Identifier: Apache-2.0
+#pragma once
+// The miner-process heuristics: what in a process's inventory (command line, executable, CPU use)
+// says it is a miner. Pure (unit tested); the miner_evidence translator and the miner_process
+// detector share them.
+#include <string>
+#include <vector>
+
+#include "hostscan/process.h"
+
+namespace mw {
+
+// Why "p" looks like a miner, one line per reason; empty when nothing does. "high_cpu_percent"
+// (100 = one core) is the use above which a disguised or deleted executable counts.
+std::vector<std::string> MinerProcessReasons(const hostscan::ProcessInfo& p,
+                                             double high_cpu_percent);
+
+}  // namespace mw

@@ -1,0 +1,75 @@
+// minerwatch — SPDX-License-Identifier: Apache-2.0
+#pragma once
+// What the host agent observes, published on a DetectionEngine's bus (include/mw/parse/
+// event_bus.h) for the host detectors in src/detectors/<d>/ to decide on. These are observations,
+// not verdicts: the scanner reads /proc, process memory and autostart files and says what it saw;
+// whether that is a finding, and of which category and severity, is a detector's call.
+//
+// Like every bus event, an event holds references that are valid only during Publish().
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "hostscan/memory_scanner.h"
+#include "hostscan/page_db.h"
+#include "hostscan/persistence.h"
+#include "hostscan/process.h"
+#include "mw/net/flow_info.h"
+
+namespace mw::hostscan {
+
+// The host an event is about and when the pass saw it: every host finding is keyed by the
+// host's address and names its host name.
+struct HostRef {
+  std::string_view host_ip;
+  std::string_view hostname;
+  TimestampUs ts = 0;
+};
+
+// One process of the inventory, once per pass, before its memory is read.
+struct ProcessEvent {
+  HostRef host;
+  const ProcessInfo& process;
+  // The CPU share (100 = one core) the operator counts as high (`host scan --high-cpu`): a
+  // disguised or deleted executable is suspect only when it is busy.
+  double high_cpu_percent = 50;
+};
+
+// A process the miner heuristics call a miner (published by the miner_evidence translator,
+// src/detectors/miner_process/), whether or not the miner_process detector reports it: the
+// memory and autostart passes treat a miner's files and memory as evidence either way.
+struct MinerEvidenceEvent {
+  HostRef host;
+  const ProcessInfo& process;
+  std::span<const std::string> reasons;  // never empty
+};
+
+// One connected or listening socket of a process (unconnected ones are not published).
+struct SocketEvent {
+  HostRef host;
+  const ProcessInfo& process;
+  const RemoteEndpoint& socket;
+};
+
+// The memory scan of one process: its YARA hits (each with its rule's RuleInfo, whose
+// `evidence` says proof of work or names only) and the page-database matches of its executable
+// pages. Published only when something matched.
+struct MemoryScanEvent {
+  HostRef host;
+  const ProcessInfo& process;
+  const ProcessMemResult& memory;
+  std::span<const PageDbHit> page_matches;
+  // The process already looked like a miner (a MinerEvidenceEvent came for its executable).
+  bool miner_evidence = false;
+};
+
+// An autostart entry the persistence pass flagged (cron, systemd, rc, ld.so.preload, profiles,
+// authorized_keys), or a system binary that differs from its Debian package (kind
+// "system-binary", line 0).
+struct AutostartEvent {
+  HostRef host;
+  std::string_view root;  // the root the entry was read under ("/" live)
+  const PersistenceHit& entry;
+};
+
+}  // namespace mw::hostscan
