@@ -9,11 +9,14 @@ bool DetectorOn(const engine::DetectorConfig& config, std::string_view name) {
 }
 
 void ApplyDetectorSwitches(const engine::DetectorConfig& config, HostScanOptions& o) {
-  o.memory_rules = DetectorOn(config, "memory_rules");
-  o.hash_match = DetectorOn(config, "hash_match");
-  o.combined_detection = DetectorOn(config, "combined_detection");
-  o.memory.yara &= o.memory_rules || o.combined_detection;
-  o.memory.hash_exec_pages &= o.hash_match || o.combined_detection;
+  // The memory detectors decide on what the memory pass reads: no YARA scan without a detector
+  // that reads rule hits, no page hashing without one that reads page matches, no memory read
+  // at all when none of them runs.
+  const bool rules = DetectorOn(config, "memory_rules");
+  const bool pages = DetectorOn(config, "hash_match");
+  const bool both = DetectorOn(config, "combined_detection");
+  o.memory.yara &= rules || both;
+  o.memory.hash_exec_pages &= pages || both;
   o.scan_memory &= o.memory.yara || o.memory.hash_exec_pages;
   o.scan_persistence &= DetectorOn(config, "persistence");
 }

@@ -13,6 +13,7 @@
 #include <set>
 
 #include "hostscan/host_events.h"
+#include "hostscan/memory_evidence.h"
 #include "hostscan/process_evidence.h"
 
 namespace mw::hostscan {
@@ -22,12 +23,6 @@ TimestampUs NowUs() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-std::string Hex(uint64_t v) {
-  char b[24];
-  std::snprintf(b, sizeof b, "0x%" PRIx64, v);
-  return b;
 }
 
 void Fill(Finding& f, Stage stage, Severity sev, std::vector<std::string> attack,
@@ -95,93 +90,18 @@ void IntelFindings(const ProcessInfo& p, const HostScanOptions& o, TimestampUs n
   }
 }
 
-// YARA, page-hash and combined findings for one process's memory. True when any matched.
-// "miner_evidence": the process already looks like a miner (Miner Process reasons).
-bool MemoryFindings(const ProcessInfo& p, const ProcessMemResult& mem, const HostScanOptions& o,
-                    bool miner_evidence, TimestampUs now, FindingEmitter& out) {
-  std::vector<PageDbHit> page_hits;
-  if (o.page_db && o.page_db->binary_count() > 0 && !mem.exec_page_hashes.empty()) {
-    page_hits =
-        o.page_db->Match(mem.exec_page_hashes, o.page_match_min_percent, o.page_match_min_pages);
-  }
-  std::string indicator = ProcessIndicator(p);
-  nlohmann::json rules_json = nlohmann::json::array();
-  std::string families;
-  for (const YaraHit& h : mem.hits) {
-    if (!h.rule) continue;
-    if (rules_json.size() >= 64) break;
-    rules_json.push_back({{"rule", h.rule->name},
-                          {"namespace", h.rule->ns},
-                          {"description", h.rule->description},
-                          {"family", h.rule->family},
-                          {"region", Hex(h.region_start) + "-" + Hex(h.region_end) + " " + h.perms +
-                                         (h.path.empty() ? "" : " " + h.path)},
-                          {"address", Hex(h.address)},
-                          {"offset", h.address - h.region_start},
-                          {"string", h.string_id}});
-    if (!h.rule->family.empty() && families.find(h.rule->family) == std::string::npos) {
-      families += (families.empty() ? "" : ",") + h.rule->family;
-    }
-  }
-  nlohmann::json pages_json = nlohmann::json::array();
-  for (const PageDbHit& h : page_hits) {
-    char pct[16];
-    std::snprintf(pct, sizeof pct, "%.1f", h.percent);
-    pages_json.push_back({{"family", h.binary->family},
-                          {"binary", h.binary->name},
-                          {"binary_sha256", h.binary->sha256},
-                          {"pages_matched", h.matched},
-                          {"pages_total", h.binary->pages},
-                          {"percent", std::stod(pct)}});
-  }
-  bool has_yara = !rules_json.empty();
-  bool has_pages = !pages_json.empty();
-  // Stage 1 from memory needs proof of work (algorithm constants, miner code or structures), a
-  // page match or miner behaviour: pool names and miner strings alone are what a shell, a
-  // resolver or a log reader that handled such names holds too.
-  const bool proof_of_work = std::any_of(mem.hits.begin(), mem.hits.end(), [](const YaraHit& h) {
-    return h.rule != nullptr && h.rule->evidence == match::Evidence::kProofOfWork;
-  });
-  if (has_yara && o.memory_rules && !proof_of_work && !has_pages && !miner_evidence) {
-    Finding& f = out.Upsert(category::kMinerStrings, o.host_ip, indicator, now);
-    Fill(f, Stage::kPrecursor, Severity::kLow, {"T1496"}, "memory_rules", "names", o);
-    AddProcess(f, p);
-    f.evidence["rules"] = rules_json;
-    f.evidence["why_not_stage_1"] =
-        "only names matched (pool hosts, miner strings): no proof-of-work constants or miner "
-        "code, no page match, no miner-process evidence";
-    return false;
-  }
-  if (has_yara && o.memory_rules) {
-    Finding& f = out.Upsert(category::kYaraRule, o.host_ip, indicator, now);
-    const YaraHit& first = *std::find_if(mem.hits.begin(), mem.hits.end(),
-                                         [](const YaraHit& h) { return h.rule != nullptr; });
-    Fill(f, Stage::kMining, Severity::kHigh, {"T1496"}, "memory_rules", first.rule->ns, o);
-    AddProcess(f, p);
-    f.evidence["rules"] = rules_json;
-    f.evidence["families"] = families;
-    f.evidence["proof"] = proof_of_work ? "proof_of_work rule"
-                          : has_pages   ? "page match"
-                                        : "miner process";
-    f.evidence["memory"] = {{"bytes_read", mem.stats.bytes_read},
-                            {"regions", mem.stats.regions},
-                            {"read_method", mem.read_method},
-                            {"budget_exhausted", mem.budget_exhausted}};
-  }
-  if (has_pages && o.hash_match) {
-    Finding& f = out.Upsert(category::kHashMatch, o.host_ip, indicator, now);
-    Fill(f, Stage::kMining, Severity::kHigh, {"T1496"}, "hash_match", "pagedb", o);
-    AddProcess(f, p);
-    f.evidence["page_matches"] = pages_json;
-  }
-  if (has_yara && has_pages && o.combined_detection) {
-    Finding& f = out.Upsert(category::kCombined, o.host_ip, indicator, now);
-    Fill(f, Stage::kMining, Severity::kCritical, {"T1496"}, "combined_detection", "yara+pagedb", o);
-    AddProcess(f, p);
-    f.evidence["rules"] = rules_json;
-    f.evidence["page_matches"] = pages_json;
-  }
-  return has_yara || has_pages;
+// The code pages of "mem" that match known miner builds (none without a page database).
+std::vector<PageDbHit> PageMatches(const ProcessMemResult& mem, const HostScanOptions& o) {
+  if (!o.page_db || o.page_db->binary_count() == 0 || mem.exec_page_hashes.empty()) return {};
+  return o.page_db->Match(mem.exec_page_hashes, o.page_match_min_percent, o.page_match_min_pages);
+}
+
+// Whether the memory shows a miner, for the autostart pass (an entry that starts this file is
+// a miner's): known miner pages, or rules that prove mining or back up miner-process evidence.
+// Names alone (a shell or resolver that handled pool names) do not.
+bool ShowsMiner(const ProcessMemResult& mem, std::span<const PageDbHit> pages,
+                bool miner_evidence) {
+  return !pages.empty() || (HasRuleHit(mem.hits) && (miner_evidence || HasProofOfWork(mem.hits)));
 }
 
 }  // namespace
@@ -288,7 +208,7 @@ HostScanReport HostScanner::RunPass(FindingEmitter& out, std::stop_token stop,
     IntelFindings(p, options_, now, out);
   }
   if (checkpoint) checkpoint();
-  ScanMemory(procs, stop, now, out, rep, miner_paths_);
+  ScanMemory(procs, stop, host, rep, miner_paths_);
   ScanAutostart(miner_paths_, stop, now, out, rep);
   rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return rep;
@@ -337,8 +257,16 @@ std::vector<ProcessInfo> HostScanner::ReadProcesses(HostScanReport& rep,
   return procs;
 }
 
+bool HostScanner::PublishMemoryScan(const ProcessInfo& p, const ProcessMemResult& mem,
+                                    bool miner_evidence, const HostRef& host) {
+  std::vector<PageDbHit> pages = PageMatches(mem, options_);
+  if (!HasRuleHit(mem.hits) && pages.empty()) return false;
+  bus_.Publish(MemoryScanEvent{host, p, mem, pages, miner_evidence});
+  return ShowsMiner(mem, pages, miner_evidence);
+}
+
 void HostScanner::ScanMemory(const std::vector<ProcessInfo>& procs, const std::stop_token& stop,
-                             TimestampUs now, FindingEmitter& out, HostScanReport& rep,
+                             const HostRef& host, HostScanReport& rep,
                              std::vector<std::string>& miner_paths) {
   if (!memory_) return;
   const HostScanOptions& o = options_;
@@ -382,8 +310,7 @@ void HostScanner::ScanMemory(const std::vector<ProcessInfo>& procs, const std::s
     }
     const bool miner_evidence = !p.exe.empty() && std::find(miner_paths.begin(), miner_paths.end(),
                                                             p.exe) != miner_paths.end();
-    if (MemoryFindings(p, mem, o, miner_evidence, now, out) && !p.exe.empty() &&
-        std::find(miner_paths.begin(), miner_paths.end(), p.exe) == miner_paths.end()) {
+    if (PublishMemoryScan(p, mem, miner_evidence, host) && !miner_evidence && !p.exe.empty()) {
       miner_paths.push_back(p.exe);
     }
   }

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "findings/finding_emitter.h"
+#include "hostscan/host_events.h"
 #include "hostscan/memory_scanner.h"
 #include "hostscan/page_db.h"
 #include "hostscan/persistence.h"
@@ -37,11 +38,6 @@ struct HostScanOptions {
   bool scan_memory = true;
   bool scan_persistence = true;
   bool check_system_binaries = true;
-  // Which host detectors report (detectors.<name>.enabled, see ApplyDetectorSwitches): YARA
-  // and page hashes are scanned when a detector that needs them is on.
-  bool memory_rules = true;
-  bool hash_match = true;
-  bool combined_detection = true;
   int cpu_sample_ms = 1000;      // 0: do not sample
   double high_cpu_percent = 50;  // per process, 100 = one core
   MemScanOptions memory;
@@ -109,8 +105,10 @@ class HostScanner {
  private:
   std::vector<ProcessInfo> ReadProcesses(HostScanReport& rep, const std::stop_token& stop);
   void ScanMemory(const std::vector<ProcessInfo>& procs, const std::stop_token& stop,
-                  TimestampUs now, FindingEmitter& out, HostScanReport& rep,
-                  std::vector<std::string>& miner_paths);
+                  const HostRef& host, HostScanReport& rep, std::vector<std::string>& miner_paths);
+  // Publishes a MemoryScanEvent when something matched; true when the memory shows a miner.
+  bool PublishMemoryScan(const ProcessInfo& p, const ProcessMemResult& mem, bool miner_evidence,
+                         const HostRef& host);
   void ScanAutostart(const std::vector<std::string>& miner_paths, const std::stop_token& stop,
                      TimestampUs now, FindingEmitter& out, HostScanReport& rep);
 

@@ -32,16 +32,6 @@ void Add(DetectorRegistry& r, std::string_view name, std::string_view descriptio
 }  // namespace
 
 void RegisterHostScanDetectors(DetectorRegistry& r) {
-  Add(r, "memory_rules",
-      "host: YARA rules over process memory (minerwatch's own and hostscan.yara_files).",
-      {{category::kYaraRule, Stage::kMining, Severity::kHigh, {"T1496"}},
-       {category::kMinerStrings, Stage::kPrecursor, Severity::kLow, {"T1496"}}});
-  Add(r, "hash_match",
-      "host: executable pages of processes matched against known miner builds "
-      "(`intel add-binary`).",
-      {{category::kHashMatch, Stage::kMining, Severity::kHigh, {"T1496"}}});
-  Add(r, "combined_detection", "host: a process matched by both a YARA rule and known miner pages.",
-      {{category::kCombined, Stage::kMining, Severity::kCritical, {"T1496"}}});
   Add(r, "persistence",
       "host: autostart entries (cron, systemd, rc.local, ld.so.preload, profiles, "
       "authorized_keys) and replaced system binaries that start or hide a miner.",

@@ -1,8 +1,7 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
 #pragma once
-// The host detectors not yet moved to their own folder (memory_rules, hash_match,
-// combined_detection, persistence); miner_process is src/detectors/miner_process/, the
-// host-side intel checks are pool_intel's.
+// The host detector not yet moved to its own folder (persistence); miner_process, memory_rules,
+// hash_match and combined_detection have theirs, the host-side intel checks are pool_intel's.
 #include "mw/detect/detector.h"
 
 namespace mw {
