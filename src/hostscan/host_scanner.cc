@@ -209,7 +209,7 @@ HostScanReport HostScanner::RunPass(FindingEmitter& out, std::stop_token stop,
   }
   if (checkpoint) checkpoint();
   ScanMemory(procs, stop, host, rep, miner_paths_);
-  ScanAutostart(miner_paths_, stop, now, out, rep);
+  ScanAutostart(miner_paths_, stop, host, rep);
   rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return rep;
 }
@@ -325,7 +325,7 @@ void HostScanner::ScanMemory(const std::vector<ProcessInfo>& procs, const std::s
 }
 
 void HostScanner::ScanAutostart(const std::vector<std::string>& miner_paths,
-                                const std::stop_token& stop, TimestampUs now, FindingEmitter& out,
+                                const std::stop_token& stop, const HostRef& host,
                                 HostScanReport& rep) {
   const HostScanOptions& o = options_;
   if (!o.scan_persistence) return;
@@ -351,20 +351,7 @@ void HostScanner::ScanAutostart(const std::vector<std::string>& miner_paths,
   rep.coverage.unreadable_paths = std::move(pc.unreadable);
   rep.coverage.interrupted |= pc.interrupted;
   for (const auto& e : errors) rep.notes.push_back(e);
-  for (const PersistenceHit& h : hits) {
-    std::string indicator = h.file + (h.line ? ":" + std::to_string(h.line) : "");
-    Finding& f = out.Upsert(category::kMinerAutostart, o.host_ip, indicator, now);
-    bool strong = h.reasons.size() >= 2 ||
-                  std::any_of(h.reasons.begin(), h.reasons.end(), [](const std::string& r) {
-                    return r.starts_with("downloads") || r.starts_with("references a mining") ||
-                           r.starts_with("points at") || r.starts_with("names ");
-                  });
-    Fill(f, Stage::kPrecursor, strong ? Severity::kHigh : Severity::kMedium, {"T1496", h.attack},
-         "persistence", h.kind, o);
-    f.evidence["persistence"] = {
-        {"file", h.file}, {"line", h.line}, {"text", h.text}, {"kind", h.kind}, {"root", o.root}};
-    f.evidence["reasons"] = h.reasons;
-  }
+  for (const PersistenceHit& h : hits) bus_.Publish(AutostartEvent{host, o.root, h});
 }
 
 }  // namespace mw::hostscan

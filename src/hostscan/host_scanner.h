@@ -110,7 +110,7 @@ class HostScanner {
   bool PublishMemoryScan(const ProcessInfo& p, const ProcessMemResult& mem, bool miner_evidence,
                          const HostRef& host);
   void ScanAutostart(const std::vector<std::string>& miner_paths, const std::stop_token& stop,
-                     TimestampUs now, FindingEmitter& out, HostScanReport& rep);
+                     const HostRef& host, HostScanReport& rep);
 
   HostScanOptions options_;
   EventBus& bus_;

@@ -1,0 +1,68 @@
+// minerwatch — SPDX-License-Identifier: Apache-2.0
+#include "detectors/persistence/persistence_detector.h"
+
+#include <algorithm>
+
+#include "hostscan/host_events.h"
+
+namespace mw {
+namespace {
+
+using hostscan::AutostartEvent;
+using hostscan::PersistenceHit;
+
+// Downloading code, a pool, a detected miner's file or a listed host are what a miner's
+// autostart does; one vaguer sign alone (a base64 payload, a preloaded library no package
+// ships) is only suspicious.
+bool StrongEvidence(const std::vector<std::string>& reasons) {
+  return reasons.size() >= 2 ||
+         std::any_of(reasons.begin(), reasons.end(), [](const std::string& r) {
+           return r.starts_with("downloads") || r.starts_with("references a mining") ||
+                  r.starts_with("points at") || r.starts_with("names ");
+         });
+}
+
+// "/etc/crontab:3"; a whole file (a replaced binary) is its path.
+std::string EntryIndicator(const PersistenceHit& h) {
+  return h.file + (h.line ? ":" + std::to_string(h.line) : "");
+}
+
+class PersistenceDetector : public Detector {
+ public:
+  explicit PersistenceDetector(DetectorContext& ctx) : ctx_(ctx) {}
+  std::string_view name() const override { return "persistence"; }
+  void Subscribe(EventBus& bus) override {
+    bus.On<AutostartEvent>([this](const AutostartEvent& e) { OnEntry(e); });
+  }
+
+ private:
+  void OnEntry(const AutostartEvent& e) {
+    const PersistenceHit& h = e.entry;
+    Finding& f =
+        ctx_.Report(category::kMinerAutostart, e.host.host_ip, EntryIndicator(h), e.host.ts);
+    f.severity = StrongEvidence(h.reasons) ? Severity::kHigh : Severity::kMedium;
+    f.attack = {"T1496", h.attack};  // and the technique of the autostart location
+    f.source = h.kind;
+    f.resource.hostname = std::string(e.host.hostname);
+    f.evidence["persistence"] = {
+        {"file", h.file}, {"line", h.line}, {"text", h.text}, {"kind", h.kind}, {"root", e.root}};
+    f.evidence["reasons"] = h.reasons;
+  }
+
+  DetectorContext& ctx_;
+};
+
+}  // namespace
+
+void RegisterPersistence(DetectorRegistry& registry) {
+  registry.Add(
+      {.name = "persistence",
+       .description = "host: autostart entries (cron, systemd, rc.local, ld.so.preload, profiles, "
+                      "authorized_keys) and replaced system binaries that start or hide a miner.",
+       .categories = {{category::kMinerAutostart, Stage::kPrecursor, Severity::kMedium, {"T1496"}}},
+       .create = [](DetectorContext& ctx) -> std::unique_ptr<Detector> {
+         return std::make_unique<PersistenceDetector>(ctx);
+       }});
+}
+
+}  // namespace mw
