@@ -165,7 +165,6 @@ int RunHostScan(const HostScanArgs& a) {
     auto loaded = intel::LoadIntel(intel::IntelOptions{});
     if (loaded) {
       store = std::make_shared<const intel::IntelStore>(std::move(*loaded));
-      hostscan::UseIntel(store, o);
     } else if (!a.quiet) {
       std::fprintf(stderr, "minerwatch: intel not loaded (%s); sockets not checked\n",
                    loaded.error().message().c_str());

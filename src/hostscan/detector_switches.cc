@@ -19,17 +19,9 @@ void ApplyDetectorSwitches(const engine::DetectorConfig& config, HostScanOptions
   o.memory.hash_exec_pages &= pages || both;
   o.scan_memory &= o.memory.yara || o.memory.hash_exec_pages;
   o.scan_persistence &= DetectorOn(config, "persistence");
-}
-
-void UseIntel(std::shared_ptr<const intel::IntelStore> store, HostScanOptions& o) {
-  auto describe = [](const std::optional<intel::Match>& m) -> std::optional<std::string> {
-    if (!m || m->list != intel::ListKind::kBlock || !m->entry) return std::nullopt;
-    return m->entry->source + ": " + m->entry->category + " (" + std::string(m->pattern) + ")";
-  };
-  o.lookup_ip = [store, describe](const IpAddress& ip) { return describe(store->LookupIp(ip)); };
-  o.lookup_domain = [store, describe](std::string_view d) {
-    return describe(store->LookupDomain(d));
-  };
+  // Lines that only name hosts matter only for intel (pool_intel's switch, as for sockets and
+  // command lines).
+  o.autostart_hosts = DetectorOn(config, "pool_intel");
 }
 
 }  // namespace mw::hostscan

@@ -29,7 +29,7 @@ HostAgent::~HostAgent() = default;
 HostScanReport HostAgent::RunPass(std::stop_token stop, const std::function<void()>& checkpoint) {
   // The host agent is live: its detectors' clock is wall time.
   engine_.AdvanceTo(WallUs());
-  return scanner_.RunPass(engine_.findings(), std::move(stop), checkpoint);
+  return scanner_.RunPass(std::move(stop), checkpoint);
 }
 
 }  // namespace mw::hostscan

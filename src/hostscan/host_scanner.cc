@@ -25,16 +25,6 @@ TimestampUs NowUs() {
       .count();
 }
 
-void Fill(Finding& f, Stage stage, Severity sev, std::vector<std::string> attack,
-          std::string_view detector, std::string_view source, const HostScanOptions& o) {
-  f.stage = stage;
-  f.severity = sev;
-  f.attack = std::move(attack);
-  f.detector = std::string(detector);
-  f.source = std::string(source);
-  f.resource.hostname = o.hostname;
-}
-
 std::string Plural(uint64_t n, const char* one, const char* many) {
   return std::to_string(n) + " " + (n == 1 ? one : many);
 }
@@ -57,36 +47,6 @@ void NameDenied(HostScanCoverage& c, const ProcessInfo& p) {
   if (c.denied.size() < HostScanCoverage::kMaxNamed &&
       std::find(c.denied.begin(), c.denied.end(), name) == c.denied.end()) {
     c.denied.push_back(std::move(name));
-  }
-}
-
-// Intel findings from the inventory: sockets to listed addresses, listed pool hosts on the
-// command line.
-void IntelFindings(const ProcessInfo& p, const HostScanOptions& o, TimestampUs now,
-                   FindingEmitter& out) {
-  if (o.lookup_ip) {
-    for (const auto& s : p.sockets) {
-      if (s.remote_port == 0 || s.remote.IsUnspecifiedOrLoopback()) continue;
-      auto why = o.lookup_ip(s.remote);
-      if (!why) continue;
-      Finding& f = out.Upsert(category::kBadIp, o.host_ip, s.remote.ToString(), now);
-      Fill(f, Stage::kMining, Severity::kHigh, {"T1496"}, "pool_intel", *why, o);
-      AddProcess(f, p);
-      f.evidence["endpoint"] = s.proto + " " + Endpoint(s.local, s.local_port) + " -> " +
-                               Endpoint(s.remote, s.remote_port);
-      f.evidence["intel"] = *why;
-    }
-  }
-  if (o.lookup_domain) {
-    for (const std::string& host : PoolHostsInCmdline(p.cmdline)) {
-      auto why = o.lookup_domain(host);
-      if (!why) continue;
-      Finding& f = out.Upsert(category::kBadDomain, o.host_ip, host, now);
-      Fill(f, Stage::kMining, Severity::kHigh, {"T1496"}, "pool_intel", *why, o);
-      AddProcess(f, p);
-      f.evidence["where"] = "command line";
-      f.evidence["intel"] = *why;
-    }
   }
 }
 
@@ -193,8 +153,7 @@ nlohmann::json ReportJson(const HostScanReport& r) {
           {"notes", r.notes}};
 }
 
-HostScanReport HostScanner::RunPass(FindingEmitter& out, std::stop_token stop,
-                                    const std::function<void()>& checkpoint) {
+HostScanReport HostScanner::RunPass(std::stop_token stop, const std::function<void()>& checkpoint) {
   HostScanReport rep;
   auto t0 = std::chrono::steady_clock::now();
   TimestampUs now = NowUs();
@@ -205,7 +164,7 @@ HostScanReport HostScanner::RunPass(FindingEmitter& out, std::stop_token stop,
   const HostRef host{options_.host_ip, options_.hostname, now};
   for (const ProcessInfo& p : procs) {
     bus_.Publish(ProcessEvent{host, p, options_.high_cpu_percent});
-    IntelFindings(p, options_, now, out);
+    for (const RemoteEndpoint& socket : p.sockets) bus_.Publish(SocketEvent{host, p, socket});
   }
   if (checkpoint) checkpoint();
   ScanMemory(procs, stop, host, rep, miner_paths_);
@@ -338,16 +297,13 @@ void HostScanner::ScanAutostart(const std::vector<std::string>& miner_paths,
   po.miner_paths = miner_paths;
   po.check_system_binaries = o.check_system_binaries;
   po.stop = stop;
-  if (o.lookup_domain || o.lookup_ip) {
-    po.lookup_host = [&o](std::string_view host) -> std::optional<std::string> {
-      if (auto ip = IpAddress::Parse(host)) return o.lookup_ip ? o.lookup_ip(*ip) : std::nullopt;
-      return o.lookup_domain ? o.lookup_domain(host) : std::nullopt;
-    };
-  }
+  po.with_hosts = o.autostart_hosts;
   std::vector<std::string> errors;
   PersistenceCoverage pc;
   std::vector<PersistenceHit> hits = ScanPersistence(po, &errors, &pc);
-  rep.persistence_entries = hits.size();
+  // Entries the heuristics flagged; lines that only name hosts are intel's to judge.
+  rep.persistence_entries = std::count_if(
+      hits.begin(), hits.end(), [](const PersistenceHit& h) { return !h.reasons.empty(); });
   rep.coverage.unreadable_paths = std::move(pc.unreadable);
   rep.coverage.interrupted |= pc.interrupted;
   for (const auto& e : errors) rep.notes.push_back(e);

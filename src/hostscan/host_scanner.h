@@ -1,8 +1,9 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
 #pragma once
-// One host-scan pass: processes (inventory, sockets vs intel), memory (YARA and code-page
-// hashes) and persistence. What it observes is published as events (host_events.h) for the
-// engine's detectors; the findings not yet moved to detectors go to a FindingEmitter.
+// One host-scan pass: the process inventory (with sockets), memory (YARA and code-page hashes)
+// and autostart entries. It gathers and publishes what it observes as events (host_events.h);
+// the engine's detectors (src/detectors/<d>/) decide what is a finding. HostAgent
+// (host_agent.h) joins the two.
 // Partial visibility (no CAP_SYS_PTRACE, unreadable autostart folders, a pass stopped early) is
 // reported in the pass report's coverage and notes, never as a failure, and never as "clean":
 // IncompleteReasons() says why a pass that found nothing may still have missed something.
@@ -12,12 +13,12 @@
 
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <stop_token>
 #include <string>
 #include <vector>
 
-#include "findings/finding_emitter.h"
 #include "hostscan/host_events.h"
 #include "hostscan/memory_scanner.h"
 #include "hostscan/page_db.h"
@@ -26,11 +27,6 @@
 #include "mw/parse/event_bus.h"
 
 namespace mw::hostscan {
-
-// Intel lookups, injected so this library does not depend on how intel is loaded. Return a
-// short description ("coinblocker: mining_pool") when the indicator is listed as bad.
-using IpLookup = std::function<std::optional<std::string>(const IpAddress&)>;
-using DomainLookup = std::function<std::optional<std::string>(std::string_view)>;
 
 struct HostScanOptions {
   std::string root = "/";
@@ -45,8 +41,9 @@ struct HostScanOptions {
   std::shared_ptr<const PageDb> page_db;          // null or empty: no hash matching
   double page_match_min_percent = 20;
   uint32_t page_match_min_pages = 16;
-  IpLookup lookup_ip;
-  DomainLookup lookup_domain;
+  // Publish autostart lines that only name hosts (AutostartEvent with no reasons of its own),
+  // for intel to judge: off when pool_intel is (ApplyDetectorSwitches).
+  bool autostart_hosts = true;
   std::string host_ip = "127.0.0.1";
   std::string hostname;
 };
@@ -92,12 +89,11 @@ class HostScanner {
   // bus of the DetectionEngine whose detectors decide (HostAgent, host_agent.h).
   HostScanner(HostScanOptions options, EventBus& bus);
   ~HostScanner();
-  // Runs one pass and upserts findings into "out". Process-inventory findings come first (cheap),
-  // then memory, then persistence; "checkpoint" (optional) runs after the inventory findings so a
-  // caller can deliver them before the long memory phase. A stop request ends the pass within
-  // one read chunk; the report then says it was interrupted.
-  HostScanReport RunPass(FindingEmitter& out, std::stop_token stop = {},
-                         const std::function<void()>& checkpoint = {});
+  // Runs one pass, publishing on the bus. Processes and their sockets come first (cheap), then
+  // memory, then autostart entries; "checkpoint" (optional) runs after the inventory so a caller
+  // can deliver what the detectors made of it before the long memory phase. A stop request ends
+  // the pass within one read chunk; the report then says it was interrupted.
+  HostScanReport RunPass(std::stop_token stop = {}, const std::function<void()>& checkpoint = {});
   const HostScanOptions& options() const { return options_; }
   // The dpkg md5 comparison reads every system binary; the monitor runs it on fewer passes.
   void set_check_system_binaries(bool on) { options_.check_system_binaries = on; }

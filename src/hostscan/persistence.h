@@ -23,6 +23,9 @@ struct PersistenceHit {
                       // "system-binary"
   std::vector<std::string> reasons;
   std::string attack;  // ATT&CK technique of the location
+  // With PersistenceOptions::with_hosts: the host names and IPv4 literals the line names
+  // (HostsInLine).
+  std::vector<std::string> hosts;
 };
 
 struct PersistenceOptions {
@@ -31,10 +34,9 @@ struct PersistenceOptions {
   bool check_system_binaries = true;
   uint64_t max_file_bytes = 1u << 20;
   uint64_t max_binary_bytes = 2ull << 30;  // total bytes md5-hashed for the binary check
-  // Threat intel for the host names and IPv4 addresses an autostart line names (a cron job that
-  // fetches from a known dropper host, a unit that points a miner at a pool): returns why the
-  // host is bad, or nothing. Unset: only the built-in line heuristics apply.
-  std::function<std::optional<std::string>(std::string_view host)> lookup_host;
+  // Also return lines that only name hosts (no reasons of their own, "hosts" filled): whether a
+  // host is a known dropper or pool is for intel to say, which a detector holds, not this scan.
+  bool with_hosts = false;
   std::stop_token stop;  // checked between files: a stop request ends the scan early
 };
 

@@ -240,7 +240,6 @@ Status Service::StartHostScan() {
     auto loaded = intel::LoadIntel(io);
     if (!loaded) return Fail(Error(loaded.error().code(), "intel: " + loaded.error().message()));
     o.intel = std::make_shared<const intel::IntelStore>(std::move(*loaded));
-    hostscan::UseIntel(o.intel, o.scan);
   }
   o.engine.detectors = detectors_;
   host_->sink = std::make_unique<HostHolder::QueueSink>(this);

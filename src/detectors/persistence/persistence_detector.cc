@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "detectors/pool_intel/host_intel.h"
 #include "hostscan/host_events.h"
 
 namespace mw {
@@ -38,15 +39,27 @@ class PersistenceDetector : public Detector {
  private:
   void OnEntry(const AutostartEvent& e) {
     const PersistenceHit& h = e.entry;
+    std::vector<std::string> reasons = WithListedHosts(h);
+    if (reasons.empty()) return;  // it only named hosts, none of them listed
     Finding& f =
         ctx_.Report(category::kMinerAutostart, e.host.host_ip, EntryIndicator(h), e.host.ts);
-    f.severity = StrongEvidence(h.reasons) ? Severity::kHigh : Severity::kMedium;
+    f.severity = StrongEvidence(reasons) ? Severity::kHigh : Severity::kMedium;
     f.attack = {"T1496", h.attack};  // and the technique of the autostart location
     f.source = h.kind;
     f.resource.hostname = std::string(e.host.hostname);
     f.evidence["persistence"] = {
         {"file", h.file}, {"line", h.line}, {"text", h.text}, {"kind", h.kind}, {"root", e.root}};
-    f.evidence["reasons"] = h.reasons;
+    f.evidence["reasons"] = reasons;
+  }
+
+  // The entry's own reasons, and each host it names that intel lists (a cron job fetching from
+  // a known dropper, a unit pointing a miner at a pool): intel is what can tell those apart.
+  std::vector<std::string> WithListedHosts(const PersistenceHit& h) const {
+    std::vector<std::string> reasons = h.reasons;
+    for (const std::string& host : h.hosts) {
+      if (auto why = ListedHost(ctx_.intel, host)) reasons.push_back("names " + host + ": " + *why);
+    }
+    return reasons;
   }
 
   DetectorContext& ctx_;

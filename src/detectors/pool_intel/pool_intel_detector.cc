@@ -1,6 +1,7 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
 #include "detectors/pool_intel/pool_intel_detector.h"
 
+#include "detectors/pool_intel/host_intel.h"
 #include "detectors/resolution_cache.h"
 #include "findings/finding_emitter.h"
 #include "flow/flow_events.h"
@@ -47,6 +48,7 @@ class PoolIntelDetector : public Detector {
     bus.On<http::RequestEvent>(
         [this](const http::RequestEvent& e) { OnName(e.flow, e.headers.host, "http_host"); });
     bus.On<flow::FlowStartEvent>([this](const flow::FlowStartEvent& e) { OnFlow(e.flow); });
+    SubscribeHostIntel(bus, ctx_);  // the host agent's sockets and command lines
   }
 
  private:
