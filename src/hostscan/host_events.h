@@ -44,7 +44,8 @@ struct MinerEvidenceEvent {
   std::span<const std::string> reasons;  // never empty
 };
 
-// One connected or listening socket of a process (unconnected ones are not published).
+// One socket of a process (TCP/UDP, v4/v6, from its own network namespace's tables; listening
+// and unconnected ones too: a detector picks what it needs).
 struct SocketEvent {
   HostRef host;
   const ProcessInfo& process;
@@ -63,13 +64,21 @@ struct MemoryScanEvent {
   bool miner_evidence = false;
 };
 
-// An autostart entry the persistence pass flagged (cron, systemd, rc, ld.so.preload, profiles,
-// authorized_keys), or a system binary that differs from its Debian package (kind
-// "system-binary", line 0).
+// An autostart entry (cron, systemd, rc, ld.so.preload, profiles, authorized_keys) the
+// persistence pass flagged, or that names hosts for intel to judge (entry.reasons empty,
+// entry.hosts filled).
 struct AutostartEvent {
   HostRef host;
   std::string_view root;  // the root the entry was read under ("/" live)
   const PersistenceHit& entry;
+};
+
+// A system binary that differs from the file its Debian package installed (dpkg md5sums): a
+// trojaned ps or top hides a miner. "binary.file" is its path, "binary.line" 0.
+struct ReplacedBinaryEvent {
+  HostRef host;
+  std::string_view root;
+  const PersistenceHit& binary;
 };
 
 }  // namespace mw::hostscan

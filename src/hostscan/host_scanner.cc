@@ -307,7 +307,13 @@ void HostScanner::ScanAutostart(const std::vector<std::string>& miner_paths,
   rep.coverage.unreadable_paths = std::move(pc.unreadable);
   rep.coverage.interrupted |= pc.interrupted;
   for (const auto& e : errors) rep.notes.push_back(e);
-  for (const PersistenceHit& h : hits) bus_.Publish(AutostartEvent{host, o.root, h});
+  for (const PersistenceHit& h : hits) {
+    if (h.kind == kSystemBinaryKind) {
+      bus_.Publish(ReplacedBinaryEvent{host, o.root, h});
+    } else {
+      bus_.Publish(AutostartEvent{host, o.root, h});
+    }
+  }
 }
 
 }  // namespace mw::hostscan

@@ -243,7 +243,7 @@ void CheckSystemBinaries(const PersistenceOptions& o, std::vector<PersistenceHit
       if (!got || *got == md5) continue;
       PersistenceHit h;
       h.file = abs;
-      h.kind = "system-binary";
+      h.kind = kSystemBinaryKind;
       h.attack = "T1036.005";
       h.text = "md5 " + *got + " != dpkg " + std::string(md5) + " (" +
                it->path().filename().string() + ")";

@@ -15,6 +15,9 @@
 
 namespace mw::hostscan {
 
+// PersistenceHit::kind of a system binary that differs from its Debian package.
+inline constexpr std::string_view kSystemBinaryKind = "system-binary";
+
 struct PersistenceHit {
   std::string file;   // absolute path inside the root
   uint64_t line = 0;  // 1-based; 0 for whole-file findings (replaced binaries)

@@ -11,6 +11,7 @@ namespace {
 
 using hostscan::AutostartEvent;
 using hostscan::PersistenceHit;
+using hostscan::ReplacedBinaryEvent;
 
 // Downloading code, a pool, a detected miner's file or a listed host are what a miner's
 // autostart does; one vaguer sign alone (a base64 payload, a preloaded library no package
@@ -33,22 +34,22 @@ class PersistenceDetector : public Detector {
   explicit PersistenceDetector(DetectorContext& ctx) : ctx_(ctx) {}
   std::string_view name() const override { return "persistence"; }
   void Subscribe(EventBus& bus) override {
-    bus.On<AutostartEvent>([this](const AutostartEvent& e) { OnEntry(e); });
+    bus.On<AutostartEvent>([this](const AutostartEvent& e) { OnEntry(e.host, e.root, e.entry); });
+    bus.On<ReplacedBinaryEvent>(
+        [this](const ReplacedBinaryEvent& e) { OnEntry(e.host, e.root, e.binary); });
   }
 
  private:
-  void OnEntry(const AutostartEvent& e) {
-    const PersistenceHit& h = e.entry;
+  void OnEntry(const hostscan::HostRef& host, std::string_view root, const PersistenceHit& h) {
     std::vector<std::string> reasons = WithListedHosts(h);
     if (reasons.empty()) return;  // it only named hosts, none of them listed
-    Finding& f =
-        ctx_.Report(category::kMinerAutostart, e.host.host_ip, EntryIndicator(h), e.host.ts);
+    Finding& f = ctx_.Report(category::kMinerAutostart, host.host_ip, EntryIndicator(h), host.ts);
     f.severity = StrongEvidence(reasons) ? Severity::kHigh : Severity::kMedium;
     f.attack = {"T1496", h.attack};  // and the technique of the autostart location
     f.source = h.kind;
-    f.resource.hostname = std::string(e.host.hostname);
+    f.resource.hostname = std::string(host.hostname);
     f.evidence["persistence"] = {
-        {"file", h.file}, {"line", h.line}, {"text", h.text}, {"kind", h.kind}, {"root", e.root}};
+        {"file", h.file}, {"line", h.line}, {"text", h.text}, {"kind", h.kind}, {"root", root}};
     f.evidence["reasons"] = reasons;
   }
 

@@ -39,13 +39,14 @@ TEST(PersistenceDetector, ReplacedSystemBinaryIsItsPathAndMedium) {
   HostEngine engine;
   PersistenceHit h{.file = "/usr/bin/top",
                    .line = 0,
-                   .kind = "system-binary",
+                   .kind = std::string(hostscan::kSystemBinaryKind),
                    .reasons = {"system binary differs from the file its Debian package installed"},
                    .attack = "T1036.005"};
-  engine.bus().Publish(AutostartEvent{HostEngine::kHost, "/", h});
+  engine.bus().Publish(hostscan::ReplacedBinaryEvent{HostEngine::kHost, "/", h});
   const Finding* f = engine.Find(category::kMinerAutostart);
   ASSERT_NE(f, nullptr);
   EXPECT_EQ(f->indicator, "/usr/bin/top");
+  EXPECT_EQ(f->source, "system-binary");
   EXPECT_EQ(f->severity, Severity::kMedium);
 }
 
