@@ -64,6 +64,22 @@ bool ShowsMiner(const ProcessMemResult& mem, std::span<const PageDbHit> pages,
   return !pages.empty() || (HasRuleHit(mem.hits) && (miner_evidence || HasProofOfWork(mem.hits)));
 }
 
+// The executables that are miners' files, for the autostart pass: those the miner processes run,
+// unless an ordinary process runs the same file too (bash running a miner's respawn loop makes
+// neither /usr/bin/bash nor every unit that starts it a miner's).
+std::vector<std::string> MinerExecutables(const std::vector<ProcessInfo>& procs,
+                                          const std::set<pid_t>& miners) {
+  std::set<std::string> miner_exes, ordinary_exes;
+  for (const ProcessInfo& p : procs) {
+    if (p.exe.empty()) continue;
+    (miners.contains(p.pid) ? miner_exes : ordinary_exes).insert(p.exe);
+  }
+  std::vector<std::string> out;
+  for (const std::string& exe : miner_exes)
+    if (!ordinary_exes.contains(exe)) out.push_back(exe);
+  return out;
+}
+
 }  // namespace
 
 std::vector<std::string> PoolHostsInCmdline(const std::vector<std::string>& argv) {
@@ -95,11 +111,10 @@ std::vector<std::string> PoolHostsInCmdline(const std::vector<std::string>& argv
 
 HostScanner::HostScanner(HostScanOptions options, EventBus& bus)
     : options_(std::move(options)), bus_(bus) {
-  // A miner's executable is evidence for the memory pass (names in its memory are then a miner's)
-  // and the autostart pass (an entry that starts it), whether or not miner_process reports it.
-  bus_.On<MinerEvidenceEvent>([this](const MinerEvidenceEvent& e) {
-    if (!e.process.exe.empty()) miner_paths_.push_back(e.process.exe);
-  });
+  // A miner process is evidence for the memory pass (names in its memory are then a miner's)
+  // and the autostart pass (an entry that starts its file), whether or not miner_process reports.
+  bus_.On<MinerEvidenceEvent>(
+      [this](const MinerEvidenceEvent& e) { miner_pids_.insert(e.process.pid); });
   if (options_.scan_memory) {
     memory_ = std::make_unique<MemoryScanner>(options_.rules, options_.memory);
   }
@@ -160,15 +175,15 @@ HostScanReport HostScanner::RunPass(std::stop_token stop, const std::function<vo
   std::vector<ProcessInfo> procs = ReadProcesses(rep, stop);
   // Inventory findings for every process first: a pass slowed (read-rate cap) or stopped in
   // the memory phase has already reported what the command lines and sockets give away.
-  miner_paths_.clear();  // refilled from MinerEvidenceEvent while the processes are published
+  miner_pids_.clear();  // refilled from MinerEvidenceEvent while the processes are published
   const HostRef host{options_.host_ip, options_.hostname, now};
   for (const ProcessInfo& p : procs) {
     bus_.Publish(ProcessEvent{host, p, options_.high_cpu_percent});
     for (const RemoteEndpoint& socket : p.sockets) bus_.Publish(SocketEvent{host, p, socket});
   }
   if (checkpoint) checkpoint();
-  ScanMemory(procs, stop, host, rep, miner_paths_);
-  ScanAutostart(miner_paths_, stop, host, rep);
+  ScanMemory(procs, stop, host, rep);
+  ScanAutostart(MinerExecutables(procs, miner_pids_), stop, host, rep);
   rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return rep;
 }
@@ -225,8 +240,7 @@ bool HostScanner::PublishMemoryScan(const ProcessInfo& p, const ProcessMemResult
 }
 
 void HostScanner::ScanMemory(const std::vector<ProcessInfo>& procs, const std::stop_token& stop,
-                             const HostRef& host, HostScanReport& rep,
-                             std::vector<std::string>& miner_paths) {
+                             const HostRef& host, HostScanReport& rep) {
   if (!memory_) return;
   const HostScanOptions& o = options_;
   bool live = o.root.empty() || o.root == "/";
@@ -267,11 +281,8 @@ void HostScanner::ScanMemory(const std::vector<ProcessInfo>& procs, const std::s
       ++cov.processes_memory_denied;
       NameDenied(cov, p);
     }
-    const bool miner_evidence = !p.exe.empty() && std::find(miner_paths.begin(), miner_paths.end(),
-                                                            p.exe) != miner_paths.end();
-    if (PublishMemoryScan(p, mem, miner_evidence, host) && !miner_evidence && !p.exe.empty()) {
-      miner_paths.push_back(p.exe);
-    }
+    const bool miner_evidence = miner_pids_.contains(p.pid);
+    if (PublishMemoryScan(p, mem, miner_evidence, host)) miner_pids_.insert(p.pid);
   }
   if (cov.processes_skipped_own > 0) {
     rep.notes.push_back(std::to_string(cov.processes_skipped_own) +

@@ -15,6 +15,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <stop_token>
 #include <string>
 #include <vector>
@@ -101,7 +102,7 @@ class HostScanner {
  private:
   std::vector<ProcessInfo> ReadProcesses(HostScanReport& rep, const std::stop_token& stop);
   void ScanMemory(const std::vector<ProcessInfo>& procs, const std::stop_token& stop,
-                  const HostRef& host, HostScanReport& rep, std::vector<std::string>& miner_paths);
+                  const HostRef& host, HostScanReport& rep);
   // Publishes a MemoryScanEvent when something matched; true when the memory shows a miner.
   bool PublishMemoryScan(const ProcessInfo& p, const ProcessMemResult& mem, bool miner_evidence,
                          const HostRef& host);
@@ -111,7 +112,10 @@ class HostScanner {
   HostScanOptions options_;
   EventBus& bus_;
   std::unique_ptr<MemoryScanner> memory_;
-  std::vector<std::string> miner_paths_;  // this pass's miners' executables (MinerEvidenceEvent)
+  // This pass's miners: processes the miner heuristics named (MinerEvidenceEvent) or whose memory
+  // showed mining. Evidence is per process: a shell that started a miner with pool options
+  // makes no other shell a miner.
+  std::set<pid_t> miner_pids_;
 };
 
 }  // namespace mw::hostscan

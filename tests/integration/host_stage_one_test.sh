@@ -366,25 +366,16 @@ else
     "(stage-1 findings: $stage1)"
 fi
 
-# Known issue (src/hostscan/host_scanner.cc, left to the host-detector restructuring): a
-# process whose executable is also that of a process with Miner Process reasons counts as
-# "miner evidence" (ScanMemory's miner_paths, by executable path), so in one pass with the
-# respawn loop (/usr/bin/bash, miner options in its command line) the administrator's bash, which
-# holds only pool names, is reported stage 1 (proof "miner process"). MW_STRICT_KNOWN_ISSUES=1
-# makes this a failure.
+# Miner evidence is per process: XMRig's bash respawn loop (/usr/bin/bash, miner options on its
+# command line) makes no other bash a miner, so the administrator's bash, which holds only pool
+# names, stays below stage 1 when both are scanned in one pass.
 echo "--- the shell again, in one pass with XMRig's bash respawn loop (pid $respawn_pid)"
 scan shell-with-respawn "$shell_pid" "*/bash" "$respawn_pid"
 if ((stage1 == 0)); then
   echo "ok   - shell (pid $shell_pid): no stage-1 finding next to a miner's bash respawn loop"
-elif [[ ${MW_STRICT_KNOWN_ISSUES:-0} == 1 ]]; then
+else
   fail "shell (pid $shell_pid) gave stage 1 next to the respawn loop:"
   stage1_why shell-with-respawn "$shell_pid" | sed 's/^/       /'
-else
-  echo "KNOWN ISSUE - shell (pid $shell_pid) gave $stage1 stage-1 finding(s) only because bash" \
-    "pid $respawn_pid (same executable) has miner options on its command line:"
-  stage1_why shell-with-respawn "$shell_pid" | sed 's/^/       /'
-  echo "       cause: host_scanner.cc ScanMemory: miner_evidence = p.exe in miner_paths" \
-    "(executables of Miner Process findings), not this process's own evidence"
 fi
 kill -TERM "$xmrig_timeout" 2>/dev/null || true
 
