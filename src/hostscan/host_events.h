@@ -35,13 +35,29 @@ struct ProcessEvent {
   double high_cpu_percent = 50;
 };
 
+// One reason the miner heuristics give (src/detectors/miner_process/miner_heuristics.h): the kind
+// decides severity and ATT&CK ids, the text is what the finding shows.
+struct MinerReason {
+  enum class Kind : uint8_t {
+    kPoolUrl,           // stratum URL on the command line
+    kMinerOptions,      // XMRig-style options on the command line
+    kWallet,            // a Monero wallet address on the command line
+    kKernelThreadName,  // a user process named like a kernel thread (T1036.004)
+    kDeletedExe,        // busy, executable deleted while running (T1070.004)
+    kFilelessExe,       // busy, runs from a memfd (T1070.004)
+    kHiddenDir,         // busy, runs from /tmp or a dot-dir: support for another reason only
+  };
+  Kind kind;
+  std::string text;
+};
+
 // A process the miner heuristics call a miner (published by the miner_evidence translator,
 // src/detectors/miner_process/), whether or not the miner_process detector reports it: the
 // memory and autostart passes treat a miner's files and memory as evidence either way.
 struct MinerEvidenceEvent {
   HostRef host;
   const ProcessInfo& process;
-  std::span<const std::string> reasons;  // never empty
+  std::span<const MinerReason> reasons;  // never empty
 };
 
 // One socket of a process (TCP/UDP, v4/v6, from its own network namespace's tables; listening

@@ -8,7 +8,9 @@
 namespace mw {
 namespace {
 
+using hostscan::MinerReason;
 using hostscan::ProcessInfo;
+using Kind = MinerReason::Kind;
 
 bool LooksLikeKernelThreadName(std::string_view name) {
   if (name.starts_with("[") && name.ends_with("]")) return true;
@@ -31,8 +33,8 @@ bool LooksLikeMoneroWallet(std::string_view s) {
 
 }  // namespace
 
-std::vector<std::string> MinerProcessReasons(const ProcessInfo& p, double high_cpu_percent) {
-  std::vector<std::string> reasons;
+std::vector<MinerReason> MinerProcessReasons(const ProcessInfo& p, double high_cpu_percent) {
+  std::vector<MinerReason> reasons;
   if (p.kernel_thread) return reasons;
   std::string cmd = p.CmdlineString();
   std::string lower = cmd;
@@ -40,7 +42,7 @@ std::vector<std::string> MinerProcessReasons(const ProcessInfo& p, double high_c
   for (std::string_view scheme :
        {"stratum+tcp://", "stratum+ssl://", "stratum+tls://", "stratum2+tcp://", "stratum://"}) {
     if (lower.find(scheme) != std::string::npos) {
-      reasons.push_back("pool URL in command line");
+      reasons.push_back({Kind::kPoolUrl, "pool URL in command line"});
       break;
     }
   }
@@ -57,14 +59,15 @@ std::vector<std::string> MinerProcessReasons(const ProcessInfo& p, double high_c
       flag_list += f;
     }
   }
-  if (flags > 0) reasons.push_back("miner options in command line: " + flag_list);
+  if (flags > 0)
+    reasons.push_back({Kind::kMinerOptions, "miner options in command line: " + flag_list});
   for (const auto& a : p.cmdline) {
     std::string_view arg = a;
     size_t eq = arg.find('=');
     if (eq != std::string_view::npos) arg.remove_prefix(eq + 1);
     size_t dot = arg.find('.');  // wallet.worker
     if (LooksLikeMoneroWallet(arg.substr(0, dot))) {
-      reasons.push_back("Monero wallet address in command line");
+      reasons.push_back({Kind::kWallet, "Monero wallet address in command line"});
       break;
     }
   }
@@ -75,18 +78,23 @@ std::vector<std::string> MinerProcessReasons(const ProcessInfo& p, double high_c
   char cpu[32];
   std::snprintf(cpu, sizeof cpu, "%.0f%%", p.cpu_percent < 0 ? 0.0 : p.cpu_percent);
   if (masquerade) {
-    reasons.push_back("user process named like a kernel thread ('" +
-                      (argv0.empty() ? p.comm : argv0) + "'), CPU " + cpu);
+    reasons.push_back({Kind::kKernelThreadName, "user process named like a kernel thread ('" +
+                                                    (argv0.empty() ? p.comm : argv0) + "'), CPU " +
+                                                    cpu});
   }
   // Deleted, fileless or /tmp executables alone are common (upgrades, test runners); with high
   // CPU or a kernel-thread disguise they are how miners hide.
   if (busy || masquerade) {
     if (p.exe_deleted)
-      reasons.push_back(std::string("executable deleted while running, CPU ") + cpu);
-    if (p.exe_memfd) reasons.push_back(std::string("runs from a memfd (fileless), CPU ") + cpu);
+      reasons.push_back(
+          {Kind::kDeletedExe, std::string("executable deleted while running, CPU ") + cpu});
+    if (p.exe_memfd)
+      reasons.push_back(
+          {Kind::kFilelessExe, std::string("runs from a memfd (fileless), CPU ") + cpu});
     // Busy programs in /tmp or a dot-dir (~/.pyenv, ~/.cargo) are everyday; only as support.
     if (p.exe_suspicious_dir && !reasons.empty()) {
-      reasons.push_back("runs from " + p.exe.substr(0, p.exe.rfind('/') + 1) + ", CPU " + cpu);
+      reasons.push_back({Kind::kHiddenDir,
+                         "runs from " + p.exe.substr(0, p.exe.rfind('/') + 1) + ", CPU " + cpu});
     }
   }
   return reasons;

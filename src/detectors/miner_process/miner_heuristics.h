@@ -6,13 +6,14 @@
 #include <string>
 #include <vector>
 
+#include "hostscan/host_events.h"
 #include "hostscan/process.h"
 
 namespace mw {
 
-// Why "p" looks like a miner, one line per reason; empty when nothing does. "high_cpu_percent"
+// Why "p" looks like a miner, one reason each; empty when nothing does. "high_cpu_percent"
 // (100 = one core) is the use above which a disguised or deleted executable counts.
-std::vector<std::string> MinerProcessReasons(const hostscan::ProcessInfo& p,
-                                             double high_cpu_percent);
+std::vector<hostscan::MinerReason> MinerProcessReasons(const hostscan::ProcessInfo& p,
+                                                       double high_cpu_percent);
 
 }  // namespace mw

@@ -12,21 +12,26 @@ namespace {
 
 using hostscan::MinerEvidenceEvent;
 
+using hostscan::MinerReason;
+using Kind = MinerReason::Kind;
+
 // A pool URL or miner options on the command line, or two independent signs, are as good as a
 // confession; one disguise sign alone is only suspicious.
-bool StrongEvidence(std::span<const std::string> reasons) {
-  return reasons.size() >= 2 || reasons[0].starts_with("pool URL") ||
-         reasons[0].starts_with("miner options");
+bool StrongEvidence(std::span<const MinerReason> reasons) {
+  return reasons.size() >= 2 || std::any_of(reasons.begin(), reasons.end(), [](const auto& r) {
+           return r.kind == Kind::kPoolUrl || r.kind == Kind::kMinerOptions;
+         });
 }
 
 // T1496 always; the hiding technique when a reason shows one.
-std::vector<std::string> AttackIds(std::span<const std::string> reasons) {
+std::vector<std::string> AttackIds(std::span<const MinerReason> reasons) {
   std::vector<std::string> attack = {"T1496"};
-  for (const auto& r : reasons) {
-    if (r.find("kernel thread") != std::string::npos) attack.push_back("T1036.004");
-    if (r.find("deleted") != std::string::npos || r.find("memfd") != std::string::npos) {
-      attack.push_back("T1070.004");
-    }
+  auto add = [&](const char* id) {
+    if (std::find(attack.begin(), attack.end(), id) == attack.end()) attack.push_back(id);
+  };
+  for (const MinerReason& r : reasons) {
+    if (r.kind == Kind::kKernelThreadName) add("T1036.004");
+    if (r.kind == Kind::kDeletedExe || r.kind == Kind::kFilelessExe) add("T1070.004");
   }
   return attack;
 }
@@ -48,7 +53,9 @@ class MinerProcessDetector : public Detector {
     f.source = "heuristics";
     f.resource.hostname = std::string(e.host.hostname);
     hostscan::AddProcess(f, e.process);
-    f.evidence["reasons"] = std::vector<std::string>(e.reasons.begin(), e.reasons.end());
+    std::vector<std::string> texts;
+    for (const MinerReason& r : e.reasons) texts.push_back(r.text);
+    f.evidence["reasons"] = texts;
   }
 
   DetectorContext& ctx_;
@@ -58,7 +65,7 @@ class MinerProcessDetector : public Detector {
 
 void SubscribeMinerEvidence(EventBus& bus) {
   bus.On<hostscan::ProcessEvent>([&bus](const hostscan::ProcessEvent& e) {
-    std::vector<std::string> reasons = MinerProcessReasons(e.process, e.high_cpu_percent);
+    std::vector<MinerReason> reasons = MinerProcessReasons(e.process, e.high_cpu_percent);
     if (!reasons.empty()) bus.Publish(MinerEvidenceEvent{e.host, e.process, reasons});
   });
 }

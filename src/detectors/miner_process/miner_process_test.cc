@@ -16,14 +16,21 @@ TEST(MinerHeuristics, CommandLineDisguiseAndDeletedExecutables) {
   ProcessInfo p;
   p.pid = 10;
   p.cmdline = {"./x", "-o", "stratum+tcp://pool.example.org:3333", "--donate-level=1"};
-  EXPECT_EQ(MinerProcessReasons(p, 50).size(), 2u);
+  auto kinds = [](const ProcessInfo& proc) {
+    std::vector<hostscan::MinerReason::Kind> out;
+    for (const auto& r : MinerProcessReasons(proc, 50)) out.push_back(r.kind);
+    return out;
+  };
+  using Kind = hostscan::MinerReason::Kind;
+  EXPECT_EQ(kinds(p), (std::vector<Kind>{Kind::kPoolUrl, Kind::kMinerOptions}));
   ProcessInfo q;
   q.cmdline = {"kworker/0:1"};
   q.exe = "/tmp/.x/kworker";
   q.exe_deleted = true;
   q.exe_suspicious_dir = true;
   q.cpu_percent = 190;
-  EXPECT_EQ(MinerProcessReasons(q, 50).size(), 3u);  // disguise, deleted, hidden dir
+  EXPECT_EQ(kinds(q),
+            (std::vector<Kind>{Kind::kKernelThreadName, Kind::kDeletedExe, Kind::kHiddenDir}));
   q.cpu_percent = 1;  // idle, and no disguise: deleted executables are common after upgrades
   q.comm = "updater";
   q.cmdline = {"/tmp/.x/updater"};
@@ -83,6 +90,21 @@ TEST(MinerProcessDetector, DisguiseAddsItsAttackTechniques) {
   ASSERT_NE(f, nullptr);
   EXPECT_EQ(f->severity, Severity::kHigh);  // two independent signs
   EXPECT_EQ(f->attack, (std::vector<std::string>{"T1496", "T1036.004", "T1070.004"}));
+}
+
+// Techniques come from what was seen, not from words in the reasons' text: a folder named
+// ".deleted" is no deleted executable.
+TEST(MinerProcessDetector, AttackIdsFollowTheReasonKindNotItsText) {
+  HostEngine engine;
+  ProcessInfo p = BusyDeletedKworker();
+  p.exe = "/var/tmp/.deleted/kworker";
+  p.exe_deleted = false;
+  p.exe_suspicious_dir = true;
+  engine.bus().Publish(ProcessEvent{HostEngine::kHost, p, 50});
+  const Finding* f = engine.Find(category::kMinerProcess);
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->attack, (std::vector<std::string>{"T1496", "T1036.004"}));
+  EXPECT_EQ(f->evidence["reasons"][1], "runs from /var/tmp/.deleted/, CPU 180%");
 }
 
 TEST(MinerProcessDetector, OrdinaryProcessIsNoFinding) {
