@@ -245,6 +245,13 @@ ProcessMemResult MemoryScanner::ScanProcess(pid_t pid, const std::string& root,
       continue;
     }
     uint64_t want = m.exec ? m.size() : std::min(m.size(), budget_left);
+    // A region the budget cut last pass is compared over the same prefix when the budget nearly
+    // allows it: earlier regions growing by a few pages would otherwise move the cut, change the
+    // hash and send the whole prefix to YARA again on every pass.
+    constexpr uint64_t kBudgetSlack = 1 << 20;
+    if (!m.exec && it != cache_.end() && it->second.covered <= m.size() &&
+        it->second.covered + kBudgetSlack >= want && it->second.covered <= want + kBudgetSlack)
+      want = it->second.covered;
     RegionState st;
     st.seen_pass = pass_;
     // One read pass: hashes the region (and its executable pages) and, when "scan", runs YARA.
@@ -390,6 +397,7 @@ ProcessMemResult MemoryScanner::ScanProcess(pid_t pid, const std::string& root,
     emit_cached(st);
     // A budget-capped region is cached for the prefix it covered (the same prefix next pass).
     // A one-shot pass remembers only shared ranges: private ones are never seen again.
+    st.covered = done;
     if (done >= want && !r.interrupted && (shared_ro || !options_.one_shot))
       cache_[key] = std::move(st);
   }

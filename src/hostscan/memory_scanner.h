@@ -112,6 +112,7 @@ class MemoryScanner {
     std::vector<YaraHit> hits;
     std::vector<uint64_t> page_hashes;
     uint64_t seen_pass = 0;
+    uint64_t covered = 0;  // bytes from the region's start hashed and scanned (a budget's prefix)
   };
   // Waits until "bytes" more are within the read-rate cap; false when stopped meanwhile.
   bool RateLimit(uint64_t bytes);
