@@ -161,7 +161,7 @@ void ScanFile(const std::string& root, const std::string& abs, const Location& l
     ++line_no;
     std::string_view trimmed = Trim(line);
     if (trimmed.empty() || trimmed[0] == '#' || trimmed[0] == ';') continue;
-    std::vector<std::string> reasons;
+    std::vector<AutostartReason> reasons;
     if (systemd) {
       // Only what a unit runs matters; Description= lines may legitimately mention anything.
       if (!trimmed.starts_with("Exec")) continue;
@@ -173,7 +173,8 @@ void ScanFile(const std::string& root, const std::string& abs, const Location& l
       // Any library preloaded into every process that no Debian package ships.
       std::string lib(trimmed.substr(0, trimmed.find_first_of(" \t:")));
       if (!DpkgOwns(root, lib)) {
-        reasons.push_back("library preloaded into every process is not from a Debian package");
+        reasons.push_back({AutostartReason::Kind::kForeignPreload,
+                           "library preloaded into every process is not from a Debian package"});
       }
     }
     if (reasons.empty() && hosts.empty()) continue;
@@ -247,7 +248,8 @@ void CheckSystemBinaries(const PersistenceOptions& o, std::vector<PersistenceHit
       h.attack = "T1036.005";
       h.text = "md5 " + *got + " != dpkg " + std::string(md5) + " (" +
                it->path().filename().string() + ")";
-      h.reasons.push_back("system binary differs from the file its Debian package installed");
+      h.reasons.push_back({AutostartReason::Kind::kReplacedBinary,
+                           "system binary differs from the file its Debian package installed"});
       hits->push_back(std::move(h));
     }
   }
@@ -274,9 +276,10 @@ void ListFiles(const std::string& root, const std::string& abs, bool recursive, 
 
 }  // namespace
 
-std::vector<std::string> ClassifyLine(std::string_view line,
-                                      std::span<const std::string> miner_paths) {
-  std::vector<std::string> reasons;
+std::vector<AutostartReason> ClassifyLine(std::string_view line,
+                                          std::span<const std::string> miner_paths) {
+  using Kind = AutostartReason::Kind;
+  std::vector<AutostartReason> reasons;
   std::string l = Lower(line.substr(0, 64 * 1024));
   bool downloads = ContainsAny(l, {"curl ", "curl\t", "wget ", "wget\t", "/curl", "/wget", "fetch ",
                                    "tftp ", "lwp-download", "/dev/tcp/"});
@@ -284,10 +287,10 @@ std::vector<std::string> ClassifyLine(std::string_view line,
       l, {"|sh",        "| sh",   "|bash",   "| bash",   "| /bin/sh", "| /bin/bash", "|/bin/sh",
           "|/bin/bash", "sh -c",  "bash -c", "chmod +x", "chmod 777", "| python",    "|python",
           "| perl",     "$(curl", "$(wget",  "`curl",    "`wget",     "&& ./",       "; ./"});
-  if (downloads && runs) reasons.push_back("downloads and runs code");
+  if (downloads && runs) reasons.push_back({Kind::kDownloadsAndRuns, "downloads and runs code"});
   if (ContainsAny(l, {"base64 -d", "base64 --decode", "base64 -di", "b64decode"}) ||
       HasBase64Blob(line)) {
-    reasons.push_back("base64-encoded payload");
+    reasons.push_back({Kind::kBase64Payload, "base64-encoded payload"});
   }
   if (ContainsAny(l,
                   {"stratum+tcp://",     "stratum+ssl://", "stratum+tls://", "stratum2+tcp://",
@@ -295,7 +298,7 @@ std::vector<std::string> ClassifyLine(std::string_view line,
                    "moneroocean.stream", "2miners.com",    "f2pool.com",     "hashvault.pro",
                    "c3pool.com",         "herominers.com", "nicehash.com",   "unmineable.com",
                    "xmrpool.eu",         "monerohash.com", "ethermine.org",  "pool.hashvault"})) {
-    reasons.push_back("references a mining pool");
+    reasons.push_back({Kind::kPoolReference, "references a mining pool"});
   }
   if (ContainsAny(
           l, {"xmrig",         "xmr-stak",  "cpuminer",       "ccminer",        "cgminer",
@@ -303,11 +306,11 @@ std::vector<std::string> ClassifyLine(std::string_view line,
               "phoenixminer",  "nanominer", "srbminer",       "teamredminer",   "gminer",
               "kdevtmpfsi",    "kinsing",   "--donate-level", "--randomx-mode", "--coin=monero",
               "--coin monero", "-a rx/0",   "--algo=rx/0",    "--algo rx/0",    "cryptonight"})) {
-    reasons.push_back("names a miner program or miner option");
+    reasons.push_back({Kind::kMinerNamed, "names a miner program or miner option"});
   }
   for (const std::string& p : miner_paths) {
     if (!p.empty() && line.find(p) != std::string_view::npos) {
-      reasons.push_back("points at a detected miner's file " + p);
+      reasons.push_back({Kind::kMinerFile, "points at a detected miner's file " + p});
       break;
     }
   }

