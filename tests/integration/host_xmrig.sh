@@ -40,6 +40,7 @@ cats = [json.loads(l).get("category") for l in open(sys.argv[1]) if l.strip()]
 sys.exit(0 if sys.argv[2] in cats else 1)
 EOF
 }
+lacks_category() { ! has_category "$@"; }
 count_findings() { grep -c . "$1" 2>/dev/null || true; }
 # The pid of the program `timeout` runs (unshare execs the command without forking).
 child_of() {
@@ -87,6 +88,18 @@ for l in open(sys.argv[1]):
         sys.exit(0 if m["family"] == "xmrig" and m["percent"] >= 90 else 1)
 sys.exit(1)
 EOF
+# The memory detectors' switches (issue 9 must-show 2; golden cases have no process memory):
+# each switched off, its category is gone from the same XMRig while the others still report.
+switch_off() {  # switch_off DETECTOR CATEGORY OTHER_CATEGORY
+  printf 'detectors:\n  %s: {enabled: false}\n' "$1" >"$work/off-$1.yaml"
+  "$mw" host scan --pid "$mpid" --json "$work/off-$1.jsonl" --no-intel -q --cpu-sample-ms 1000 \
+    -c "$work/off-$1.yaml"
+  check "detectors.$1.enabled: false: no '$2'" lacks_category "$work/off-$1.jsonl" "$2"
+  check "detectors.$1.enabled: false: '$3' still reported" has_category "$work/off-$1.jsonl" "$3"
+}
+switch_off memory_rules "Execution: Cryptomining YARA Rule" "Execution: Cryptomining Hash Match"
+switch_off hash_match "Execution: Cryptomining Hash Match" "Execution: Cryptomining YARA Rule"
+switch_off combined_detection "Execution: Combined Detection" "Execution: Cryptomining Hash Match"
 kill -KILL "$mpid" 2>/dev/null
 wait "$tpid" 2>/dev/null
 
