@@ -7,6 +7,7 @@
 #include <pcre2.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <utility>
 
@@ -259,6 +260,7 @@ Status SetFastPattern(const Option& o, Content& c, const Rule& rule) {
   MW_ASSIGN(length, ParseInt(parts[1], 1, 65535));
   if (size_t(offset + length) > c.bytes.size())
     return Fail(Invalid("fast_pattern slice is longer than the content"));
+  c.fast_pattern_chop = std::make_pair(uint16_t(offset), uint16_t(length));
   return Ok();
 }
 
@@ -612,6 +614,15 @@ bool TakesNoValue(std::string_view k) {
 }
 
 }  // namespace
+
+std::span<const std::string_view> KnownBufferNames() {
+  static const auto kNames = [] {
+    std::array<std::string_view, std::size(kStickyBuffers)> names{};
+    for (size_t i = 0; i < names.size(); ++i) names[i] = kStickyBuffers[i].name;
+    return names;
+  }();
+  return kNames;
+}
 
 bool IsDetectionKeyword(std::string_view k) {
   return IsOneOf(k,

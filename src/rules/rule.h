@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace mw::rules {
@@ -103,6 +104,8 @@ struct Content {
   bool startswith = false;
   bool endswith = false;
   std::optional<int32_t> depth, offset, distance, within;
+  // fast_pattern:offset,length: only this slice of "bytes" goes to the prefilter.
+  std::optional<std::pair<uint16_t, uint16_t>> fast_pattern_chop;
 };
 
 struct Pcre {

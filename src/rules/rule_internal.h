@@ -2,6 +2,7 @@
 #pragma once
 // Helpers shared by the rule parser's files; not part of the library's interface.
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,6 +41,8 @@ struct DetectionState {
 // one of them, so the caller tries the other keyword families.
 bool IsDetectionKeyword(std::string_view keyword);
 [[nodiscard]] Status ApplyDetectionKeyword(const Option& option, DetectionState& state, Rule& rule);
+// Every buffer name the parser accepts, pkt_data first (the prefilter's BufferId order).
+std::span<const std::string_view> KnownBufferNames();
 // Checks that need the whole rule: buffers of one app protocol, a protocol that can carry them.
 [[nodiscard]] Status CheckBuffersFitProtocol(const Rule& rule);
 
