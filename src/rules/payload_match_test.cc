@@ -6,7 +6,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
+#include <random>
 #include <string>
 
 #include "rules/rule_parser.h"
@@ -264,6 +267,46 @@ TEST(PayloadMatch, PathologicalRuleIsBounded) {
   start = std::chrono::steady_clock::now();
   EXPECT_FALSE(Hit(R"(pcre:"/(a+)+$/";)", std::string(5000, 'a') + "b"));
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+}
+
+// A single content against its definition, on random data over a small alphabet (so matches,
+// near-matches and matches at the edges are frequent).
+TEST(PayloadMatch, SingleContentAgreesWithItsDefinitionOnRandomData) {
+  std::mt19937 rng(7);
+  const std::string alphabet = "abAB\"";
+  auto random_text = [&](size_t n) {
+    std::string t;
+    for (size_t i = 0; i < n; ++i) t += alphabet[rng() % alphabet.size()];
+    return t;
+  };
+  PayloadScratch scratch;
+  for (int round = 0; round < 300; ++round) {
+    std::string pattern = random_text(1 + rng() % 3);
+    bool nocase = rng() % 2;
+    uint32_t offset = rng() % 4, depth = uint32_t(pattern.size()) + rng() % 6;
+    BufferMatches b{"pkt_data", {}};
+    Match m;
+    m.content.bytes = pattern;
+    m.content.nocase = nocase;
+    m.content.offset = int32_t(offset);
+    m.content.depth = int32_t(depth);
+    b.matches.push_back(m);
+    auto compiled = CompiledPayload::Compile(b);
+    ASSERT_TRUE(compiled.has_value());
+    for (int d = 0; d < 20; ++d) {
+      std::string data = random_text(rng() % 12);
+      auto eq = [nocase](char x, char y) {
+        return nocase ? std::tolower(uint8_t(x)) == std::tolower(uint8_t(y)) : x == y;
+      };
+      bool expected = false;
+      for (size_t i = offset; i + pattern.size() <= std::min<size_t>(data.size(), offset + depth);
+           ++i)
+        expected |= std::equal(pattern.begin(), pattern.end(), data.begin() + long(i), eq);
+      EXPECT_EQ(compiled->Matches(AsBytes(data), scratch), expected)
+          << "pattern '" << pattern << "' nocase " << nocase << " offset " << offset << " depth "
+          << depth << " data '" << data << "'";
+    }
+  }
 }
 
 TEST(PayloadMatch, ScratchIsReusedAcrossRulesAndCalls) {
