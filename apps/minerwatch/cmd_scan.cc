@@ -10,7 +10,9 @@
 #include <vector>
 
 #include "commands.h"
+#include "export/eve/eve_writer.h"
 #include "pipeline/sensor.h"
+#include "pipeline/sensor_rules.h"
 #include "sinks/output_set.h"
 
 namespace mw::cli {
@@ -26,11 +28,62 @@ void AddConfigFlag(CLI::App* cmd, std::string& path) {
 
 struct OutputOptions {
   std::string json_path;   // JSON Lines destination; "-" = stdout
+  std::string eve_path;    // Suricata EVE JSON alerts; empty = none
   bool table = false;      // force the table even when stdout is not a terminal
   bool quiet = false;      // no summary or progress
   bool append = false;     // keep earlier lines of --json FILE (the live sensor restarts)
   std::string stats_json;  // every counter as one JSON object, written at the end
 };
+
+struct RuleFlags {
+  std::vector<std::string> files;
+  bool simulate_ips = false;
+};
+
+void AddRuleFlags(CLI::App* cmd, RuleFlags& rules, OutputOptions& out) {
+  cmd->add_option("--rules", rules.files,
+                  "Suricata/ET rule file to match (repeatable; docs/rules.md). Rules that cannot "
+                  "run are named on stderr (FILE:LINE: sid N: reason) and the rest are loaded")
+      ->check(CLI::ExistingFile);
+  cmd->add_flag("--simulate-ips", rules.simulate_ips,
+                "Apply drop and reject rules as an inline IPS would (Suricata's --simulate-ips): "
+                "their alerts say 'blocked' and the flow they matched is not inspected further");
+  cmd->add_option("--eve", out.eve_path,
+                  "Also write each rule alert as a Suricata EVE JSON record (event_type alert) "
+                  "to this file, appended ('-' = stdout)");
+}
+
+// Loads the config's `rules` section (-c) and --rules into the engine options; prints each
+// skipped rule and the summary on stderr.
+void LoadRulesOrThrow(const RuleFlags& flags, const std::string& config_path, bool quiet,
+                      SensorOptions& sensor) {
+  SensorRulesOptions options;
+  if (!config_path.empty()) {
+    auto cfg = config::LoadConfig(config_path);
+    if (!cfg) throw std::runtime_error("invalid config:\n" + cfg.error().message());
+    options.config = cfg->rules;
+  }
+  options.extra_files = flags.files;
+  options.config.simulate_ips = options.config.simulate_ips || flags.simulate_ips;
+  options.on_skip = [quiet](const rules::SkippedRule& s) {
+    if (!quiet) std::fprintf(stderr, "%s\n", s.Text().c_str());
+  };
+  auto engine = LoadSensorRules(options);
+  if (!engine) throw std::runtime_error(engine.error().message());
+  if (!*engine) return;
+  if (!quiet) std::fprintf(stderr, "rules: %s\n", (*engine)->rule_set().stats.Summary().c_str());
+  sensor.engine.rules = std::move(*engine);
+}
+
+// --eve: every alert of the run goes to the writer, whichever pipeline thread raised it.
+std::unique_ptr<eve::EveWriter> OpenEve(const OutputOptions& out, SensorOptions& sensor) {
+  if (out.eve_path.empty()) return nullptr;
+  auto writer = eve::EveWriter::Open(out.eve_path, out.append);
+  if (!writer) throw std::runtime_error(writer.error().message());
+  eve::EveWriter* w = writer->get();
+  sensor.on_alert = [w](const rules::RuleAlertEvent& a) { w->Write(a); };
+  return std::move(*writer);
+}
 
 void AddOutputFlags(CLI::App* cmd, OutputOptions& out, SensorOptions& sensor) {
   cmd->add_option("--json", out.json_path,
@@ -127,6 +180,7 @@ bool WriteStatsJson(const std::string& path, const SensorStats& s) {
 int RunScanPcap(const std::vector<std::string>& files, SensorOptions sensor,
                 const OutputOptions& out_opt) {
   auto outputs = Outputs::Open(out_opt);
+  auto eve = OpenEve(out_opt, sensor);
   sensor.progress = !out_opt.quiet && isatty(STDERR_FILENO) == 1;
   auto stats =
       RunFiles(files, sensor, [&](std::span<const Finding> findings) { outputs->Write(findings); });
@@ -143,9 +197,9 @@ int RunScanPcap(const std::vector<std::string>& files, SensorOptions sensor,
   return stats->findings > 0 ? kExitFindings : kExitClean;
 }
 
-int RunLiveSensor(const LiveOptions& live, const SensorOptions& sensor,
-                  const OutputOptions& out_opt) {
+int RunLiveSensor(const LiveOptions& live, SensorOptions sensor, const OutputOptions& out_opt) {
   auto outputs = Outputs::Open(out_opt);
+  auto eve = OpenEve(out_opt, sensor);
   // Signals are taken by sigwait on this thread only; capture threads inherit the mask.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -190,6 +244,7 @@ void AddScanCommands(CLI::App& app, CommandContext& ctx) {
   auto sensor = std::make_shared<SensorOptions>();
   auto out = std::make_shared<OutputOptions>();
   auto config_path = std::make_shared<std::string>();
+  auto rule_flags = std::make_shared<RuleFlags>();
   AddConfigFlag(pcap, *config_path);
   pcap->add_option(
           "files", *files,
@@ -200,8 +255,10 @@ void AddScanCommands(CLI::App& app, CommandContext& ctx) {
       ->capture_default_str()
       ->check(CLI::Range(1, 86400));
   AddOutputFlags(pcap, *out, *sensor);
-  pcap->callback([&ctx, files, sensor, out, config_path] {
+  AddRuleFlags(pcap, *rule_flags, *out);
+  pcap->callback([&ctx, files, sensor, out, config_path, rule_flags] {
     sensor->engine.detectors = LoadDetectorConfigOrThrow(*config_path);
+    LoadRulesOrThrow(*rule_flags, *config_path, out->quiet, *sensor);
     ctx.exit_code = RunScanPcap(*files, *sensor, *out);
   });
 
@@ -211,6 +268,7 @@ void AddScanCommands(CLI::App& app, CommandContext& ctx) {
   auto live_sensor = std::make_shared<SensorOptions>();
   auto live_out = std::make_shared<OutputOptions>();
   auto live_config = std::make_shared<std::string>();
+  auto live_rules = std::make_shared<RuleFlags>();
   AddConfigFlag(live_cmd, *live_config);
   live->interfaces.clear();
   live_out->append = true;
@@ -222,9 +280,11 @@ void AddScanCommands(CLI::App& app, CommandContext& ctx) {
                    "Seconds between deliveries of new or updated findings")
       ->capture_default_str();
   AddOutputFlags(live_cmd, *live_out, *live_sensor);
-  live_cmd->callback([&ctx, live, live_sensor, live_out, live_config] {
+  AddRuleFlags(live_cmd, *live_rules, *live_out);
+  live_cmd->callback([&ctx, live, live_sensor, live_out, live_config, live_rules] {
     if (live->interfaces.empty()) live->interfaces.push_back("any");
     live_sensor->engine.detectors = LoadDetectorConfigOrThrow(*live_config);
+    LoadRulesOrThrow(*live_rules, *live_config, live_out->quiet, *live_sensor);
     ctx.exit_code = RunLiveSensor(*live, *live_sensor, *live_out);
   });
 }

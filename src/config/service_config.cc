@@ -125,6 +125,44 @@ class Section {
     }
     out = std::move(v);
   }
+  void StrMap(const std::string& key, std::map<std::string, std::string>& out) {
+    YAML::Node n = Child(key);
+    if (!n || n.IsNull()) return;
+    if (!n.IsMap()) return Error(n, Join(key) + " must be a mapping of NAME: value");
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      const YAML::Node v = it->second;  // a copy: the iterator's proxy dangles
+      if (!v.IsScalar()) return Error(v, Join(key) + " values must be strings");
+      out[it->first.as<std::string>("")] = v.Scalar();
+    }
+  }
+  void BoolMap(const std::string& key, std::map<std::string, bool>& out) {
+    YAML::Node n = Child(key);
+    if (!n || n.IsNull()) return;
+    if (!n.IsMap()) return Error(n, Join(key) + " must be a mapping of name: true|false");
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      const YAML::Node v = it->second;
+      auto b = v.IsScalar() ? ParseBool(v.Scalar()) : std::nullopt;
+      if (!b) return Error(v, Join(key) + " values must be true or false");
+      out[it->first.as<std::string>("")] = *b;
+    }
+  }
+  template <typename T>
+  void IntList(const std::string& key, std::vector<T>& out, int64_t min, int64_t max) {
+    YAML::Node n = Child(key);
+    if (!n || n.IsNull()) return;
+    if (!n.IsSequence()) return Error(n, Join(key) + " must be a list of numbers");
+    std::vector<T> v;
+    for (const auto& e : n) {
+      int64_t x = 0;
+      const std::string& t = e.IsScalar() ? e.Scalar() : std::string();
+      auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), x);
+      if (t.empty() || ec != std::errc() || end != t.data() + t.size() || x < min || x > max)
+        return Error(e, Join(key) + " entries must be numbers from " + std::to_string(min) +
+                            " to " + std::to_string(max));
+      v.push_back(T(x));
+    }
+    out = std::move(v);
+  }
   // A user-supplied regular expression: RE2 syntax, checked now so `up` never meets a bad one.
   void Pattern(const std::string& key, std::string& out) {
     std::string v = out;
@@ -407,6 +445,14 @@ Result<ServiceConfig> ParseConfig(const std::string& text, const std::string& so
     }
     { ReadDetectorSections(top.Child("detectors"), source, errors, c.detectors); }
     {
+      Section s(top.Child("rules"), "rules", source, errors);
+      s.StrList("files", c.rules.files);
+      s.StrMap("vars", c.rules.vars);
+      s.IntList("disabled", c.rules.disabled, 1, UINT32_MAX);
+      s.BoolMap("packs", c.rules.packs);
+      s.Bool("simulate_ips", c.rules.simulate_ips);
+    }
+    {
       // Blocking and automatic remediation are not implemented yet (the enforcement issue): the
       // keys stay so that configs naming the default still load, and nothing else is accepted.
       Section s(top.Child("threat_engine"), "threat_engine", source, errors);
@@ -479,6 +525,7 @@ Result<ServiceConfig> ParseConfig(const std::string& text, const std::string& so
     {
       Section s(top.Child("export"), "export", source, errors);
       s.Str("jsonl_path", c.exports.jsonl_path);
+      s.Str("eve_path", c.exports.eve_path);
       s.Int("jsonl_max_bytes", c.exports.jsonl_max_bytes, 4096, int64_t(1) << 40);
       s.Int("jsonl_keep", c.exports.jsonl_keep, 1, 1000);
       s.Str("syslog_address", c.exports.syslog_address);
@@ -648,8 +695,15 @@ nlohmann::json ToJson(const ServiceConfig& c) {
           {"username", c.notify.smtp.username},
           {"password_file", c.notify.smtp.password_file}}},
         {"contacts", contacts}}},
+      {"rules",
+       {{"files", c.rules.files},
+        {"vars", c.rules.vars},
+        {"disabled", c.rules.disabled},
+        {"packs", c.rules.packs},
+        {"simulate_ips", c.rules.simulate_ips}}},
       {"export",
        {{"jsonl_path", c.exports.jsonl_path},
+        {"eve_path", c.exports.eve_path},
         {"jsonl_max_bytes", c.exports.jsonl_max_bytes},
         {"jsonl_keep", c.exports.jsonl_keep},
         {"syslog_address", c.exports.syslog_address},

@@ -107,8 +107,18 @@ struct NotifyConfig {
   std::vector<ContactConfig> contacts;
 };
 
+// Suricata/ET rules for the ids_rules detector (docs/config.md "rules").
+struct RulesConfig {
+  std::vector<std::string> files;           // rule files; each one is a pack named by its stem
+  std::map<std::string, std::string> vars;  // HOME_NET: "[10.0.0.0/8]", HTTP_PORTS: "80", ...
+  std::vector<uint32_t> disabled;           // sids that do not run
+  std::map<std::string, bool> packs;        // pack name (file stem): false = that file is off
+  bool simulate_ips = false;                // drop/reject rules report "blocked"
+};
+
 struct ExportConfig {
   std::string jsonl_path;  // empty = off
+  std::string eve_path;    // Suricata EVE JSON alert records; empty = off
   uint64_t jsonl_max_bytes = 100ull << 20;
   uint32_t jsonl_keep = 5;
   std::string syslog_address;                     // udp://host:port or tcp://host:port; empty = off
@@ -129,6 +139,7 @@ struct ServiceConfig {
   FlowSectionConfig flow;
   HostScanConfig hostscan;
   DetectorsConfig detectors;
+  RulesConfig rules;
   // threat_engine.mode and remediation.policy hold no field: only their defaults (detect, manual)
   // are accepted until blocking and automatic remediation exist (docs/config.md).
   NotifyConfig notify;

@@ -8,7 +8,7 @@
 namespace mw::engine {
 
 DetectionEngine::DetectionEngine(const intel::IntelStore& intel, const EngineOptions& options)
-    : intel_(intel), resolutions_(std::make_unique<ResolutionCache>()) {
+    : intel_(intel), resolutions_(std::make_unique<ResolutionCache>()), rules_(options.rules) {
   // Translators first: detectors must see what they record (a DNS answer before the connection).
   TranslatorRegistry translators;
   RegisterBuiltinTranslators(translators);
@@ -27,6 +27,7 @@ DetectionEngine::DetectionEngine(const intel::IntelStore& intel, const EngineOpt
     if (!settings_.back().enabled()) continue;
     contexts_.push_back(std::make_unique<DetectorContext>(spec, settings_.back(), findings_, intel_,
                                                           *resolutions_));
+    contexts_.back()->rules = rules_.get();
     detectors_.push_back(spec.create(*contexts_.back()));
     detectors_.back()->Subscribe(bus_);
     enabled_names_.emplace_back(spec.name);

@@ -23,6 +23,8 @@ struct EngineOptions {
   DetectorConfig detectors;
   // The detectors to build from; null = the built-in ones (RegisterBuiltinDetectors).
   const DetectorRegistry* registry = nullptr;
+  // Suricata rules for the ids_rules detector; shared read-only by every engine that has them.
+  std::shared_ptr<const rules::RuleEngine> rules;
 };
 
 class DetectionEngine {
@@ -60,6 +62,7 @@ class DetectionEngine {
   DetectorRegistry builtin_;
   EventBus bus_;
   std::unique_ptr<ResolutionCache> resolutions_;
+  std::shared_ptr<const rules::RuleEngine> rules_;
   FindingEmitter findings_;
   std::vector<DetectorSettings> settings_;
   std::vector<std::unique_ptr<DetectorContext>> contexts_;

@@ -37,6 +37,9 @@ struct FlowConfig {
   // datagrams per flow, before giving up.
   uint32_t probe_bytes = 2048;
   uint32_t udp_probe_datagrams = 8;
+  // Reassemble every TCP flow that started with a handshake, even when no parser wants its
+  // bytes, and publish them as StreamDataEvents (the rule engine inspects streams).
+  bool inspect_streams = false;
 };
 
 }  // namespace mw::flow

@@ -105,8 +105,9 @@ struct FlowTable::FlowExt {
       : app(registry, t, candidates, config), account(pool, index) {}
   AppSession app;
   std::array<TcpStream, 2> streams;
-  MemoryAccount account;  // everything this flow holds against flow.memcap
-  uint32_t buffered = 0;  // out-of-order bytes of both streams (with overhead)
+  MemoryAccount account;                // everything this flow holds against flow.memcap
+  uint32_t buffered = 0;                // out-of-order bytes of both streams (with overhead)
+  std::array<uint64_t, 2> delivered{};  // in-order bytes handed on per direction
   uint32_t clock_prev = kNil, clock_next = kNil;
   bool referenced = true;  // payload since the CLOCK hand last passed
 };
@@ -120,6 +121,7 @@ struct alignas(64) FlowTable::Flow {
     kFinToClient = 16,
     kSynToServer = 32,  // isn[] holds the SYN sequence number of that direction
     kSynToClient = 64,
+    kEstablished = 128,  // TCP: handshake completed; UDP/ICMP: both directions seen
   };
   FlowInfo info;
   uint32_t lru_prev = kNil;
@@ -139,18 +141,29 @@ struct alignas(64) FlowTable::Flow {
 
 namespace {
 
-// Routes one direction's reassembled bytes to the flow's app session.
+// Routes one direction's reassembled bytes to the flow's app session, and to stream inspectors
+// (StreamDataEvent) while any subscribes.
 class StreamToApp final : public TcpStreamSink {
  public:
-  StreamToApp(AppSession& app, Direction dir, const ParseEnv& env)
-      : app_(app), dir_(dir), env_(env) {}
-  void OnStreamData(ByteView bytes) override { app_.OnData(dir_, bytes, env_); }
-  void OnStreamGap(uint32_t len) override { app_.OnGap(dir_, len, env_); }
+  StreamToApp(AppSession& app, Direction dir, const ParseEnv& env, uint64_t& delivered)
+      : app_(app), dir_(dir), env_(env), delivered_(delivered) {}
+  void OnStreamData(ByteView bytes) override {
+    app_.OnData(dir_, bytes, env_);
+    if (env_.bus.HasSubscribers<StreamDataEvent>())
+      env_.bus.Publish(
+          StreamDataEvent{env_.flow, dir_, bytes, delivered_, app_.confirmed_protocol()});
+    delivered_ += bytes.size();
+  }
+  void OnStreamGap(uint32_t len) override {
+    app_.OnGap(dir_, len, env_);
+    delivered_ += len;
+  }
 
  private:
   AppSession& app_;
   Direction dir_;
   const ParseEnv& env_;
+  uint64_t& delivered_;
 };
 
 }  // namespace
@@ -293,7 +306,7 @@ uint32_t FlowTable::Create(const DecodedPacket& p, uint64_t hash, Direction* dir
   f.info.proto = p.proto;
   f.info.first_seen = f.info.last_seen = now_;
   f.flags = Flow::kInUse;
-  if (p.proto == IpProto::kTcp ? tcp_candidates_ == 0
+  if (p.proto == IpProto::kTcp ? tcp_candidates_ == 0 && !config_.inspect_streams
                                : (p.proto != IpProto::kUdp || udp_candidates_ == 0))
     f.flags |= Flow::kAppDone;
   links_[i].hash = uint32_t(hash);
@@ -387,7 +400,7 @@ void FlowTable::End(Flow& f, EndReason reason) {
       ReassemblyBudget budget{f.ext->buffered, config_.max_ooo_bytes_per_flow, total_buffered_,
                               config_.max_ooo_bytes_total, &f.ext->account};
       for (Direction d : {Direction::kToServer, Direction::kToClient}) {
-        StreamToApp sink(f.ext->app, d, env);
+        StreamToApp sink(f.ext->app, d, env, f.ext->delivered[size_t(d)]);
         f.ext->streams[size_t(d)].Flush(sink, budget, counters_.tcp);
       }
     }
@@ -475,10 +488,24 @@ void FlowTable::Process(const DecodedPacket& p) {
   if (p.proto == IpProto::kTcp) {
     HandleTcp(f, i, dir, p);
     if (f.flags & (Flow::kClosed | Flow::kFinToServer | Flow::kFinToClient)) c = kTcpClosed;
-  } else if (p.proto == IpProto::kUdp) {
-    HandleUdp(f, i, dir, p);
+  } else {
+    if (f.info.packets[0] && f.info.packets[1]) f.flags |= Flow::kEstablished;
+    if (p.proto == IpProto::kUdp) HandleUdp(f, i, dir, p);
   }
+  if (bus_.HasSubscribers<PacketEvent>()) PublishPacket(f, dir, p);
   Touch(i, c);
+}
+
+bool FlowTable::KeepsStream(const Flow& f) const {
+  return config_.inspect_streams && (f.flags & Flow::kSynToServer);
+}
+
+void FlowTable::PublishPacket(const Flow& f, Direction dir, const DecodedPacket& p) {
+  FlowState state;
+  state.established = f.flags & Flow::kEstablished;
+  state.stream_tracked = p.proto == IpProto::kTcp && (f.flags & Flow::kSynToServer);
+  std::string_view app = f.ext ? f.ext->app.confirmed_protocol() : std::string_view();
+  bus_.Publish(PacketEvent{f.info, dir, p, state, app});
 }
 
 void FlowTable::HandleTcp(Flow& f, uint32_t index, Direction dir, const DecodedPacket& p) {
@@ -489,6 +516,11 @@ void FlowTable::HandleTcp(Flow& f, uint32_t index, Direction dir, const DecodedP
     f.isn[size_t(dir)] = p.tcp_seq;
     if (f.ext) f.ext->streams[size_t(dir)].OnSyn(p.tcp_seq);
   }
+  // The handshake's last ACK: both SYNs seen and the client acknowledges without SYN.
+  constexpr uint8_t kBothSyns = Flow::kSynToServer | Flow::kSynToClient;
+  if ((f.flags & kBothSyns) == kBothSyns && dir == Direction::kToServer && (flags & tf::kAck) &&
+      !(flags & tf::kSyn))
+    f.flags |= Flow::kEstablished;
   // Checked inline: EnsureExt is the allocation path, not a call per segment of a done flow.
   FlowExt* ext = f.ext                                                   ? f.ext.get()
                  : p.payload_wire_len > 0 && !(f.flags & Flow::kAppDone) ? EnsureExt(f, index)
@@ -503,12 +535,12 @@ void FlowTable::HandleTcp(Flow& f, uint32_t index, Direction dir, const DecodedP
     if (p.payload_wire_len > 0) {
       ext->referenced = true;
       ++counters_.tcp.payload_segments;
-      StreamToApp sink(ext->app, dir, env);
+      StreamToApp sink(ext->app, dir, env, ext->delivered[size_t(dir)]);
       stream.OnSegment(data_seq, p.payload, p.payload_wire_len - uint32_t(p.payload.size()), sink,
                        budget, counters_.tcp);
     }
     if (flags & tf::kFin) stream.OnFin(data_seq + p.payload_wire_len);
-    if (ext->app.done()) {
+    if (ext->app.done() && !KeepsStream(f)) {
       // Nobody wants the bytes any more: stop reassembling this flow.
       ReleaseExt(f);
       f.flags |= Flow::kAppDone;

@@ -22,7 +22,9 @@
 // most once per packet-second, so expiry costs O(expired flows), never a table scan.
 //
 // Events: flow::FlowStartEvent when a flow is created, flow::FlowEndEvent (after the parser's
-// OnEnd) when it closes by FIN/RST, times out, is evicted or at Finish().
+// OnEnd) when it closes by FIN/RST, times out, is evicted or at Finish(); while subscribed,
+// flow::PacketEvent after each packet and flow::StreamDataEvent per reassembled delivery
+// (inspection_events.h).
 //
 // Thread-safety: not thread-safe; one table per pipeline thread.
 #include <array>
@@ -35,6 +37,7 @@
 #include "flow/flow_counters.h"
 #include "flow/flow_events.h"
 #include "flow/flow_memory.h"
+#include "flow/inspection_events.h"
 #include "mw/parse/app_parser.h"
 #include "mw/parse/event_bus.h"
 
@@ -78,6 +81,9 @@ class FlowTable final : private Reclaimer {
 
   void HandleTcp(Flow& f, uint32_t index, Direction dir, const decode::DecodedPacket& p);
   void HandleUdp(Flow& f, uint32_t index, Direction dir, const decode::DecodedPacket& p);
+  // FlowConfig::inspect_streams: a flow with a handshake stays reassembled without a parser.
+  bool KeepsStream(const Flow& f) const;
+  void PublishPacket(const Flow& f, Direction dir, const decode::DecodedPacket& p);
   FlowExt* EnsureExt(Flow& f, uint32_t index);
   void ReleaseExt(Flow& f);
 

@@ -16,6 +16,7 @@
 #include "intel/intel_loader.h"
 #include "mw/parse/app_parser.h"
 #include "pipeline/packet_processor.h"
+#include "rules/rule_engine.h"
 
 namespace mw {
 namespace {
@@ -54,6 +55,9 @@ class SensorPipeline {
       : engine_(intel, options.engine) {
     PacketProcessorConfig config;
     config.flow.memcap = memcap;
+    // Rules over streams need every handshaked TCP flow reassembled, parser or not.
+    config.flow.inspect_streams = options.engine.rules && options.engine.rules->needs_streams();
+    if (options.on_alert) engine_.bus().On<rules::RuleAlertEvent>(options.on_alert);
     processor_ = std::make_unique<PacketProcessor>(config, parsers, engine_.bus());
   }
 

@@ -18,6 +18,7 @@
 #include "flow/flow_config.h"
 #include "mw/core/result.h"
 #include "mw/findings/finding.h"
+#include "rules/rule_alert.h"
 
 namespace mw {
 
@@ -30,7 +31,10 @@ struct SensorOptions {
   // splits it evenly between its interface pipelines (docs/architecture.md, "Bounded memory").
   uint64_t flow_memcap = flow::FlowConfig::kDefaultMemcap;
   int stream_wait_s = 10;        // a pipe or FIFO that has sent nothing after this long is refused
-  engine::EngineOptions engine;  // which detectors run, with which settings
+  engine::EngineOptions engine;  // which detectors run, with which settings (and rules)
+  // Every rule alert as it happens (EVE output). Live capture calls it from its capture threads,
+  // one at a time per pipeline: the callee serialises if it has several.
+  std::function<void(const rules::RuleAlertEvent&)> on_alert;
 };
 
 struct SensorStats {

@@ -8,12 +8,14 @@
 #include <filesystem>
 #include <unordered_map>
 
+#include "export/eve/eve_writer.h"
 #include "hostscan/detector_switches.h"
 #include "hostscan/host_monitor.h"
 #include "hostscan/page_db.h"
 #include "hostscan/yara_rules.h"
 #include "intel/intel_loader.h"
 #include "pipeline/sensor.h"
+#include "pipeline/sensor_rules.h"
 #include "sinks/output_set.h"
 #include "store/sqlite_store.h"
 
@@ -27,6 +29,8 @@ constexpr size_t kMaxFindingsPerTxn = 10000;
 }  // namespace
 
 struct Service::SensorHolder {
+  // Declared before the sensor, so it is destroyed after it: capture threads write to it.
+  std::unique_ptr<eve::EveWriter> eve;
   std::unique_ptr<LiveSensor> live;
   std::string status = "disabled";
 };
@@ -185,6 +189,20 @@ Status Service::StartApi() {
   return api_->Start();
 }
 
+// rules.*: skipped rules go to the log (stderr), one line each, as `rules check` prints them.
+Status Service::LoadRules(SensorOptions& so) {
+  SensorRulesOptions ro;
+  ro.config = cfg_.rules;
+  ro.on_skip = [](const rules::SkippedRule& s) {
+    std::fprintf(stderr, "minerwatch: rules: %s\n", s.Text().c_str());
+  };
+  MW_ASSIGN(engine, LoadSensorRules(ro));
+  if (engine)
+    std::fprintf(stderr, "minerwatch: rules: %s\n", engine->rule_set().stats.Summary().c_str());
+  so.engine.rules = std::move(engine);
+  return Ok();
+}
+
 Status Service::StartSensor() {
   sensor_ = std::make_unique<SensorHolder>();
   if (!cfg_.sensor.enabled) return Ok();
@@ -197,6 +215,13 @@ Status Service::StartSensor() {
   so.flush_interval_s = int(cfg_.sensor.flush_interval_s);
   so.flow_memcap = cfg_.flow.memcap;
   so.engine.detectors = detectors_;
+  MW_TRY(LoadRules(so));
+  if (!cfg_.exports.eve_path.empty()) {
+    MW_ASSIGN(eve, eve::EveWriter::Open(cfg_.exports.eve_path));
+    sensor_->eve = std::move(eve);
+    eve::EveWriter* w = sensor_->eve.get();
+    so.on_alert = [w](const rules::RuleAlertEvent& a) { w->Write(a); };
+  }
   auto ls = LiveSensor::Start(live, so, [this](std::span<const Finding> f) {
     Submit(std::vector<Finding>(f.begin(), f.end()));
   });

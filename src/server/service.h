@@ -20,8 +20,9 @@
 #include "store/store.h"
 
 namespace mw {
+struct SensorOptions;
 class OutputSet;
-}
+}  // namespace mw
 
 namespace mw::server {
 
@@ -76,6 +77,7 @@ class Service {
   void AddMetricCollectors();
   Status StartApi();
   Status StartSensor();
+  Status LoadRules(SensorOptions& options);
   Status StartHostScan();
 
   // ---- outputs (src/sinks/output.h: table echo, SIEM export, notify): observe stored changes ----

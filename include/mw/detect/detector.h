@@ -25,6 +25,9 @@ namespace mw {
 namespace intel {
 class IntelStore;
 }
+namespace rules {
+class RuleEngine;
+}
 class ResolutionCache;
 class FindingEmitter;
 
@@ -91,6 +94,8 @@ class DetectorContext {
   const intel::IntelStore& intel;
   const ResolutionCache& resolutions;
   const DetectorSettings& settings;
+  // The loaded Suricata rules (immutable, shared between pipelines), or null when none are.
+  const rules::RuleEngine* rules = nullptr;
   const DetectorSpec& spec() const { return spec_; }
 
  private:

@@ -27,9 +27,11 @@ inline constexpr std::string_view kMinerAutostart = "Persistence: Miner Autostar
 // Pool names or miner strings in a process's memory with no proof of work, miner code or miner
 // behaviour beside them (a shell, resolver or log reader that handled such names): stage 0, low.
 inline constexpr std::string_view kMinerStrings = "Discovery: Cryptomining Strings in Memory";
-inline constexpr std::string_view kAll[] = {kPoolProtocol, kBadDomain,      kBadIp,
-                                            kYaraRule,     kHashMatch,      kCombined,
-                                            kMinerProcess, kMinerAutostart, kMinerStrings};
+// A Suricata/ET rule matched (the rule's msg, sid and classtype are the evidence).
+inline constexpr std::string_view kIdsRule = "Intrusion: IDS Rule Match";
+inline constexpr std::string_view kAll[] = {
+    kPoolProtocol, kBadDomain,    kBadIp,          kYaraRule,     kHashMatch,
+    kCombined,     kMinerProcess, kMinerAutostart, kMinerStrings, kIdsRule};
 }  // namespace category
 bool IsKnownCategory(std::string_view name);
 
