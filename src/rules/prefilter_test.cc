@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <string>
 
+#include "rules/payload_match.h"
 #include "rules/rule_loader.h"
 #include "rules/rule_parser.h"
 
@@ -139,6 +140,43 @@ TEST(PrefilterSharedRules, EveryEtOpenRuleGetsAFastPatternOrIsAlwaysACandidate) 
           AsBytes(R"({"id": 1, "method": "mining.subscribe", "params": ["xmrig/6.21.0"]})"),
           *scratch, hits);
   EXPECT_FALSE(hits.empty());
+}
+
+// The whole path on the shared rules: prefilter, then every selected rule's pkt_data steps.
+TEST(PrefilterSharedRules, GetblocktemplateAndStratumClientsFireTheirEtRules) {
+  std::filesystem::path file =
+      std::filesystem::path(MW_SHARED_DATA_DIR) / "ids-rules/et-open/emerging-coinminer.rules";
+  if (!std::filesystem::exists(file)) GTEST_SKIP() << "shared data absent: " << file;
+  RuleLoader loader(LoadOptions{});
+  ASSERT_TRUE(loader.LoadFile(file.string()));
+  std::vector<Rule> rules = loader.Take().rules;
+  auto prefilter = Prefilter::Build(rules);
+  ASSERT_TRUE(prefilter.has_value());
+  auto scratch = prefilter->MakeScratch();
+  ASSERT_TRUE(scratch.has_value());
+  PayloadScratch payload_scratch;
+  auto fired = [&](std::string_view payload) {
+    std::vector<uint32_t> candidates = prefilter->always_candidates();
+    prefilter->Scan(kPktData, AsBytes(payload), *scratch, candidates);
+    std::vector<uint32_t> sids;
+    for (uint32_t r : candidates) {
+      bool all = !rules[r].buffers.empty();
+      for (const BufferMatches& b : rules[r].buffers) {
+        auto compiled = CompiledPayload::Compile(b);
+        all = all && compiled && b.buffer == "pkt_data" &&
+              compiled->Matches(AsBytes(payload), payload_scratch);
+      }
+      if (all) sids.push_back(rules[r].sid);
+    }
+    return sids;
+  };
+  // sid 2017878: "{"id":" in the first 6 bytes, "method": "getblocktemplate" within 40 after.
+  auto gbt = fired(R"({"id": 0, "method": "getblocktemplate", "params": [{}]})");
+  EXPECT_NE(std::find(gbt.begin(), gbt.end(), 2017878u), gbt.end());
+  EXPECT_TRUE(fired("GET / HTTP/1.1\r\nHost: example.org\r\n\r\n").empty());
+  // The same request later in the payload is past depth 6: 2017878 stays silent.
+  auto late = fired(R"(xx{"id": 0, "method": "getblocktemplate", "params": [{}]})");
+  EXPECT_EQ(std::find(late.begin(), late.end(), 2017878u), late.end());
 }
 
 }  // namespace
