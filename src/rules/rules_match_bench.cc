@@ -40,18 +40,32 @@ const std::string& SharedRulesText() {
 }
 
 // At least "count" rules: the shared rules again and again, each copy with new sids (the shared
-// files overlap, so a copy holds the rules that load from it, not one per line).
-const std::string& RepeatedRules(size_t count) {
-  static std::string text;
-  if (!text.empty()) return text;
+// files overlap, so a copy holds the rules that load from it, not one per line). "distinct" also
+// prefixes every content of a copy with a tag of its own, so no two copies share a pattern and
+// Hyperscan compiles all of them (a ruleset of 10,000 different rules); rules whose depth or
+// within the longer content no longer fits are skipped by the loader.
+std::string RepeatedRulesText(size_t count, bool distinct) {
+  std::string text;
   const std::string& base = SharedRulesText();
   RuleLoader probe(LoadOptions{});
   probe.LoadText(base, "probe.rules");
   size_t per_copy = probe.rule_set().rules.size();
   if (per_copy == 0) return text;
   static const std::regex kSid("sid:\\s*(\\d+)");
-  for (size_t copy = 0; copy * per_copy < count; ++copy)
-    text += std::regex_replace(base, kSid, "sid:" + std::to_string(copy + 1) + "$1");
+  static const std::regex kContent("content:\"");
+  for (size_t copy = 0; copy * per_copy < count; ++copy) {
+    std::string renumbered =
+        std::regex_replace(base, kSid, "sid:" + std::to_string(copy + 1) + "$1");
+    if (distinct)
+      renumbered =
+          std::regex_replace(renumbered, kContent, "content:\"" + std::to_string(copy) + "~");
+    text += renumbered;
+  }
+  return text;
+}
+
+const std::string& RepeatedRules(size_t count) {
+  static const std::string text = RepeatedRulesText(count, false);
   return text;
 }
 
@@ -90,6 +104,22 @@ void BM_LoadAndCompile10kRules(benchmark::State& state) {
   state.counters["rules"] = double(rules);
 }
 BENCHMARK(BM_LoadAndCompile10kRules)->Unit(benchmark::kMillisecond)->Iterations(3);
+
+void BM_LoadAndCompile10kDistinctRules(benchmark::State& state) {
+  static const std::string text = RepeatedRulesText(12700, true);
+  if (text.empty()) {
+    state.SkipWithError("shared data absent: ../shared/data/ids-rules/et-open");
+    return;
+  }
+  size_t rules = 0;
+  for (auto _ : state) {
+    auto engine = LoadAndCompile(text);
+    rules = engine ? engine->rules.size() : 0;
+    benchmark::DoNotOptimize(engine);
+  }
+  state.counters["rules"] = double(rules);
+}
+BENCHMARK(BM_LoadAndCompile10kDistinctRules)->Unit(benchmark::kMillisecond)->Iterations(3);
 
 // A 1.4 KB TCP payload a miner sends: a stratum login and a share, padded with JSON.
 std::string StratumPayload() {
