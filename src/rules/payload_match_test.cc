@@ -9,10 +9,26 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <cstdlib>
+#include <new>
 #include <random>
 #include <string>
 
 #include "rules/rule_parser.h"
+
+// Counts C++ heap allocations, so a test can show Matches makes none once its scratch has grown.
+static size_t g_allocations = 0;
+void* operator new(size_t n) {
+  ++g_allocations;
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+// GCC sees free() on what it takes for operator new's memory; here that is malloc's, by design.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, size_t) noexcept { std::free(p); }
+#pragma GCC diagnostic pop
 
 namespace mw::rules {
 namespace {
@@ -307,6 +323,25 @@ TEST(PayloadMatch, SingleContentAgreesWithItsDefinitionOnRandomData) {
           << depth << " data '" << data << "'";
     }
   }
+}
+
+TEST(PayloadMatch, NoAllocationOnceTheScratchHasGrown) {
+  CompiledPayload a = CompileRule(
+      R"(dns.query; dotprefix; content:".POOL.com"; nocase; endswith; pcre:"/(\w+)\.pool/i";)",
+      "dns.query");
+  CompiledPayload b = CompileRule(
+      R"(content:"a"; content:"b"; distance:0; within:1; byte_jump:1,0,relative; isdataat:!1,relative;)");
+  PayloadScratch scratch;
+  std::string big(4000, 'x');
+  big += "xmr.pool.com";
+  (void)a.Matches(AsBytes(big), scratch);  // grows the scratch to this size
+  size_t before = g_allocations;
+  for (int i = 0; i < 100; ++i) {
+    EXPECT_TRUE(a.Matches(AsBytes("xmr.pool.com"), scratch));
+    EXPECT_TRUE(a.Matches(AsBytes(big), scratch));
+    EXPECT_FALSE(b.Matches(AsBytes("a a ab\x05"), scratch));
+  }
+  EXPECT_EQ(g_allocations, before);
 }
 
 TEST(PayloadMatch, ScratchIsReusedAcrossRulesAndCalls) {

@@ -142,6 +142,27 @@ TEST(PrefilterSharedRules, EveryEtOpenRuleGetsAFastPatternOrIsAlwaysACandidate) 
   EXPECT_FALSE(hits.empty());
 }
 
+// Every rule of the shared conformance cases (suricata-verify) that loads also compiles, and the
+// prefilter builds over all of them.
+TEST(PrefilterSharedRules, EveryConformanceRuleCompiles) {
+  std::filesystem::path dir = std::filesystem::path(MW_SHARED_DATA_DIR) / "ids-conformance/tests";
+  if (!std::filesystem::exists(dir)) GTEST_SKIP() << "shared data absent: " << dir;
+  std::vector<Rule> rules;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
+    if (e.path().extension() != ".rules") continue;
+    RuleLoader loader(LoadOptions{});  // one per file: the cases reuse sids
+    ASSERT_TRUE(loader.LoadFile(e.path().string()));
+    for (Rule& r : loader.Take().rules) rules.push_back(std::move(r));
+  }
+  ASSERT_GT(rules.size(), 300u);
+  for (const Rule& r : rules)
+    for (const BufferMatches& b : r.buffers)
+      EXPECT_TRUE(CompiledPayload::Compile(b).has_value()) << r.file << ":" << r.line;
+  auto prefilter = Prefilter::Build(rules);
+  ASSERT_TRUE(prefilter.has_value()) << prefilter.error().message();
+  EXPECT_TRUE(prefilter->MakeScratch().has_value());
+}
+
 // The whole path on the shared rules: prefilter, then every selected rule's pkt_data steps.
 TEST(PrefilterSharedRules, GetblocktemplateAndStratumClientsFireTheirEtRules) {
   std::filesystem::path file =
