@@ -32,7 +32,8 @@ class PayloadScratch {
 };
 
 // Where the match was: the span of the buffer the rule's first positive content (or pcre) matched,
-// for evidence. Empty when the rule's steps are all negative or checks.
+// for evidence (in the caller's bytes, also after dotprefix). Empty when the rule's steps are all
+// negative or checks (a fast_pattern:only content is not searched, so it gives no span).
 struct MatchSpan {
   uint32_t offset = 0;
   uint32_t length = 0;
@@ -46,7 +47,9 @@ class CompiledPayload {
   CompiledPayload& operator=(CompiledPayload&&) noexcept;
   ~CompiledPayload();
 
-  // True when every step holds on "data". "span" (optional) gets where it matched.
+  // True when every step holds on "data". "span" (optional) gets where it matched. Meant to run
+  // after the prefilter selected the rule for this buffer: a `fast_pattern:only` content is not
+  // searched again (Suricata does not either), so on its own it holds on any data.
   bool Matches(ByteView data, PayloadScratch& scratch, MatchSpan* span = nullptr) const;
 
   struct Impl;

@@ -1,8 +1,10 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The multi-pattern prefilter, as the fast engines do it: each rule contributes one fast pattern
-// (its `fast_pattern` content, else Suricata's choice: the longest positive content, ties to the
-// earlier buffer/position), and every buffer name gets one Hyperscan database over the fast
+// (its `fast_pattern` content, else Suricata's choice: among the positive contents of the
+// highest-priority buffer — app-layer buffers, then pkt_data, then http.method — the longest,
+// ties to the higher pattern strength, then to the earlier one; `fast_pattern:o,l` contributes
+// that slice), and every buffer name gets one Hyperscan database over the fast
 // patterns of the rules that inspect it. A rule is evaluated in full only when its fast pattern
 // occurs in its buffer; rules without a usable fast pattern (only negated contents, only pcre or
 // checks, no payload at all) are always candidates.
