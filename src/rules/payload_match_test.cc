@@ -239,6 +239,48 @@ TEST(PayloadMatch, DotprefixAndBsize) {
   EXPECT_TRUE(Hit(R"(http.uri; bsize:0;)", "", "http.uri"));
 }
 
+// Cases of Suricata's own regression suite (suricata-verify), reduced to the buffer.
+TEST(PayloadMatch, SuricataVerifyCases) {
+  // issue-8031-01-isdataat, 32-byte payload: absolute isdataat:n needs a byte at offset n,
+  // relative isdataat:n needs n bytes after the anchor (0 with no match before).
+  std::string p32(32, 'a');
+  EXPECT_TRUE(Hit("isdataat:31;", p32));
+  EXPECT_FALSE(Hit("isdataat:32;", p32));
+  EXPECT_TRUE(Hit("isdataat:32,relative;", p32));
+  EXPECT_FALSE(Hit("isdataat:33,relative;", p32));
+  EXPECT_TRUE(Hit(R"(content:"a"; depth:1; isdataat:31,relative;)", p32));
+  EXPECT_FALSE(Hit(R"(content:"a"; depth:1; isdataat:32,relative;)", p32));
+  // detect-bytejump-05: a jump to before the buffer lands on its start; the pcre R runs from there.
+  std::string bj = "NSLO" + std::string("\x0a\x95\x00\x20", 4) + "rest";
+  EXPECT_TRUE(Hit(
+      R"(content:"|0A 95 00 20|"; byte_jump:0,0,relative,post_offset -8; pcre:"/\x4e\x53\x4c\x4f/R";)",
+      bj));
+  EXPECT_TRUE(Hit(
+      R"(content:"|0A 95 00 20|"; byte_jump:0,0,relative,post_offset -10; pcre:"/\x4e\x53\x4c\x4f/R";)",
+      bj));
+  // bug-docs-5030: distance 9 / within 29 bound the window to [9, 38); endswith needs the buffer
+  // to end inside it.
+  const char* rule = R"(content:"yYYYYYYYYYYYYYYYY"; distance:9; within:29; endswith;)";
+  EXPECT_TRUE(Hit(rule, std::string(17, 'x') + "yYYYYYYYYYYYYYYYY"));   // 34 bytes
+  EXPECT_FALSE(Hit(rule, std::string(22, 'x') + "yYYYYYYYYYYYYYYYY"));  // 39 bytes
+  // alert-distance-within-1: "DullBoy" one byte after the first content, within 7.
+  EXPECT_TRUE(
+      Hit(R"(content:"AllWorkAndNoPlayMakesWill"; content:"DullBoy"; distance:1; within:7;)",
+          "GET /AllWorkAndNoPlayMakesWillADullBoy HTTP/1.0"));
+  EXPECT_FALSE(
+      Hit(R"(content:"AllWorkAndNoPlayMakesWill"; content:"DullBoy"; distance:1; within:7;)",
+          "GET /AllWorkAndNoPlayMakesWillDullBoy HTTP/1.0"));
+  // detect-content-ends-with-negated-01/02 on http.host.
+  const char* host = R"(http.host; content:!".google.com"; endswith;)";
+  EXPECT_TRUE(Hit(host, "www.google.com.example.com", "http.host"));
+  EXPECT_FALSE(Hit(host, "www.google.com", "http.host"));
+  // detect-dotprefix-01.
+  EXPECT_TRUE(Hit(R"(dns.query; dotprefix; content:".windowsupdate.com";)",
+                  "download.windowsupdate.com", "dns.query"));
+  EXPECT_TRUE(
+      Hit(R"(dns.query; dotprefix; content:".com"; endswith;)", "windowsupdate.com", "dns.query"));
+}
+
 TEST(PayloadMatch, EmptyBuffer) {
   EXPECT_FALSE(Hit(R"(content:"a";)", ""));
   EXPECT_TRUE(Hit(R"(content:!"a";)", ""));
