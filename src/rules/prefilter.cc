@@ -134,11 +134,21 @@ struct PendingBuffer {
   std::vector<std::vector<uint32_t>> rules_of_pattern;
 };
 
-void AddPattern(PendingBuffer& p, const Content& c, uint32_t rule) {
+// The bytes the prefilter looks for. The databases scan the buffer as the engine has it, before
+// any transform: under dotprefix the inspected buffer is "." + data, so a pattern's leading '.'
+// may be that added byte and is left out (what remains occurs in the data whenever the whole
+// pattern occurs in "." + data). Empty when nothing usable is left.
+std::string_view PrefilterBytes(const Content& c, bool dotprefix) {
   std::string_view bytes = c.bytes;
   if (c.fast_pattern_chop)
     bytes = bytes.substr(c.fast_pattern_chop->first, c.fast_pattern_chop->second);
-  unsigned flags = match::kHsSingleMatch | (c.nocase ? match::kHsCaseless : 0u);
+  bool at_start = !c.fast_pattern_chop || c.fast_pattern_chop->first == 0;
+  if (dotprefix && at_start && bytes.starts_with('.')) bytes.remove_prefix(1);
+  return bytes;
+}
+
+void AddPattern(PendingBuffer& p, std::string_view bytes, bool nocase, uint32_t rule) {
+  unsigned flags = match::kHsSingleMatch | (nocase ? match::kHsCaseless : 0u);
   auto key = std::make_pair(HexLiteral(bytes), flags);
   auto [it, added] = p.id_of.try_emplace(key, unsigned(p.patterns.size()));
   if (added) {
@@ -146,6 +156,11 @@ void AddPattern(PendingBuffer& p, const Content& c, uint32_t rule) {
     p.rules_of_pattern.emplace_back();
   }
   p.rules_of_pattern[it->second].push_back(rule);
+}
+
+bool HasDotPrefix(const BufferMatches& b) {
+  return std::any_of(b.matches.begin(), b.matches.end(),
+                     [](const Match& m) { return m.kind == Match::Kind::kDotPrefix; });
 }
 
 // Drops the patterns Hyperscan refuses alone (their rules become always candidates) and compiles
@@ -184,13 +199,15 @@ Result<Prefilter> Prefilter::Build(const std::vector<Rule>& rules) {
   impl.fp_buffer.assign(rules.size(), -1);
   for (uint32_t r = 0; r < rules.size(); ++r) {
     FastPattern fp = ChooseFastPattern(rules[r]);
-    int id = fp.content ? BufferIdOf(rules[r].buffers[size_t(fp.buffer)].buffer) : -1;
-    if (id < 0) {
+    const BufferMatches* buffer = fp.content ? &rules[r].buffers[size_t(fp.buffer)] : nullptr;
+    int id = buffer ? BufferIdOf(buffer->buffer) : -1;
+    std::string_view bytes = buffer ? PrefilterBytes(*fp.content, HasDotPrefix(*buffer)) : "";
+    if (id < 0 || bytes.empty()) {
       impl.always.push_back(r);
       continue;
     }
     impl.fp_buffer[r] = int16_t(id);
-    AddPattern(pending[size_t(id)], *fp.content, r);
+    AddPattern(pending[size_t(id)], bytes, fp.content->nocase, r);
   }
   impl.buffers.resize(buffer_count);
   for (size_t b = 0; b < buffer_count; ++b) {

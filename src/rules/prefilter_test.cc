@@ -103,6 +103,18 @@ TEST_F(PrefilterTest, FastPatternChopUsesTheSlice) {
   EXPECT_EQ(Scan("pkt_data", "abxdefgh"), Ids{});
 }
 
+TEST_F(PrefilterTest, DotprefixBuffersAreScannedAsTheEngineHasThem) {
+  // The inspected buffer is "." + query; the prefilter scans the query itself, so the pattern's
+  // leading '.' (which may be the added one) is not looked for.
+  Build({R"(dns.query; dotprefix; content:".example.com"; endswith;)",
+         R"(dns.query; dotprefix; content:"."; endswith;)",
+         R"(dns.query; dotprefix; content:"a.b"; fast_pattern:1,2;)"});
+  EXPECT_EQ(Scan("dns.query", "example.com"), (Ids{0}));
+  EXPECT_EQ(Scan("dns.query", "www.example.com"), (Ids{0}));
+  EXPECT_EQ(prefilter_->always_candidates(), (Ids{1}));  // nothing left but the added '.'
+  EXPECT_EQ(Scan("dns.query", "xa.bx"), (Ids{2}));       // a chop inside is kept as it is
+}
+
 TEST_F(PrefilterTest, BinaryPatternsAndCaseSensitivity) {
   Build({R"(content:"|00 ff 22|A";)", R"(content:"Stratum";)"});
   EXPECT_EQ(Scan("pkt_data", std::string("\x01\x00\xff\"A", 5)), (Ids{0}));
