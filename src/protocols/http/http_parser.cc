@@ -17,6 +17,9 @@ bool IsMethodChar(char c) { return (c >= 'A' && c <= 'Z') || c == '-' || c == '_
 bool IsUriChar(char c) { return c > 0x20 && c < 0x7f; }
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsLws(char c) { return c == ' ' || c == '\t'; }
+// A header line starting with one of these continues the previous one (NUL: as libhtp and
+// browsers read it).
+bool IsFolding(char c) { return IsLws(c) || c == '\0'; }
 // libhtp's htp_is_space (C isspace).
 bool IsSpace(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
 // What libhtp skips around a chunk size: CR LF SP HT VT FF.
@@ -30,18 +33,25 @@ int HexValue(char c) {
 
 char Lower(char c) { return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c; }
 
+// Case-insensitive; NUL bytes in "a" are skipped, as libhtp's header lookups let them be.
 bool IEquals(std::string_view a, std::string_view lower) {
-  if (a.size() != lower.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (Lower(a[i]) != lower[i]) return false;
-  return true;
+  size_t j = 0;
+  for (char c : a) {
+    if (c == '\0') continue;
+    if (j == lower.size() || Lower(c) != lower[j]) return false;
+    ++j;
+  }
+  return j == lower.size();
 }
 
 bool IEqualsBoth(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (Lower(a[i]) != Lower(b[i])) return false;
-  return true;
+  size_t i = 0, j = 0;
+  for (;; ++i, ++j) {
+    while (i < a.size() && a[i] == '\0') ++i;
+    while (j < b.size() && b[j] == '\0') ++j;
+    if (i == a.size() || j == b.size()) return i == a.size() && j == b.size();
+    if (Lower(a[i]) != Lower(b[j])) return false;
+  }
 }
 
 // Case-insensitive search that skips NUL bytes of "v" (libhtp's ..._nocasenorzero).
@@ -165,6 +175,23 @@ bool IsTerminator(std::string_view in, size_t from, size_t end) {
   std::string_view l = in.substr(from, end - from);
   if (l == "\n" || l == "\r" || l == "\r\n") return true;
   return l.size() == 2 && IsLws(l[0]) && l[1] == '\n' && end < in.size() && in[end] != '\n';
+}
+
+// "\n\r" "\r\n" "\r\n" is two line ends to libhtp, not three: after a header line ended by
+// LF CR, a CRLF blank line swallows the CRLF after it.
+size_t SkipLfCrEnding(std::string_view in, size_t from, size_t end) {
+  if (from < 2 || in.substr(from - 2, 2) != "\n\r" || in.substr(from, end - from) != "\r\n")
+    return end;
+  if (end < in.size() && in[end] == '\r') ++end;
+  if (end < in.size() && in[end] == '\n') ++end;
+  return end;
+}
+
+// White space and NULs only: browsers skip such lines before a status line.
+bool IsBlank(std::string_view line) {
+  for (char c : line)
+    if (!IsSpace(c) && c != '\0') return false;
+  return true;
 }
 
 // libhtp's htp_treat_response_line_as_body, inverted: browsers take a line as a status line
@@ -344,13 +371,19 @@ size_t HttpParser::ParseHeaderBlock(Direction dir, std::string_view in, ParseCon
   }
   size_t first_end = 0, end = std::string_view::npos, next = 0;
   bool have_first = LineEnd(in, 0, &first_end);
-  if (have_first && is_response && !LooksLikeStatusLine(in.substr(0, first_end)))
-    return ParseNoStatusLine(s, in, first_end, ctx);
+  if (is_response) {
+    if (have_first && IsBlank(in.substr(0, first_end))) return first_end;  // before a status
+    // Without a line end yet, four bytes are enough to tell a status line from a body.
+    if (!have_first && !LooksLikeStatusLine(in) && !IsBlank(in) && in.size() >= 16)
+      return ParseNoStatusLine(s, in, in.size(), ctx);
+    if (have_first && !LooksLikeStatusLine(in.substr(0, first_end)))
+      return ParseNoStatusLine(s, in, first_end, ctx);
+  }
   // Find the blank line that ends the header block, resuming where the last delivery stopped.
   size_t from = std::max(s.scanned, first_end);
   while (have_first && LineEnd(in, from, &next)) {
     if (IsTerminator(in, from, next)) {
-      end = next;
+      end = SkipLfCrEnding(in, from, next);
       break;
     }
     from = next;
@@ -461,7 +494,7 @@ void HttpParser::ParseFields(Side& s, std::string_view lines, ParseContext& ctx)
     std::string_view line = Chomp(lines.substr(p, next - p));
     p = next;
     if (line.empty()) continue;
-    if (!IsLws(line[0])) {
+    if (!IsFolding(line[0])) {
       flush();
       pending = line;
       have = true;
@@ -469,7 +502,7 @@ void HttpParser::ParseFields(Side& s, std::string_view lines, ParseContext& ctx)
     }
     Report(ctx, Anomaly::kFolding);
     if (!have) {
-      while (!line.empty() && IsLws(line[0])) line.remove_prefix(1);
+      while (!line.empty() && IsFolding(line[0])) line.remove_prefix(1);
       pending = line;
       have = true;
     } else if (line.find(':') != std::string_view::npos &&
@@ -504,7 +537,8 @@ void HttpParser::AddField(Side& s, std::string_view line, ParseContext& ctx) {
     return;
   }
   std::string_view name = line.substr(0, colon);
-  while (!name.empty() && IsLws(name.back())) name.remove_suffix(1);
+  // White space and control bytes before the colon are dropped (libhtp; browsers agree).
+  while (!name.empty() && uint8_t(name.back()) <= 0x20) name.remove_suffix(1);
   if (name.size() != colon) Report(ctx, Anomaly::kBadHeader);
   s.fields.push_back({name, TrimLws(line.substr(colon + 1))});
 }
