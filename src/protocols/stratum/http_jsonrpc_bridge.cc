@@ -43,7 +43,7 @@ void Bridge(EventBus& bus, const FlowInfo& flow, Direction dir, ByteView body, b
   if (truncated || !LooksLikeJsonRpc(json)) return;
   BodyVisitor visitor(bus, flow, dir, user_agent);
   // Batches past kMaxBatch elements are cut there; the bus offers no anomaly counter, and the
-  // HTTP body cap (8 KB) already bounds the work.
+  // HTTP body limit (100 KiB by default) already bounds the work.
   (void)ThreadClassifier().ClassifyText(json, dir, /*pending=*/nullptr, visitor);
 }
 
