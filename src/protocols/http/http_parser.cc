@@ -217,6 +217,16 @@ std::string_view TakeToken(std::string_view line, size_t* p) {
   return line.substr(start, *p - start);
 }
 
+// "http://user@Host:80/p" → "Host:80"; empty for a URI without an authority.
+std::string_view UriAuthority(std::string_view uri) {
+  size_t scheme = uri.find("://");
+  if (scheme == std::string_view::npos || scheme == 0 || uri.find('/') < scheme) return {};
+  std::string_view auth = uri.substr(scheme + 3);
+  auth = auth.substr(0, auth.find_first_of("/?#"));
+  size_t at = auth.rfind('@');
+  return at == std::string_view::npos ? auth : auth.substr(at + 1);
+}
+
 // Appends "p" without its dot segments (RFC 3986 5.2.4).
 void RemoveDotSegments(std::string_view in, std::string* out) {
   const size_t base = out->size();
@@ -265,7 +275,7 @@ void NormalizeUri(std::string_view uri, std::string* scratch, std::string* out) 
   scratch->clear();
   for (size_t i = 0; i < path.size(); ++i) {
     int hi = 0, lo = 0;
-    if (path[i] == '%' && i + 2 < path.size() + 0 && (hi = HexValue(path[i + 1])) >= 0 &&
+    if (path[i] == '%' && i + 2 < path.size() && (hi = HexValue(path[i + 1])) >= 0 &&
         (lo = HexValue(path[i + 2])) >= 0) {
       scratch->push_back(char(hi * 16 + lo));
       i += 2;
@@ -597,7 +607,9 @@ void HttpParser::BuildBuffers(Side& s) {
   s.content_encoding = std::string_view(s.header).substr(ce_at, ce_len);
   b.content_len = Get(s, "content-length");
   b.host_raw = Get(s, "host");
-  AssignHost(s.host, b.host_raw);
+  // libhtp takes the host of an absolute request URI over the Host header.
+  std::string_view uri_host = UriAuthority(b.uri_raw);
+  AssignHost(s.host, uri_host.empty() ? b.host_raw : uri_host);
   b.host = s.host;
   b.uri = s.uri;
   s.x_stratum = Get(s, "x-stratum");
@@ -936,7 +948,15 @@ void HttpParser::OnGap(Direction dir, uint32_t len, ParseContext& ctx) {
     case State::kIgnore:
       return;
     case State::kFinalize:
-      Finish(dir, ctx);
+    case State::kChunkSize:
+    case State::kChunkData:
+    case State::kChunkDataEnd:
+    case State::kTrailers:
+      // A response cut by the hole still shows the body before it, as Suricata inspects it.
+      if (dir == Direction::kToClient) {
+        sides_[1].body_truncated = true;
+        Finish(dir, ctx);
+      }
       break;
     default:
       break;

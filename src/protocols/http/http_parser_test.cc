@@ -449,12 +449,44 @@ TEST(HttpParser, SuricataBuffers) {
   EXPECT_EQ(req_copy[1], "Host: Pool.Example.COM.:8080\r\nAccept: x, y\r\n");
   EXPECT_EQ(req_copy[2], "\r\nHost\r\nCookie\r\nAccept\r\n\r\n");
   EXPECT_EQ(req_copy[3], "a=1");
-  EXPECT_EQ(req_copy[4], "pool.example.com");
+  EXPECT_EQ(req_copy[4], "pool.example.com");  // lower-case, no port, no trailing dot
   EXPECT_EQ(req_copy[5], "Pool.Example.COM.:8080");
   EXPECT_EQ(req_copy[6], "GET /a/./b/../c%41?q=%41 HTTP/1.1");
   EXPECT_EQ(req_copy[7],
             "GET /a/./b/../c%41?q=%41 HTTP/1.1\r\nHost: Pool.Example.COM.:8080\r\nCookie: "
             "a=1\r\nAccept: x, y\r\n\r\n");
+  // An absolute URI's host wins over the Host header (libhtp); http.uri keeps path and query.
+  feeder.Deliver(kUp, "GET http://u@Other.Example:81/x/../y HTTP/1.1\r\nHost: h\r\n\r\n");
+  EXPECT_EQ(req_copy[4], "other.example");
+  EXPECT_EQ(req_copy[0], "/y");
+}
+
+TEST(HttpParser, ResponseBuffers) {
+  FakeParseContext ctx;
+  std::string got[7];
+  ctx.bus().On<ResponseEvent>([&](const ResponseEvent& e) {
+    const Buffers& b = e.buffers;
+    for (auto [i, v] : {std::pair{0, b.stat_code},
+                        {1, b.stat_msg},
+                        {2, b.start_line},
+                        {3, b.header},
+                        {4, b.cookie},
+                        {5, b.content_len},
+                        {6, b.protocol}})
+      got[i] = v;
+  });
+  HttpParser parser;
+  StreamFeeder feeder(parser, ctx, kMaxHeaderBlock + 1024);
+  feeder.Deliver(kDown,
+                 "HTTP/1.1 404 Not Found\r\nSet-Cookie: s=1\r\nContent-Length: 2\r\n"
+                 "Content-Length: 2\r\n\r\nhi");
+  EXPECT_EQ(got[0], "404");
+  EXPECT_EQ(got[1], "Not Found");
+  EXPECT_EQ(got[2], "HTTP/1.1 404 Not Found");
+  EXPECT_EQ(got[3], "Content-Length: 2\r\n");  // Set-Cookie is http.cookie's; one length
+  EXPECT_EQ(got[4], "s=1");
+  EXPECT_EQ(got[5], "2");
+  EXPECT_EQ(got[6], "HTTP/1.1");
 }
 
 }  // namespace
