@@ -652,17 +652,21 @@ size_t HttpParser::DecideFraming(Direction dir, size_t end, ParseContext& ctx) {
   return end;
 }
 
+// The request a response answers: what its method expects of the response.
+HttpParser::Expect HttpParser::TakeExpectation(int status) {
+  if (expect_count_ == 0) return Expect::kNormal;
+  Expect e = expect_[expect_head_];
+  // Interim 1xx responses (100 Continue) precede the final one to the same request.
+  if (status >= 200 || status == 101 || status == 0) {
+    expect_head_ = uint8_t((expect_head_ + 1) % expect_.size());
+    --expect_count_;
+  }
+  return e;
+}
+
 // libhtp's htp_connp_RES_BODY_DETERMINE.
 size_t HttpParser::DecideResponseFraming(Side& s, size_t end, ParseContext& ctx) {
-  Expect expect = Expect::kNormal;
-  if (expect_count_ > 0) {
-    expect = expect_[expect_head_];
-    // Interim 1xx responses (100 Continue) precede the final one to the same request.
-    if (s.status >= 200 || s.status == 101 || s.status == 0) {
-      expect_head_ = uint8_t((expect_head_ + 1) % expect_.size());
-      --expect_count_;
-    }
-  }
+  const Expect expect = TakeExpectation(s.status);
   if (s.status == 101 || (expect == Expect::kTunnel && s.status / 100 == 2)) {
     Finish(Direction::kToClient, ctx);
     sides_[0].state = State::kIgnore;  // both directions now carry the tunnelled protocol
@@ -682,6 +686,10 @@ size_t HttpParser::DecideResponseFraming(Side& s, size_t end, ParseContext& ctx)
   if (cl_repeated) Report(ctx, Anomaly::kBadContentLength);
   bool cl_junk = false;
   if (have_cl) s.content_length = ParseLengthLenient(cl, &cl_junk);
+  // Repeated Content-Encoding fields are one list, as libhtp reads them. Set up even without a
+  // body: bytes after the headers may still become one (kFinalize).
+  if (s.decoder.Start(s.content_encoding, options_.decompress_layer_limit)) heap_dirty_ = true;
+  if (s.decoder.outcome().layer_limit) Report(ctx, Anomaly::kTooManyEncodings);
   const bool no_body_status = s.status / 100 == 1 || s.status == 204 || s.status == 304;
   // Browsers read a body after a 1xx/204/304 when the headers frame one.
   if (expect == Expect::kNoBody || (no_body_status && !te && !have_cl)) {
@@ -690,15 +698,12 @@ size_t HttpParser::DecideResponseFraming(Side& s, size_t end, ParseContext& ctx)
     } else {
       s.state = State::kFinalize;
     }
-    return end;
-  }
-  if (s.chunked) {
+  } else if (s.chunked) {
     if (have_cl) Report(ctx, Anomaly::kChunkedWithLength);
     s.state = State::kChunkSize;
   } else if (have_cl) {
-    if (cl_junk) Report(ctx, Anomaly::kBadContentLength);
+    if (cl_junk || s.content_length < 0) Report(ctx, Anomaly::kBadContentLength);
     if (s.content_length < 0) {
-      Report(ctx, Anomaly::kBadContentLength);
       Report(ctx, Violation::kBadContentLength);
       return kFailed;
     }
@@ -707,11 +712,6 @@ size_t HttpParser::DecideResponseFraming(Side& s, size_t end, ParseContext& ctx)
   } else {
     s.state = State::kBodyUntilClose;
   }
-  // Repeated Content-Encoding fields are one list, as libhtp reads them.
-  if (!s.content_encoding.empty() &&
-      s.decoder.Start(s.content_encoding, options_.decompress_layer_limit))
-    heap_dirty_ = true;
-  if (s.decoder.outcome().layer_limit) Report(ctx, Anomaly::kTooManyEncodings);
   return end;
 }
 

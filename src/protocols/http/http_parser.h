@@ -107,6 +107,9 @@ class HttpParser final : public AppParser {
   void BuildBuffers(Side& s);
   size_t DecideFraming(Direction dir, size_t end, ParseContext& ctx);
   size_t DecideResponseFraming(Side& s, size_t end, ParseContext& ctx);
+  // Per pipelined request, whether its response has no body (HEAD) or opens a tunnel (CONNECT).
+  enum class Expect : uint8_t { kNormal, kNoBody, kTunnel };
+  Expect TakeExpectation(int status);
   size_t ParseChunkSize(Side& s, std::string_view in, ParseContext& ctx);
   size_t ParseResponseChunkSize(Side& s, std::string_view in, ParseContext& ctx);
   size_t ParseChunkDataEnd(Side& s, std::string_view in, ParseContext& ctx);
@@ -119,12 +122,9 @@ class HttpParser final : public AppParser {
 
   HttpParserOptions options_;
   Side sides_[2];
-  // Per pipelined request, whether its response has no body (HEAD) or opens a tunnel (CONNECT).
-  enum class Expect : uint8_t { kNormal, kNoBody, kTunnel };
   std::array<Expect, 32> expect_{};
   uint8_t expect_head_ = 0, expect_count_ = 0;
   bool confirmed_ = false;
-  bool seen_100_ = false;           // the current response already had its interim 100 Continue
   mutable bool heap_dirty_ = true;  // heap_ needs recounting (see heap_bytes)
   mutable size_t heap_ = 0;
 };
