@@ -145,13 +145,14 @@ namespace {
 // (StreamDataEvent) while any subscribes.
 class StreamToApp final : public TcpStreamSink {
  public:
-  StreamToApp(AppSession& app, Direction dir, const ParseEnv& env, uint64_t& delivered)
-      : app_(app), dir_(dir), env_(env), delivered_(delivered) {}
+  StreamToApp(AppSession& app, Direction dir, const ParseEnv& env, uint64_t& delivered,
+              bool inspectable)
+      : app_(app), dir_(dir), env_(env), delivered_(delivered), inspectable_(inspectable) {}
   void OnStreamData(ByteView bytes) override {
     app_.OnData(dir_, bytes, env_);
     if (env_.bus.HasSubscribers<StreamDataEvent>())
-      env_.bus.Publish(
-          StreamDataEvent{env_.flow, dir_, bytes, delivered_, app_.confirmed_protocol()});
+      env_.bus.Publish(StreamDataEvent{env_.flow, dir_, bytes, delivered_,
+                                       app_.confirmed_protocol(), inspectable_});
     delivered_ += bytes.size();
   }
   void OnStreamGap(uint32_t len) override {
@@ -164,6 +165,7 @@ class StreamToApp final : public TcpStreamSink {
   Direction dir_;
   const ParseEnv& env_;
   uint64_t& delivered_;
+  bool inspectable_;
 };
 
 }  // namespace
@@ -400,7 +402,7 @@ void FlowTable::End(Flow& f, EndReason reason) {
       ReassemblyBudget budget{f.ext->buffered, config_.max_ooo_bytes_per_flow, total_buffered_,
                               config_.max_ooo_bytes_total, &f.ext->account};
       for (Direction d : {Direction::kToServer, Direction::kToClient}) {
-        StreamToApp sink(f.ext->app, d, env, f.ext->delivered[size_t(d)]);
+        StreamToApp sink(f.ext->app, d, env, f.ext->delivered[size_t(d)], StreamInspectable(f));
         f.ext->streams[size_t(d)].Flush(sink, budget, counters_.tcp);
       }
     }
@@ -485,6 +487,7 @@ void FlowTable::Process(const DecodedPacket& p) {
   f.info.last_seen = now_;
 
   TimeoutClass c = TimeoutClass(f.tclass);
+  payload_in_stream_ = false;
   if (p.proto == IpProto::kTcp) {
     HandleTcp(f, i, dir, p);
     if (f.flags & (Flow::kClosed | Flow::kFinToServer | Flow::kFinToClient)) c = kTcpClosed;
@@ -496,6 +499,11 @@ void FlowTable::Process(const DecodedPacket& p) {
   Touch(i, c);
 }
 
+bool FlowTable::StreamInspectable(const Flow& f) {
+  constexpr uint8_t kTracked = Flow::kSynToServer | Flow::kEstablished;
+  return (f.flags & kTracked) == kTracked;
+}
+
 bool FlowTable::KeepsStream(const Flow& f) const {
   return config_.inspect_streams && (f.flags & Flow::kSynToServer);
 }
@@ -503,7 +511,8 @@ bool FlowTable::KeepsStream(const Flow& f) const {
 void FlowTable::PublishPacket(const Flow& f, Direction dir, const DecodedPacket& p) {
   FlowState state;
   state.established = f.flags & Flow::kEstablished;
-  state.stream_tracked = p.proto == IpProto::kTcp && (f.flags & Flow::kSynToServer);
+  state.stream_tracked = p.proto == IpProto::kTcp && StreamInspectable(f);
+  state.payload_in_stream = payload_in_stream_;
   std::string_view app = f.ext ? f.ext->app.confirmed_protocol() : std::string_view();
   bus_.Publish(PacketEvent{f.info, dir, p, state, app});
 }
@@ -535,9 +544,14 @@ void FlowTable::HandleTcp(Flow& f, uint32_t index, Direction dir, const DecodedP
     if (p.payload_wire_len > 0) {
       ext->referenced = true;
       ++counters_.tcp.payload_segments;
-      StreamToApp sink(ext->app, dir, env, ext->delivered[size_t(dir)]);
+      StreamToApp sink(ext->app, dir, env, ext->delivered[size_t(dir)], StreamInspectable(f));
+      const uint64_t delivered_before = ext->delivered[size_t(dir)];
+      const uint32_t buffered_before = ext->buffered;
       stream.OnSegment(data_seq, p.payload, p.payload_wire_len - uint32_t(p.payload.size()), sink,
                        budget, counters_.tcp);
+      payload_in_stream_ =
+          StreamInspectable(f) &&
+          (ext->delivered[size_t(dir)] != delivered_before || ext->buffered > buffered_before);
     }
     if (flags & tf::kFin) stream.OnFin(data_seq + p.payload_wire_len);
     if (ext->app.done() && !KeepsStream(f)) {

@@ -83,6 +83,8 @@ class FlowTable final : private Reclaimer {
   void HandleUdp(Flow& f, uint32_t index, Direction dir, const decode::DecodedPacket& p);
   // FlowConfig::inspect_streams: a flow with a handshake stays reassembled without a parser.
   bool KeepsStream(const Flow& f) const;
+  // Handshake seen from the client's SYN to its ACK: the stream is inspected as Suricata does.
+  static bool StreamInspectable(const Flow& f);
   void PublishPacket(const Flow& f, Direction dir, const decode::DecodedPacket& p);
   FlowExt* EnsureExt(Flow& f, uint32_t index);
   void ReleaseExt(Flow& f);
@@ -143,6 +145,7 @@ class FlowTable final : private Reclaimer {
   TimestampUs next_sweep_ = 0;
   uint64_t next_flow_id_ = 0;
   uint64_t total_buffered_ = 0;
+  bool payload_in_stream_ = false;  // the packet being handled added bytes to its stream
   FlowCounters counters_;
 };
 

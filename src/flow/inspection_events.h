@@ -20,6 +20,10 @@ struct FlowState {
   bool established = false;
   // TCP: the flow started with a handshake this table saw, so its stream is reassembled.
   bool stream_tracked = false;
+  // TCP: this packet brought new bytes to its direction's stream after the handshake (in order
+  // or buffered), so stream inspection sees them. Suricata inspects the payload of the other
+  // packets (data on a SYN, retransmissions, mid-stream pickup) as packets.
+  bool payload_in_stream = false;
 };
 
 // After the flow layer handled the packet (its stream bytes and app events are published first).
@@ -32,13 +36,16 @@ struct PacketEvent {
 };
 
 // In-order bytes of one TCP direction, as the app layer gets them. "offset" is where "bytes"
-// start in that direction's stream (0 = the first byte after the SYN).
+// start in that direction's stream (0 = the first byte after the SYN). "inspectable": the flow
+// began with a handshake that completed before these bytes (Suricata's stream engine without
+// mid-stream pickup); bytes of other flows reach the rules as packets.
 struct StreamDataEvent {
   const FlowInfo& flow;
   Direction dir;
   ByteView bytes;
   uint64_t offset;
   std::string_view app_protocol;
+  bool inspectable = false;
 };
 
 }  // namespace mw::flow

@@ -2,7 +2,6 @@
 #include "detectors/ids_rules/ids_rules_detector.h"
 
 #include <algorithm>
-#include <charconv>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -158,7 +157,9 @@ class IdsRulesDetector : public Detector {
     in.ip_proto = e.packet.proto;
     in.app_protocol = e.app_protocol;
     in.established = e.state.established;
-    in.stream_tracked = e.state.stream_tracked;
+    // Payload the stream carries is inspected there; the rest (SYN data, retransmissions,
+    // mid-stream pickup) as packets.
+    in.stream_tracked = e.state.payload_in_stream;
     in.dsize = uint32_t(e.packet.payload.size());
     Buffer payload{rules::kPktData, e.packet.payload, true};
     in.buffers = e.packet.payload.empty() ? std::span<const Buffer>() : std::span(&payload, 1);
@@ -166,8 +167,7 @@ class IdsRulesDetector : public Detector {
   }
 
   void OnStream(const flow::StreamDataEvent& e) {
-    auto it = flows_.find(e.flow.flow_id);
-    if (it == flows_.end() || !it->second.stream_tracked || e.bytes.empty()) return;
+    if (!e.inspectable || e.bytes.empty()) return;
     Inspection in;
     in.unit = Inspection::Unit::kStream;
     SetEndpoints(in, e.flow, e.dir);
@@ -194,15 +194,29 @@ class IdsRulesDetector : public Detector {
     Run(in, flow, dir, flow.last_seen);
   }
 
+  // The buffers both directions have (http.start, http.header, ...).
+  void AddMessageBuffers(const http::Buffers& b) {
+    Add("http.protocol", b.protocol);
+    Add("http.start", b.start);
+    Add("http.header", b.header);
+    Add("http.header.raw", b.header_raw);
+    Add("http.header_names", b.header_names);
+    Add("http.cookie", b.cookie);
+    Add("http.content_type", b.content_type);
+    Add("http.content_len", b.content_len);
+  }
+
   void OnRequest(const http::RequestEvent& e) {
     buffers_.clear();
-    Add("http.method", e.method);
-    Add("http.uri", e.uri);
-    Add("http.uri.raw", e.uri);
-    Add("http.protocol", e.version);
-    Add("http.host", e.headers.host);
-    Add("http.user_agent", e.headers.user_agent);
-    Add("http.content_type", e.headers.content_type);
+    const http::Buffers& b = e.buffers;
+    AddMessageBuffers(b);
+    Add("http.request_line", b.start_line);
+    Add("http.method", b.method.empty() ? e.method : b.method);
+    Add("http.uri", b.uri.empty() ? e.uri : b.uri);
+    Add("http.uri.raw", b.uri_raw.empty() ? e.uri : b.uri_raw);
+    Add("http.host", b.host.empty() ? e.headers.host : b.host);
+    Add("http.host.raw", b.host_raw);
+    Add("http.user_agent", b.user_agent.empty() ? e.headers.user_agent : b.user_agent);
     if (!e.body.empty()) {
       buffers_.push_back({Id("http.request_body"), e.body, true});
       buffers_.push_back({Id("file.data"), e.body, true});
@@ -212,11 +226,11 @@ class IdsRulesDetector : public Detector {
 
   void OnResponse(const http::ResponseEvent& e) {
     buffers_.clear();
-    char code[8];
-    auto [end, ec] = std::to_chars(code, code + sizeof code, e.status);
-    if (ec == std::errc()) Add("http.stat_code", std::string_view(code, size_t(end - code)));
-    Add("http.stat_msg", e.reason);
-    Add("http.content_type", e.headers.content_type);
+    const http::Buffers& b = e.buffers;
+    AddMessageBuffers(b);
+    Add("http.response_line", b.start_line);
+    Add("http.stat_code", b.stat_code);
+    Add("http.stat_msg", b.stat_msg.empty() ? e.reason : b.stat_msg);
     if (!e.body.empty()) {
       buffers_.push_back({Id("http.response_body"), e.body, true});
       buffers_.push_back({Id("file.data"), e.body, true});
