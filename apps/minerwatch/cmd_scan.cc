@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -152,6 +153,14 @@ void PrintSummary(const SensorStats& s) {
                static_cast<unsigned long long>(s.findings),
                static_cast<unsigned long long>(s.parse_errors),
                static_cast<unsigned long long>(s.kernel_drops), s.seconds, gbit);
+  // Per worker, so a worker falling behind (its ring full) shows where the loss is.
+  for (const auto& c : s.captures) {
+    std::fprintf(stderr,
+                 "capture %s worker %d: %llu packets, %llu kernel drops, %llu interface drops\n",
+                 c.interface.c_str(), c.worker, static_cast<unsigned long long>(c.packets),
+                 static_cast<unsigned long long>(c.kernel_drops),
+                 static_cast<unsigned long long>(c.interface_drops));
+  }
   if (s.memcap_bytes == 0) return;
   std::fprintf(stderr,
                "flow memory: peak %.1f MB of %.1f MB memcap; %llu flows shed (%.1f MB), %llu "
@@ -172,6 +181,17 @@ bool WriteStatsJson(const std::string& path, const SensorStats& s) {
                static_cast<unsigned long long>(s.kernel_drops));
   for (const auto& [name, v] : s.counters)
     std::fprintf(f, ", \"%s\": %llu", name.c_str(), static_cast<unsigned long long>(v));
+  std::fprintf(f, ", \"captures\": [");
+  for (size_t i = 0; i < s.captures.size(); ++i) {
+    const CaptureStats& c = s.captures[i];
+    nlohmann::json j = {{"interface", c.interface},
+                        {"worker", c.worker},
+                        {"packets", c.packets},
+                        {"kernel_drops", c.kernel_drops},
+                        {"interface_drops", c.interface_drops}};
+    std::fprintf(f, "%s%s", i ? ", " : "", j.dump().c_str());
+  }
+  std::fprintf(f, "]");
   std::fprintf(f, "}\n");
   const bool ok = std::ferror(f) == 0;
   return (f == stdout ? std::fflush(f) == 0 : std::fclose(f) == 0) && ok;
@@ -215,7 +235,8 @@ int RunLiveSensor(const LiveOptions& live, SensorOptions sensor, const OutputOpt
   if (!out_opt.quiet) {
     std::string names;
     for (const auto& i : live.interfaces) names += (names.empty() ? "" : ",") + i;
-    std::fprintf(stderr, "minerwatch: capturing on %s%s%s; Ctrl-C to stop\n", names.c_str(),
+    std::fprintf(stderr, "minerwatch: capturing on %s (%d worker%s each)%s%s; Ctrl-C to stop\n",
+                 names.c_str(), live.workers, live.workers == 1 ? "" : "s",
                  live.bpf.empty() ? "" : " with filter: ", live.bpf.c_str());
   }
   int sig = 0;
@@ -275,6 +296,12 @@ void AddScanCommands(CLI::App& app, CommandContext& ctx) {
   live_cmd->add_option("-i,--interface", live->interfaces,
                        "Interface to capture on (repeatable; 'any' = all; default any)");
   live_cmd->add_option("--bpf", live->bpf, "Capture filter in tcpdump syntax");
+  live_cmd
+      ->add_option("--workers", live->workers,
+                   "Capture threads per interface, each with its own pipeline; the kernel splits "
+                   "the interface's flows between them by flow hash (sensor.workers)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, LiveOptions::kMaxWorkers));
   live_cmd
       ->add_option("--flush-interval", live_sensor->flush_interval_s,
                    "Seconds between deliveries of new or updated findings")

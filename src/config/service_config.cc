@@ -428,6 +428,7 @@ Result<ServiceConfig> ParseConfig(const std::string& text, const std::string& so
       s.Duration("flush_interval", c.sensor.flush_interval_s, 1);
       s.Str("intel_dir", c.sensor.intel_dir);
       s.StrList("intel_files", c.sensor.intel_files);
+      s.Int("workers", c.sensor.workers, 1, 64);  // LiveOptions::kMaxWorkers
     }
     {
       Section s(top.Child("flow"), "flow", source, errors);
@@ -669,7 +670,8 @@ nlohmann::json ToJson(const ServiceConfig& c) {
         {"bpf", c.sensor.bpf},
         {"flush_interval_s", c.sensor.flush_interval_s},
         {"intel_dir", c.sensor.intel_dir},
-        {"intel_files", c.sensor.intel_files}}},
+        {"intel_files", c.sensor.intel_files},
+        {"workers", c.sensor.workers}}},
       {"flow", {{"memcap", c.flow.memcap}}},
       {"hostscan",
        {{"enabled", c.hostscan.enabled},

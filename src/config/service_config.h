@@ -41,6 +41,7 @@ struct SensorConfig {
   int64_t flush_interval_s = 5;
   std::string intel_dir;
   std::vector<std::string> intel_files;
+  int workers = 1;  // capture threads per interface (LiveOptions::workers)
 };
 
 // The sensor's flow layer (docs/config.md "flow").

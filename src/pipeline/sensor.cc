@@ -9,12 +9,14 @@
 #include <cstdio>
 #include <mutex>
 #include <thread>
+#include <unordered_set>
 
 #include "capture/live_source.h"
 #include "capture/merged_file_source.h"
 #include "engine/detection_engine.h"
 #include "intel/intel_loader.h"
 #include "mw/parse/app_parser.h"
+#include "pipeline/finding_merger.h"
 #include "pipeline/packet_processor.h"
 #include "rules/rule_engine.h"
 
@@ -180,22 +182,39 @@ class LiveSensorImpl : public LiveSensor {
 
   ~LiveSensorImpl() override { Stop(); }
 
-  // "memcap": this interface's share of flow.memcap.
-  Status AddInterface(const std::string& interface, const std::string& bpf, uint64_t memcap) {
+  // Opens "workers" captures on "interface" ("memcap" is each one's share of flow.memcap);
+  // more than one share the interface's traffic through a fanout group.
+  Status AddInterface(const std::string& interface, const std::string& bpf, int workers,
+                      uint64_t memcap) {
     capture::LiveOptions lo;
     lo.interface = interface;
     lo.bpf = bpf;
-    auto source = capture::LiveSource::Open(lo);
-    if (!source) return Fail(source.error());
-    auto capture = std::make_unique<Capture>();
-    capture->source = std::move(*source);
-    capture->pipeline = std::make_unique<SensorPipeline>(intel_, parsers_, options_, memcap);
-    captures_.push_back(std::move(capture));
+    uint16_t group = 0;
+    for (int w = 0; w < workers; ++w) {
+      auto source = capture::LiveSource::Open(lo);
+      if (!source) return Fail(source.error());
+      if (workers > 1) {
+        if (w == 0) {
+          auto created = (*source)->CreateFanout();
+          if (!created) return Fail(created.error());
+          group = *created;
+        } else if (auto st = (*source)->JoinFanout(group); !st) {
+          return Fail(st.error());
+        }
+      }
+      auto capture = std::make_unique<Capture>();
+      capture->interface = interface;
+      capture->worker = w;
+      capture->source = std::move(*source);
+      capture->pipeline = std::make_unique<SensorPipeline>(intel_, parsers_, options_, memcap);
+      captures_.push_back(std::move(capture));
+    }
     return Ok();
   }
 
   void StartThreads() {
     start_ = Clock::now();
+    merger_ = std::make_unique<FindingMerger>(captures_.size());
     for (auto& c : captures_) {
       Capture* cap = c.get();
       cap->thread = std::thread([this, cap] { CaptureLoop(*cap); });
@@ -210,6 +229,7 @@ class LiveSensorImpl : public LiveSensor {
       stopped_ = true;
     }
     stop_cv_.notify_all();
+    // Each source empties its ring before its thread ends: what was captured is processed.
     for (auto& c : captures_) c->source->Stop();
     for (auto& c : captures_) {
       if (c->thread.joinable()) c->thread.join();
@@ -226,20 +246,29 @@ class LiveSensorImpl : public LiveSensor {
     SensorStats out;
     for (const auto& c : captures_) {
       std::lock_guard<std::mutex> lock(c->mu);
+      const uint64_t before = out.packets;
       c->pipeline->AddStats(out);
-      out.kernel_drops += c->source->stats().kernel_drops;
+      capture::LiveStats ls = c->source->stats();
+      out.kernel_drops += ls.kernel_drops;
+      out.captures.push_back({.interface = c->interface,
+                              .worker = c->worker,
+                              .packets = out.packets - before,
+                              .kernel_drops = ls.kernel_drops,
+                              .interface_drops = ls.interface_drops});
     }
+    out.findings = DistinctFindings();
     out.seconds = SecondsSince(start_);
     return out;
   }
 
  private:
   struct Capture {
+    std::string interface;
+    int worker = 0;
     std::unique_ptr<capture::LiveSource> source;
     std::unique_ptr<SensorPipeline> pipeline;
     std::thread thread;
     mutable std::mutex mu;  // guards pipeline between the capture thread and the flusher
-    std::string error;
   };
 
   void CaptureLoop(Capture& cap) {
@@ -254,6 +283,16 @@ class LiveSensorImpl : public LiveSensor {
       std::lock_guard<std::mutex> lock(cap.mu);
       cap.pipeline->Process(packet);
     }
+  }
+
+  // Pipelines that saw the same miner hold one finding each; it is one finding.
+  uint64_t DistinctFindings() const {
+    std::unordered_set<std::string_view> ids;
+    for (const auto& c : captures_) {
+      std::lock_guard<std::mutex> lock(c->mu);
+      for (const auto& f : c->pipeline->emitter().all()) ids.insert(f.id);
+    }
+    return ids.size();
   }
 
   // Every second: the detectors' clock moves on for idle interfaces; every flush interval:
@@ -287,16 +326,18 @@ class LiveSensorImpl : public LiveSensor {
   }
 
   void Flush() {
-    std::vector<Finding> changed;
-    for (auto& c : captures_) {
-      std::lock_guard<std::mutex> lock(c->mu);
-      auto batch = c->pipeline->emitter().TakeChanged();
-      for (auto& f : batch) changed.push_back(std::move(f));
+    std::lock_guard<std::mutex> lock(callback_mu_);
+    for (size_t i = 0; i < captures_.size(); ++i) {
+      std::vector<Finding> batch;
+      {
+        std::lock_guard<std::mutex> pipeline_lock(captures_[i]->mu);
+        batch = captures_[i]->pipeline->emitter().TakeChanged();
+      }
+      merger_->Add(i, std::move(batch));
     }
-    if (!changed.empty() && on_findings_) {
-      std::lock_guard<std::mutex> lock(callback_mu_);
+    std::vector<Finding> changed = merger_->TakeChanged();
+    if (!changed.empty() && on_findings_)
       on_findings_(std::span<const Finding>(changed.data(), changed.size()));
-    }
   }
 
   intel::IntelStore intel_;
@@ -305,6 +346,7 @@ class LiveSensorImpl : public LiveSensor {
   FindingCallback on_findings_;
   int flush_interval_s_;
   std::vector<std::unique_ptr<Capture>> captures_;
+  std::unique_ptr<FindingMerger> merger_;  // guarded by callback_mu_
   std::thread flusher_;
   std::mutex stop_mu_, callback_mu_;
   std::condition_variable stop_cv_;
@@ -323,12 +365,16 @@ Result<std::unique_ptr<LiveSensor>> LiveSensor::Start(const LiveOptions& live,
       std::make_unique<LiveSensorImpl>(std::move(*intel), std::move(on_findings), options);
   std::vector<std::string> interfaces = live.interfaces;
   if (interfaces.empty()) interfaces.push_back("any");
+  if (live.workers < 1 || live.workers > LiveOptions::kMaxWorkers)
+    return Fail(Error::InvalidArgument("sensor.workers must be 1 to " +
+                                       std::to_string(LiveOptions::kMaxWorkers)));
   // Pipelines share nothing on the data plane, so the budget is split instead of shared.
-  const uint64_t share = options.flow_memcap / interfaces.size();
+  const uint64_t share = options.flow_memcap / (interfaces.size() * uint64_t(live.workers));
   if (options.flow_memcap > 0 && share == 0)
-    return Fail(Error::InvalidArgument("flow.memcap is smaller than one byte per interface"));
+    return Fail(Error::InvalidArgument("flow.memcap is smaller than one byte per pipeline"));
   for (const auto& name : interfaces) {
-    if (auto st = sensor->AddInterface(name, live.bpf, share); !st) return Fail(st.error());
+    if (auto st = sensor->AddInterface(name, live.bpf, live.workers, share); !st)
+      return Fail(st.error());
   }
   sensor->StartThreads();
   return std::unique_ptr<LiveSensor>(std::move(sensor));

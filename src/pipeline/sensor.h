@@ -4,8 +4,9 @@
 // (translators, detectors, findings) → the caller's finding callback. Used by `scan pcap`, `sensor`
 // and `up`.
 //
-// Thread-safety: RunFiles() runs on the calling thread. LiveSensor runs one capture thread per
-// interface; the findings callback is called from those threads, serialised by the sensor.
+// Thread-safety: RunFiles() runs on the calling thread. LiveSensor runs "workers" capture threads
+// per interface, each with its own pipeline and engine, fed by a kernel fanout group; the findings
+// callback is called from the sensor's flusher and from Stop(), serialised by the sensor.
 #include <atomic>
 #include <functional>
 #include <memory>
@@ -37,6 +38,15 @@ struct SensorOptions {
   std::function<void(const rules::RuleAlertEvent&)> on_alert;
 };
 
+// One live capture worker: its share of one interface's traffic.
+struct CaptureStats {
+  std::string interface;
+  int worker = 0;
+  uint64_t packets = 0;          // packets it processed
+  uint64_t kernel_drops = 0;     // lost because its ring was full (tp_drops)
+  uint64_t interface_drops = 0;  // lost by the interface or driver (ps_ifdrop)
+};
+
 struct SensorStats {
   uint64_t packets = 0;
   uint64_t bytes = 0;           // wire bytes (lengths on the wire)
@@ -44,7 +54,7 @@ struct SensorStats {
   uint64_t flows = 0;
   uint64_t findings = 0;
   uint64_t parse_errors = 0;  // malformed packets + parser violations/anomalies
-  uint64_t kernel_drops = 0;  // live capture only
+  uint64_t kernel_drops = 0;  // live capture only: summed over "captures"
   double seconds = 0;         // wall time spent
   // flow.memcap, summed over pipelines: the limit, the peak charged, and what was shed.
   uint64_t memcap_bytes = 0;
@@ -55,6 +65,7 @@ struct SensorStats {
   uint64_t memcap_refused = 0;        // allocations refused (that flow stopped buffering)
   // Every pipeline counter (PacketStats::Flatten names), summed over pipelines.
   std::vector<std::pair<std::string, uint64_t>> counters;
+  std::vector<CaptureStats> captures;  // live capture only: per interface and worker
 };
 
 using FindingCallback = std::function<void(std::span<const Finding>)>;
@@ -67,12 +78,17 @@ Result<SensorStats> RunFiles(const std::vector<std::string>& files, const Sensor
 struct LiveOptions {
   std::vector<std::string> interfaces = {"any"};
   std::string bpf;
+  // Capture threads per interface (sensor.workers, `sensor --workers`), each with its own
+  // pipeline and engine; the kernel splits the interface's flows between them by flow hash.
+  int workers = 1;
+  static constexpr int kMaxWorkers = 64;
 };
 
 class LiveSensor {
  public:
   virtual ~LiveSensor() = default;
-  // Starts capturing; findings go to "on_findings" every flush interval and at Stop().
+  // Starts capturing; findings go to "on_findings" every flush interval and at Stop(), merged by
+  // id across pipelines (pipeline/finding_merger.h).
   static Result<std::unique_ptr<LiveSensor>> Start(const LiveOptions& live,
                                                    const SensorOptions& options,
                                                    FindingCallback on_findings);

@@ -127,6 +127,18 @@ void AddSensorMetrics(MetricsText& t, const SensorStats& ss) {
            double(ss.parse_errors));
   t.Sample("minerwatch_capture_drops_total", "counter", "packets dropped by the kernel",
            double(ss.kernel_drops));
+  for (const auto& c : ss.captures) {
+    const std::string labels =
+        "interface=\"" + LabelValue(c.interface) + "\",worker=\"" + std::to_string(c.worker) + "\"";
+    t.Sample("minerwatch_capture_worker_packets_total", "counter",
+             "packets a capture worker processed", double(c.packets), labels);
+    t.Sample("minerwatch_capture_worker_drops_total", "counter",
+             "packets lost because a capture worker's ring was full (tp_drops)",
+             double(c.kernel_drops), labels);
+    t.Sample("minerwatch_capture_worker_interface_drops_total", "counter",
+             "packets the interface or driver lost before a capture worker's ring",
+             double(c.interface_drops), labels);
+  }
   t.Sample("minerwatch_flow_memcap_bytes", "gauge", "flow.memcap: per-flow state budget",
            double(ss.memcap_bytes));
   t.Sample("minerwatch_flow_memory_peak_bytes", "gauge",
@@ -209,6 +221,7 @@ Status Service::StartSensor() {
   LiveOptions live;
   live.interfaces = cfg_.sensor.interfaces;
   live.bpf = cfg_.sensor.bpf;
+  live.workers = cfg_.sensor.workers;
   SensorOptions so;
   so.intel_dir = cfg_.sensor.intel_dir;
   so.intel_files = cfg_.sensor.intel_files;
