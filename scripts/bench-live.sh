@@ -103,7 +103,7 @@ backlog_drops() {
 }
 
 # measure WORKERS RATE (packets/s, or "top"):
-# prints "achieved_pps sent processed kernel_drops backlog_drops"
+# prints "achieved_pps sent processed kernel_drops backlog_drops sensor_cpu_s"
 measure() {
   local n=$1 rate=$2 rate_args
   [[ $rate == top ]] && rate_args=(--topspeed) || rate_args=(--pps "$rate")
@@ -122,24 +122,28 @@ measure() {
     { kill "$sensor_pid"; die "tcpreplay failed: $(tail -3 "$tmp/replay")"; }
   echo $(($(backlog_drops) - before)) >"$tmp/backlog"
   sleep 1
+  # user + system time of all its threads, in clock ticks (fields 14 and 15)
+  awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$sensor_pid/stat" \
+    >"$tmp/cpu"
   kill -TERM "$sensor_pid"  # a background job of a script ignores SIGINT
   wait "$sensor_pid" || true
   sensor_pid=
-  python3 - "$tmp/replay" "$tmp/stats.json" "$(cat "$tmp/backlog")" <<'EOF'
+  python3 - "$tmp/replay" "$tmp/stats.json" "$(cat "$tmp/backlog")" "$(cat "$tmp/cpu")" <<'EOF'
 import json, re, sys
 replay = open(sys.argv[1]).read()
 pps = float(re.search(r"Rated: [\d.]+ Bps, [\d.]+ Mbps, ([\d.]+) pps", replay).group(1))
 sent = int(re.search(r"Successful packets:\s+(\d+)", replay).group(1))
 s = json.load(open(sys.argv[2]))
-print("%.0f %d %d %d %s" % (pps, sent, s["packets"], s["kernel_drops"], sys.argv[3]))
+print("%.0f %d %d %d %s %s" % (pps, sent, s["packets"], s["kernel_drops"], sys.argv[3], sys.argv[4]))
 EOF
 }
 
 row() {  # workers what "achieved sent processed kernel_drops backlog_drops"
   local r=($3)
   awk -v w="$1" -v what="$2" -v pps="${r[0]}" -v sent="${r[1]}" -v got="${r[2]}" -v kd="${r[3]}" \
-    -v bd="${r[4]}" 'BEGIN { printf "| %s | %s | %.0f | %d | %d | %d | %d | %d | %.2f%% |\n", w, what,
-             pps, sent, got, sent - got, kd, bd, (sent > 0 ? 100 * (kd + bd) / sent : 0) }'
+    -v bd="${r[4]}" -v cpu="${r[5]}" 'BEGIN {
+      printf "| %s | %s | %.0f | %d | %d | %d | %d | %d | %.2f%% | %.2f |\n", w, what, pps, sent,
+             got, sent - got, kd, bd, (sent > 0 ? 100 * (kd + bd) / sent : 0), cpu }'
 }
 dropped() { local r=($1); echo $((r[3] + r[4])); }
 
@@ -156,8 +160,8 @@ echo "File: $(basename "$replay_file"), $(($(stat -c %s "$replay_file") / 100000
   "CPU $(lscpu | awk -F': +' '/Model name/ {print $2; exit}'), $(nproc) cores;" \
   "load average before: $(cut -d' ' -f1-3 /proc/loadavg); sensor args: ${extra[*]:-(none)}"
 echo
-echo "| workers | run | tcpreplay pps | sent | processed | sent - processed | ring drops | backlog drops | drop rate |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "| workers | run | tcpreplay pps | sent | processed | sent - processed | ring drops | backlog drops | drop rate | sensor CPU s |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
 for n in $workers; do
   top=$(measure "$n" top)
   row "$n" "top rate" "$top"
