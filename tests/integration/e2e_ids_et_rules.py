@@ -75,6 +75,14 @@ RHMINER = jline({"params": ["rhminer/1.5.3"], "id": 1, "method": "mining.subscri
 DUINO_HELLO = b"FROM,PC Miner,e2e-rig\n"
 DUINO_RESULT = b"1734,15102.53,Repl.it Miner v1.2"
 PROTOMINER = b"\x01\x27\x00\x00\x05\x00\x00\x00\x09" + b"node" + b"\x00" * 14 + b"Protominer\x00"
+# Exploit-DB 45044 against a Claymore miner's management port (the hex is the command's text).
+CLAYMORE_LINUX = jline({"id": 0, "jsonrpc": "2.0", "method": "miner_file",
+                        "params": ["reboot.bash", "5c5c7837665c5c7834355c5c7834635c5c783436"
+                                   "5c5c7830325c5c7830315c5c7830315c5c7830305c5c7830305c5c783030"]},
+                       compact=True)
+CLAYMORE_WINDOWS = jline({"id": 0, "jsonrpc": "2.0", "method": "miner_file",
+                          "params": ["reboot.bat", "706f7765727368656c6c2e657865202d6e6f70"]},
+                         compact=True)
 
 # A pool's answers (Stratum v1 as in the protocol's own examples; the getblocktemplate reply
 # carries coinbasetxn as BIP 22 allows).
@@ -94,6 +102,10 @@ GBT_REPLY = jline({"result": {"coinbasetxn": {"data": "0100000001" + "00" * 32 +
 POOL_PORTS = {3333: "pool", 3335: "pool", 8332: "pool", 3337: "ack", 4109: "ack", 2811: "duino",
               9912: "raw"}
 HTTP_PORTS = (80, 8000)
+# Served from the client's namespace: a miner's management port and a CouchDB, attacked from
+# outside ($EXTERNAL_NET -> $HOME_NET).
+INBOUND_POOL_PORTS = {3333: "ack"}
+INBOUND_HTTP_PORTS = (5984,)
 
 COINHIVE_PAGE = (b"<html><head><script src=\"https://coinhive.com/lib/coinhive.min.js\"></script>\n"
                  b"<script>\n  var miner = new CoinHive.Anonymous('e2eSiteKey0123456789');\n"
@@ -103,8 +115,19 @@ IRC_BOT = (b"// Configurazione del bot IRC\nvar server = 'irc.example.net';\n"
            b"// Username del bot\nvar nick = 'e2e';\n// Realname del bot\nvar real = 'e2e';\n")
 KILL_SCRIPT = (b"#!/bin/sh\r\nps aux | grep -v grep | grep 'mine.moneropool.com' | awk '{print $2}'"
                b" | xargs kill -9\r\n")
+BATCH = (b"@echo off\r\nset x=%%comspec:~3,1%%%programfiles:~5,1%%%commonprogramfiles:~10,1%\r\n"
+         b"%x%\r\n")
+BITCOINPLUS = (b"<html><body><script src=\"http://www.bitcoinplus.com/js/miner.js\"></script>"
+               b"<script>BitcoinPlusMiner(\"e2e@example.org\")</script></body></html>\n")
+WALLET_SCAM = (b"<script>var d = navigator.userAgent;\nfunction w() { return d.includes(\"hbWallet\") ? "
+               b"\"HB Wallet\" : d.includes(\"coinbase\") ? \"Coinbase\" : d.includes(\"CriOS\") ? "
+               b"\"MetaMask\" : d.includes(\"imToken\") ? \"imToken\" : d.includes(\"bitpie\") ? "
+               b"\"Bitpie\" : d.includes(\"TokenPocket\") ? \"TokenPocket\" : \"other\"; }</script>\n")
 HTTP_BODIES = {"/coinhive.html": ("text/html", COINHIVE_PAGE), "/bot.js": ("text/javascript", IRC_BOT),
-               "/clean.sh": ("text/x-sh", KILL_SCRIPT)}
+               "/clean.sh": ("text/x-sh", KILL_SCRIPT), "/run.bat": ("text/plain", BATCH),
+               "/plus.html": ("text/html", BITCOINPLUS), "/wallet.html": ("text/html", WALLET_SCAM)}
+# A TXT answer holding base64 of UTF-16LE "This program ..." (a PE header, DNSlivery-style).
+TXT_NAME, TXT_VALUE = "stage.e2e-dnslivery.test", "aABpAHMAIABwAHIAbwBnAHIAYQBtACAAYwBhAG4AbgBvAHQA"
 
 BROWSER_UA = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 
@@ -113,9 +136,11 @@ class Piece:
     """One piece of traffic from its own client port, and the (sid, direction) alerts it must
     raise; "to_server" means src = the client, "to_client" src = the server."""
 
-    def __init__(self, name, port, kind, spec, expect, marker=None):
+    def __init__(self, name, port, kind, spec, expect, marker=None, inbound=False):
         self.name, self.port, self.kind, self.spec, self.expect = name, port, kind, spec, expect
         self.marker = marker  # bytes the capture must hold, or the test setup is broken
+        # Inbound: the server's namespace ($EXTERNAL_NET) opens the connection to the client's.
+        self.origin, self.target = (SERVER, CLIENT) if inbound else (CLIENT, SERVER)
 
 
 def pieces():
@@ -172,6 +197,37 @@ def pieces():
               [(2025535, up), (2025536, down), (2024786, down)], b"coin-hive.com"),
         Piece("tls-minerpool-cert", 42002, "tls", (8443, "eu.minerpool.pw"), [(2028623, down)]),
         Piece("tls-jsecoin-cert", 42003, "tls", (9443, "jsecoin.com"), [(2024788, down)]),
+        Piece("tls-cnhv-cert", 42004, "tls", (11443, "cnhv.co"), [(2025582, down)]),
+        Piece("tls-mymonero-phishing-cert", 42005, "tls", (12443, "xn--mymonro-fya.com"),
+              [(2025318, down)]),
+        # dotprefix: the SNI is the bare name, the rule's content starts with a dot.
+        Piece("tls-sni-topaminer", 42006, "tls", (10443, "topaminer.top"), [(2058084, up)]),
+        Piece("tls-sni-bit-miners", 42007, "tls", (10443, "bit-miners.top"), [(2058087, up)]),
+        # More HTTP: requests and the responses of a compromised or malicious site.
+        Piece("http-bitcoin-ua", 41011, "curl", ["-A", "BitCoin/0.3.24", "http://%s/" % SERVER],
+              [(2013457, up)]),
+        Piece("http-flashplayer-clickid", 41012, "curl",
+              ["http://%s/flashplayer_down.php?clickid=a1b2c3d4e5" % SERVER], [(2026474, up)]),
+        Piece("http-obfuscated-batch", 41013, "curl", ["http://%s/run.bat" % SERVER],
+              [(2034184, down)]),
+        Piece("http-bitcoinplus-page", 41014, "curl", ["-A", BROWSER_UA,
+                                                       "http://%s/plus.html" % SERVER],
+              [(2014535, down)]),
+        Piece("http-wallet-scam-page", 41015, "curl", ["-A", BROWSER_UA,
+                                                       "http://%s/wallet.html" % SERVER],
+              [(2036601, down)]),
+        # Attacks from outside on a miner's management port and a CouchDB in $HOME_NET.
+        Piece("claymore-rce-linux", 45001, "tcp", (3333, [CLAYMORE_LINUX]), [(2025861, up)],
+              inbound=True),
+        Piece("claymore-rce-windows", 45002, "tcp", (3333, [CLAYMORE_WINDOWS]), [(2025862, up)],
+              inbound=True),
+        Piece("couchdb-cve-2017-12635", 45003, "curl",
+              ["-X", "PUT", "-H", "Content-Type: application/json", "--data-binary",
+               '{"type": "user", "name": "e2e", "roles": ["_admin"], "roles": [], '
+               '"password": "x"}', "http://%s:5984/_users/org.couchdb.user:e2e" % CLIENT],
+              [(2025435, up)], inbound=True),
+        Piece("dns-txt-utf16-pe", 43101, "dns", (TXT_NAME, "TXT"), [(2027038, down)],
+              TXT_VALUE.encode()),
     ]
     dns = [("xmr.2miners.com", 2040353), ("pool.hashvault.pro", 2036289),
            ("de.monero.herominers.com", 2033901), ("crypto-loot.com", 2024828),
@@ -180,14 +236,15 @@ def pieces():
            ("nimiq.skypool.org", 2026867), ("pxybomb.icu", 2027285),
            ("community-pools.mysrv.cloud", 2046700), ("topaminer.top", 2058080),
            ("bit-miners.top", 2058083)]
-    out += [Piece("dns-" + name, 43001 + i, "dns", name, [(sid, up)], name.split(".")[0].encode())
+    out += [Piece("dns-" + name, 43001 + i, "dns", (name, "A"), [(sid, up)],
+                  name.split(".")[0].encode())
             for i, (name, sid) in enumerate(dns)]
     # Benign controls: none of them may raise any alert.
     out += [
         Piece("benign-http", 44001, "curl", ["-A", BROWSER_UA, "http://%s/index.html" % SERVER], []),
-        Piece("benign-dns", 44002, "dns", "example.org", []),
+        Piece("benign-dns", 44002, "dns", ("example.org", "A"), []),
         # One byte longer than sid 2036289's bsize:18.
-        Piece("benign-dns-bsize", 44003, "dns", "xpool.hashvault.pro", []),
+        Piece("benign-dns-bsize", 44003, "dns", ("xpool.hashvault.pro", "A"), []),
         Piece("benign-tls", 44004, "tls", (10443, "www.example.org"), []),
     ]
     return out
@@ -198,7 +255,8 @@ class PoolHandler(StreamRequestHandler):
     """Answers like a pool would, by the mode of the port it listens on."""
 
     def handle(self):
-        mode = POOL_PORTS[self.server.server_address[1]]
+        host, port = self.server.server_address[:2]
+        mode = (POOL_PORTS if host == SERVER else INBOUND_POOL_PORTS)[port]
         self.connection.settimeout(10)
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
@@ -249,6 +307,10 @@ class HttpHandler(BaseHTTPRequestHandler):
         self.reply(b'{"result": null, "error": null, "id": 1}\n', "application/json",
                    [("X-Stratum", "stratum+tcp://%s:3335" % SERVER)])
 
+    def do_PUT(self):
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        self.reply(b'{"ok": true}\n', "application/json", [])
+
     def reply(self, body, ctype, extra):
         self.send_response(200)
         self.send_header("Content-Type", ctype)
@@ -262,12 +324,14 @@ class HttpHandler(BaseHTTPRequestHandler):
         pass
 
 
-def serve(ready_file):
+def serve(ready_file, inbound):
     ThreadingTCPServer.allow_reuse_address = True
     ThreadingTCPServer.daemon_threads = True
     ThreadingHTTPServer.allow_reuse_address = True
-    servers = [ThreadingTCPServer((SERVER, p), PoolHandler) for p in POOL_PORTS]
-    servers += [ThreadingHTTPServer((SERVER, p), HttpHandler) for p in HTTP_PORTS]
+    host, pool_ports, http_ports = ((CLIENT, INBOUND_POOL_PORTS, INBOUND_HTTP_PORTS) if inbound
+                                    else (SERVER, POOL_PORTS, HTTP_PORTS))
+    servers = [ThreadingTCPServer((host, p), PoolHandler) for p in pool_ports]
+    servers += [ThreadingHTTPServer((host, p), HttpHandler) for p in http_ports]
     for s in servers:
         threading.Thread(target=s.serve_forever, daemon=True).start()
     with open(ready_file, "w") as f:
@@ -277,15 +341,16 @@ def serve(ready_file):
 
 
 # ------------------------------- the client namespace's side -------------------------------
-def tcp_client(port, server_port, messages):
+def tcp_client(piece):
     """One session: each message in its own segment, each after the server's previous answer."""
+    server_port, messages = piece.spec
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     s.settimeout(5)
-    s.bind((CLIENT, port))
-    s.connect((SERVER, server_port))
-    if POOL_PORTS[server_port] == "duino":
+    s.bind((piece.origin, piece.port))
+    s.connect((piece.target, server_port))
+    if piece.origin == CLIENT and POOL_PORTS[server_port] == "duino":
         s.recv(100)  # the server's version line comes first
     for m in messages:
         s.sendall(m)
@@ -369,7 +434,9 @@ def make_certs(fl, d):
 
     certs = {443: req("coinhive", "/CN=*.coin-hive.com", "0x0AE1E6BD51FB3D8F06BE0DB55EBDE9DF"),
              9443: req("jsecoin", "/CN=jsecoin.com", "0xE7F9B6DEA65793E2446A3B95C6B3ECDF"),
-             10443: req("benign", "/CN=www.example.org", "0x1001")}
+             10443: req("benign", "/CN=www.example.org", "0x1001"),
+             11443: req("cnhv", "/CN=cnhv.co", "0x1002"),
+             12443: req("mymonero", "/CN=xn--mymonro-fya.com", "0x1003")}
     # A leaf signed by a CA named like Let's Encrypt's old intermediate, as sid 2028623 expects.
     ca_cert, ca_key = req("ca", "/C=US/O=Let's Encrypt/CN=Let's Encrypt Authority X3", "0x2002")
     key, csr, cert = (os.path.join(d, "minerpool" + x) for x in (".key", ".csr", ".pem"))
@@ -426,26 +493,32 @@ def start_servers(args, fl, procs, d, ns, certs):
     ready = os.path.join(d, "servers.ready")
     procs.start(in_srv + [sys.executable, os.path.abspath(__file__), "--minerwatch",
                           args.minerwatch, "--serve", ready], os.path.join(d, "servers.log"))
+    ready_in = os.path.join(d, "inbound.ready")
+    procs.start(ns.exec_in(ns.cli) + [sys.executable, os.path.abspath(__file__), "--minerwatch",
+                                      args.minerwatch, "--serve", ready_in, "--inbound"],
+                os.path.join(d, "inbound.log"))
     dlog = os.path.join(d, "dnsmasq.log")
     procs.start(in_srv + ["dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null",
                           "--no-resolv", "--no-hosts", "--bind-interfaces",
                           "--listen-address=" + SERVER, "--address=/#/" + SERVER,
+                          "--txt-record=%s,%s" % (TXT_NAME, TXT_VALUE),
                           "--log-queries", "--log-facility=-", "--user=root",
                           "--pid-file=" + os.path.join(d, "dnsmasq.pid")], dlog)
     for port, (cert, key) in sorted(certs.items()):
         procs.start(in_srv + ["openssl", "s_server", "-accept", "%s:%d" % (SERVER, port), "-cert",
                               cert, "-key", key, "-quiet"],
                     os.path.join(d, "s_server-%d.log" % port))
-    ok = wait_for(lambda: os.path.exists(ready), 10)
+    ok = wait_for(lambda: os.path.exists(ready) and os.path.exists(ready_in), 10)
     fl.check(ok, "the test's pool and HTTP servers did not start: "
-             + open(os.path.join(d, "servers.log")).read()[-500:])
+             + open(os.path.join(d, "servers.log")).read()[-500:]
+             + open(os.path.join(d, "inbound.log")).read()[-500:])
     fl.check(wait_for_log(dlog, "started", 10), "dnsmasq did not start: " + open(dlog).read()[-500:])
     time.sleep(0.5)  # s_server has no readiness signal
     return ok
 
 
 def make_traffic(args, fl, ns, piece):
-    in_cli = ns.exec_in(ns.cli)
+    in_cli = ns.exec_in(ns.cli if piece.origin == CLIENT else ns.srv)
     if piece.kind == "tcp":
         cmd = in_cli + [sys.executable, os.path.abspath(__file__), "--minerwatch", args.minerwatch,
                         "--client", piece.name]
@@ -454,7 +527,7 @@ def make_traffic(args, fl, ns, piece):
                         "--local-port", str(piece.port), *piece.spec]
     elif piece.kind == "dns":
         cmd = in_cli + ["dig", "@" + SERVER, "-b", "%s#%d" % (CLIENT, piece.port), "+tries=1",
-                        "+time=3", piece.spec, "A"]
+                        "+time=3", *piece.spec]
     else:
         port, sni = piece.spec
         cmd = in_cli + ["openssl", "s_client", "-connect", "%s:%d" % (SERVER, port), "-bind",
@@ -465,8 +538,8 @@ def make_traffic(args, fl, ns, piece):
 
 
 def belongs(alert, piece):
-    return ((alert.get("src_ip") == CLIENT and alert.get("src_port") == piece.port) or
-            (alert.get("dest_ip") == CLIENT and alert.get("dest_port") == piece.port))
+    return ((alert.get("src_ip") == piece.origin and alert.get("src_port") == piece.port) or
+            (alert.get("dest_ip") == piece.origin and alert.get("dest_port") == piece.port))
 
 
 def read_eve(fl, path):
@@ -485,8 +558,11 @@ def read_eve(fl, path):
     return alerts
 
 
-def endpoints_of(direction):
-    return (CLIENT, SERVER) if direction == "to_server" else (SERVER, CLIENT)
+def endpoints_of(piece, direction):
+    """(src, dest) of an alert: the packet's, so a to_client alert comes from the server."""
+    if direction == "to_server":
+        return piece.origin, piece.target
+    return piece.target, piece.origin
 
 
 def check_piece(fl, piece, alerts, findings):
@@ -494,7 +570,7 @@ def check_piece(fl, piece, alerts, findings):
     want = {sid for sid, _ in piece.expect}
     for sid, direction in piece.expect:
         hits = [a for a in mine if (a.get("alert") or {}).get("signature_id") == sid]
-        src, dst = endpoints_of(direction)
+        src, dst = endpoints_of(piece, direction)
         if not fl.check(hits, "%s: sid %d did not fire (alerts on this flow: %s)"
                         % (piece.name, sid, sorted({(a.get("alert") or {}).get("signature_id")
                                                     for a in mine}))):
@@ -505,10 +581,10 @@ def check_piece(fl, piece, alerts, findings):
                      % (piece.name, sid, a.get("src_ip"), a.get("dest_ip"), src, dst, direction))
         found = [f for f in findings if f.get("category") == IDS_CATEGORY
                  and (f.get("evidence") or {}).get("sid") == sid
-                 and ((f.get("evidence") or {}).get("flow") or {}).get("client") == CLIENT
-                 and ((f.get("evidence") or {}).get("flow") or {}).get("server") == SERVER]
-        fl.check(found, "%s: no `%s` finding for sid %d between %s and %s"
-                 % (piece.name, IDS_CATEGORY, sid, CLIENT, SERVER))
+                 and ((f.get("evidence") or {}).get("flow") or {}).get("client") == piece.origin
+                 and ((f.get("evidence") or {}).get("flow") or {}).get("server") == piece.target]
+        fl.check(found, "%s: no `%s` finding for sid %d with client %s, server %s"
+                 % (piece.name, IDS_CATEGORY, sid, piece.origin, piece.target))
     extra = sorted({(a.get("alert") or {}).get("signature_id") for a in mine} - want)
     fl.check(not extra, "%s: sid(s) %s fired, which this traffic does not match (%s)"
              % (piece.name, extra, "a benign control" if not want else "want only %s"
@@ -569,18 +645,24 @@ def run_traffic_and_scan(args, fl, d, rule_files):
     expected = sum(len(p.expect) for p in all_pieces)
     print("traffic pieces: %d (%d benign); expected (sid, flow) alerts: %d"
           % (len(all_pieces), sum(not p.expect for p in all_pieces), expected))
+    active = set()
+    for f in rule_files:
+        active |= {sid for sid in active_rules(f).values() if sid}
+    exercised = {sid for p in all_pieces for sid, _ in p.expect}
+    print("active ET Open sids the traffic targets: %d of %d; not targeted: %s"
+          % (len(active & exercised), len(active), sorted(active - exercised) or "none"))
 
 
 def main():
     ap = base_args(__doc__)
     ap.add_argument("--serve", metavar="READY_FILE", help=argparse.SUPPRESS)
+    ap.add_argument("--inbound", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--client", metavar="PIECE", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.serve:
-        return serve(args.serve)
+        return serve(args.serve, args.inbound)
     if args.client:
-        piece = next(p for p in pieces() if p.name == args.client)
-        return tcp_client(piece.port, piece.spec[0], piece.spec[1])
+        return tcp_client(next(p for p in pieces() if p.name == args.client))
     require_binary(args.minerwatch)
     et_dir = os.path.join(args.data, "ids-rules", "et-open")
     if not os.path.isdir(et_dir):
