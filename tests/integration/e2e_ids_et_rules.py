@@ -86,8 +86,8 @@ CLAYMORE_WINDOWS = jline({"id": 0, "jsonrpc": "2.0", "method": "miner_file",
 
 # A pool's answers (Stratum v1 as in the protocol's own examples; the getblocktemplate reply
 # carries coinbasetxn as BIP 22 allows).
-SUBSCRIBE_REPLY = jline({"id": 1, "result": [["mining.notify", "ae6812eb4cd7735a302a8a9dd95cf71f"],
-                                             "08000002", 4], "error": None})
+SUBSCRIBE_REPLY = jline({"id": 1, "result": [["mining.notify", "deadbeefcafebabe"], "08000002", 4],
+                         "error": None})
 NOTIFY = jline({"params": ["bf", "4d16b6f85af6e2198f44ae2a6de67f78487ae5611b77c6c0440b921e00000000",
                            "01000000010000000000000000000000000000000000000000000000000000000000"
                            "000000ffffffff20020862062f503253482f04b8864e5008",
@@ -144,6 +144,9 @@ class Piece:
 
 
 def pieces():
+    # sid 2017873 looks for the notify's '"params": ["' in the first 120 bytes a server sends;
+    # ours follows the subscribe answer, so it must end well inside them, whatever the buffer.
+    assert (SUBSCRIBE_REPLY + NOTIFY).find(b'"params": ["') + 12 <= 110
     up, down = "to_server", "to_client"
     out = [
         # Stratum and friends, raw TCP.
