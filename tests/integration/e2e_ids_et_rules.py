@@ -42,7 +42,8 @@ ACTIONS = ("alert", "drop", "pass", "reject", "rejectsrc", "rejectdst", "rejectb
 WALLET = ("44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3"
           "RVGQBEP3A")
 # The wallet sid 2025186 names (the miner dropped after CVE-2017-10271 exploits).
-CVE_WALLET = "4AQe5sAFWZKECiaeNTt59LG7kVtqRoSRJMjrmQ6GiMFAeUvoL3MFeTE6zwwHkFPrAyNw2JHDxUSWL82RiZThPpk4SEg7Vqe"
+CVE_WALLET = ("4AQe5sAFWZKECiaeNTt59LG7kVtqRoSRJMjrmQ6GiMFAeUvoL3MFeTE6zwwHkFPrAyNw2JHDxUSWL82RiZT"
+              "hPpk4SEg7Vqe")
 AGENT = "XMRig/6.21.0 (Linux x86_64) libuv/1.44.2 gcc/12.2.0"
 
 
@@ -119,11 +120,14 @@ BATCH = (b"@echo off\r\nset x=%%comspec:~3,1%%%programfiles:~5,1%%%commonprogram
          b"%x%\r\n")
 BITCOINPLUS = (b"<html><body><script src=\"http://www.bitcoinplus.com/js/miner.js\"></script>"
                b"<script>BitcoinPlusMiner(\"e2e@example.org\")</script></body></html>\n")
-WALLET_SCAM = (b"<script>var d = navigator.userAgent;\nfunction w() { return d.includes(\"hbWallet\") ? "
-               b"\"HB Wallet\" : d.includes(\"coinbase\") ? \"Coinbase\" : d.includes(\"CriOS\") ? "
+WALLET_SCAM = (b"<script>var d = navigator.userAgent;\nfunction w() { "
+               b"return d.includes(\"hbWallet\") ? \"HB Wallet\" : "
+               b"d.includes(\"coinbase\") ? \"Coinbase\" : d.includes(\"CriOS\") ? "
                b"\"MetaMask\" : d.includes(\"imToken\") ? \"imToken\" : d.includes(\"bitpie\") ? "
-               b"\"Bitpie\" : d.includes(\"TokenPocket\") ? \"TokenPocket\" : \"other\"; }</script>\n")
-HTTP_BODIES = {"/coinhive.html": ("text/html", COINHIVE_PAGE), "/bot.js": ("text/javascript", IRC_BOT),
+               b"\"Bitpie\" : d.includes(\"TokenPocket\") ? \"TokenPocket\" : \"other\"; }"
+               b"</script>\n")
+HTTP_BODIES = {"/coinhive.html": ("text/html", COINHIVE_PAGE),
+               "/bot.js": ("text/javascript", IRC_BOT),
                "/clean.sh": ("text/x-sh", KILL_SCRIPT), "/run.bat": ("text/plain", BATCH),
                "/plus.html": ("text/html", BITCOINPLUS), "/wallet.html": ("text/html", WALLET_SCAM)}
 # A TXT answer holding base64 of UTF-16LE "This program ..." (a PE header, DNSlivery-style).
@@ -150,7 +154,8 @@ def pieces():
     up, down = "to_server", "to_client"
     out = [
         # Stratum and friends, raw TCP.
-        Piece("xmrig-login", 40001, "tcp", (3333, [XMRIG_LOGIN]), [(2024792, up)], b'"agent":"XMRig'),
+        Piece("xmrig-login", 40001, "tcp", (3333, [XMRIG_LOGIN]), [(2024792, up)],
+              b'"agent":"XMRig'),
         Piece("login-without-pass", 40002, "tcp", (3333, [NOPASS_LOGIN]), [(2027316, up)]),
         Piece("old-style-login", 40003, "tcp", (3333, [OLD_LOGIN]), [(2022886, up)]),
         Piece("stratum-v1", 40004, "tcp", (3335, [SUBSCRIBE, AUTHORIZE]),
@@ -244,7 +249,8 @@ def pieces():
             for i, (name, sid) in enumerate(dns)]
     # Benign controls: none of them may raise any alert.
     out += [
-        Piece("benign-http", 44001, "curl", ["-A", BROWSER_UA, "http://%s/index.html" % SERVER], []),
+        Piece("benign-http", 44001, "curl", ["-A", BROWSER_UA, "http://%s/index.html" % SERVER],
+              []),
         Piece("benign-dns", 44002, "dns", ("example.org", "A"), []),
         # One byte longer than sid 2036289's bsize:18.
         Piece("benign-dns-bsize", 44003, "dns", ("xpool.hashvault.pro", "A"), []),
@@ -411,8 +417,8 @@ def check_rules_load(args, fl, files):
         for line in named:
             print("  skipped: " + line)
             m = SKIP_LINE.match(line)
-            if not fl.check(m and m.group(1) == path, "%s: skip line not `file:line: sid N: reason`:"
-                            " %r" % (name, line)):
+            if not fl.check(m and m.group(1) == path,
+                            "%s: skip line not `file:line: sid N: reason`: %r" % (name, line)):
                 continue
             n, sid = int(m.group(2)), m.group(3)
             fl.check(n in want and (sid is None or want[n] == int(sid)),
@@ -422,6 +428,23 @@ def check_rules_load(args, fl, files):
         total_loaded += loaded
     print("ET Open: %d of %d active rules load in all (%.1f%%)"
           % (total_loaded, total_active, 100.0 * total_loaded / max(total_active, 1)))
+
+
+def check_scan_skips(fl, stderr, summary, rule_files):
+    """All files load as one rule set in the scan: the older snapshot's copies of the current
+    file's sids are skipped as duplicates (as Suricata refuses a second gid:sid); every skip is
+    named, and the other skips stay within the 5% the files allow each."""
+    loaded, active, skipped, _ = (int(x) for x in summary.groups()[:4])
+    named = [m for m in (SKIP_LINE.match(l) for l in stderr.splitlines())
+             if m and m.group(1) in rule_files]
+    fl.check(len(named) == skipped, "scan pcap: %d skipped but %d named on stderr"
+             % (skipped, len(named)))
+    dups = sum("duplicate" in m.group(4) for m in named)
+    print("scan pcap: %d skipped as duplicates of an earlier file's sid, %d for other reasons"
+          % (dups, len(named) - dups))
+    fl.check(len(named) - dups <= (1 - MIN_LOADED) * active,
+             "scan pcap: %d rules skipped for reasons other than a duplicate sid (of %d)"
+             % (len(named) - dups, active))
 
 
 def make_certs(fl, d):
@@ -515,7 +538,8 @@ def start_servers(args, fl, procs, d, ns, certs):
     fl.check(ok, "the test's pool and HTTP servers did not start: "
              + open(os.path.join(d, "servers.log")).read()[-500:]
              + open(os.path.join(d, "inbound.log")).read()[-500:])
-    fl.check(wait_for_log(dlog, "started", 10), "dnsmasq did not start: " + open(dlog).read()[-500:])
+    fl.check(wait_for_log(dlog, "started", 10),
+             "dnsmasq did not start: " + open(dlog).read()[-500:])
     time.sleep(0.5)  # s_server has no readiness signal
     return ok
 
@@ -637,6 +661,7 @@ def run_traffic_and_scan(args, fl, d, rule_files):
     fl.check(summary, "scan pcap printed no `rules: N of M rules loaded` line: " + r.stderr[-500:])
     if summary:
         print("scan pcap " + summary.group(0))
+        check_scan_skips(fl, r.stderr, summary, rule_files)
     alerts, findings = read_eve(fl, eve), read_jsonl(out, fl)
     print("EVE alerts: %d; IDS findings: %d"
           % (len(alerts), sum(f.get("category") == IDS_CATEGORY for f in findings)))
