@@ -7,12 +7,13 @@
 # rewritten per copy (tools/pcap_multiply), about SIZE_MB megabytes. Prints a markdown table.
 #
 # usage: scripts/bench-sensor.sh [-b BUILD_DIR] [-s SIZE_MB] [-o FILE] [-r RUNS] [-d DATA_DIR]
-#                                [-p PREV_BIN]
+#                                [-p PREV_BIN] [-R "RULE_FILE..."]
 #   BUILD_DIR  a Release build (default build/bench, configured and built here if missing)
 #   PREV_BIN   another minerwatch binary (e.g. the previous commit's) run side by side, round-robin
 #   SIZE_MB    size of the merged capture (default 300)
 #   FILE       where the merged capture goes (default /tmp/minerwatch-bench/ndpi-merged.pcap)
 #   RUNS       runs per program, round-robin; the fastest is reported (default 3)
+#   RULE_FILE  Suricata rule files: one more row, the same scan with --rules for each of them
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=$src/build/bench
@@ -20,9 +21,10 @@ size_mb=300
 file=/tmp/minerwatch-bench/ndpi-merged.pcap
 runs=3
 prev=
+rules=()
 data=${MW_SHARED_DATA_DIR:-$src/../shared/data}
 cpu=${BENCH_CPU:-0}
-while getopts "b:s:o:r:d:p:h" opt; do
+while getopts "b:s:o:r:d:p:R:h" opt; do
   case $opt in
     b) build=$OPTARG ;;
     s) size_mb=$OPTARG ;;
@@ -30,6 +32,7 @@ while getopts "b:s:o:r:d:p:h" opt; do
     r) runs=$OPTARG ;;
     d) data=$OPTARG ;;
     p) prev=$OPTARG ;;
+    R) for f in $OPTARG; do rules+=(--rules "$f"); done ;;
     *) sed -n '2,15p' "$0"; exit 2 ;;
   esac
 done
@@ -94,6 +97,8 @@ for ((i = 0; i < runs; i++)); do
   [[ -z $reader ]] || run_once reader "$tmp/out" "$reader" -q -i "$file"
   run_once mw "$tmp/out" "$mw" scan pcap "$file" --json "$tmp/findings.jsonl" --quiet
   [[ -z $prev ]] || run_once prev /dev/null "$prev" scan pcap "$file" --json /dev/null --quiet
+  ((${#rules[@]} == 0)) || run_once rules /dev/null "$mw" scan pcap "$file" --json /dev/null \
+    --quiet "${rules[@]}"
 done
 packets=$(awk '/^packets / {print $2}' "$tmp/ndpi.out")
 ndpi_flows=$(awk '/^flows / {print $2}' "$tmp/ndpi.out")
@@ -119,6 +124,7 @@ row "nDPI $ndpi_version (tools/ndpi_compare)" ndpi
 [[ -z $reader ]] || row "nDPI's own reader (ndpiReader -q -i)" reader
 row "minerwatch scan pcap" mw
 [[ -z $prev ]] || row "minerwatch scan pcap, -p $prev" prev
+((${#rules[@]} == 0)) || row "minerwatch scan pcap --rules ($((${#rules[@]} / 2)) files)" rules
 echo
 echo "minerwatch wrote $findings finding lines. Gbit/s counts the bytes of the file. CPU s is" \
   "user + system time of the fastest run (10 ms resolution)."

@@ -255,6 +255,7 @@ class IdsRulesDetector : public Detector {
     buffers_.clear();
     Add("tls.cert_subject", e.subject);
     Add("tls.cert_issuer", e.issuer);
+    Add("tls.cert_serial", e.serial);
     RunTransaction(e.flow, Direction::kToClient, "tls", buffers_);
   }
 

@@ -49,6 +49,7 @@ struct CertificateEvent {
   std::string_view subject;  // RFC 2253-ish one-line subject of the leaf certificate
   std::string_view issuer;
   std::span<const std::string_view> dns_names;  // subjectAltName DNS entries
+  std::string_view serial;                       // "0A:E1:E6:..." (tls.cert_serial's form)
 };
 
 }  // namespace mw::tls

@@ -104,6 +104,29 @@ std::string NameToString(const X509_NAME* name) {
   return out;
 }
 
+// The serial as Suricata's tls.cert_serial shows it: the DER integer's content bytes (a leading
+// 00 kept when the high bit is set) as upper-case hex pairs joined by ':'.
+std::string SerialToString(const ASN1_INTEGER* serial) {
+  std::string out;
+  unsigned char* der = nullptr;
+  const int len = serial ? i2d_ASN1_INTEGER(serial, &der) : -1;
+  if (len <= 2 || der == nullptr) {
+    OPENSSL_free(der);
+    return out;
+  }
+  // Tag, then the length: short form, or 0x8N followed by N length bytes.
+  size_t pos = 2;
+  if (der[1] & 0x80) pos += der[1] & 0x7f;
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  for (size_t i = pos; i < size_t(len); ++i) {
+    if (!out.empty()) out.push_back(':');
+    out.push_back(kHex[der[i] >> 4]);
+    out.push_back(kHex[der[i] & 15]);
+  }
+  OPENSSL_free(der);
+  return out;
+}
+
 }  // namespace
 
 ProbeResult ProbeTls(Direction, ByteView b) {
@@ -386,6 +409,7 @@ void TlsParser::HandleCertificate(ByteView body, ParseContext& ctx) {
   }
   const std::string subject = NameToString(X509_get_subject_name(cert));
   const std::string issuer = NameToString(X509_get_issuer_name(cert));
+  const std::string serial = SerialToString(X509_get0_serialNumber(cert));
   std::string names;  // SAN DNS names back to back; views are taken once it stops growing
   std::vector<std::pair<size_t, size_t>> spans;
   auto* sans =
@@ -411,7 +435,8 @@ void TlsParser::HandleCertificate(ByteView body, ParseContext& ctx) {
   views.reserve(spans.size());
   for (auto [off, len] : spans) views.emplace_back(names.data() + off, len);
   ctx.events().Publish(CertificateEvent{
-      .flow = ctx.flow(), .subject = subject, .issuer = issuer, .dns_names = views});
+      .flow = ctx.flow(), .subject = subject, .issuer = issuer, .dns_names = views,
+      .serial = serial});
 }
 
 }  // namespace mw::tls
