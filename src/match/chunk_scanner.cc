@@ -57,7 +57,7 @@ void ChunkScanner::CloseSegment(size_t seg_end) {
   AccumulateTo(hi);
   // The prefilter saw at least [lo, hi): a superset of the bytes can only say "may match" more
   // often, never miss (libyara still scans exactly [lo, hi)).
-  segments_.push_back({lo, hi, yara_.rules()->prefilter()->Accumulate({}, *acc_scratch_), true});
+  segments_.push_back({lo, hi, yara_.rules()->prefilter()->Accumulate({}, *acc_scratch_)});
   yara_.rules()->prefilter()->ResetAccumulated(*acc_scratch_);
   in_seg_ = false;
 }
@@ -95,7 +95,7 @@ void ChunkScanner::Feed(ByteView window, size_t window_off, bool last) {
     segments_.clear();
     in_seg_ = false;
     pos_ = size;
-    segments_.push_back({0, size, true, false});
+    segments_.push_back({0, size, true});
     return;
   }
   Classify(last);
@@ -112,19 +112,13 @@ Status ChunkScanner::FinishChunk(const SegmentReader& read, std::vector<RuleMatc
     }
     ByteView seg = read(sg.lo, sg.hi - sg.lo);
     if (seg.empty()) continue;  // gone meanwhile (the process unmapped it)
-    auto s = sg.prefiltered ? Scanned(seg, base_ + sg.lo, out, counters)
-                            : ScanSegment(seg, base_ + sg.lo, out, counters);
+    // A trigger only says "may match": MayMatch over the whole segment decides, as ScanChunk.
+    auto s = ScanSegment(seg, base_ + sg.lo, out, counters);
     if (!s && status) status = s;
   }
   segments_.clear();
   window_ = {};
   return status;
-}
-
-Status ChunkScanner::Scanned(ByteView seg, uint64_t at, std::vector<RuleMatch>* out,
-                             ChunkScanCounters* counters) {
-  if (counters) counters->bytes_yara += seg.size();
-  return yara_.Scan(seg, at, out);
 }
 
 Status ChunkScanner::ScanSegment(ByteView seg, uint64_t at, std::vector<RuleMatch>* out,

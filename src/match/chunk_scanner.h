@@ -54,8 +54,9 @@ class ChunkScanner {
 
   // The same scan as ScanChunk for a caller that reads a chunk piece by piece into one small
   // reused buffer: Feed() after each piece, while it is still in cache, zero-tests its pages and
-  // runs the Hyperscan prefilter over it; FinishChunk() then has the caller read again only
-  // the segments that may match, and hands them to libyara, as ScanChunk would. A 16 MiB chunk
+  // looks for the prefilter's triggers in it (YaraPrefilter::Accumulate); FinishChunk() then
+  // has the caller read again only the segments that hold a trigger, runs the whole prefilter
+  // over each and hands those it lets through to libyara, as ScanChunk would. A 16 MiB chunk
   // read in one go and scanned afterwards went to DRAM three times (copy, zero test,
   // Hyperscan). Segments, and so results, are those of ScanChunk.
   //
@@ -76,9 +77,6 @@ class ChunkScanner {
  private:
   Status ScanSegment(ByteView seg, uint64_t at, std::vector<RuleMatch>* out,
                      ChunkScanCounters* counters);
-  // libyara over a segment the prefilter already let through.
-  Status Scanned(ByteView seg, uint64_t at, std::vector<RuleMatch>* out,
-                 ChunkScanCounters* counters);
   // Classifies whole pages of the window (and a last partial page when "final").
   void Classify(bool final);
   const uint8_t* At(size_t off) const { return window_.data() + (off - window_off_); }
@@ -93,8 +91,7 @@ class ChunkScanner {
   std::unique_ptr<PrefilterScratch> acc_scratch_;
   struct Segment {
     size_t lo, hi;
-    bool may_match;
-    bool prefiltered;  // false: a chunk under 4 pages, prefiltered whole at the end
+    bool may_match;  // a trigger was seen (or a chunk under 4 pages): MayMatch decides
   };
   // State of the chunk being fed (offsets from its first byte).
   ByteView window_;

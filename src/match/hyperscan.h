@@ -51,6 +51,18 @@ class HsDatabase {
   // One database of all "patterns" (block mode). Fails with Hyperscan's message, naming the
   // pattern index when it gives one.
   static Result<std::unique_ptr<const HsDatabase>> Compile(const std::vector<HsPattern>& patterns);
+  // Compile() through a cache folder: the database is serialised to "<dir>/hs-<key>.db" (key:
+  // the patterns and Hyperscan's version) and loaded from there next time, since compiling a
+  // rule set's ~150 literals costs more CPU than a one-shot `host scan` of a small process. A
+  // missing, stale, damaged or foreign-CPU file is compiled again and rewritten; a folder that
+  // cannot be written is no error. Empty "dir": Compile().
+  static Result<std::unique_ptr<const HsDatabase>> CompileCached(
+      const std::vector<HsPattern>& patterns, const std::string& dir);
+  // A cache file's bytes (magic, checksum, Hyperscan's serialised database) back to a
+  // database; fails on anything else. Fuzzed (hs_cache_fuzz).
+  static Result<std::unique_ptr<const HsDatabase>> Deserialize(ByteView file);
+  // The bytes CompileCached writes for this database.
+  Result<std::string> Serialize() const;
   // True when "expr" compiles on its own (to find the one pattern that would sink a database).
   static bool CompilesAlone(const std::string& expr, unsigned flags);
 

@@ -1,6 +1,10 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -58,11 +62,10 @@ TEST(Evidence, ShippedRulesSayWhatTheyAre) {
     if (r.evidence == Evidence::kNames) names_rules.push_back(r.name);
   }
   // miner_strings.yar is names (algorithm-id tables too); every pow_*.yar rule is proof of work.
-  EXPECT_EQ(names_rules,
-            (std::vector<std::string>{"MW_Stratum_Client", "MW_XMRig", "MW_XmrStak",
-                                      "MW_GPU_Miner_Brands", "MW_Pool_And_Donation_Hosts",
-                                      "MW_CryptoNight_Family_Algorithms", "MW_Argon2_Chukwa_Miner",
-                                      "MW_CPU_Miner_Algorithm_Table"}));
+  EXPECT_EQ(names_rules, (std::vector<std::string>{
+                             "MW_Stratum_Client", "MW_XMRig", "MW_XmrStak", "MW_GPU_Miner_Brands",
+                             "MW_Pool_And_Donation_Hosts", "MW_CryptoNight_Family_Algorithms",
+                             "MW_Argon2_Chukwa_Miner", "MW_CPU_Miner_Algorithm_Table"}));
   EXPECT_GT((*rules)->rule_count(), names_rules.size());
 }
 
@@ -96,10 +99,11 @@ TEST(Evidence, AlgorithmIdListsAreNames) {
 TEST(Evidence, CryptoNightMainLoopIsProofOfWork) {
   // The shape of cn_slow_hash's loop set-up in Debian's monerod 0.18 (and of XMRig's cn code):
   // mov r15d, 0x80000 (2^19 iterations) ... and eax, 0x1FFFF0 (2 MiB scratchpad index).
-  std::string code = "\x41\xbf\x00\x00\x08\x00"          // mov r15d, 0x80000
-                     "\x48\x89\x44\x24\x38"                // mov [rsp+0x38], rax
-                     "\x66\x0f\xef\x84\x24\x10\x04\x00\x00"  // pxor xmm0, [rsp+0x410]
-                     "\x25\xf0\xff\x1f\x00"s;              // and eax, 0x1ffff0
+  std::string code =
+      "\x41\xbf\x00\x00\x08\x00"              // mov r15d, 0x80000
+      "\x48\x89\x44\x24\x38"                  // mov [rsp+0x38], rax
+      "\x66\x0f\xef\x84\x24\x10\x04\x00\x00"  // pxor xmm0, [rsp+0x410]
+      "\x25\xf0\xff\x1f\x00"s;                // and eax, 0x1ffff0
   code.insert(0, 64, '\x90');
   auto got = ShippedMatches(Bytes(code));
   ASSERT_EQ(got.size(), 1u);
@@ -132,6 +136,67 @@ TEST(Hyperscan, CompileScanAndReportBufferOffsets) {
   EXPECT_FALSE(HsDatabase::Compile({{"(", 0, 1}}).has_value());
   EXPECT_FALSE(HsDatabase::CompilesAlone("(", 0));
   EXPECT_TRUE(HsDatabase::CompilesAlone("a.c", kHsDotAll));
+}
+
+TEST(Hyperscan, CacheFolderKeepsTheDatabaseAndSurvivesDamage) {
+  const std::string dir = ::testing::TempDir() + "/hs-cache-" + std::to_string(getpid());
+  std::filesystem::remove_all(dir);
+  std::vector<HsPattern> pats = {{"\\x41\\x42\\x43\\x44", kHsSingleMatch, 7}};
+  auto count_files = [&] {
+    size_t n = 0;
+    if (std::filesystem::exists(dir)) {
+      for (const auto& e : std::filesystem::directory_iterator(dir))
+        n += e.path().extension() == ".db";
+    }
+    return n;
+  };
+  auto finds = [](const HsDatabase& db) {
+    HsScratch scratch(db);
+    const std::string text = "xxABCDxx";
+    unsigned got = 0;
+    auto r = db.Scan(
+        AsBytes(text), scratch,
+        [](unsigned id, uint64_t, uint64_t, void* c) {
+          *static_cast<unsigned*>(c) = id;
+          return 0;
+        },
+        &got);
+    return r.has_value() && got == 7;
+  };
+  auto first = HsDatabase::CompileCached(pats, dir);
+  ASSERT_TRUE(first.has_value());
+  EXPECT_TRUE(finds(**first));
+  ASSERT_EQ(count_files(), 1u);
+  const auto file = std::filesystem::directory_iterator(dir)->path();
+  // Loaded from the file: the same database.
+  auto second = HsDatabase::CompileCached(pats, dir);
+  ASSERT_TRUE(second.has_value());
+  EXPECT_TRUE(finds(**second));
+  // A damaged file is refused by its checksum, compiled again and rewritten.
+  {
+    std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+    char c = 0;
+    f.seekg(40);
+    f.get(c);
+    f.seekp(40);
+    f.put(char(c ^ 0x55));
+  }
+  std::ifstream in(file, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_FALSE(HsDatabase::Deserialize(AsBytes(bytes)).has_value());
+  auto third = HsDatabase::CompileCached(pats, dir);
+  ASSERT_TRUE(third.has_value());
+  EXPECT_TRUE(finds(**third));
+  std::ifstream again(file, std::ios::binary);
+  std::string rewritten((std::istreambuf_iterator<char>(again)), std::istreambuf_iterator<char>());
+  EXPECT_TRUE(HsDatabase::Deserialize(AsBytes(rewritten)).has_value());
+  // Other patterns: another file.
+  pats[0].id = 8;
+  ASSERT_TRUE(HsDatabase::CompileCached(pats, dir).has_value());
+  EXPECT_EQ(count_files(), 2u);
+  // A folder that cannot be made is no error.
+  EXPECT_TRUE(HsDatabase::CompileCached(pats, "/proc/no-such-dir").has_value());
+  std::filesystem::remove_all(dir);
 }
 
 TEST(ChunkScanner, FindsStringsAcrossChunksAndZeroRuns) {

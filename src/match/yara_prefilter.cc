@@ -361,6 +361,66 @@ bool ConditionBound::Gated() const {
   return !Eval(none.data());
 }
 
+bool ConditionBound::CoverNode(uint32_t i, const std::vector<double>& cost,
+                               std::vector<uint32_t>* out, double* total) const {
+  const Node& n = nodes_[i];
+  switch (n.kind) {
+    case Node::kTrue:
+      return false;
+    case Node::kFalse:
+      return true;  // never true: needs no string
+    case Node::kAnd: {
+      // Every operand is true when the AND is: one operand's cover is enough, the cheapest.
+      std::vector<uint32_t> best;
+      double best_cost = 0;
+      bool found = false;
+      for (uint32_t c : n.items) {
+        std::vector<uint32_t> part;
+        double part_cost = 0;
+        if (!CoverNode(c, cost, &part, &part_cost) || (found && part_cost >= best_cost)) continue;
+        best = std::move(part);
+        best_cost = part_cost;
+        found = true;
+      }
+      out->insert(out->end(), best.begin(), best.end());
+      *total += best_cost;
+      return found;
+    }
+    case Node::kOr:
+      for (uint32_t c : n.items) {
+        if (!CoverNode(c, cost, out, total)) return false;
+      }
+      return true;
+    case Node::kAtLeast: {
+      if (n.n == 0) return false;
+      if (n.n > n.items.size()) return true;
+      // With n of the k present, at most n - 1 of any k - n + 1 are missing.
+      std::vector<uint32_t> items = n.items;
+      std::stable_sort(items.begin(), items.end(),
+                       [&](uint32_t a, uint32_t b) { return cost[a] < cost[b]; });
+      for (size_t k = 0; k < items.size() - n.n + 1; ++k) {
+        out->push_back(items[k]);
+        *total += cost[items[k]];
+      }
+      return true;
+    }
+  }
+  return false;
+}
+
+std::vector<uint32_t> ConditionBound::Cover(const std::vector<double>& cost) const {
+  std::vector<uint32_t> out;
+  double total = 0;
+  if (nodes_.empty() || !CoverNode(root_, cost, &out, &total)) {
+    out.resize(string_count_);
+    for (uint32_t i = 0; i < out.size(); ++i) out[i] = i;
+    return out;
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 std::string ConditionBound::NodeString(uint32_t i) const {
   const Node& n = nodes_[i];
   switch (n.kind) {
@@ -673,7 +733,7 @@ int OnAtom(unsigned id, uint64_t /*from*/, uint64_t /*to*/, void* ctx) {
 YaraPrefilter::~YaraPrefilter() = default;
 
 std::unique_ptr<const YaraPrefilter> YaraPrefilter::Build(
-    YR_RULES* rules, const std::vector<RuleSourceText>& sources) {
+    YR_RULES* rules, const std::vector<RuleSourceText>& sources, const std::string& cache_dir) {
   std::unique_ptr<YaraPrefilter> pf(new YaraPrefilter());
   // Rule text by "namespace\0name".
   std::unordered_map<std::string, RuleSource> by_name;
@@ -684,6 +744,9 @@ std::unique_ptr<const YaraPrefilter> YaraPrefilter::Build(
   }
   std::vector<std::string> exprs;
   std::vector<unsigned> flags;
+  // What an atom costs Hyperscan on data it does not occur in: short literals and regexes
+  // make FDR confirm candidates at many positions. Guides the choice of triggers.
+  std::vector<double> string_cost;
   bool ok = true;
   YR_RULE* rule;
   yr_rules_foreach(rules, rule) {
@@ -716,6 +779,7 @@ std::unique_ptr<const YaraPrefilter> YaraPrefilter::Build(
     for (size_t k = 0; k < logical.size(); ++k) {
       uint32_t gidx = uint32_t(pf->string_rule_.size());
       pf->string_rule_.push_back(uint32_t(pf->rules_.size()));
+      string_cost.push_back(0);
       const YR_STRING* head = logical[k][0];
       uint32_t f = head->flags;
       if (f & (STRING_FLAGS_XOR | STRING_FLAGS_BASE64 | STRING_FLAGS_BASE64_WIDE)) {
@@ -736,6 +800,7 @@ std::unique_ptr<const YaraPrefilter> YaraPrefilter::Build(
           exprs.push_back(EscapeBytes(lit->string, size_t(lit->length), wide));
           flags.push_back(base);
           pf->atom_string_.push_back(gidx);
+          string_cost[gidx] += 1.0 + 32.0 / double(size_t(lit->length) * (wide ? 2 : 1));
           pf->max_literal_length_ =
               std::max(pf->max_literal_length_, size_t(lit->length) * (wide ? 2 : 1));
         }
@@ -764,6 +829,7 @@ std::unique_ptr<const YaraPrefilter> YaraPrefilter::Build(
       exprs.push_back(std::move(expr));
       flags.push_back(fl);
       pf->atom_string_.push_back(gidx);
+      string_cost[gidx] += 8.0;
     }
     pf->rules_.push_back(std::move(rb));
   }
@@ -775,8 +841,9 @@ std::unique_ptr<const YaraPrefilter> YaraPrefilter::Build(
     std::vector<HsPattern> patterns;
     for (size_t i = 0; i < exprs.size(); ++i)
       patterns.push_back({std::move(exprs[i]), flags[i], unsigned(i)});
-    if (auto db = HsDatabase::Compile(patterns)) {
+    if (auto db = HsDatabase::CompileCached(patterns, cache_dir)) {
       pf->db_ = std::move(*db);
+      pf->BuildTriggers(patterns, string_cost, cache_dir);
     } else {
       pf->reasons_.push_back(db.error().message());
       ok = false;
@@ -784,6 +851,27 @@ std::unique_ptr<const YaraPrefilter> YaraPrefilter::Build(
   }
   pf->always_scan_ = !ok;
   return pf;
+}
+
+void YaraPrefilter::BuildTriggers(const std::vector<HsPattern>& patterns,
+                                  const std::vector<double>& string_cost,
+                                  const std::string& cache_dir) {
+  std::vector<uint8_t> trigger(string_rule_.size(), 0);
+  for (size_t r = 0; r < rules_.size(); ++r) {
+    const uint32_t first = rules_[r].first_string;
+    const uint32_t end =
+        r + 1 < rules_.size() ? rules_[r + 1].first_string : uint32_t(string_rule_.size());
+    std::vector<double> cost(string_cost.begin() + first, string_cost.begin() + end);
+    for (uint32_t i : rules_[r].bound.Cover(cost)) trigger[first + i] = 1;
+  }
+  std::vector<HsPattern> triggers;
+  for (const HsPattern& p : patterns) {
+    if (trigger[atom_string_[p.id]]) triggers.push_back(p);
+  }
+  trigger_atoms_ = triggers.size();
+  // Without a smaller set, or when it fails to build, windows go through the whole database.
+  if (triggers.empty() || triggers.size() == patterns.size()) return;
+  if (auto db = HsDatabase::CompileCached(triggers, cache_dir)) trigger_db_ = std::move(*db);
 }
 
 bool YaraPrefilter::MayMatch(ByteView data, PrefilterScratch& sc) const {
@@ -803,11 +891,26 @@ bool YaraPrefilter::MayMatch(ByteView data, PrefilterScratch& sc) const {
   return sc.possible_ || failed;
 }
 
+namespace {
+
+int OnTrigger(unsigned /*id*/, uint64_t /*from*/, uint64_t /*to*/, void* ctx) {
+  *static_cast<bool*>(ctx) = true;
+  return 1;  // one trigger is enough: MayMatch decides on the whole buffer
+}
+
+}  // namespace
+
 bool YaraPrefilter::Accumulate(ByteView data, PrefilterScratch& sc) const {
   if (always_scan_ || !sc.ok()) return true;
   // One possible rule is enough: later windows of the same stream need no scan.
   if (sc.possible_ || data.empty()) return sc.possible_;
-  if (!db_->Scan(data, *sc.scratch_, OnAtom, &sc, std::max<size_t>(max_literal_length_, 4096)))
+  const size_t overlap = std::max<size_t>(max_literal_length_, 4096);
+  if (trigger_db_ && sc.trigger_scratch_ && sc.trigger_scratch_->ok()) {
+    if (!trigger_db_->Scan(data, *sc.trigger_scratch_, OnTrigger, &sc.possible_, overlap))
+      sc.possible_ = true;
+    return sc.possible_;
+  }
+  if (!db_->Scan(data, *sc.scratch_, OnAtom, &sc, overlap))
     sc.possible_ = true;  // a failed scan proves nothing
   return sc.possible_;
 }
@@ -821,6 +924,8 @@ void YaraPrefilter::ResetAccumulated(PrefilterScratch& sc) const {
 PrefilterScratch::PrefilterScratch(const YaraPrefilter* prefilter) : prefilter_(prefilter) {
   if (!prefilter_ || prefilter_->always_scan_ || !prefilter_->db_) return;
   scratch_ = std::make_unique<HsScratch>(*prefilter_->db_);
+  if (prefilter_->trigger_db_)
+    trigger_scratch_ = std::make_unique<HsScratch>(*prefilter_->trigger_db_);
   seen_.assign(prefilter_->string_rule_.size() + 1, 0);
   touched_.reserve(prefilter_->string_rule_.size());
 }

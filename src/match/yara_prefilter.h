@@ -37,6 +37,10 @@ class ConditionBound {
   bool Gated() const;
   // Debug form, e.g. "and(atleast(1;0,1),true)".
   std::string ToString() const;
+  // A cheap set of strings one of which every match needs: when the condition is true, some
+  // string of Cover() is present. "cost[i]" weighs string i (an AND takes its cheapest operand,
+  // "n of k" its k - n + 1 cheapest strings). Every string when there is no such set.
+  std::vector<uint32_t> Cover(const std::vector<double>& cost) const;
 
   struct Node {
     enum Kind : uint8_t { kTrue, kFalse, kAnd, kOr, kAtLeast } kind = kTrue;
@@ -46,6 +50,9 @@ class ConditionBound {
 
  private:
   bool EvalNode(uint32_t i, const uint8_t* seen) const;
+  // False when node "i" can be true with no string present.
+  bool CoverNode(uint32_t i, const std::vector<double>& cost, std::vector<uint32_t>* out,
+                 double* total) const;
   std::string NodeString(uint32_t i) const;
   std::vector<Node> nodes_;  // nodes_[root_] is the root
   uint32_t root_ = 0;
@@ -87,13 +94,17 @@ class YaraPrefilter {
   YaraPrefilter& operator=(const YaraPrefilter&) = delete;
 
   // Never fails: a rule set it cannot prefilter comes back with always_scan() true and the
-  // reasons (one line per rule) in always_scan_reasons().
+  // reasons (one line per rule) in always_scan_reasons(). "cache_dir": where the Hyperscan
+  // databases are kept between runs (HsDatabase::CompileCached); "" compiles every time.
   static std::unique_ptr<const YaraPrefilter> Build(YR_RULES* rules,
-                                                    const std::vector<RuleSourceText>& sources);
+                                                    const std::vector<RuleSourceText>& sources,
+                                                    const std::string& cache_dir = "");
 
   bool always_scan() const { return always_scan_; }
   const std::vector<std::string>& always_scan_reasons() const { return reasons_; }
   size_t atom_count() const { return atom_string_.size(); }
+  // Atoms Accumulate looks for (atom_count() when there is no smaller trigger set).
+  size_t trigger_atom_count() const { return trigger_db_ ? trigger_atoms_ : atom_count(); }
   // Longest byte length any atom (and so any literal string) can match; 0 when unbounded or
   // unknown. Chunked scanners overlap chunks by at least this much.
   size_t max_literal_length() const { return max_literal_length_; }
@@ -101,11 +112,14 @@ class YaraPrefilter {
   // False only when no rule can match "data": libyara may be skipped.
   bool MayMatch(ByteView data, PrefilterScratch& scratch) const;
 
-  // MayMatch over a buffer seen as windows (scanned while they are still in cache): each call
-  // adds the atoms found in "window" to those of the earlier calls since ResetAccumulated, and
-  // returns true once some rule may match their union. Windows that overlap by at least
-  // max_literal_length() bytes and cover the buffer find every atom a MayMatch over the whole
-  // buffer finds, so the answer is the same. Only valid when windowed() is true.
+  // A first look at a buffer seen as windows (scanned while they are still in cache): true once
+  // some window since ResetAccumulated holds a trigger, an atom of a string that every match
+  // of its rule needs (ConditionBound::Cover; short literals such as "DAG" are left out where
+  // the rule needs another string anyway). True whenever MayMatch over the whole buffer would
+  // be, so false lets the buffer skip libyara; true means "ask MayMatch" (the caller reads the
+  // buffer again). Most buffers (random data, a RandomX cache) hold no trigger, and the smaller
+  // literal set runs faster over them. Windows that overlap by at least max_literal_length()
+  // bytes and cover the buffer find every trigger in it. Only valid when windowed() is true.
   bool Accumulate(ByteView window, PrefilterScratch& scratch) const;
   void ResetAccumulated(PrefilterScratch& scratch) const;
   // True when every atom is a literal no longer than max_literal_length(): regex atoms (hex
@@ -118,9 +132,13 @@ class YaraPrefilter {
     ConditionBound bound;
     uint32_t first_string = 0;  // global index of the rule's first logical string
   };
+  void BuildTriggers(const std::vector<HsPattern>& patterns, const std::vector<double>& string_cost,
+                     const std::string& cache_dir);
   bool always_scan_ = true;
   std::vector<std::string> reasons_;
   std::unique_ptr<const HsDatabase> db_;
+  std::unique_ptr<const HsDatabase> trigger_db_;  // null: Accumulate uses db_
+  size_t trigger_atoms_ = 0;
   std::vector<uint32_t> atom_string_;  // atom id → global logical string index
   std::vector<uint32_t> string_rule_;  // global logical string index → rule bound index
   std::vector<RuleBound> rules_;
@@ -142,6 +160,7 @@ class PrefilterScratch {
  private:
   const YaraPrefilter* prefilter_;
   std::unique_ptr<HsScratch> scratch_;
+  std::unique_ptr<HsScratch> trigger_scratch_;
   std::vector<uint8_t> seen_;
   std::vector<uint32_t> touched_;
   bool possible_ = false;

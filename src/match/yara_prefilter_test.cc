@@ -106,6 +106,42 @@ TEST(RuleSource, HexToRegex) {
   EXPECT_EQ(HexToRegex("4"), "");
 }
 
+// Cover's promise, checked over every set of present strings: whenever the condition can be
+// true, one of its cover strings is present.
+void ExpectCovers(std::string_view cond, const std::vector<std::string>& ids,
+                  const std::vector<double>& cost) {
+  ConditionBound b = ConditionBound::Analyze(cond, ids);
+  std::vector<uint32_t> cover = b.Cover(cost);
+  for (uint32_t set = 0; set < (1u << ids.size()); ++set) {
+    std::vector<uint8_t> seen(ids.size() + 1, 0);
+    for (size_t i = 0; i < ids.size(); ++i) seen[i] = (set >> i) & 1;
+    if (!b.Eval(seen.data())) continue;
+    bool hit = std::any_of(cover.begin(), cover.end(), [&](uint32_t i) { return seen[i]; });
+    EXPECT_TRUE(hit) << cond << " set " << set;
+  }
+}
+
+TEST(ConditionBound, CoverTakesTheCheapestNeededStrings) {
+  std::vector<std::string> ids = {"$e1", "$e2", "$d1", "$d2", "$m1", "$m2", "$m3"};
+  // "DAG" ($d1) is short and dear; the rule needs one of $e* anyway.
+  std::vector<double> cost = {2, 2, 12, 3, 2, 2, 2};
+  auto b = ConditionBound::Analyze("1 of ($e*) and 1 of ($d*) and 2 of ($m*)", ids);
+  EXPECT_EQ(b.Cover(cost), (std::vector<uint32_t>{0, 1}));
+  EXPECT_EQ(ConditionBound::Analyze("2 of ($m*) and $d1", ids).Cover(cost),
+            (std::vector<uint32_t>{4, 5}));
+  EXPECT_EQ(ConditionBound::Analyze("$d1 or $e1", ids).Cover(cost), (std::vector<uint32_t>{0, 2}));
+  EXPECT_EQ(ConditionBound::Analyze("4 of them", ids).Cover(cost),
+            (std::vector<uint32_t>{0, 1, 4, 5}));
+  // Not understood ("may be true" without strings): every string.
+  EXPECT_EQ(ConditionBound::Analyze("$e1 or filesize > 3", ids).Cover(cost).size(), ids.size());
+  for (std::string_view cond :
+       {"1 of ($e*) and 1 of ($d*) and 2 of ($m*)", "($e1 and $d1) or 3 of ($m*)", "all of them",
+        "any of them", "$e1 and not $e2", "(#m1 > 2 or $d2) and 2 of ($e1, $m2, $m3)",
+        "5 of them or ($d1 and $d2)", "false or $m3"}) {
+    ExpectCovers(cond, ids, cost);
+  }
+}
+
 std::shared_ptr<const YaraRules> Builtin() {
   static auto rules = *YaraRules::Load(true, {});
   return rules;
@@ -118,6 +154,8 @@ TEST(YaraPrefilter, ShippedRulesArePrefilterable) {
   for (const auto& r : rules->prefilter()->always_scan_reasons()) why += r + "\n";
   EXPECT_FALSE(rules->prefilter()->always_scan()) << why;
   EXPECT_GT(rules->prefilter()->atom_count(), 100u);
+  // Windows are first searched for fewer atoms than the whole prefilter holds.
+  EXPECT_LT(rules->prefilter()->trigger_atom_count(), rules->prefilter()->atom_count());
   EXPECT_GE(rules->rule_count(), 16u);
 }
 

@@ -85,8 +85,9 @@ YaraRules::~YaraRules() {
   if (rules_) yr_rules_destroy(rules_);
 }
 
-Result<std::shared_ptr<const YaraRules>> YaraRules::Load(
-    bool with_builtin, const std::vector<std::string>& user_paths) {
+Result<std::shared_ptr<const YaraRules>> YaraRules::Load(bool with_builtin,
+                                                         const std::vector<std::string>& user_paths,
+                                                         const std::string& cache_dir) {
   if (auto s = InitYara(); !s) return Fail(s.error());
   std::vector<std::string> files;
   if (auto s = ExpandPaths(user_paths, &files); !s) return Fail(s.error());
@@ -122,7 +123,7 @@ Result<std::shared_ptr<const YaraRules>> YaraRules::Load(
   if (yr_compiler_get_rules(cp.c, &rules) != ERROR_SUCCESS) {
     return Fail(Error::Internal("yr_compiler_get_rules failed"));
   }
-  out->Finish(rules, sources);
+  out->Finish(rules, sources, cache_dir);
   return std::shared_ptr<const YaraRules>(std::move(out));
 }
 
@@ -151,7 +152,8 @@ const char* EvidenceName(Evidence e) {
   return e == Evidence::kProofOfWork ? "proof_of_work" : "names";
 }
 
-void YaraRules::Finish(YR_RULES* rules, const std::vector<RuleSourceText>& sources) {
+void YaraRules::Finish(YR_RULES* rules, const std::vector<RuleSourceText>& sources,
+                       const std::string& cache_dir) {
   rules_ = rules;
   YR_RULE* rule;
   yr_rules_foreach(rules, rule) {
@@ -173,7 +175,7 @@ void YaraRules::Finish(YR_RULES* rules, const std::vector<RuleSourceText>& sourc
     }
     infos_.push_back(std::move(info));
   }
-  prefilter_ = YaraPrefilter::Build(rules, sources);
+  prefilter_ = YaraPrefilter::Build(rules, sources, cache_dir);
 }
 
 size_t YaraRules::chunk_overlap() const {

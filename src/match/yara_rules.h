@@ -56,8 +56,11 @@ class YaraRules {
   // contributes its *.yar and *.yara files, recursively. Fails with "file:line: message" on the
   // first file that does not compile. External variables filename/filepath/extension/filetype/
   // owner (used by public rule sets) are predefined as "".
+  // "cache_dir": where the prefilter's Hyperscan databases are kept between runs (see
+  // HsDatabase::CompileCached); "" compiles them every time.
   static Result<std::shared_ptr<const YaraRules>> Load(bool with_builtin,
-                                                       const std::vector<std::string>& user_paths);
+                                                       const std::vector<std::string>& user_paths,
+                                                       const std::string& cache_dir = "");
   // Compiles rule text (tests, fuzzing).
   static Result<std::shared_ptr<const YaraRules>> FromText(const std::string& text);
 
@@ -77,7 +80,8 @@ class YaraRules {
 
  private:
   YaraRules() = default;
-  void Finish(YR_RULES* rules, const std::vector<RuleSourceText>& sources);
+  void Finish(YR_RULES* rules, const std::vector<RuleSourceText>& sources,
+              const std::string& cache_dir = "");
   YR_RULES* rules_ = nullptr;
   std::unique_ptr<const YaraPrefilter> prefilter_;
   std::vector<RuleInfo> infos_;

@@ -258,14 +258,14 @@ Status Service::StartHostScan() {
   if (hc.read_rate_mb == 0) o.default_read_rate_bytes_per_sec = 0;
   char host[256] = {0};
   if (gethostname(host, sizeof host - 1) == 0) o.scan.hostname = host;
+  std::string state = hc.state_dir.empty() ? hostscan::DefaultStateDir() : hc.state_dir;
   if (o.scan.memory.yara) {
-    auto rules = hostscan::YaraRules::Load(hc.builtin_rules, hc.yara_files);
+    auto rules = hostscan::YaraRules::Load(hc.builtin_rules, hc.yara_files, state + "/cache");
     if (!rules) return Fail(Error(rules.error().code(), "YARA rules: " + rules.error().message()));
     if (auto w = (*rules)->PrefilterWarning(); !w.empty())
       std::fprintf(stderr, "minerwatch: %s\n", w.c_str());
     o.scan.rules = *rules;
   }
-  std::string state = hc.state_dir.empty() ? hostscan::DefaultStateDir() : hc.state_dir;
   if (o.scan.memory.hash_exec_pages) {
     auto db = hostscan::PageDb::Load(state + "/pagedb.txt");
     if (!db) return Fail(Error(db.error().code(), "page database: " + db.error().message()));
