@@ -375,6 +375,67 @@ TEST(MemoryScanner, SkipsReservedButUntouchedMemory) {
   EXPECT_LT(r.stats.bytes_read, 1ull << 30);
 }
 
+// A child with 8 MiB of anonymous memory of which only the pages around the RandomX bytes
+// (across the 512 KiB read-piece boundary) were ever touched.
+pid_t SpawnSparseHolder(int* ready_fd, uint64_t* where) {
+  int p[2];
+  if (pipe(p) != 0) return -1;
+  void* map = mmap(nullptr, 8 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (map == MAP_FAILED) return -1;
+  // 4 KiB pages, so that only the two written pages become present.
+  madvise(map, 8 << 20, MADV_NOHUGEPAGE);
+  *where = reinterpret_cast<uintptr_t>(map);
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(p[0]);
+    std::vector<uint8_t> x = RandomXBytes();
+    std::copy(x.begin(), x.end(), static_cast<uint8_t*>(map) + (3 << 20) + (512 << 10) - 40);
+    char c = 'r';
+    (void)!write(p[1], &c, 1);
+    while (true) pause();
+  }
+  munmap(map, 8 << 20);
+  close(p[1]);
+  *ready_fd = p[0];
+  char c;
+  (void)!read(p[0], &c, 1);
+  return pid;
+}
+
+TEST(MemoryScanner, PagemapSkipsUntouchedPagesWithTheSameResult) {
+  auto rules = match::YaraRules::Load(true, {});
+  ASSERT_TRUE(rules);
+  int fd = -1;
+  uint64_t where = 0;
+  pid_t child = SpawnSparseHolder(&fd, &where);
+  ASSERT_GT(child, 0);
+  auto hits_in_map = [&](const ProcessMemResult& r) {
+    std::vector<std::pair<std::string, uint64_t>> v;
+    for (const auto& h : r.hits) {
+      if (h.address >= where && h.address < where + (8 << 20))
+        v.emplace_back(h.rule->name, h.address);
+    }
+    return v;
+  };
+  // With pagemap first: the plain read below maps the zero page into every page it reads.
+  MemScanOptions o;
+  o.one_shot = true;
+  MemoryScanner sparse(*rules, o);
+  ProcessMemResult a = sparse.ScanProcess(child, "/", "");
+  o.use_pagemap = false;
+  MemoryScanner plain(*rules, o);
+  ProcessMemResult b = plain.ScanProcess(child, "/", "");
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
+  close(fd);
+  ASSERT_FALSE(hits_in_map(a).empty());
+  EXPECT_EQ(hits_in_map(a), hits_in_map(b));
+  EXPECT_EQ(a.stats.bytes_read, b.stats.bytes_read);
+  EXPECT_EQ(a.stats.bytes_yara, b.stats.bytes_yara);
+  EXPECT_GE(a.stats.bytes_not_present, 7u << 20);  // all but the two touched pages
+  EXPECT_EQ(b.stats.bytes_not_present, 0u);
+}
+
 TEST(MemoryScanner, RefusesItself) {
   auto rules = match::YaraRules::Load(true, {});
   ASSERT_TRUE(rules);

@@ -59,6 +59,15 @@ bool Untouched(const Mapping& m) {
 
 bool IsPermissionError(int e) { return e == EPERM || e == EACCES; }
 
+// Private anonymous memory: a page never touched (nor swapped out) reads as zeros, so pagemap
+// may stand in for reading it. Not file mappings (an absent page holds the file's bytes) nor
+// shared memory (its pages live in shmem, not in this process's page table).
+bool PrivateAnonymous(const Mapping& m) {
+  if (m.shared || m.file_backed()) return false;
+  return m.path.empty() || m.path == "[heap]" || m.path == "[stack]" ||
+         m.path.starts_with("[anon:");
+}
+
 bool Skippable(const Mapping& m) {
   if (!m.read || m.size() == 0) return true;
   if (m.special() && m.path != "[heap]" && m.path != "[stack]" && m.path != "[vdso]") return true;
@@ -75,6 +84,44 @@ class MemReader {
   MemReader(pid_t pid, const std::string& root) : pid_(pid), root_(root) {}
   ~MemReader() {
     if (fd_ >= 0) close(fd_);
+    if (pagemap_fd_ >= 0) close(pagemap_fd_);
+  }
+  MemReader(const MemReader&) = delete;
+  MemReader& operator=(const MemReader&) = delete;
+
+  // Read() for private anonymous memory: pages pagemap shows were never touched (neither
+  // present nor swapped) are zero-filled here instead of copied, which spares the kernel
+  // faulting in the zero page for each (six 8 MiB thread stacks of a miner are mostly such
+  // pages). "*absent" grows by those bytes. Without pagemap it is Read().
+  ssize_t ReadSparse(uint64_t addr, uint8_t* dst, size_t len, uint64_t* absent) {
+    if (len == 0) return 0;
+    const uint64_t first = addr / kPage;
+    const size_t pages = size_t((addr + len - 1) / kPage - first + 1);
+    if (!PageFlags(first, pages)) return Read(addr, dst, len);
+    constexpr uint64_t kInMemory = 3ull << 62;  // bit 63 present, bit 62 swapped
+    size_t zeros = 0;
+    for (size_t i = 0; i < pages;) {
+      const bool in_memory = (flags_[i] & kInMemory) != 0;
+      size_t j = i + 1;
+      while (j < pages && ((flags_[j] & kInMemory) != 0) == in_memory) ++j;
+      const uint64_t lo = std::max(addr, (first + i) * kPage);
+      const uint64_t hi = std::min(addr + len, (first + j) * kPage);
+      i = j;
+      if (!in_memory) {
+        std::memset(dst + (lo - addr), 0, hi - lo);
+        zeros += hi - lo;
+        continue;
+      }
+      ssize_t n = Read(lo, dst + (lo - addr), hi - lo);
+      // A run that fails ends the read there, as a short read would.
+      if (n < ssize_t(hi - lo)) {
+        const uint64_t valid = lo - addr + uint64_t(std::max<ssize_t>(n, 0));
+        *absent += std::min<uint64_t>(zeros, valid);
+        return valid == 0 ? -1 : ssize_t(valid);
+      }
+    }
+    *absent += zeros;
+    return ssize_t(len);
   }
   // Reads up to "len" bytes at "addr"; returns bytes read (may be short), -1 with errno.
   ssize_t Read(uint64_t addr, uint8_t* dst, size_t len) {
@@ -106,10 +153,36 @@ class MemReader {
   const char* method() const { return method_; }
 
  private:
+  // pagemap entries of "count" pages from page number "first" into flags_; false when pagemap
+  // cannot be read (then it is not tried again for this process).
+  bool PageFlags(uint64_t first, size_t count) {
+    if (!use_pagemap_) return false;
+    if (pagemap_fd_ < 0) {
+      pagemap_fd_ = open(JoinRoot(root_, "/proc/" + std::to_string(pid_) + "/pagemap").c_str(),
+                         O_RDONLY | O_CLOEXEC);
+      if (pagemap_fd_ < 0) {
+        use_pagemap_ = false;
+        return false;
+      }
+    }
+    flags_.resize(count);
+    const size_t bytes = count * sizeof(uint64_t);
+    ssize_t n;
+    do {
+      n = pread(pagemap_fd_, flags_.data(), bytes, off_t(first * sizeof(uint64_t)));
+    } while (n < 0 && errno == EINTR);
+    if (n == ssize_t(bytes)) return true;
+    use_pagemap_ = false;
+    return false;
+  }
+
   pid_t pid_;
   std::string root_;
   bool use_vm_readv_ = true;
   int fd_ = -1;
+  bool use_pagemap_ = true;
+  int pagemap_fd_ = -1;
+  std::vector<uint64_t> flags_;  // one piece's pagemap entries, reused
   const char* method_ = "";
 };
 
@@ -248,9 +321,10 @@ ProcessMemResult MemoryScanner::ScanProcess(pid_t pid, const std::string& root,
     // A region the budget cut last pass is compared over the same prefix when the budget nearly
     // allows it: earlier regions growing by a few pages would otherwise move the cut, change the
     // hash and send the whole prefix to YARA again on every pass.
+    // (The cache key holds the region's size, so "covered" never exceeds it.)
     constexpr uint64_t kBudgetSlack = 1 << 20;
-    if (!m.exec && it != cache_.end() && it->second.covered <= m.size() &&
-        it->second.covered + kBudgetSlack >= want && it->second.covered <= want + kBudgetSlack)
+    if (!m.exec && it != cache_.end() && it->second.covered + kBudgetSlack >= want &&
+        it->second.covered <= want + kBudgetSlack)
       want = it->second.covered;
     RegionState st;
     st.seen_pass = pass_;
@@ -258,6 +332,7 @@ ProcessMemResult MemoryScanner::ScanProcess(pid_t pid, const std::string& root,
     // A one-shot scan never compares region hashes, so it does not compute them. Shared
     // read-only ranges are cached by file identity alone and need no hash either.
     const bool hash_region = options_.skip_unchanged && !options_.one_shot && !shared_ro;
+    const bool sparse = options_.use_pagemap && PrivateAnonymous(m);
     auto read_pass = [&](bool scan, uint64_t* hash_out) -> uint64_t {
       XXH3_state_t* hs = hash_region ? XXH3_createState() : nullptr;
       if (hs) XXH3_64bits_reset(hs);
@@ -281,7 +356,9 @@ ProcessMemResult MemoryScanner::ScanProcess(pid_t pid, const std::string& root,
           uint8_t* dst = whole ? buf_.data() + got : ring_.data() + overlap_;
           // The prefilter needs overlap_ bytes of the previous (full) piece before this one.
           if (feed && got > 0) std::memmove(ring_.data(), ring_.data() + kPiece, overlap_);
-          ssize_t k = reader.Read(m.start + off + got, dst, want_piece);
+          ssize_t k = sparse ? reader.ReadSparse(m.start + off + got, dst, want_piece,
+                                                 &r.stats.bytes_not_present)
+                             : reader.Read(m.start + off + got, dst, want_piece);
           if (k <= 0) break;  // errno is the first piece's when nothing was read
           const uint64_t end = got + uint64_t(k);
           const uint64_t from = std::max(got, fresh);

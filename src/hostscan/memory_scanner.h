@@ -4,9 +4,10 @@
 // mappings. Memory is scanned in big overlapping chunks (YARA segments), read in 512 KiB pieces
 // (process_vm_readv, fallback /proc/PID/mem) through one small reused buffer, each piece hashed
 // and prefiltered while still in cache; only segments the Hyperscan prefilter lets through are
-// read again for libyara. Runs of zero pages are not handed to YARA; a region whose bytes hash
-// the same as in the previous pass is not rescanned (its earlier matches are reused); read-only
-// file mappings (shared libraries) are scanned once per file range for all processes.
+// read again for libyara. Private anonymous pages never touched (per /proc/PID/pagemap) are
+// zero-filled rather than read. Runs of zero pages are not handed to YARA; a region whose bytes
+// hash the same as in the previous pass is not rescanned (its earlier matches are reused);
+// read-only file mappings (shared libraries) are scanned once per file range for all processes.
 // Bounded: per-process and per-pass byte budgets, an optional read-rate cap. Never scans the
 // calling process. Device mappings (/dev/*, GPU memory) are never read.
 //
@@ -38,6 +39,9 @@ struct MemScanOptions {
   // Shared read-only file ranges are still scanned once for all processes.
   bool one_shot = false;
   bool hash_exec_pages = true;
+  // Private anonymous pages never touched are zero-filled from /proc/PID/pagemap instead of
+  // read. Same bytes either way; off only for comparisons.
+  bool use_pagemap = true;
   bool yara = true;
   // Hyperscan prefilter in front of libyara: a segment no rule can match skips libyara. Same
   // results either way; off only for comparisons.
@@ -67,6 +71,7 @@ struct MemScanStats {
   uint64_t bytes_yara = 0;         // bytes handed to YARA
   uint64_t bytes_prefiltered = 0;  // non-zero bytes the prefilter showed no rule can match
   uint64_t bytes_zero_skipped = 0;
+  uint64_t bytes_not_present = 0;  // of bytes_read: never-touched anonymous pages, not copied
 };
 
 struct ProcessMemResult {
