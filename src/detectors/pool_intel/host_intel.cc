@@ -43,10 +43,12 @@ void OnSocket(DetectorContext& ctx, const SocketEvent& e) {
 
 void OnProcess(DetectorContext& ctx, const ProcessEvent& e) {
   for (const std::string& host : hostscan::PoolHostsInCmdline(e.process.cmdline)) {
-    std::optional<std::string> why = Describe(ctx.intel.LookupDomain(host));
+    // A pool given by address ("-o 198.51.100.23:3333") is on the IP lists, not the domain ones.
+    std::optional<std::string> why = ListedHost(ctx.intel, host);
     if (!why) continue;
-    Finding& f = ReportHost(ctx, category::kBadDomain, e.host, HostIntelIndicator(host, e.process),
-                            e.process, *why);
+    const bool ip = IpAddress::Parse(host).has_value();
+    Finding& f = ReportHost(ctx, ip ? category::kBadIp : category::kBadDomain, e.host,
+                            HostIntelIndicator(host, e.process), e.process, *why);
     f.evidence["where"] = "command line";
   }
 }

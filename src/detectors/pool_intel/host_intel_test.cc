@@ -80,6 +80,21 @@ TEST(HostIntel, ListedPoolOnTheCommandLineIsABadDomainNamingTheProcess) {
   EXPECT_EQ(engine.findings().size(), 1u);
 }
 
+TEST(HostIntel, ListedPoolAddressOnTheCommandLineIsABadIp) {
+  // Pools are often given by address ("-o 198.51.100.23:3333"): a domain lookup never lists it.
+  HostEngine engine({"miner_process"}, TestIntel());
+  ProcessInfo p = Miner();
+  p.cmdline = {"/opt/xmrig/xmrig", "-o", "stratum+tcp://198.51.100.23:3333"};
+  engine.bus().Publish(ProcessEvent{HostEngine::kHost, p, 50});
+  const Finding* f = engine.Find(category::kBadIp);
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->indicator, "198.51.100.23 by /opt/xmrig/xmrig");
+  EXPECT_EQ(f->source, "test: mining_pool (198.51.100.23)");
+  EXPECT_EQ(f->evidence["where"], "command line");
+  EXPECT_EQ(engine.Find(category::kBadDomain), nullptr);
+  EXPECT_EQ(engine.findings().size(), 1u);
+}
+
 TEST(HostIntel, SwitchedOffReportsNothing) {
   HostEngine engine({"pool_intel", "miner_process"}, TestIntel());
   ProcessInfo p = Miner();
