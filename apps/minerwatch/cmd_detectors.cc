@@ -74,13 +74,20 @@ void PrintTable(const nlohmann::json& all) {
 
 }  // namespace
 
-engine::DetectorConfig LoadDetectorConfigOrThrow(const std::string& path) {
-  if (path.empty()) return {};
+CommandConfig LoadCommandConfigOrThrow(const std::string& path) {
+  CommandConfig out;
+  if (path.empty()) return out;
   auto cfg = config::LoadConfig(path);
   if (!cfg) throw std::runtime_error("invalid config:\n" + cfg.error().message());
   auto detectors = engine::ResolveDetectorConfig(*cfg);
   if (!detectors) throw std::runtime_error("invalid config:\n" + detectors.error().message());
-  return std::move(*detectors);
+  out.detectors = std::move(*detectors);
+  out.file = std::move(*cfg);
+  return out;
+}
+
+engine::DetectorConfig LoadDetectorConfigOrThrow(const std::string& path) {
+  return LoadCommandConfigOrThrow(path).detectors;
 }
 
 void AddDetectorCommands(CLI::App& app, CommandContext& ctx) {

@@ -41,7 +41,7 @@ struct HostScanArgs {
   std::string state_dir;
   std::string json_path;
   std::string summary_json_path;
-  std::string config_path;  // -c: the config file whose detectors.* apply
+  std::string config_path;  // -c: the config file whose detectors.* and outputs apply
   bool table = false;
   bool quiet = false;
   int cpu_sample_ms = 1000;
@@ -144,18 +144,21 @@ int RunHostScan(const HostScanArgs& a) {
   o.memory.one_shot = true;  // one pass: no region hashes kept for a next pass
   // detectors.<name>.enabled from -c: switched-off detectors report nothing and their passes
   // do not run.
-  const engine::DetectorConfig detectors = LoadDetectorConfigOrThrow(a.config_path);
+  const CommandConfig cfg = LoadCommandConfigOrThrow(a.config_path);
+  const engine::DetectorConfig& detectors = cfg.detectors;
   hostscan::ApplyDetectorSwitches(detectors, o);
   char host[256] = {0};
   if (gethostname(host, sizeof host - 1) == 0) o.hostname = host;
+  std::string state = StateDir(a.state_dir);
   if (o.scan_memory) {
-    auto rules = match::YaraRules::Load(!a.no_builtin_rules, a.rules);
+    // The prefilter's Hyperscan databases are kept in the state folder: compiling them costs a
+    // one-shot scan of a miner more CPU than any other start-up step.
+    auto rules = match::YaraRules::Load(!a.no_builtin_rules, a.rules, state + "/cache");
     if (!rules) throw std::runtime_error("rules: " + rules.error().message());
     if (auto w = (*rules)->PrefilterWarning(); !w.empty())
       std::fprintf(stderr, "minerwatch: %s\n", w.c_str());
     o.rules = *rules;
   }
-  std::string state = StateDir(a.state_dir);
   std::string pagedb_path = a.pagedb.empty() ? state + "/pagedb.txt" : a.pagedb;
   auto db = hostscan::PageDb::Load(pagedb_path);
   if (!db) throw std::runtime_error("page database: " + db.error().message());
@@ -180,9 +183,10 @@ int RunHostScan(const HostScanArgs& a) {
   std::vector<Finding> findings = agent.findings().TakeChanged();
 
   // Output as the sensor does (the same outputs): JSON Lines to --json (or stdout when piped), a
-  // table on a terminal.
+  // table on a terminal, and what the -c file's export.* and notify.* configure.
   auto outputs = StartBuiltinOutputs(
       {.host = OutputHost::kCommand,
+       .config = cfg.outputs(),
        .flags = {
            .json_path = a.json_path, .table = a.table, .stdout_tty = isatty(STDOUT_FILENO) == 1}});
   if (!outputs) throw std::runtime_error(outputs.error().message());
@@ -261,7 +265,8 @@ void AddHostCommands(CLI::App& app, CommandContext& ctx) {
   scan->add_option(
       "-c,--config", a->config_path,
       "Config file (docs/config.md) whose detectors.<name>.* settings apply, e.g. "
-      "`detectors: {memory_rules: {enabled: false}}`; `minerwatch detectors` lists them");
+      "`detectors: {memory_rules: {enabled: false}}` (`minerwatch detectors` lists them), and "
+      "whose export.* and notify.* outputs get the findings too");
   scan->add_option("--root", a->root, "Inspect a mounted image or fixture root instead of /");
   scan->add_option("--pid", a->pids, "Only these processes (repeatable; skips autostart checks)");
   scan->add_option("--rules", a->rules, "Extra YARA rule file or folder (repeatable)");

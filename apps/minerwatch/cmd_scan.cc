@@ -19,12 +19,13 @@
 namespace mw::cli {
 namespace {
 
-// -c/--config: the config file whose detectors.* section this run applies.
+// -c/--config: the config file whose detectors.* and outputs (export.*, notify.*) this run
+// applies.
 void AddConfigFlag(CLI::App* cmd, std::string& path) {
   cmd->add_option("-c,--config", path,
                   "Config file (docs/config.md) whose detectors.<name>.* settings apply to this "
-                  "run, e.g. `detectors: {pool_intel: {enabled: false}}`; `minerwatch detectors` "
-                  "lists them");
+                  "run, e.g. `detectors: {pool_intel: {enabled: false}}` (`minerwatch detectors` "
+                  "lists them), and whose export.* and notify.* outputs get the findings too");
 }
 
 struct OutputOptions {
@@ -34,6 +35,8 @@ struct OutputOptions {
   bool quiet = false;      // no summary or progress
   bool append = false;     // keep earlier lines of --json FILE (the live sensor restarts)
   std::string stats_json;  // every counter as one JSON object, written at the end
+  // The -c file's outputs (export.*, notify.*); null = none. Owned by the command's callback.
+  const config::ServiceConfig* config = nullptr;
 };
 
 struct RuleFlags {
@@ -56,14 +59,10 @@ void AddRuleFlags(CLI::App* cmd, RuleFlags& rules, OutputOptions& out) {
 
 // Loads the config's `rules` section (-c) and --rules into the engine options; prints each
 // skipped rule and the summary on stderr.
-void LoadRulesOrThrow(const RuleFlags& flags, const std::string& config_path, bool quiet,
+void LoadRulesOrThrow(const RuleFlags& flags, const config::ServiceConfig* config, bool quiet,
                       SensorOptions& sensor) {
   SensorRulesOptions options;
-  if (!config_path.empty()) {
-    auto cfg = config::LoadConfig(config_path);
-    if (!cfg) throw std::runtime_error("invalid config:\n" + cfg.error().message());
-    options.config = cfg->rules;
-  }
+  if (config != nullptr) options.config = config->rules;
   options.extra_files = flags.files;
   options.config.simulate_ips = options.config.simulate_ips || flags.simulate_ips;
   options.on_skip = [quiet](const rules::SkippedRule& s) {
@@ -116,6 +115,7 @@ class Outputs {
  public:
   static std::unique_ptr<Outputs> Open(const OutputOptions& opt) {
     auto set = StartBuiltinOutputs({.host = OutputHost::kCommand,
+                                    .config = opt.config,
                                     .flags = {.json_path = opt.json_path,
                                               .json_append = opt.append,
                                               .table = opt.table,
@@ -278,9 +278,12 @@ void AddScanCommands(CLI::App& app, CommandContext& ctx) {
   AddOutputFlags(pcap, *out, *sensor);
   AddRuleFlags(pcap, *rule_flags, *out);
   pcap->callback([&ctx, files, sensor, out, config_path, rule_flags] {
-    sensor->engine.detectors = LoadDetectorConfigOrThrow(*config_path);
-    LoadRulesOrThrow(*rule_flags, *config_path, out->quiet, *sensor);
+    const CommandConfig cfg = LoadCommandConfigOrThrow(*config_path);
+    sensor->engine.detectors = cfg.detectors;
+    out->config = cfg.outputs();
+    LoadRulesOrThrow(*rule_flags, cfg.outputs(), out->quiet, *sensor);
     ctx.exit_code = RunScanPcap(*files, *sensor, *out);
+    out->config = nullptr;
   });
 
   auto* live_cmd = app.add_subcommand(
@@ -310,9 +313,12 @@ void AddScanCommands(CLI::App& app, CommandContext& ctx) {
   AddRuleFlags(live_cmd, *live_rules, *live_out);
   live_cmd->callback([&ctx, live, live_sensor, live_out, live_config, live_rules] {
     if (live->interfaces.empty()) live->interfaces.push_back("any");
-    live_sensor->engine.detectors = LoadDetectorConfigOrThrow(*live_config);
-    LoadRulesOrThrow(*live_rules, *live_config, live_out->quiet, *live_sensor);
+    const CommandConfig cfg = LoadCommandConfigOrThrow(*live_config);
+    live_sensor->engine.detectors = cfg.detectors;
+    live_out->config = cfg.outputs();
+    LoadRulesOrThrow(*live_rules, cfg.outputs(), live_out->quiet, *live_sensor);
     ctx.exit_code = RunLiveSensor(*live, *live_sensor, *live_out);
+    live_out->config = nullptr;
   });
 }
 

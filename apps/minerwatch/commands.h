@@ -4,8 +4,10 @@
 // function called from main.cc. Exceptions are allowed here (the CLI is an edge); a command's
 // callback stores its exit code in CommandContext.
 #include <CLI/CLI.hpp>
+#include <optional>
 #include <string>
 
+#include "config/service_config.h"
 #include "engine/detector_settings.h"
 
 namespace mw::cli {
@@ -33,5 +35,15 @@ void AddRuleCommands(CLI::App& app, CommandContext& ctx);      // rules check
 // validated against the detectors' settings; empty path = every detector on its defaults.
 // Throws std::runtime_error with every config error (main prints it, exit 2).
 engine::DetectorConfig LoadDetectorConfigOrThrow(const std::string& path);
+
+// What `-c FILE` gives a command: its detectors.* and the outputs it configures (export.*,
+// notify.*), started beside the command's own --json / --table.
+struct CommandConfig {
+  std::optional<config::ServiceConfig> file;  // none without -c
+  engine::DetectorConfig detectors;
+  // For OutputContext::config; null without -c.
+  const config::ServiceConfig* outputs() const { return file ? &*file : nullptr; }
+};
+CommandConfig LoadCommandConfigOrThrow(const std::string& path);
 
 }  // namespace mw::cli
