@@ -332,7 +332,10 @@ ProcessMemResult MemoryScanner::ScanProcess(pid_t pid, const std::string& root,
     // A one-shot scan never compares region hashes, so it does not compute them. Shared
     // read-only ranges are cached by file identity alone and need no hash either.
     const bool hash_region = options_.skip_unchanged && !options_.one_shot && !shared_ro;
-    const bool sparse = options_.use_pagemap && PrivateAnonymous(m);
+    // A region smaps shows wholly resident (a RandomX cache) has no page to spare: its pagemap
+    // walk would be pure cost.
+    const bool sparse = options_.use_pagemap && PrivateAnonymous(m) &&
+                        !(m.residency_known && m.resident_bytes >= m.size());
     auto read_pass = [&](bool scan, uint64_t* hash_out) -> uint64_t {
       XXH3_state_t* hs = hash_region ? XXH3_createState() : nullptr;
       if (hs) XXH3_64bits_reset(hs);
