@@ -60,8 +60,8 @@ class ChunkScanner {
   // read in one go and scanned afterwards went to DRAM three times (copy, zero test,
   // Hyperscan). Segments, and so results, are those of ScanChunk.
   //
-  // False when the rules or options do not allow it (no prefilter, regex atoms, overlap over
-  // 4 pages): use ScanChunk.
+  // False when the rules or options do not allow it (no prefilter, unbounded regex atoms, overlap
+  // over 4 pages): use ScanChunk.
   bool incremental() const { return incremental_; }
   // Starts a chunk whose first byte is at "base".
   void BeginChunk(uint64_t base);

@@ -8,6 +8,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -156,6 +157,19 @@ Result<std::unique_ptr<const HsDatabase>> HsDatabase::Deserialize(ByteView file)
     return Fail(Error::InvalidArgument("hyperscan cache: not loadable here"));
   }
   return std::unique_ptr<const HsDatabase>(std::move(out));
+}
+
+std::optional<size_t> HsDatabase::MaxMatchWidth(const std::string& expr, unsigned flags) {
+  hs_expr_info_t* info = nullptr;
+  hs_compile_error_t* err = nullptr;
+  if (hs_expression_info(expr.c_str(), flags, &info, &err) != HS_SUCCESS) {
+    hs_free_compile_error(err);
+    return std::nullopt;
+  }
+  const unsigned width = info->max_width;
+  std::free(info);  // allocated with the default misc allocator (malloc)
+  if (width == UINT_MAX) return std::nullopt;
+  return size_t(width);
 }
 
 bool HsDatabase::CompilesAlone(const std::string& expr, unsigned flags) {

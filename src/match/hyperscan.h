@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,8 @@ class HsDatabase {
   Result<std::string> Serialize() const;
   // True when "expr" compiles on its own (to find the one pattern that would sink a database).
   static bool CompilesAlone(const std::string& expr, unsigned flags);
+  // The most bytes one match of "expr" can span; nullopt when unbounded or not compilable.
+  static std::optional<size_t> MaxMatchWidth(const std::string& expr, unsigned flags);
 
   // Scans "data" of any size. Hyperscan takes 32-bit lengths, so a buffer over 1 GiB is scanned
   // in pieces overlapping by "overlap" bytes (a match longer than that may be missed at a piece

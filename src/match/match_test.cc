@@ -239,7 +239,8 @@ TEST(ChunkScanner, IncrementalEqualsScanChunk) {
   auto rules = YaraRules::FromText(R"(
 rule One { strings: $a = "needle-in-memory" condition: $a }
 rule Three { strings: $a = "first-part" $b = "second-part" $c = "third-part" condition: 3 of them }
-rule Two { strings: $a = "alpha-string" $b = "omega-string" condition: all of them })");
+rule Two { strings: $a = "alpha-string" $b = "omega-string" condition: all of them }
+rule Hex { strings: $h = { 6E 65 65 64 6C 65 [0-64] 2D 6D 65 6D } condition: $h })");
   ASSERT_TRUE(rules.has_value());
   ChunkScanOptions o;
   ChunkScanner a(*rules, o);

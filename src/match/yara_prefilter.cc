@@ -825,7 +825,12 @@ std::unique_ptr<const YaraPrefilter> YaraPrefilter::Build(
         ok = false;
         continue;
       }
-      pf->regex_atoms_ = true;  // no length bound known: see windowed()
+      // A bounded regex (a hex string's short jumps) is as windowable as a literal of its
+      // widest match: the true pattern's width bounds where a prefilter hit can need bytes.
+      if (auto w = HsDatabase::MaxMatchWidth(expr, fl & ~unsigned(kHsPrefilter)); w && *w > 0)
+        pf->max_literal_length_ = std::max(pf->max_literal_length_, *w);
+      else
+        pf->unbounded_atoms_ = true;  // see windowed()
       exprs.push_back(std::move(expr));
       flags.push_back(fl);
       pf->atom_string_.push_back(gidx);

@@ -105,8 +105,8 @@ class YaraPrefilter {
   size_t atom_count() const { return atom_string_.size(); }
   // Atoms Accumulate looks for (atom_count() when there is no smaller trigger set).
   size_t trigger_atom_count() const { return trigger_db_ ? trigger_atoms_ : atom_count(); }
-  // Longest byte length any atom (and so any literal string) can match; 0 when unbounded or
-  // unknown. Chunked scanners overlap chunks by at least this much.
+  // Longest byte length any atom (a literal, or a bounded regex such as a hex string with short
+  // jumps) can match; 0 when unknown. Chunked scanners overlap chunks by at least this much.
   size_t max_literal_length() const { return max_literal_length_; }
 
   // False only when no rule can match "data": libyara may be skipped.
@@ -122,9 +122,9 @@ class YaraPrefilter {
   // bytes and cover the buffer find every trigger in it. Only valid when windowed() is true.
   bool Accumulate(ByteView window, PrefilterScratch& scratch) const;
   void ResetAccumulated(PrefilterScratch& scratch) const;
-  // True when every atom is a literal no longer than max_literal_length(): regex atoms (hex
-  // strings with jumps, regexes) have no length bound, so a window boundary could split one.
-  bool windowed() const { return !always_scan_ && !regex_atoms_ && max_literal_length_ > 0; }
+  // True when every atom's matches are at most max_literal_length() bytes long: a regex with
+  // no length bound ("a.*b") could be split by any window boundary.
+  bool windowed() const { return !always_scan_ && !unbounded_atoms_ && max_literal_length_ > 0; }
 
  private:
   YaraPrefilter() = default;
@@ -143,7 +143,7 @@ class YaraPrefilter {
   std::vector<uint32_t> string_rule_;  // global logical string index → rule bound index
   std::vector<RuleBound> rules_;
   size_t max_literal_length_ = 0;
-  bool regex_atoms_ = false;
+  bool unbounded_atoms_ = false;
   friend class PrefilterScratch;
   friend int OnAtom(unsigned, uint64_t, uint64_t, void*);
 };

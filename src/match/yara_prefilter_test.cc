@@ -156,7 +156,23 @@ TEST(YaraPrefilter, ShippedRulesArePrefilterable) {
   EXPECT_GT(rules->prefilter()->atom_count(), 100u);
   // Windows are first searched for fewer atoms than the whole prefilter holds.
   EXPECT_LT(rules->prefilter()->trigger_atom_count(), rules->prefilter()->atom_count());
+  // MW_CryptoNight_Main_Loop's hex string with a [0-128] jump is bounded: the shipped rules
+  // are scanned piece by piece as memory is read, not chunk by chunk.
+  EXPECT_TRUE(rules->prefilter()->windowed());
+  EXPECT_TRUE(ChunkScanner(rules, ChunkScanOptions{}).incremental());
   EXPECT_GE(rules->rule_count(), 16u);
+}
+
+TEST(YaraPrefilter, BoundedRegexAtomsAreWindowedUnboundedOnesAreNot) {
+  auto bounded =
+      YaraRules::FromText("rule H { strings: $h = { 4D 5A [0-100] 50 45 00 00 } condition: $h }");
+  ASSERT_TRUE(bounded.has_value());
+  EXPECT_TRUE((*bounded)->prefilter()->windowed());
+  EXPECT_EQ((*bounded)->prefilter()->max_literal_length(), 106u);  // 2 + 100 + 4 bytes
+  auto unbounded = YaraRules::FromText("rule R { strings: $r = /abcd.*efgh/ condition: $r }");
+  ASSERT_TRUE(unbounded.has_value());
+  EXPECT_FALSE((*unbounded)->prefilter()->always_scan());
+  EXPECT_FALSE((*unbounded)->prefilter()->windowed());
 }
 
 TEST(YaraPrefilter, UngatedRuleMeansAlwaysScan) {
