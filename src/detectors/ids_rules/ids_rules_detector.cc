@@ -358,7 +358,8 @@ class IdsRulesDetector : public Detector {
                                                    rule.action == rules::Action::kReject);
     Alert(rule, hit, in, flow, dir, ts, blocks);
     if (blocks) {
-      flows_[flow.flow_id].dropped = true;
+      // Suricata 7: a drop on a stream or a transaction drops the flow; on a packet, that packet.
+      if (in.unit != Inspection::Unit::kPacket) flows_[flow.flow_id].dropped = true;
       passed_ = true;  // a dropped packet is not inspected further
     }
   }

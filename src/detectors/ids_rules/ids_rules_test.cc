@@ -173,14 +173,24 @@ TEST(IdsRules, StreamRulesSeeStreamsAndPacketRulesSeePackets) {
   EXPECT_EQ(h.alerts, (std::vector<uint32_t>{21, 20, 20, 21}));
 }
 
-TEST(IdsRules, InlineDropBlocksAndStopsTheFlow) {
-  RulesHarness h(
-      R"(drop tcp-pkt any any -> any any (msg:"d"; content:"mining.subscribe"; sid:30;))",
-      /*inline_mode=*/true);
+TEST(IdsRules, InlineDropOfAPacketBlocksThatPacket) {
+  RulesHarness h(R"(drop tcp-pkt any any -> any any (msg:"d"; content:"mining.subscribe"; sid:30;))",
+                 /*inline_mode=*/true);
   FlowInfo f = h.Flow(1);
   h.Packet(f, Direction::kToServer, "mining.subscribe");
   h.Packet(f, Direction::kToServer, "mining.subscribe");
-  ASSERT_EQ(h.alerts, std::vector<uint32_t>{30});
+  ASSERT_EQ(h.alerts, (std::vector<uint32_t>{30, 30}));
+  EXPECT_TRUE(h.blocked[0] && h.blocked[1]);
+}
+
+TEST(IdsRules, InlineDropOnTheStreamDropsTheFlow) {
+  RulesHarness h(R"(drop tcp any any -> any any (msg:"d"; content:"mining.subscribe"; sid:32;))",
+                 /*inline_mode=*/true);
+  FlowInfo f = h.Flow(1), g = h.Flow(2);
+  h.Stream(f, Direction::kToServer, "mining.subscribe");
+  h.Stream(f, Direction::kToServer, "mining.subscribe");
+  h.Stream(g, Direction::kToServer, "mining.subscribe");
+  ASSERT_EQ(h.alerts, (std::vector<uint32_t>{32, 32}));  // once per flow
   EXPECT_TRUE(h.blocked[0]);
 }
 
