@@ -133,18 +133,10 @@ HTTP_BODIES = {"/coinhive.html": ("text/html", COINHIVE_PAGE),
 # A TXT answer holding base64 of UTF-16LE "This program ..." (a PE header, DNSlivery-style).
 TXT_NAME, TXT_VALUE = "stage.e2e-dnslivery.test", "aABpAHMAIABwAHIAbwBnAHIAYQBtACAAYwBhAG4AbgBvAHQA"
 
-# Engine gaps this test found: the loader accepts these buffers but the ids_rules detector never
-# fills them, so their rules load and can never fire. Each is a KNOWN ISSUE line (a failure with
-# MW_STRICT_KNOWN_ISSUES=1); one that fires again says so, to be taken off this list.
-KNOWN_ISSUES = {
-    2016758: "http.header is never filled (X-Mining-Extensions request header)",
-    2017960: "http.header is never filled (X-Stratum response header)",
-    2031464: "http.start and http.header_names are never filled",
-    2031465: "http.start and http.header_names are never filled",
-    2026868: "http.header_names is never filled",
-    2024786: "tls.cert_serial is never filled (the TLS parser keeps no serial)",
-    2024788: "tls.cert_serial is never filled (the TLS parser keeps no serial)",
-}
+# Engine gaps a run finds go here (sid: reason): each is a KNOWN ISSUE line, a failure with
+# MW_STRICT_KNOWN_ISSUES=1; one that fires again says so, to be taken off this list. Empty: every
+# targeted sid fires (http.header, http.header_names, http.start and tls.cert_serial are filled).
+KNOWN_ISSUES = {}
 STRICT = os.environ.get("MW_STRICT_KNOWN_ISSUES") == "1"
 
 BROWSER_UA = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
