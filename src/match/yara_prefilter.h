@@ -39,7 +39,8 @@ class ConditionBound {
   std::string ToString() const;
   // A cheap set of strings one of which every match needs: when the condition is true, some
   // string of Cover() is present. "cost[i]" weighs string i (an AND takes its cheapest operand,
-  // "n of k" its k - n + 1 cheapest strings). Every string when there is no such set.
+  // "n of k" its k - n + 1 cheapest strings). Every string when there is no such set. The promise
+  // holds for Gated() conditions only: one that is true with no string present has no cover.
   std::vector<uint32_t> Cover(const std::vector<double>& cost) const;
 
   struct Node {
