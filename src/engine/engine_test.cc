@@ -87,8 +87,9 @@ TEST(DetectorSettingsTest, EveryBuiltinDetectorDeclaresWhatItEmits) {
     for (const auto& c : spec.categories) {
       EXPECT_TRUE(IsKnownCategory(c.category)) << spec.name << ": " << c.category;
       // A rule match's techniques are the rule's own (its mitre_technique_id metadata).
-      if (c.category != category::kIdsRule)
+      if (c.category != category::kIdsRule) {
         EXPECT_FALSE(c.attack.empty()) << spec.name << ": " << c.category;
+      }
     }
   }
 }

@@ -32,7 +32,9 @@ std::optional<Severity> ParseSeverity(std::string_view name) {
   return std::nullopt;
 }
 
-std::string FormatTimestamp(TimestampUs ts) {
+std::string FormatTimestamp(TimestampUs ts) { return FormatTimestamp(ts, "Z"); }
+
+std::string FormatTimestamp(TimestampUs ts, std::string_view zone) {
   time_t secs = time_t(ts / 1000000);
   long micros = long(ts % 1000000);
   if (micros < 0) {
@@ -42,10 +44,10 @@ std::string FormatTimestamp(TimestampUs ts) {
   struct tm tm_utc;
   gmtime_r(&secs, &tm_utc);
   char buf[48];
-  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm_utc.tm_year + 1900,
+  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%06ld", tm_utc.tm_year + 1900,
                 tm_utc.tm_mon + 1, tm_utc.tm_mday, tm_utc.tm_hour, tm_utc.tm_min, tm_utc.tm_sec,
                 micros);
-  return buf;
+  return std::string(buf).append(zone);
 }
 
 namespace {

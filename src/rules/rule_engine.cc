@@ -301,7 +301,8 @@ bool RuleEngine::HeaderMatches(const Rule& rule, const Compiled& c, const Inspec
 bool RuleEngine::Evaluate(uint32_t r, const Inspection& in, Scratch& s, RuleHit& hit) const {
   const Compiled& c = compiled_[r];
   if (!(c.units & BitOf(in.unit))) return false;
-  if (in.unit == Inspection::Unit::kPacket && c.prefers_stream && in.stream_tracked) return false;
+  if (in.unit == Inspection::Unit::kPacket && c.prefers_stream && in.payload_in_stream)
+    return false;
   const Rule& rule = set_.rules[r];
   if (!HeaderMatches(rule, c, in)) return false;
   hit.rule = r;

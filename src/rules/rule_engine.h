@@ -45,8 +45,9 @@ struct Inspection {
   uint16_t src_port = 0, dst_port = 0;
   bool to_server = true;
   bool established = false;
-  bool stream_tracked = false;  // TCP with a reassembled stream: its payload rules see the stream
-  uint32_t dsize = 0;           // packet units: the payload size
+  // Packets: the payload also went into the reassembled stream, where payload rules see it.
+  bool payload_in_stream = false;
+  uint32_t dsize = 0;  // packet units: the payload size
   std::span<const Buffer> buffers;
 };
 

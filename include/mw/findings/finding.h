@@ -40,6 +40,8 @@ std::string_view SeverityName(Severity s);
 std::optional<Severity> ParseSeverity(std::string_view name);
 // RFC 3339 UTC with microseconds: "2026-11-22T01:02:03.123456Z".
 std::string FormatTimestamp(TimestampUs ts);
+// The same with another zone designator: "+0000" gives Suricata's EVE form.
+std::string FormatTimestamp(TimestampUs ts, std::string_view zone);
 // RFC 3339, the whole text: "YYYY-MM-DDTHH:MM:SS", an optional fraction (1-9 digits, kept to the
 // microsecond), then "Z" or "+HH:MM"/"-HH:MM". Anything else, trailing bytes included, is nullopt.
 std::optional<TimestampUs> ParseTimestamp(std::string_view text);

@@ -22,10 +22,6 @@ namespace {
 using rules::Buffer;
 using rules::Inspection;
 
-ByteView Bytes(std::string_view s) {
-  return ByteView(reinterpret_cast<const uint8_t*>(s.data()), s.size());
-}
-
 // Printable evidence of what matched: up to kShown bytes around the match, other bytes \xNN.
 std::string Escaped(ByteView data, rules::MatchSpan span) {
   constexpr size_t kShown = 256;
@@ -55,7 +51,6 @@ Severity SeverityOfPriority(uint8_t priority) {
 
 struct FlowRules {
   std::vector<uint16_t> bits;  // flowbit ids set on this flow (few; kept sorted)
-  bool stream_tracked = false;
   bool established = false;
   bool dropped = false;  // inline mode: a drop rule matched; the flow is no longer inspected
   bool HasBit(uint16_t b) const { return std::binary_search(bits.begin(), bits.end(), b); }
@@ -143,9 +138,7 @@ class IdsRulesDetector : public Detector {
   }
 
   void OnPacket(const flow::PacketEvent& e) {
-    FlowRules& fr = flows_[e.flow.flow_id];
-    fr.stream_tracked = e.state.stream_tracked;
-    fr.established = e.state.established;
+    flows_[e.flow.flow_id].established = e.state.established;
     Inspection in;
     in.unit = Inspection::Unit::kPacket;
     // The packet's own addresses: a flow's roles are the table's guess, the packet's are facts.
@@ -159,7 +152,7 @@ class IdsRulesDetector : public Detector {
     in.established = e.state.established;
     // Payload the stream carries is inspected there; the rest (SYN data, retransmissions,
     // mid-stream pickup) as packets.
-    in.stream_tracked = e.state.payload_in_stream;
+    in.payload_in_stream = e.state.payload_in_stream;
     in.dsize = uint32_t(e.packet.payload.size());
     Buffer payload{rules::kPktData, e.packet.payload, true};
     in.buffers = e.packet.payload.empty() ? std::span<const Buffer>() : std::span(&payload, 1);
@@ -173,7 +166,6 @@ class IdsRulesDetector : public Detector {
     SetEndpoints(in, e.flow, e.dir);
     in.app_protocol = e.app_protocol;
     in.established = true;
-    in.stream_tracked = true;
     Buffer payload{rules::kPktData, e.bytes, true};
     in.buffers = std::span(&payload, 1);
     Run(in, e.flow, e.dir, e.flow.last_seen);
@@ -189,7 +181,6 @@ class IdsRulesDetector : public Detector {
     in.established = flow.proto == IpProto::kUdp ? (flow.packets[0] && flow.packets[1])
                      : it != flows_.end()        ? it->second.established
                                                  : true;
-    in.stream_tracked = it != flows_.end() && it->second.stream_tracked;
     in.buffers = buffers;
     Run(in, flow, dir, flow.last_seen);
   }
@@ -262,7 +253,7 @@ class IdsRulesDetector : public Detector {
   void Add(std::string_view buffer, std::string_view value) {
     if (value.empty()) return;
     const int id = rules::BufferIdOf(buffer);
-    if (id >= 0) buffers_.push_back({BufferId(id), Bytes(value), true});
+    if (id >= 0) buffers_.push_back({BufferId(id), AsBytes(value), true});
   }
 
   void Run(const Inspection& in, const FlowInfo& flow, Direction dir, TimestampUs ts) {

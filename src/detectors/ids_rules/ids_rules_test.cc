@@ -17,10 +17,6 @@
 namespace mw {
 namespace {
 
-ByteView Bytes(std::string_view s) {
-  return ByteView(reinterpret_cast<const uint8_t*>(s.data()), s.size());
-}
-
 class RulesHarness {
  public:
   explicit RulesHarness(std::string_view rules_text, bool inline_mode = false)
@@ -53,13 +49,13 @@ class RulesHarness {
     p.src_port = up ? flow.client_port : flow.server_port;
     p.dst_port = up ? flow.server_port : flow.client_port;
     p.proto = IpProto::kTcp;
-    p.payload = Bytes(payload);
+    p.payload = AsBytes(payload);
     engine_.bus().Publish(
         flow::PacketEvent{flow, dir, p, flow::FlowState{true, tracked, tracked}, {}});
   }
   void Stream(const FlowInfo& flow, Direction dir, std::string_view bytes,
               bool inspectable = true) {
-    engine_.bus().Publish(flow::StreamDataEvent{flow, dir, Bytes(bytes), 0, {}, inspectable});
+    engine_.bus().Publish(flow::StreamDataEvent{flow, dir, AsBytes(bytes), 0, {}, inspectable});
   }
   void Query(const FlowInfo& flow, std::string_view name) {
     engine_.bus().Publish(dns::MessageEvent{
@@ -174,8 +170,9 @@ TEST(IdsRules, StreamRulesSeeStreamsAndPacketRulesSeePackets) {
 }
 
 TEST(IdsRules, InlineDropOfAPacketBlocksThatPacket) {
-  RulesHarness h(R"(drop tcp-pkt any any -> any any (msg:"d"; content:"mining.subscribe"; sid:30;))",
-                 /*inline_mode=*/true);
+  RulesHarness h(
+      R"(drop tcp-pkt any any -> any any (msg:"d"; content:"mining.subscribe"; sid:30;))",
+      /*inline_mode=*/true);
   FlowInfo f = h.Flow(1);
   h.Packet(f, Direction::kToServer, "mining.subscribe");
   h.Packet(f, Direction::kToServer, "mining.subscribe");

@@ -6,28 +6,15 @@
 
 #include <cerrno>
 #include <cstring>
-#include <ctime>
 #include <nlohmann/json.hpp>
+
+#include "mw/findings/finding.h"
 
 namespace mw::eve {
 namespace {
 
 // Suricata's form: "2026-12-03T12:34:56.123456+0000".
-std::string SuricataTimestamp(TimestampUs ts) {
-  time_t secs = time_t(ts / 1000000);
-  long micros = long(ts % 1000000);
-  if (micros < 0) {
-    micros += 1000000;
-    secs -= 1;
-  }
-  struct tm tm_utc;
-  gmtime_r(&secs, &tm_utc);
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06ld+0000", tm_utc.tm_year + 1900,
-                tm_utc.tm_mon + 1, tm_utc.tm_mday, tm_utc.tm_hour, tm_utc.tm_min, tm_utc.tm_sec,
-                micros);
-  return buf;
-}
+std::string SuricataTimestamp(TimestampUs ts) { return FormatTimestamp(ts, "+0000"); }
 
 const char* ProtoName(IpProto p) {
   switch (p) {
