@@ -739,13 +739,18 @@ size_t HttpParser::ParseChunkSize(Side& s, std::string_view in, ParseContext& ct
     Report(ctx, Violation::kBadChunkSize);
     return kFailed;
   }
+  StartChunk(s, size);
+  return next;
+}
+
+// A chunk size line was read: a zero size starts the trailers, any other the chunk's data.
+void HttpParser::StartChunk(Side& s, uint64_t size) {
   if (size == 0) {
     s.state = State::kTrailers;
   } else {
     s.remaining = size;
     s.state = State::kChunkData;
   }
-  return next;
 }
 
 // libhtp's htp_connp_RES_BODY_CHUNKED_LENGTH: white space and control characters around the
@@ -777,12 +782,7 @@ size_t HttpParser::ParseResponseChunkSize(Side& s, std::string_view in, ParseCon
   }
   std::string_view after = Chomp(in.substr(digits, next - digits));
   if (!TrimLws(after).empty() && TrimLws(after)[0] != ';') Report(ctx, Anomaly::kBadChunk);
-  if (size == 0) {
-    s.state = State::kTrailers;
-  } else {
-    s.remaining = size;
-    s.state = State::kChunkData;
-  }
+  StartChunk(s, size);
   return next;
 }
 

@@ -112,6 +112,7 @@ class HttpParser final : public AppParser {
   Expect TakeExpectation(int status);
   size_t ParseChunkSize(Side& s, std::string_view in, ParseContext& ctx);
   size_t ParseResponseChunkSize(Side& s, std::string_view in, ParseContext& ctx);
+  static void StartChunk(Side& s, uint64_t size);
   size_t ParseChunkDataEnd(Side& s, std::string_view in, ParseContext& ctx);
   size_t ParseTrailers(Side& s, std::string_view in, ParseContext& ctx);
   size_t ParseFinalize(Side& s, std::string_view in, ParseContext& ctx);
