@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Builds and runs every test: the release build with unit and integration tests, the ASan+UBSan
-# build with unit tests, and each libFuzzer target for a short bounded time. Prints one closing
+# Builds and runs every test: the release build with unit and integration tests, then one clang
+# ASan+UBSan build that holds both the unit tests and the libFuzzer targets (one sanitizer build
+# instead of two: on CI's two cores a build is the most expensive step), running the unit tests
+# and each fuzzer for a short bounded time. Prints one closing
 # line "tests: N passed, N failed". Set MW_SKIP_ASAN=1 / MW_SKIP_FUZZ=1 to skip a stage locally.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -85,18 +87,24 @@ else
   failed=$((failed + 1))
 fi
 
-if [[ ${MW_SKIP_ASAN:-0} != 1 ]]; then
-  stage "ASan + UBSan build: unit tests"
+asan_built=0
+if [[ ${MW_SKIP_ASAN:-0} != 1 || ${MW_SKIP_FUZZ:-0} != 1 ]]; then
+  stage "ASan + UBSan build (clang): unit tests and fuzzers"
   if build asan; then
-    # alloc_dealloc_mismatch=0: the stratum allocation-counting test replaces operator new.
-    ASAN_OPTIONS=detect_leaks=1:alloc_dealloc_mismatch=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-      ctest --test-dir build/asan --output-on-failure -j "$jobs" -LE integration \
-      2>&1 | tee "$logdir/ctest-asan.log" | tail -n 40
-    count_ctest "$logdir/ctest-asan.log"
+    asan_built=1
   else
     echo "asan build failed"
     failed=$((failed + 1))
   fi
+fi
+
+if [[ ${MW_SKIP_ASAN:-0} != 1 && $asan_built == 1 ]]; then
+  stage "ASan + UBSan unit tests"
+  # alloc_dealloc_mismatch=0: the stratum allocation-counting test replaces operator new.
+  ASAN_OPTIONS=detect_leaks=1:alloc_dealloc_mismatch=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --test-dir build/asan --output-on-failure -j "$jobs" -LE integration \
+    2>&1 | tee "$logdir/ctest-asan.log" | tail -n 40
+  count_ctest "$logdir/ctest-asan.log"
 fi
 
 fuzz_one() {  # fuzz_one BINARY: runs it for fuzz_seconds on its seeds; leaves NAME.ok if clean
@@ -112,33 +120,28 @@ fuzz_one() {  # fuzz_one BINARY: runs it for fuzz_seconds on its seeds; leaves N
   rm -rf "$corpus"
 }
 
-if [[ ${MW_SKIP_FUZZ:-0} != 1 ]]; then
+if [[ ${MW_SKIP_FUZZ:-0} != 1 && $asan_built == 1 ]]; then
   stage "libFuzzer targets, ${fuzz_seconds}s each"
-  if build fuzz; then
-    # Each fuzzer is one thread: run as many side by side as there are cores.
-    fuzzers=$(find build/fuzz -type f -name '*_fuzz' -perm -u+x | sort)
-    for fuzzer in $fuzzers; do
-      while (($(jobs -rp | wc -l) >= jobs)); do wait -n || true; done
-      fuzz_one "$fuzzer" &
-    done
-    wait
-    for fuzzer in $fuzzers; do
-      name=$(basename "$fuzzer")
-      if [[ -f $logdir/$name.ok ]]; then
-        echo "fuzz $name: ok ($(grep -Eo '#[0-9]+' "$logdir/$name.log" | tail -1 | tr -d '#') runs)"
-        passed=$((passed + 1))
-      else
-        echo "fuzz $name: FAILED"
-        # The first report lines say what and where; the tail names the input it kept.
-        grep -m1 -A20 -E 'ERROR: |runtime error:|deadly signal|Timeout' "$logdir/$name.log"
-        tail -n 3 "$logdir/$name.log"
-        failed=$((failed + 1))
-      fi
-    done
-  else
-    echo "fuzz build failed"
-    failed=$((failed + 1))
-  fi
+  # Each fuzzer is one thread: run as many side by side as there are cores.
+  fuzzers=$(find build/asan -type f -name '*_fuzz' -perm -u+x | sort)
+  for fuzzer in $fuzzers; do
+    while (($(jobs -rp | wc -l) >= jobs)); do wait -n || true; done
+    fuzz_one "$fuzzer" &
+  done
+  wait
+  for fuzzer in $fuzzers; do
+    name=$(basename "$fuzzer")
+    if [[ -f $logdir/$name.ok ]]; then
+      echo "fuzz $name: ok ($(grep -Eo '#[0-9]+' "$logdir/$name.log" | tail -1 | tr -d '#') runs)"
+      passed=$((passed + 1))
+    else
+      echo "fuzz $name: FAILED"
+      # The first report lines say what and where; the tail names the input it kept.
+      grep -m1 -A20 -E 'ERROR: |runtime error:|deadly signal|Timeout' "$logdir/$name.log"
+      tail -n 3 "$logdir/$name.log"
+      failed=$((failed + 1))
+    fi
+  done
 fi
 
 echo
