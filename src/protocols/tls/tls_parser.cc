@@ -1,6 +1,7 @@
 // minerwatch — SPDX-License-Identifier: Apache-2.0
 #include "protocols/tls/tls_parser.h"
 
+#include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -125,6 +126,109 @@ std::string SerialToString(const ASN1_INTEGER* serial) {
   }
   OPENSSL_free(der);
   return out;
+}
+
+// One DER element: its tag and class, where its content starts and ends, where the next begins.
+struct DerItem {
+  int tag = 0;
+  int cls = 0;
+  const unsigned char* content = nullptr;
+  const unsigned char* end = nullptr;
+};
+
+// OpenSSL reads the header; false on a malformed or indefinite-length element.
+bool ReadDer(const unsigned char*& pos, const unsigned char* limit, DerItem& item) {
+  const unsigned char* start = pos;
+  long len = 0;
+  const int ret = ASN1_get_object(&pos, &len, &item.tag, &item.cls, long(limit - start));
+  if ((ret & 0x80) != 0 || ret == 0x21 || len > limit - pos) return false;
+  item.content = pos;
+  item.end = pos + len;
+  pos = item.end;
+  return true;
+}
+
+// The leaf's fields the events carry. d2i_X509 would also decode the public key through the
+// provider framework (a third of the sensor's time with the ET rules), so only the
+// TBSCertificate's serial, issuer, subject and subjectAltName are decoded, each by OpenSSL from
+// its own DER slice; the rest is skipped by length.
+struct CertFields {
+  CertFields() = default;
+  CertFields(const CertFields&) = delete;
+  CertFields& operator=(const CertFields&) = delete;
+  ~CertFields() {
+    GENERAL_NAMES_free(sans);
+    X509_NAME_free(subject);
+    X509_NAME_free(issuer);
+    ASN1_INTEGER_free(serial);
+  }
+  ASN1_INTEGER* serial = nullptr;
+  X509_NAME* issuer = nullptr;
+  X509_NAME* subject = nullptr;
+  GENERAL_NAMES* sans = nullptr;
+};
+
+// Extensions ::= SEQUENCE OF SEQUENCE { extnID OID, critical BOOLEAN DEFAULT FALSE, extnValue
+// OCTET STRING }: the subjectAltName's value goes to d2i_GENERAL_NAMES.
+bool ReadSans(const DerItem& explicit_ext, CertFields& out) {
+  const unsigned char* pos = explicit_ext.content;
+  DerItem list;
+  if (!ReadDer(pos, explicit_ext.end, list) || list.tag != V_ASN1_SEQUENCE) return false;
+  pos = list.content;
+  while (pos < list.end) {
+    DerItem ext;
+    if (!ReadDer(pos, list.end, ext) || ext.tag != V_ASN1_SEQUENCE) return false;
+    const unsigned char* field = ext.content;
+    const unsigned char* oid_start = field;
+    DerItem oid;
+    if (!ReadDer(field, ext.end, oid) || oid.tag != V_ASN1_OBJECT) return false;
+    ASN1_OBJECT* obj = d2i_ASN1_OBJECT(nullptr, &oid_start, long(oid.end - oid_start));
+    const bool is_san = obj && OBJ_obj2nid(obj) == NID_subject_alt_name;
+    ASN1_OBJECT_free(obj);
+    if (!is_san) continue;
+    DerItem value;
+    if (!ReadDer(field, ext.end, value)) return false;
+    if (value.tag == V_ASN1_BOOLEAN && !ReadDer(field, ext.end, value)) return false;
+    if (value.tag != V_ASN1_OCTET_STRING || out.sans) return false;
+    const unsigned char* san = value.content;
+    out.sans = d2i_GENERAL_NAMES(nullptr, &san, long(value.end - value.content));
+    return out.sans != nullptr;
+  }
+  return true;
+}
+
+// Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signature }; TBSCertificate ::=
+// SEQUENCE { [0] version OPTIONAL, serial, signature, issuer, validity, subject, spki, [1] [2]
+// unique ids OPTIONAL, [3] extensions OPTIONAL }.
+bool ReadTbsFields(const unsigned char* der, size_t len, CertFields& out) {
+  const unsigned char* pos = der;
+  const unsigned char* limit = der + len;
+  DerItem cert, tbs, item;
+  if (!ReadDer(pos, limit, cert) || cert.tag != V_ASN1_SEQUENCE) return false;
+  pos = cert.content;
+  if (!ReadDer(pos, cert.end, tbs) || tbs.tag != V_ASN1_SEQUENCE) return false;
+  pos = tbs.content;
+  const unsigned char* start = pos;
+  if (!ReadDer(pos, tbs.end, item)) return false;
+  if (item.cls == V_ASN1_CONTEXT_SPECIFIC && item.tag == 0) {
+    start = pos;
+    if (!ReadDer(pos, tbs.end, item)) return false;
+  }
+  out.serial = d2i_ASN1_INTEGER(nullptr, &start, long(item.end - start));
+  if (!out.serial || !ReadDer(pos, tbs.end, item)) return false;  // signature algorithm
+  start = pos;
+  if (!ReadDer(pos, tbs.end, item)) return false;
+  out.issuer = d2i_X509_NAME(nullptr, &start, long(item.end - start));
+  if (!out.issuer || !ReadDer(pos, tbs.end, item)) return false;  // validity
+  start = pos;
+  if (!ReadDer(pos, tbs.end, item)) return false;
+  out.subject = d2i_X509_NAME(nullptr, &start, long(item.end - start));
+  if (!out.subject || !ReadDer(pos, tbs.end, item)) return false;  // subjectPublicKeyInfo
+  while (pos < tbs.end) {
+    if (!ReadDer(pos, tbs.end, item)) return false;
+    if (item.cls == V_ASN1_CONTEXT_SPECIFIC && item.tag == 3) return ReadSans(item, out);
+  }
+  return true;
 }
 
 }  // namespace
@@ -401,23 +505,20 @@ void TlsParser::HandleCertificate(ByteView body, ParseContext& ctx) {
     Report(ctx, Anomaly::kBadCertificate);
     return;
   }
-  const unsigned char* der = body.data() + 6;
-  X509* cert = d2i_X509(nullptr, &der, long(cert_len));
-  if (!cert) {
+  CertFields cert;
+  if (!ReadTbsFields(body.data() + 6, cert_len, cert)) {
     Report(ctx, Anomaly::kBadCertificate);
     return;
   }
-  const std::string subject = NameToString(X509_get_subject_name(cert));
-  const std::string issuer = NameToString(X509_get_issuer_name(cert));
-  const std::string serial = SerialToString(X509_get0_serialNumber(cert));
+  const std::string subject = NameToString(cert.subject);
+  const std::string issuer = NameToString(cert.issuer);
+  const std::string serial = SerialToString(cert.serial);
   std::string names;  // SAN DNS names back to back; views are taken once it stops growing
   std::vector<std::pair<size_t, size_t>> spans;
-  auto* sans =
-      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
-  if (sans) {
-    const int n = sk_GENERAL_NAME_num(sans);
+  if (cert.sans) {
+    const int n = sk_GENERAL_NAME_num(cert.sans);
     for (int i = 0; i < n && spans.size() < kMaxSanNames; ++i) {
-      const GENERAL_NAME* gn = sk_GENERAL_NAME_value(sans, i);
+      const GENERAL_NAME* gn = sk_GENERAL_NAME_value(cert.sans, i);
       if (gn->type != GEN_DNS) continue;
       const unsigned char* data = ASN1_STRING_get0_data(gn->d.dNSName);
       const int len = ASN1_STRING_length(gn->d.dNSName);
@@ -428,15 +529,15 @@ void TlsParser::HandleCertificate(ByteView body, ParseContext& ctx) {
         names.push_back((c >= 'A' && c <= 'Z') ? char(c + 32) : char(c));
       }
     }
-    GENERAL_NAMES_free(sans);
   }
-  X509_free(cert);
   std::vector<std::string_view> views;
   views.reserve(spans.size());
   for (auto [off, len] : spans) views.emplace_back(names.data() + off, len);
-  ctx.events().Publish(CertificateEvent{
-      .flow = ctx.flow(), .subject = subject, .issuer = issuer, .dns_names = views,
-      .serial = serial});
+  ctx.events().Publish(CertificateEvent{.flow = ctx.flow(),
+                                        .subject = subject,
+                                        .issuer = issuer,
+                                        .dns_names = views,
+                                        .serial = serial});
 }
 
 }  // namespace mw::tls
