@@ -51,8 +51,8 @@ Severity SeverityOfPriority(uint8_t priority) {
 
 struct FlowRules {
   std::vector<uint16_t> bits;  // flowbit ids set on this flow (few; kept sorted)
-  bool established = false;
-  bool dropped = false;  // inline mode: a drop rule matched; the flow is no longer inspected
+  bool established = true;     // what a TCP flow with no entry is taken to be
+  bool dropped = false;        // inline mode: a drop rule matched; the flow is no longer inspected
   bool HasBit(uint16_t b) const { return std::binary_search(bits.begin(), bits.end(), b); }
   void SetBit(uint16_t b) {
     auto it = std::lower_bound(bits.begin(), bits.end(), b);
@@ -138,7 +138,7 @@ class IdsRulesDetector : public Detector {
   }
 
   void OnPacket(const flow::PacketEvent& e) {
-    flows_[e.flow.flow_id].established = e.state.established;
+    RecordEstablished(e);
     Inspection in;
     in.unit = Inspection::Unit::kPacket;
     // The packet's own addresses: a flow's roles are the table's guess, the packet's are facts.
@@ -157,6 +157,16 @@ class IdsRulesDetector : public Detector {
     Buffer payload{rules::kPktData, e.packet.payload, true};
     in.buffers = e.packet.payload.empty() ? std::span<const Buffer>() : std::span(&payload, 1);
     Run(in, e.flow, e.dir, e.packet.ts);
+  }
+
+  // Only TCP transactions read the flag and an absent entry reads as established, so flows that
+  // never need an entry (UDP, established TCP) cost no allocation per flow.
+  void RecordEstablished(const flow::PacketEvent& e) {
+    if (auto it = flows_.find(e.flow.flow_id); it != flows_.end()) {
+      it->second.established = e.state.established;
+    } else if (e.flow.proto == IpProto::kTcp && !e.state.established) {
+      flows_[e.flow.flow_id].established = false;
+    }
   }
 
   void OnStream(const flow::StreamDataEvent& e) {
