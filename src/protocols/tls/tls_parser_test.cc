@@ -2,6 +2,9 @@
 #include "protocols/tls/tls_parser.h"
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include <filesystem>
 #include <random>
@@ -673,6 +676,81 @@ TEST(TlsParser, GapInServerFlightResyncsOnHandshakeHeader) {
     ASSERT_TRUE(got.contract_ok);
     ASSERT_EQ(got.events, out.events) << chunked.size() << " deliveries";
   }
+}
+
+// A signed leaf with a version, a long serial, several SAN entries (only DNS ones count) and a
+// non-SAN extension before the SAN; the fields read from the DER slices must be what d2i_X509
+// of the whole certificate gives.
+std::vector<uint8_t> MakeLeafCertificate() {
+  EVP_PKEY* key = EVP_EC_gen("P-256");
+  X509* x = X509_new();
+  X509_set_version(x, X509_VERSION_3);
+  BIGNUM* bn = nullptr;
+  BN_hex2bn(&bn, "80AABBCCDDEEFF00112233");
+  BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x));
+  BN_free(bn);
+  X509_gmtime_adj(X509_getm_notBefore(x), 0);
+  X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+  X509_NAME* subject = X509_get_subject_name(x);
+  X509_NAME_add_entry_by_txt(subject, "O", MBSTRING_ASC, (const unsigned char*)"Pool, Inc.", -1, -1,
+                             0);
+  X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC, (const unsigned char*)"pool.example", -1,
+                             -1, 0);
+  X509_NAME* issuer = X509_get_issuer_name(x);
+  X509_NAME_add_entry_by_txt(issuer, "CN", MBSTRING_ASC, (const unsigned char*)"Test CA", -1, -1,
+                             0);
+  X509_set_pubkey(x, key);
+  X509V3_CTX v3;
+  X509V3_set_ctx_nodb(&v3);
+  X509V3_set_ctx(&v3, x, x, nullptr, nullptr, 0);
+  for (auto [name, value] :
+       {std::pair{"basicConstraints", "critical,CA:FALSE"},
+        std::pair{"subjectAltName", "DNS:Pool.Example, IP:192.0.2.1, DNS:*.pool.example"}}) {
+    X509_EXTENSION* ext = X509V3_EXT_conf(nullptr, &v3, name, value);
+    X509_add_ext(x, ext, -1);
+    X509_EXTENSION_free(ext);
+  }
+  X509_sign(x, key, EVP_sha256());
+  unsigned char* der = nullptr;
+  const int len = i2d_X509(x, &der);
+  std::vector<uint8_t> out(der, der + (len > 0 ? len : 0));
+  OPENSSL_free(der);
+  X509_free(x);
+  EVP_PKEY_free(key);
+  return out;
+}
+
+TEST(TlsParser, CertificateFieldsFromTheDerSlices) {
+  const std::vector<uint8_t> der = MakeLeafCertificate();
+  ASSERT_FALSE(der.empty());
+  std::vector<uint8_t> sh_body;
+  Put16(sh_body, 0x0303);
+  sh_body.insert(sh_body.end(), 32, 0x44);
+  PutVec8(sh_body, {});
+  Put16(sh_body, 0xc02f);
+  Put8(sh_body, 0);
+  std::vector<uint8_t> cert_body;
+  Put24(cert_body, uint32_t(der.size() + 3));
+  Put24(cert_body, uint32_t(der.size()));
+  cert_body.insert(cert_body.end(), der.begin(), der.end());
+  const std::vector<mw::testing::GapStep> steps = {
+      {kUp, Records(22, BuildClientHello(Ja4SpecExample()))},
+      {kDown, Concat({Record(22, Handshake(2, sh_body)), Record(22, Handshake(11, cert_body))})},
+  };
+  FakeParseContext ctx;
+  std::vector<std::string> got;
+  ctx.bus().On<CertificateEvent>([&got](const CertificateEvent& e) {
+    std::string s = std::string(e.subject) + " / " + std::string(e.issuer) + " / " +
+                    std::string(e.serial) + " /";
+    for (auto n : e.dns_names) s += " " + std::string(n);
+    got.push_back(s);
+  });
+  TlsParser p;
+  ASSERT_TRUE(mw::testing::ReplayWithGaps(p, ctx, kMaxBuffer, steps));
+  EXPECT_EQ(got, (std::vector<std::string>{"O=Pool, Inc., CN=pool.example / CN=Test CA / "
+                                           "00:80:AA:BB:CC:DD:EE:FF:00:11:22:33 / pool.example "
+                                           "*.pool.example"}));
+  EXPECT_TRUE(ctx.anomalies.empty());
 }
 
 TEST(TlsParser, ResyncIsBoundedAndResistsRandomBytes) {
